@@ -1,0 +1,258 @@
+//! `.moat.yaml`: project configuration, found upward from the scanned path.
+//!
+//! ```yaml
+//! exclude: ["vendor/**"]          # globs skipped during directory walks
+//! fail-on: high                   # default for --fail-on
+//! waivers:
+//!   - check: MOAT-001             # ID or name; unknown IDs are errors
+//!     resource: {kind: Deployment, namespace: "team-*", name: "*"}   # globs, all optional
+//!     reason: "needs host networking for the CNI"                    # required
+//!     expires: 2026-12-31         # optional; after this day the waiver stops applying
+//! ```
+//! Every error names the file and line of the offending entry.
+
+use std::path::{Path, PathBuf};
+
+use moat_core::waiver::{FieldGlob, WaiverRule};
+use moat_core::{InputError, Severity};
+
+use crate::node::{Node, Pos, Value};
+use crate::yaml;
+
+/// File name searched for.
+pub const CONFIG_FILE: &str = ".moat.yaml";
+
+/// Parsed configuration.
+#[derive(Debug, Default, Clone)]
+pub struct Config {
+    /// Where it was read from.
+    pub path: Option<PathBuf>,
+    /// Exclude globs.
+    pub exclude: Vec<String>,
+    /// Default failure threshold.
+    pub fail_on: Option<Severity>,
+    /// Central waivers (expiry not yet applied).
+    pub waivers: Vec<WaiverRule>,
+}
+
+/// Looks for `.moat.yaml` in `start` (or its directory, if a file) and its ancestors.
+pub fn find_config(start: &Path) -> Option<PathBuf> {
+    let abs = std::path::absolute(start).ok()?;
+    let mut dir = if abs.is_dir() { Some(abs.as_path()) } else { abs.parent() };
+    while let Some(d) = dir {
+        let candidate = d.join(CONFIG_FILE);
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+/// Reads and parses a config file. `resolve` maps a check ID or name to its canonical ID.
+pub fn load_config(path: &Path, resolve: &dyn Fn(&str) -> Option<&'static str>) -> (Config, Vec<InputError>) {
+    let name = path.display().to_string();
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            let (mut c, e) = parse_config(&name, &text, resolve);
+            c.path = Some(path.to_owned());
+            (c, e)
+        }
+        Err(e) => (
+            Config::default(),
+            vec![InputError {
+                file: name,
+                line: 0,
+                column: 0,
+                message: format!("cannot read config: {e}"),
+            }],
+        ),
+    }
+}
+
+struct Ctx<'a> {
+    file: &'a str,
+    errors: Vec<InputError>,
+}
+
+impl Ctx<'_> {
+    fn err(&mut self, pos: Pos, message: impl Into<String>) {
+        self.errors.push(InputError {
+            file: self.file.to_owned(),
+            line: pos.line,
+            column: pos.col,
+            message: message.into(),
+        });
+    }
+
+    fn string(&mut self, n: &Node, what: &str) -> Option<String> {
+        match &n.value {
+            Value::Str(s) => Some(s.clone()),
+            Value::Int(i) => Some(i.to_string()),
+            _ => {
+                self.err(n.pos, format!("`{what}` must be a string"));
+                None
+            }
+        }
+    }
+}
+
+/// Parses config text.
+pub fn parse_config(file: &str, text: &str, resolve: &dyn Fn(&str) -> Option<&'static str>) -> (Config, Vec<InputError>) {
+    let mut cx = Ctx { file, errors: Vec::new() };
+    let mut cfg = Config::default();
+    let parsed = yaml::parse_stream(text);
+    for p in parsed.errors {
+        cx.err(p.pos, p.message);
+    }
+    let Some(root) = parsed.docs.into_iter().find_map(|d| d.root) else {
+        return (cfg, cx.errors);
+    };
+    if !root.is_map() {
+        cx.err(root.pos, "config must be a mapping");
+        return (cfg, cx.errors);
+    }
+    for e in root.entries() {
+        match e.key.as_str() {
+            "exclude" => {
+                for it in seq(&mut cx, &e.value, "exclude") {
+                    if let Some(s) = cx.string(it, "exclude") {
+                        cfg.exclude.push(s);
+                    }
+                }
+            }
+            "fail-on" | "fail_on" => {
+                if let Some(s) = cx.string(&e.value, "fail-on") {
+                    match s.parse() {
+                        Ok(sev) => cfg.fail_on = Some(sev),
+                        Err(err) => cx.err(e.value.pos, err.to_string()),
+                    }
+                }
+            }
+            "waivers" => {
+                for it in seq(&mut cx, &e.value, "waivers") {
+                    if let Some(w) = waiver(&mut cx, it, resolve) {
+                        cfg.waivers.push(w);
+                    }
+                }
+            }
+            other => cx.err(e.key_pos, format!("unknown config key `{other}` (expected exclude, fail-on, waivers)")),
+        }
+    }
+    (cfg, cx.errors)
+}
+
+fn seq<'n>(cx: &mut Ctx<'_>, n: &'n Node, what: &str) -> &'n [Node] {
+    match &n.value {
+        Value::Seq(items) => items,
+        Value::Null => &[],
+        _ => {
+            cx.err(n.pos, format!("`{what}` must be a list"));
+            &[]
+        }
+    }
+}
+
+fn waiver(cx: &mut Ctx<'_>, n: &Node, resolve: &dyn Fn(&str) -> Option<&'static str>) -> Option<WaiverRule> {
+    if !n.is_map() {
+        cx.err(n.pos, "a waiver must be a mapping with check, reason and optional resource/expires");
+        return None;
+    }
+    let mut rule = WaiverRule {
+        check: String::new(),
+        kind: None,
+        namespace: None,
+        name: None,
+        reason: String::new(),
+        expires: None,
+        source: format!("{}:{}", cx.file, n.pos.line),
+        line: n.pos.line,
+        file: cx.file.to_owned(),
+    };
+    let mut ok = true;
+    for e in n.entries() {
+        match e.key.as_str() {
+            "check" => match cx.string(&e.value, "check") {
+                Some(id) => match resolve(&id) {
+                    Some(canonical) => canonical.clone_into(&mut rule.check),
+                    None => {
+                        cx.err(e.value.pos, format!("waiver names unknown check `{id}` (see `moat checks`)"));
+                        ok = false;
+                    }
+                },
+                None => ok = false,
+            },
+            "reason" => rule.reason = cx.string(&e.value, "reason").unwrap_or_default().trim().to_owned(),
+            "expires" => {
+                let s = cx.string(&e.value, "expires").unwrap_or_default();
+                match s.parse::<jiff::civil::Date>() {
+                    Ok(d) => rule.expires = Some(d),
+                    Err(_) => {
+                        cx.err(e.value.pos, format!("`expires` must be a date YYYY-MM-DD, got `{s}`"));
+                        ok = false;
+                    }
+                }
+            }
+            "resource" => {
+                for f in e.value.entries() {
+                    let Some(pattern) = cx.string(&f.value, &f.key) else {
+                        ok = false;
+                        continue;
+                    };
+                    let glob = match FieldGlob::new(&pattern) {
+                        Ok(g) => g,
+                        Err(msg) => {
+                            cx.err(f.value.pos, msg);
+                            ok = false;
+                            continue;
+                        }
+                    };
+                    match f.key.as_str() {
+                        "kind" => rule.kind = Some(glob),
+                        "namespace" => rule.namespace = Some(glob),
+                        "name" => rule.name = Some(glob),
+                        other => {
+                            cx.err(f.key_pos, format!("unknown resource matcher `{other}` (expected kind, namespace, name)"));
+                            ok = false;
+                        }
+                    }
+                }
+            }
+            other => {
+                cx.err(e.key_pos, format!("unknown waiver key `{other}` (expected check, resource, reason, expires)"));
+                ok = false;
+            }
+        }
+    }
+    if n.get("check").is_none() {
+        cx.err(n.pos, "waiver has no `check`");
+        ok = false;
+    }
+    if rule.reason.is_empty() {
+        cx.err(n.pos, "waiver has no `reason`; every waiver must say why");
+        ok = false;
+    }
+    ok.then_some(rule)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolve(id: &str) -> Option<&'static str> {
+        (id == "MOAT-001" || id == "privileged-container").then_some("MOAT-001")
+    }
+
+    #[test]
+    fn parses_and_validates() {
+        let text = "exclude: [\"vendor/**\"]\nfail-on: critical\nwaivers:\n  - check: privileged-container\n    resource: {kind: Deploy*, name: web}\n    reason: CNI\n    expires: 2030-01-01\n  - check: MOAT-999\n    reason: x\n  - check: MOAT-001\n  - check: MOAT-001\n    reason: why\n    expires: tomorrow\nbogus: 1\n";
+        let (cfg, errs) = parse_config(".moat.yaml", text, &resolve);
+        assert_eq!(cfg.exclude, ["vendor/**"]);
+        assert_eq!(cfg.fail_on, Some(Severity::Critical));
+        assert_eq!(cfg.waivers.len(), 1);
+        assert_eq!(cfg.waivers[0].check, "MOAT-001");
+        assert_eq!(cfg.waivers[0].source, ".moat.yaml:4");
+        let lines: Vec<u32> = errs.iter().map(|e| e.line).collect();
+        assert_eq!(lines, vec![8, 10, 13, 14], "{errs:?}");
+    }
+}
