@@ -1,0 +1,117 @@
+use moat_core::{CheckMeta, Finding, Location};
+use moat_manifest::{ContainerView, PodSpecView, Resource};
+
+/// A check. Implement the hooks that fit; the others do nothing.
+pub trait Check: Sync + Send {
+    /// The check's metadata.
+    fn meta(&self) -> &'static CheckMeta;
+
+    /// Called once per resource, any kind.
+    fn check_object(&self, _res: &Resource, _out: &mut Emit<'_>) {}
+
+    /// Called once per workload's pod spec.
+    fn check_pod(&self, _pod: &PodSpecView<'_>, _out: &mut Emit<'_>) {}
+
+    /// Called for every container (init, regular, ephemeral) of a workload.
+    fn check_container(&self, _pod: &PodSpecView<'_>, _c: &ContainerView<'_>, _out: &mut Emit<'_>) {}
+}
+
+/// A finding as a check reports it: message, judged field path, container.
+#[derive(Debug, Clone)]
+pub struct Raw {
+    /// The check.
+    pub meta: &'static CheckMeta,
+    /// Specific message.
+    pub message: String,
+    /// Judged field path.
+    pub path: String,
+    /// Container name, if about one container.
+    pub container: Option<String>,
+}
+
+/// Collects what a check reports.
+pub struct Emit<'a> {
+    meta: &'static CheckMeta,
+    out: &'a mut Vec<Raw>,
+}
+
+impl Emit<'_> {
+    /// Reports a finding at `path`.
+    pub fn report(&mut self, path: String, message: String) {
+        self.out.push(Raw {
+            meta: self.meta,
+            message,
+            path,
+            container: None,
+        });
+    }
+
+    /// Reports a finding about one container at `path`.
+    pub fn container(&mut self, c: &ContainerView<'_>, path: String, message: String) {
+        self.out.push(Raw {
+            meta: self.meta,
+            message,
+            path,
+            container: Some(c.name().to_owned()),
+        });
+    }
+}
+
+/// Runs a fixed set of checks.
+pub struct Checker {
+    checks: Vec<&'static dyn Check>,
+}
+
+impl Checker {
+    /// A checker for these checks.
+    pub fn new(checks: Vec<&'static dyn Check>) -> Self {
+        Checker { checks }
+    }
+
+    /// The checks it runs.
+    pub fn checks(&self) -> impl Iterator<Item = &'static CheckMeta> + '_ {
+        self.checks.iter().map(|c| c.meta())
+    }
+
+    /// Runs every check on a resource; returns raw findings in check order, and the
+    /// checks that were evaluated on it (workload checks only run on workloads).
+    pub fn raw(&self, res: &Resource) -> Vec<Raw> {
+        let mut out = Vec::new();
+        let pod = PodSpecView::of(res);
+        let containers: Vec<ContainerView<'_>> = pod.as_ref().map(|p| p.containers().collect()).unwrap_or_default();
+        for check in &self.checks {
+            let mut emit = Emit {
+                meta: check.meta(),
+                out: &mut out,
+            };
+            check.check_object(res, &mut emit);
+            if let Some(pod) = &pod {
+                check.check_pod(pod, &mut emit);
+                for c in &containers {
+                    check.check_container(pod, c, &mut emit);
+                }
+            }
+        }
+        out
+    }
+
+    /// Runs every check and resolves locations: full [`Finding`]s (not yet waived).
+    pub fn run(&self, res: &Resource) -> Vec<Finding> {
+        self.raw(res).into_iter().map(|r| locate(res, r)).collect()
+    }
+}
+
+/// Turns a raw finding into a [`Finding`] with file, line and column of its path.
+pub fn locate(res: &Resource, raw: Raw) -> Finding {
+    let pos = res.pos_of(&raw.path);
+    let mut f = Finding::from_meta(raw.meta, raw.message);
+    f.resource = res.rref.clone();
+    f.location = Location {
+        file: res.file.to_string(),
+        line: pos.line,
+        column: pos.col,
+        path: raw.path,
+    };
+    f.container = raw.container;
+    f
+}
