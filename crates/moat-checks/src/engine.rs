@@ -1,10 +1,24 @@
 use moat_core::{CheckMeta, Finding, Location};
 use moat_manifest::{ContainerView, PodSpecView, Resource};
 
+/// Which resources a check looks at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Only workloads (resources with a pod spec).
+    Workload,
+    /// Every resource.
+    Any,
+}
+
 /// A check. Implement the hooks that fit; the others do nothing.
 pub trait Check: Sync + Send {
     /// The check's metadata.
     fn meta(&self) -> &'static CheckMeta;
+
+    /// Which resources it evaluates (default: workloads).
+    fn scope(&self) -> Scope {
+        Scope::Workload
+    }
 
     /// Called once per resource, any kind.
     fn check_object(&self, _res: &Resource, _out: &mut Emit<'_>) {}
@@ -93,6 +107,16 @@ impl Checker {
             }
         }
         out
+    }
+
+    /// IDs of the checks that evaluate `res`.
+    pub fn applicable(&self, res: &Resource) -> Vec<&'static str> {
+        let workload = PodSpecView::of(res).is_some();
+        self.checks
+            .iter()
+            .filter(|c| workload || c.scope() == Scope::Any)
+            .map(|c| c.meta().id)
+            .collect()
     }
 
     /// Runs every check and resolves locations: full [`Finding`]s (not yet waived).

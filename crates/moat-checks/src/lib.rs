@@ -6,9 +6,9 @@
 pub mod checks;
 mod engine;
 
-pub use engine::{Check, Checker, Emit, Raw};
+pub use engine::{Check, Checker, Emit, Raw, Scope, locate};
 
-use moat_core::{CheckMeta, Finding, Registry};
+use moat_core::{CheckMeta, Registry};
 
 /// Every check of this crate, in ID order.
 pub fn all() -> Vec<&'static dyn Check> {
@@ -24,6 +24,3 @@ pub fn registry() -> Registry {
 pub fn meta(id: &str) -> Option<&'static CheckMeta> {
     checks::ALL.iter().map(|c| c.meta()).find(|m| m.id == id || m.name == id)
 }
-
-#[doc(hidden)]
-pub type FindingVec = Vec<Finding>;

@@ -1,1 +1,206 @@
-fn main() {}
+//! The `moat` binary: argument parsing and wiring only. Scanning lives in `moat-scan`,
+//! checks in `moat-checks`, rendering in `moat-report`.
+
+mod checks_cmd;
+
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use moat_core::{Selection, Severity};
+use moat_report::{Format, RunInfo};
+use moat_scan::{ScanOptions, Session};
+
+/// moat — Kubernetes security from manifests to runtime, in one fast binary.
+///
+/// Exit codes (all commands): 0 clean or only findings below --fail-on; 1 findings at or
+/// above --fail-on; 2 usage error, or input that could not be read or parsed (reported
+/// after the rest was scanned).
+#[derive(Parser, Debug)]
+#[command(name = "moat", version, about, long_about, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Scan Kubernetes manifests (files, directories, or `-` for stdin) for misconfigurations.
+    ///
+    /// Directories are walked recursively for .yaml, .yml and .json files (hidden entries
+    /// are skipped). Multi-document streams, `kind: List` and every workload kind are
+    /// understood, so `helm template ... | moat scan -` and `kustomize build ... | moat scan -`
+    /// work. `.moat.yaml` is looked up from the first path upward (see docs/configuration.md).
+    Scan(ScanArgs),
+    /// List the available checks.
+    Checks(checks_cmd::ChecksArgs),
+    /// Explain a check: rationale, remediation with a YAML fix, references, frameworks.
+    Explain {
+        /// Check ID (MOAT-001) or name (privileged-container).
+        id: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum FormatArg {
+    Table,
+    Json,
+    Sarif,
+    Junit,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Args, Debug)]
+struct ScanArgs {
+    /// Files or directories to scan; `-` reads standard input. Default: the current directory.
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value = "table")]
+    format: FormatArg,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Exit 1 when an unwaived finding has at least this severity (`never` to always exit 0
+    /// on findings). Default: the config's `fail-on`, else high.
+    #[arg(long, value_name = "SEVERITY")]
+    fail_on: Option<String>,
+    /// Only report findings of at least this severity.
+    #[arg(long, value_name = "SEVERITY", default_value = "info")]
+    severity: Severity,
+    /// Run only these checks (IDs, names or globs such as `MOAT-0*`; repeatable or comma-separated).
+    #[arg(long = "check", value_name = "ID")]
+    checks: Vec<String>,
+    /// Skip these checks (IDs, names or globs).
+    #[arg(long = "skip-check", value_name = "ID")]
+    skip_checks: Vec<String>,
+    /// Skip paths matching this glob during directory walks (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Use this config file instead of searching for `.moat.yaml`.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    config: Option<PathBuf>,
+    /// Do not read any `.moat.yaml`.
+    #[arg(long)]
+    no_config: bool,
+    /// Show waived findings in the table (they are always in JSON and SARIF, marked).
+    #[arg(long)]
+    show_waived: bool,
+    /// Largest file to read, in MiB; larger files are reported as errors.
+    #[arg(long, value_name = "MIB", default_value_t = 100)]
+    max_file_size: u64,
+    /// When to colour the table.
+    #[arg(long, value_enum, default_value = "auto")]
+    color: ColorArg,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Scan(args) => scan(args),
+        Command::Checks(args) => checks_cmd::list(&args),
+        Command::Explain { id } => checks_cmd::explain(&id),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            if e.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe) {
+                return ExitCode::SUCCESS;
+            }
+            let _ = writeln!(io::stderr(), "moat: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn usage(msg: impl std::fmt::Display) -> anyhow::Result<ExitCode> {
+    let _ = writeln!(io::stderr(), "moat: error: {msg}");
+    Ok(ExitCode::from(2))
+}
+
+fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
+    let selection = match Selection::new(&args.checks, &args.skip_checks) {
+        Ok(s) => s,
+        Err(e) => return usage(e),
+    };
+    // Literal IDs must exist; a typo should not silently select nothing.
+    let registry = moat_scan::registry();
+    for id in args.checks.iter().chain(&args.skip_checks).flat_map(|s| s.split(',')).map(str::trim) {
+        if !id.is_empty() && !Selection::is_glob(id) && registry.get(id).is_none() {
+            return usage(format_args!("unknown check `{id}` (see `moat checks`)"));
+        }
+    }
+    let mut paths = args.paths.clone();
+    if paths.is_empty() {
+        paths.push(PathBuf::from("."));
+    }
+    let session = Session::new(ScanOptions {
+        paths,
+        exclude: args.exclude.clone(),
+        max_file_size: args.max_file_size.saturating_mul(1024 * 1024),
+        selection,
+        min_severity: args.severity,
+        config: args.config.clone(),
+        no_config: args.no_config,
+        today: moat_core::waiver::today_utc(),
+    });
+    let fail_on: Option<Severity> = match args.fail_on.as_deref() {
+        Some("never" | "none") => None,
+        Some(s) => match s.parse() {
+            Ok(sev) => Some(sev),
+            Err(e) => return usage(e),
+        },
+        None => Some(session.config.fail_on.unwrap_or(Severity::High)),
+    };
+    let format = match args.format {
+        FormatArg::Table => Format::Table,
+        FormatArg::Json => Format::Json,
+        FormatArg::Sarif => Format::Sarif,
+        FormatArg::Junit => Format::Junit,
+    };
+    let (sink, is_tty): (Box<dyn Write>, bool) = match &args.output {
+        Some(p) => match std::fs::File::create(p) {
+            Ok(f) => (Box::new(io::BufWriter::with_capacity(1 << 16, f)), false),
+            Err(e) => return usage(format_args!("cannot write {}: {e}", p.display())),
+        },
+        None => {
+            let stdout = io::stdout();
+            let tty = stdout.is_terminal();
+            (Box::new(io::BufWriter::with_capacity(1 << 16, stdout.lock())), tty)
+        }
+    };
+    let color = match args.color {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => is_tty && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let info = RunInfo {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        checks: session.checks(),
+        show_waived: args.show_waived,
+        color,
+    };
+    let mut renderer = moat_report::renderer(format, sink, info);
+    let summary = session.run(renderer.as_mut())?;
+    drop(renderer);
+    if !summary.errors.is_empty() {
+        if args.output.is_some() || !matches!(format, Format::Table) {
+            let _ = writeln!(
+                io::stderr(),
+                "moat: {} input error(s); see the report's errors (exit code 2)",
+                summary.errors.len()
+            );
+        }
+        return Ok(ExitCode::from(2));
+    }
+    Ok(match fail_on {
+        Some(t) if summary.at_or_above(t) > 0 => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
+    })
+}

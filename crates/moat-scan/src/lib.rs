@@ -1,1 +1,177 @@
-//! placeholder
+//! `moat-scan` runs a scan end to end: it reads `.moat.yaml`, discovers inputs, loads
+//! and checks files in parallel (rayon, in bounded batches so memory stays flat),
+//! applies waivers and filters, and streams each resource's result to a renderer in a
+//! deterministic order (files sorted, documents in order, checks in ID order).
+
+mod waivers;
+
+use std::io;
+use std::path::PathBuf;
+
+use moat_checks::{Check, Checker};
+use moat_core::waiver::Waivers;
+use moat_core::{InputError, Registry, Selection, Severity, Summary, Warning};
+use moat_manifest::config::{Config, find_config, load_config};
+use moat_manifest::{Input, LoadOptions, discover, load};
+use moat_report::{Renderer, ResourceResult};
+use rayon::prelude::*;
+
+pub use waivers::apply_waivers;
+
+/// Files processed in parallel per batch; results are emitted in order after each batch.
+const BATCH_FILES: usize = 64;
+
+/// What to scan and how.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// Files, directories, or `-`.
+    pub paths: Vec<PathBuf>,
+    /// Extra exclude globs (added to the config's).
+    pub exclude: Vec<String>,
+    /// Largest file read.
+    pub max_file_size: u64,
+    /// Which checks run.
+    pub selection: Selection,
+    /// Findings below this are not reported.
+    pub min_severity: Severity,
+    /// Explicit config file; otherwise `.moat.yaml` is searched upward from the first path.
+    pub config: Option<PathBuf>,
+    /// Do not look for a config file.
+    pub no_config: bool,
+    /// The date waiver expiry is judged against.
+    pub today: jiff::civil::Date,
+}
+
+/// Every check moat knows (metadata).
+pub fn registry() -> Registry {
+    moat_checks::registry()
+}
+
+/// A prepared scan: config read, checks selected.
+pub struct Session {
+    opts: ScanOptions,
+    /// The configuration in effect.
+    pub config: Config,
+    checker: Checker,
+    waivers: Waivers,
+    registry: Registry,
+    errors: Vec<InputError>,
+    warnings: Vec<Warning>,
+}
+
+impl Session {
+    /// Reads the configuration and selects the checks.
+    pub fn new(opts: ScanOptions) -> Self {
+        let registry = registry();
+        let mut errors = Vec::new();
+        let config_path = if opts.no_config {
+            None
+        } else {
+            opts.config.clone().or_else(|| {
+                let start = opts
+                    .paths
+                    .iter()
+                    .find(|p| p.as_os_str() != "-")
+                    .cloned()
+                    .unwrap_or_else(|| PathBuf::from("."));
+                find_config(&start)
+            })
+        };
+        let config = match &config_path {
+            Some(p) => {
+                let resolve = |id: &str| registry.get(id).map(|m| m.id);
+                let (c, e) = load_config(p, &resolve);
+                errors.extend(e);
+                c
+            }
+            None => Config::default(),
+        };
+        let (waivers, warnings) = Waivers::new(config.waivers.clone(), opts.today);
+        let checks: Vec<&'static dyn Check> = moat_checks::all()
+            .into_iter()
+            .filter(|c| opts.selection.enabled(c.meta()))
+            .collect();
+        Session {
+            opts,
+            config,
+            checker: Checker::new(checks),
+            waivers,
+            registry,
+            errors,
+            warnings,
+        }
+    }
+
+    /// The checks that will run.
+    pub fn checks(&self) -> Vec<&'static moat_core::CheckMeta> {
+        self.checker.checks().collect()
+    }
+
+    /// Runs the scan, streaming results into `out`. Returns the totals.
+    pub fn run(self, out: &mut dyn Renderer) -> io::Result<Summary> {
+        let mut summary = Summary::default();
+        summary.errors.extend(self.errors.iter().cloned());
+        summary.warnings.extend(self.warnings.iter().cloned());
+        let mut exclude = self.config.exclude.clone();
+        exclude.extend(self.opts.exclude.iter().cloned());
+        let load_opts = LoadOptions {
+            exclude,
+            max_file_size: self.opts.max_file_size,
+        };
+        let (inputs, discover_errors) = discover(&self.opts.paths, &load_opts);
+        summary.errors.extend(discover_errors);
+        out.begin()?;
+        for batch in inputs.chunks(BATCH_FILES) {
+            let results: Vec<FileOut> = batch
+                .par_iter()
+                .map(|input| self.process(input, &load_opts))
+                .collect();
+            for r in results {
+                summary.scanned.files += 1;
+                summary.scanned.resources += r.resources.len() as u64;
+                summary.scanned.skipped_documents += r.skipped;
+                for rr in &r.resources {
+                    for f in &rr.findings {
+                        summary.count(f);
+                    }
+                    out.resource(rr)?;
+                }
+                summary.errors.extend(r.errors);
+                summary.warnings.extend(r.warnings);
+            }
+        }
+        out.finish(&summary)?;
+        Ok(summary)
+    }
+
+    fn process(&self, input: &Input, load_opts: &LoadOptions) -> FileOut {
+        let lf = load(input, load_opts);
+        let mut errors = lf.errors;
+        let mut resources = Vec::with_capacity(lf.resources.len());
+        for res in &lf.resources {
+            let mut findings = self.checker.run(res);
+            apply_waivers(res, &mut findings, &self.waivers, &self.registry, &mut errors);
+            findings.retain(|f| f.severity >= self.opts.min_severity);
+            resources.push(ResourceResult {
+                resource: res.rref.clone(),
+                file: res.file.to_string(),
+                line: res.node.pos.line,
+                findings,
+                checks_run: self.checker.applicable(res),
+            });
+        }
+        FileOut {
+            resources,
+            errors,
+            warnings: lf.warnings,
+            skipped: lf.skipped_documents,
+        }
+    }
+}
+
+struct FileOut {
+    resources: Vec<ResourceResult>,
+    errors: Vec<InputError>,
+    warnings: Vec<Warning>,
+    skipped: u64,
+}

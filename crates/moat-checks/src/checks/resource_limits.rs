@@ -35,9 +35,9 @@ impl Check for ResourceLimits {
         let has = |k: &str| limits.and_then(|l| l.get(k)).is_some_and(|v| !v.is_null());
         let missing = match (has("cpu"), has("memory")) {
             (true, true) => return,
-            (false, false) => "CPU and memory limits",
-            (false, true) => "a CPU limit",
-            (true, false) => "a memory limit",
+            (false, false) => "CPU or memory limit",
+            (false, true) => "CPU limit",
+            (true, false) => "memory limit",
         };
         let path = if limits.is_some() {
             c.field_path("resources.limits")
