@@ -6,6 +6,9 @@
 
 #![no_main]
 
+use std::cell::Cell;
+use std::panic;
+
 use libfuzzer_sys::fuzz_target;
 use moat_manifest::node::{push_index, push_key};
 use moat_manifest::{Node, Pos, Value, load_bytes};
@@ -28,28 +31,64 @@ const FIXED_PATHS: &[&str] = &[
 /// Upper bound on lookups per input, to keep executions fast.
 const MAX_CHECKED_PATHS: usize = 2_000;
 
-fuzz_target!(|data: &[u8]| {
-    let lf = load_bytes("fuzz.yaml", data);
-    // Lines as an editor counts them. The final line may lack a newline; errors found at
-    // the end of the stream may point one line past it.
-    let lines = u32::try_from(data.iter().filter(|&&b| b == b'\n').count() + 1).unwrap_or(u32::MAX);
+thread_local! {
+    /// Set by the panic hook when the YAML library panicked during this input.
+    static DEPENDENCY_PANICKED: Cell<bool> = const { Cell::new(false) };
+}
 
-    for e in &lf.errors {
+/// Source path fragment of the YAML library, whose known panics the loader contains.
+const YAML_LIBRARY: &str = "libyaml-safer";
+
+/// libfuzzer-sys aborts on every panic. The loader turns panics inside the YAML library
+/// into input errors, so those are recorded and checked instead, unless
+/// `MOAT_FUZZ_STRICT` is set (to hunt for new library panics).
+fn install_panic_hook() {
+    if std::env::var_os("MOAT_FUZZ_STRICT").is_some() {
+        return;
+    }
+    let abort_hook = panic::take_hook();
+    panic::set_hook(Box::new(move |info| {
+        if info
+            .location()
+            .is_some_and(|l| l.file().contains(YAML_LIBRARY))
+        {
+            DEPENDENCY_PANICKED.with(|p| p.set(true));
+        } else {
+            abort_hook(info);
+        }
+    }));
+}
+
+/// Lines as editors count them: `\n`, `\r\n` and a lone `\r` end a line.
+fn count_lines(data: &[u8]) -> u32 {
+    let mut n = 1usize;
+    for (i, &b) in data.iter().enumerate() {
+        if b == b'\n' || (b == b'\r' && data.get(i + 1) != Some(&b'\n')) {
+            n += 1;
+        }
+    }
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+fuzz_target!(init: install_panic_hook(), |data: &[u8]| {
+    DEPENDENCY_PANICKED.with(|p| p.set(false));
+    let lf = load_bytes("fuzz.yaml", data);
+    if DEPENDENCY_PANICKED.with(Cell::get) {
         assert!(
-            e.line <= lines + 1,
-            "error line {} > {} lines + 1: {}",
-            e.line,
-            lines,
-            e.message
+            lf.errors.iter().any(|e| e.message.contains("internal error")),
+            "YAML library panicked but no error was reported: {:?}",
+            lf.errors
         );
     }
+    // The last line may lack a line break; errors found at the end of the stream may
+    // point one line past it.
+    let lines = count_lines(data);
+
+    for e in &lf.errors {
+        assert!(e.line <= lines + 1, "error line {} > {} lines + 1: {}", e.line, lines, e.message);
+    }
     for w in &lf.warnings {
-        assert!(
-            w.line >= 1 && w.line <= lines,
-            "warning line {} outside 1..={lines}: {}",
-            w.line,
-            w.message
-        );
+        assert!(w.line >= 1 && w.line <= lines, "warning line {} outside 1..={lines}: {}", w.line, w.message);
     }
     let mut budget = MAX_CHECKED_PATHS;
     for r in &lf.resources {

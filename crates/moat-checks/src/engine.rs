@@ -27,7 +27,8 @@ pub trait Check: Sync + Send {
     fn check_pod(&self, _pod: &PodSpecView<'_>, _out: &mut Emit<'_>) {}
 
     /// Called for every container (init, regular, ephemeral) of a workload.
-    fn check_container(&self, _pod: &PodSpecView<'_>, _c: &ContainerView<'_>, _out: &mut Emit<'_>) {}
+    fn check_container(&self, _pod: &PodSpecView<'_>, _c: &ContainerView<'_>, _out: &mut Emit<'_>) {
+    }
 }
 
 /// A finding as a check reports it: message, judged field path, container.
@@ -92,7 +93,10 @@ impl Checker {
     pub fn raw(&self, res: &Resource) -> Vec<Raw> {
         let mut out = Vec::new();
         let pod = PodSpecView::of(res);
-        let containers: Vec<ContainerView<'_>> = pod.as_ref().map(|p| p.containers().collect()).unwrap_or_default();
+        let containers: Vec<ContainerView<'_>> = pod
+            .as_ref()
+            .map(|p| p.containers().collect())
+            .unwrap_or_default();
         for check in &self.checks {
             let mut emit = Emit {
                 meta: check.meta(),

@@ -22,5 +22,8 @@ pub fn registry() -> Registry {
 
 /// Convenience: metadata by ID or name.
 pub fn meta(id: &str) -> Option<&'static CheckMeta> {
-    checks::ALL.iter().map(|c| c.meta()).find(|m| m.id == id || m.name == id)
+    checks::ALL
+        .iter()
+        .map(|c| c.meta())
+        .find(|m| m.id == id || m.name == id)
 }

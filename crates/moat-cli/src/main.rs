@@ -103,14 +103,16 @@ struct ScanArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Scan(args) => scan(args),
+        Command::Scan(args) => scan(&args),
         Command::Checks(args) => checks_cmd::list(&args),
         Command::Explain { id } => checks_cmd::explain(&id),
     };
     match result {
         Ok(code) => code,
         Err(e) => {
-            if e.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe) {
+            if e.downcast_ref::<io::Error>()
+                .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+            {
                 return ExitCode::SUCCESS;
             }
             let _ = writeln!(io::stderr(), "moat: error: {e:#}");
@@ -119,19 +121,27 @@ fn main() -> ExitCode {
     }
 }
 
+/// Reports a usage error: exit code 2.
+#[allow(clippy::unnecessary_wraps)]
 fn usage(msg: impl std::fmt::Display) -> anyhow::Result<ExitCode> {
     let _ = writeln!(io::stderr(), "moat: error: {msg}");
     Ok(ExitCode::from(2))
 }
 
-fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
+fn scan(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     let selection = match Selection::new(&args.checks, &args.skip_checks) {
         Ok(s) => s,
         Err(e) => return usage(e),
     };
     // Literal IDs must exist; a typo should not silently select nothing.
     let registry = moat_scan::registry();
-    for id in args.checks.iter().chain(&args.skip_checks).flat_map(|s| s.split(',')).map(str::trim) {
+    for id in args
+        .checks
+        .iter()
+        .chain(&args.skip_checks)
+        .flat_map(|s| s.split(','))
+        .map(str::trim)
+    {
         if !id.is_empty() && !Selection::is_glob(id) && registry.get(id).is_none() {
             return usage(format_args!("unknown check `{id}` (see `moat checks`)"));
         }
@@ -164,16 +174,18 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         FormatArg::Sarif => Format::Sarif,
         FormatArg::Junit => Format::Junit,
     };
-    let (sink, is_tty): (Box<dyn Write>, bool) = match &args.output {
-        Some(p) => match std::fs::File::create(p) {
+    let (sink, is_tty): (Box<dyn Write>, bool) = if let Some(p) = &args.output {
+        match std::fs::File::create(p) {
             Ok(f) => (Box::new(io::BufWriter::with_capacity(1 << 16, f)), false),
             Err(e) => return usage(format_args!("cannot write {}: {e}", p.display())),
-        },
-        None => {
-            let stdout = io::stdout();
-            let tty = stdout.is_terminal();
-            (Box::new(io::BufWriter::with_capacity(1 << 16, stdout.lock())), tty)
         }
+    } else {
+        let stdout = io::stdout();
+        let tty = stdout.is_terminal();
+        (
+            Box::new(io::BufWriter::with_capacity(1 << 16, stdout.lock())),
+            tty,
+        )
     };
     let color = match args.color {
         ColorArg::Always => true,

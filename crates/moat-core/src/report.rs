@@ -85,10 +85,7 @@ impl Summary {
 
     /// Unwaived findings at or above `threshold`.
     pub fn at_or_above(&self, threshold: Severity) -> u64 {
-        self.by_severity
-            .range(threshold..)
-            .map(|(_, n)| *n)
-            .sum()
+        self.by_severity.range(threshold..).map(|(_, n)| *n).sum()
     }
 
     /// All unwaived findings.

@@ -109,7 +109,10 @@ impl WaiverRule {
                 .namespace
                 .as_ref()
                 .is_none_or(|g| g.matches(r.namespace.as_deref()))
-            && self.name.as_ref().is_none_or(|g| g.matches(r.name.as_deref()))
+            && self
+                .name
+                .as_ref()
+                .is_none_or(|g| g.matches(r.name.as_deref()))
     }
 
     /// Whether the waiver has expired by `today`.
@@ -220,7 +223,10 @@ mod tests {
     fn matching_and_expiry() {
         let today: Date = "2026-06-01".parse().unwrap();
         let (w, warn) = Waivers::new(
-            vec![rule(Some("team-*"), Some("2026-06-01")), rule(None, Some("2026-05-31"))],
+            vec![
+                rule(Some("team-*"), Some("2026-06-01")),
+                rule(None, Some("2026-05-31")),
+            ],
             today,
         );
         assert_eq!(w.len(), 1);

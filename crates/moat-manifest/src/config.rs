@@ -38,11 +38,19 @@ pub struct Config {
 /// Looks for `.moat.yaml` in `start` (or its directory, if a file) and its ancestors.
 pub fn find_config(start: &Path) -> Option<PathBuf> {
     let abs = std::path::absolute(start).ok()?;
-    let mut dir = if abs.is_dir() { Some(abs.as_path()) } else { abs.parent() };
+    let mut dir = if abs.is_dir() {
+        Some(abs.as_path())
+    } else {
+        abs.parent()
+    };
     while let Some(d) = dir {
         let candidate = d.join(CONFIG_FILE);
         if candidate.is_file() {
-            return Some(candidate);
+            // Report it relative to the working directory when it is below it.
+            let rel = std::env::current_dir()
+                .ok()
+                .and_then(|cwd| candidate.strip_prefix(cwd).ok().map(Path::to_path_buf));
+            return Some(rel.unwrap_or(candidate));
         }
         dir = d.parent();
     }
@@ -50,7 +58,10 @@ pub fn find_config(start: &Path) -> Option<PathBuf> {
 }
 
 /// Reads and parses a config file. `resolve` maps a check ID or name to its canonical ID.
-pub fn load_config(path: &Path, resolve: &dyn Fn(&str) -> Option<&'static str>) -> (Config, Vec<InputError>) {
+pub fn load_config(
+    path: &Path,
+    resolve: &dyn Fn(&str) -> Option<&'static str>,
+) -> (Config, Vec<InputError>) {
     let name = path.display().to_string();
     match std::fs::read_to_string(path) {
         Ok(text) => {
@@ -98,8 +109,15 @@ impl Ctx<'_> {
 }
 
 /// Parses config text.
-pub fn parse_config(file: &str, text: &str, resolve: &dyn Fn(&str) -> Option<&'static str>) -> (Config, Vec<InputError>) {
-    let mut cx = Ctx { file, errors: Vec::new() };
+pub fn parse_config(
+    file: &str,
+    text: &str,
+    resolve: &dyn Fn(&str) -> Option<&'static str>,
+) -> (Config, Vec<InputError>) {
+    let mut cx = Ctx {
+        file,
+        errors: Vec::new(),
+    };
     let mut cfg = Config::default();
     let parsed = yaml::parse_stream(text);
     for p in parsed.errors {
@@ -136,7 +154,10 @@ pub fn parse_config(file: &str, text: &str, resolve: &dyn Fn(&str) -> Option<&'s
                     }
                 }
             }
-            other => cx.err(e.key_pos, format!("unknown config key `{other}` (expected exclude, fail-on, waivers)")),
+            other => cx.err(
+                e.key_pos,
+                format!("unknown config key `{other}` (expected exclude, fail-on, waivers)"),
+            ),
         }
     }
     (cfg, cx.errors)
@@ -153,9 +174,16 @@ fn seq<'n>(cx: &mut Ctx<'_>, n: &'n Node, what: &str) -> &'n [Node] {
     }
 }
 
-fn waiver(cx: &mut Ctx<'_>, n: &Node, resolve: &dyn Fn(&str) -> Option<&'static str>) -> Option<WaiverRule> {
+fn waiver(
+    cx: &mut Ctx<'_>,
+    n: &Node,
+    resolve: &dyn Fn(&str) -> Option<&'static str>,
+) -> Option<WaiverRule> {
     if !n.is_map() {
-        cx.err(n.pos, "a waiver must be a mapping with check, reason and optional resource/expires");
+        cx.err(
+            n.pos,
+            "a waiver must be a mapping with check, reason and optional resource/expires",
+        );
         return None;
     }
     let mut rule = WaiverRule {
@@ -172,23 +200,34 @@ fn waiver(cx: &mut Ctx<'_>, n: &Node, resolve: &dyn Fn(&str) -> Option<&'static 
     let mut ok = true;
     for e in n.entries() {
         match e.key.as_str() {
-            "check" => match cx.string(&e.value, "check") {
-                Some(id) => match resolve(&id) {
-                    Some(canonical) => canonical.clone_into(&mut rule.check),
-                    None => {
-                        cx.err(e.value.pos, format!("waiver names unknown check `{id}` (see `moat checks`)"));
+            "check" => {
+                let resolved = cx.string(&e.value, "check").map(|id| (resolve(&id), id));
+                match resolved {
+                    Some((Some(canonical), _)) => canonical.clone_into(&mut rule.check),
+                    Some((None, id)) => {
+                        cx.err(
+                            e.value.pos,
+                            format!("waiver names unknown check `{id}` (see `moat checks`)"),
+                        );
                         ok = false;
                     }
-                },
-                None => ok = false,
-            },
-            "reason" => rule.reason = cx.string(&e.value, "reason").unwrap_or_default().trim().to_owned(),
+                    None => ok = false,
+                }
+            }
+            "reason" => {
+                let reason = cx.string(&e.value, "reason").unwrap_or_default();
+                reason.trim().clone_into(&mut rule.reason);
+            }
             "expires" => {
                 let s = cx.string(&e.value, "expires").unwrap_or_default();
-                match s.parse::<jiff::civil::Date>() {
-                    Ok(d) => rule.expires = Some(d),
-                    Err(_) => {
-                        cx.err(e.value.pos, format!("`expires` must be a date YYYY-MM-DD, got `{s}`"));
+                if let Ok(d) = s.parse::<jiff::civil::Date>() {
+                    rule.expires = Some(d);
+                } else {
+                    {
+                        cx.err(
+                            e.value.pos,
+                            format!("`expires` must be a date YYYY-MM-DD, got `{s}`"),
+                        );
                         ok = false;
                     }
                 }
@@ -219,7 +258,12 @@ fn waiver(cx: &mut Ctx<'_>, n: &Node, resolve: &dyn Fn(&str) -> Option<&'static 
                 }
             }
             other => {
-                cx.err(e.key_pos, format!("unknown waiver key `{other}` (expected check, resource, reason, expires)"));
+                cx.err(
+                    e.key_pos,
+                    format!(
+                        "unknown waiver key `{other}` (expected check, resource, reason, expires)"
+                    ),
+                );
                 ok = false;
             }
         }

@@ -133,10 +133,8 @@ fn build_excludes(patterns: &[String]) -> Result<GlobSet, InputError> {
         })?;
         b.add(g);
         // `vendor/**` should also exclude the directory `vendor` itself.
-        if let Some(dir) = p.strip_suffix("/**") {
-            if let Ok(g) = Glob::new(dir) {
-                b.add(g);
-            }
+        if let Some(Ok(g)) = p.strip_suffix("/**").map(Glob::new) {
+            b.add(g);
         }
     }
     b.build().map_err(|e| InputError {
@@ -148,7 +146,8 @@ fn build_excludes(patterns: &[String]) -> Result<GlobSet, InputError> {
 }
 
 fn is_hidden(name: &std::ffi::OsStr) -> bool {
-    name.to_str().is_some_and(|s| s.starts_with('.') && s != "." && s != "..")
+    name.to_str()
+        .is_some_and(|s| s.starts_with('.') && s != "." && s != "..")
 }
 
 /// Expands the given paths into inputs: files as given, directories walked recursively
@@ -189,7 +188,12 @@ pub fn discover(paths: &[PathBuf], opts: &LoadOptions) -> (Vec<Input>, Vec<Input
     (inputs, errors)
 }
 
-fn walk_dir(root: &Path, excludes: &GlobSet, inputs: &mut Vec<Input>, errors: &mut Vec<InputError>) {
+fn walk_dir(
+    root: &Path,
+    excludes: &GlobSet,
+    inputs: &mut Vec<Input>,
+    errors: &mut Vec<InputError>,
+) {
     let walker = walkdir::WalkDir::new(root)
         .follow_links(true)
         .sort_by_file_name()
@@ -205,11 +209,14 @@ fn walk_dir(root: &Path, excludes: &GlobSet, inputs: &mut Vec<Input>, errors: &m
         match entry {
             Ok(e) => {
                 if e.file_type().is_file()
-                    && e
-                        .path()
+                    && e.path()
                         .extension()
                         .and_then(|x| x.to_str())
-                        .is_some_and(|x| MANIFEST_EXTENSIONS.iter().any(|m| x.eq_ignore_ascii_case(m)))
+                        .is_some_and(|x| {
+                            MANIFEST_EXTENSIONS
+                                .iter()
+                                .any(|m| x.eq_ignore_ascii_case(m))
+                        })
                 {
                     inputs.push(Input::File(e.into_path()));
                 }
@@ -221,7 +228,11 @@ fn walk_dir(root: &Path, excludes: &GlobSet, inputs: &mut Vec<Input>, errors: &m
                 let message = if e.loop_ancestor().is_some() {
                     "symlink loop; not followed".to_owned()
                 } else {
-                    format!("cannot read: {}", e.io_error().map_or_else(|| e.to_string(), ToString::to_string))
+                    format!(
+                        "cannot read: {}",
+                        e.io_error()
+                            .map_or_else(|| e.to_string(), ToString::to_string)
+                    )
                 };
                 errors.push(InputError {
                     file,
@@ -287,9 +298,18 @@ fn read_limited(r: impl Read, limit: u64) -> Result<Vec<u8>, String> {
 pub fn line_col(text: &[u8], offset: usize) -> (u32, u32) {
     let before = text.get(..offset).unwrap_or(text);
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    let col = String::from_utf8_lossy(before.get(line_start..).unwrap_or(&[])).chars().count() + 1;
-    (u32::try_from(line).unwrap_or(u32::MAX), u32::try_from(col).unwrap_or(u32::MAX))
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let col = String::from_utf8_lossy(before.get(line_start..).unwrap_or(&[]))
+        .chars()
+        .count()
+        + 1;
+    (
+        u32::try_from(line).unwrap_or(u32::MAX),
+        u32::try_from(col).unwrap_or(u32::MAX),
+    )
 }
 
 /// Parses bytes already read from `name`.
@@ -341,25 +361,42 @@ fn str_field<'a>(lf: &mut LoadedFile, node: &'a Node, key: &str) -> Option<&'a s
         Value::Str(s) => Some(s),
         Value::Null => None,
         _ => {
-            lf.error(e.key_pos.line, e.key_pos.col, format!("`{key}` must be a string"));
+            lf.error(
+                e.key_pos.line,
+                e.key_pos.col,
+                format!("`{key}` must be a string"),
+            );
             None
         }
     }
 }
 
-fn add_object(lf: &mut LoadedFile, file: &Arc<str>, doc: usize, item: Option<usize>, node: Node, depth: u8) {
+fn add_object(
+    lf: &mut LoadedFile,
+    file: &Arc<str>,
+    doc: usize,
+    item: Option<usize>,
+    node: Node,
+    depth: u8,
+) {
     if !node.is_map() {
         lf.skipped_documents += 1;
         return;
     }
-    let (Some(api_version), Some(kind)) = (str_field(lf, &node, "apiVersion"), str_field(lf, &node, "kind")) else {
+    let (Some(api_version), Some(kind)) = (
+        str_field(lf, &node, "apiVersion"),
+        str_field(lf, &node, "kind"),
+    ) else {
         lf.skipped_documents += 1;
         return;
     };
     let api_version = api_version.to_owned();
     let kind = kind.to_owned();
-    if kind.ends_with("List") && depth == 0 {
-        if let Some(Value::Seq(_)) = node.get("items").map(|n| &n.value) {
+    if kind.ends_with("List")
+        && depth == 0
+        && matches!(node.get("items").map(|n| &n.value), Some(Value::Seq(_)))
+    {
+        {
             let Node { value, .. } = node;
             if let Value::Map(entries) = value {
                 for e in entries {
@@ -377,7 +414,10 @@ fn add_object(lf: &mut LoadedFile, file: &Arc<str>, doc: usize, item: Option<usi
         }
     }
     let meta = node.get("metadata");
-    let namespace = meta.and_then(|m| m.get("namespace")).and_then(Node::as_str).map(str::to_owned);
+    let namespace = meta
+        .and_then(|m| m.get("namespace"))
+        .and_then(Node::as_str)
+        .map(str::to_owned);
     let name = meta
         .and_then(|m| m.get("name").or_else(|| m.get("generateName")))
         .and_then(Node::as_str)

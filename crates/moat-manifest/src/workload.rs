@@ -32,11 +32,14 @@ fn pod_spec_path(group: &str, kind: &str) -> Option<(&'static [&'static str], &'
     Some(match (group, kind) {
         ("", "Pod") => (&[], ""),
         ("", "PodTemplate") => (&["template"], "template"),
-        ("", "ReplicationController") => (TEMPLATE, "spec.template"),
-        ("apps" | "extensions", "Deployment" | "ReplicaSet" | "DaemonSet")
+        ("", "ReplicationController")
+        | ("apps" | "extensions", "Deployment" | "ReplicaSet" | "DaemonSet")
         | ("apps", "StatefulSet")
         | ("batch", "Job") => (TEMPLATE, "spec.template"),
-        ("batch", "CronJob") => (&["spec", "jobTemplate", "spec", "template"], "spec.jobTemplate.spec.template"),
+        ("batch", "CronJob") => (
+            &["spec", "jobTemplate", "spec", "template"],
+            "spec.jobTemplate.spec.template",
+        ),
         _ => return None,
     })
 }
@@ -98,18 +101,27 @@ impl<'a> PodSpecView<'a> {
     pub fn containers(&self) -> impl Iterator<Item = ContainerView<'a>> + use<'a> {
         let spec = self.spec;
         let base = self.spec_path();
-        [ContainerKind::Init, ContainerKind::Container, ContainerKind::Ephemeral]
-            .into_iter()
-            .flat_map(move |kind| {
-                let items = spec.and_then(|s| s.get(kind.field())).map_or(&[][..], Node::items);
-                let base = base.clone();
-                items.iter().enumerate().map(move |(index, node)| ContainerView {
+        [
+            ContainerKind::Init,
+            ContainerKind::Container,
+            ContainerKind::Ephemeral,
+        ]
+        .into_iter()
+        .flat_map(move |kind| {
+            let items = spec
+                .and_then(|s| s.get(kind.field()))
+                .map_or(&[][..], Node::items);
+            let base = base.clone();
+            items
+                .iter()
+                .enumerate()
+                .map(move |(index, node)| ContainerView {
                     node,
                     kind,
                     index,
                     base: base.clone(),
                 })
-            })
+        })
     }
 }
 
@@ -192,8 +204,16 @@ pub struct Effective<'a> {
 /// The effective value of an inheritable security-context field for a container:
 /// the container's own value if present (and not null), else the pod's.
 /// Non-inheritable fields only ever come from the container.
-pub fn effective<'a>(pod: &PodSpecView<'a>, c: &ContainerView<'a>, field: &str) -> Option<Effective<'a>> {
-    if let Some(n) = c.security_context().and_then(|sc| sc.get(field)).filter(|n| !n.is_null()) {
+pub fn effective<'a>(
+    pod: &PodSpecView<'a>,
+    c: &ContainerView<'a>,
+    field: &str,
+) -> Option<Effective<'a>> {
+    if let Some(n) = c
+        .security_context()
+        .and_then(|sc| sc.get(field))
+        .filter(|n| !n.is_null())
+    {
         let mut path = c.path();
         push_key(&mut path, "securityContext");
         push_key(&mut path, field);
@@ -206,7 +226,10 @@ pub fn effective<'a>(pod: &PodSpecView<'a>, c: &ContainerView<'a>, field: &str) 
     if !INHERITED_FIELDS.contains(&field) {
         return None;
     }
-    let n = pod.security_context()?.get(field).filter(|n| !n.is_null())?;
+    let n = pod
+        .security_context()?
+        .get(field)
+        .filter(|n| !n.is_null())?;
     let mut path = pod.path("securityContext");
     push_key(&mut path, field);
     Some(Effective {
@@ -245,11 +268,17 @@ spec:
         let r = &lf.resources[0];
         let pod = PodSpecView::of(r).unwrap();
         let cs: Vec<_> = pod.containers().collect();
-        assert_eq!(cs.iter().map(ContainerView::name).collect::<Vec<_>>(), ["init", "a", "b"]);
+        assert_eq!(
+            cs.iter().map(ContainerView::name).collect::<Vec<_>>(),
+            ["init", "a", "b"]
+        );
         assert_eq!(cs[1].path(), "spec.template.spec.containers[0]");
         let a = effective(&pod, &cs[1], "runAsNonRoot").unwrap();
         assert_eq!((a.node.as_bool(), a.level), (Some(false), Level::Container));
-        assert_eq!(a.path, "spec.template.spec.containers[0].securityContext.runAsNonRoot");
+        assert_eq!(
+            a.path,
+            "spec.template.spec.containers[0].securityContext.runAsNonRoot"
+        );
         assert_eq!(r.pos_of(&a.path).line, 15);
         let b = effective(&pod, &cs[2], "runAsNonRoot").unwrap();
         assert_eq!((b.node.as_bool(), b.level), (Some(true), Level::Pod));
@@ -270,7 +299,8 @@ spec:
                 "" => "spec: {containers: [{name: x}]}".to_owned(),
                 "template" => "template: {spec: {containers: [{name: x}]}}".to_owned(),
                 "spec.template" => "spec: {template: {spec: {containers: [{name: x}]}}}".to_owned(),
-                _ => "spec: {jobTemplate: {spec: {template: {spec: {containers: [{name: x}]}}}}}".to_owned(),
+                _ => "spec: {jobTemplate: {spec: {template: {spec: {containers: [{name: x}]}}}}}"
+                    .to_owned(),
             };
             let text = format!("apiVersion: {api}\nkind: {kind}\n{body}\n");
             let lf = load_bytes("k.yaml", text.as_bytes());
@@ -278,7 +308,10 @@ spec:
             assert_eq!(pod.template_path, tpl);
             assert_eq!(pod.containers().count(), 1, "{kind}");
         }
-        let lf = load_bytes("k.yaml", b"apiVersion: example.com/v1\nkind: Deployment\nspec: {}\n");
+        let lf = load_bytes(
+            "k.yaml",
+            b"apiVersion: example.com/v1\nkind: Deployment\nspec: {}\n",
+        );
         assert!(PodSpecView::of(&lf.resources[0]).is_none());
     }
 }

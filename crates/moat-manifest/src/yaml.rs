@@ -6,7 +6,9 @@
 //! A syntax error ends the document it is in; parsing resumes at the next `---` line,
 //! so the other documents of the stream are still returned.
 
+use std::any::Any;
 use std::collections::HashMap;
+use std::panic::{self, AssertUnwindSafe};
 
 use libyaml_safer::{Event, EventData, Mark, Parser, ScalarStyle};
 
@@ -50,6 +52,18 @@ pub struct Parsed {
 
 /// Parses a whole YAML stream.
 pub fn parse_stream(text: &str) -> Parsed {
+    // libyaml-safer 0.3.0 panics ("unexpected end of input") when the input ends inside
+    // a block scalar line without a line break (`a: |\n  x`, simonask/libyaml-safer#6),
+    // which real files often do. A final line break moves no position; the only change
+    // is that such a last block scalar keeps its final newline, as YAML 1.2 specifies.
+    let with_break;
+    let text = if text.is_empty() || text.ends_with(['\n', '\r', '\u{85}', '\u{2028}', '\u{2029}'])
+    {
+        text
+    } else {
+        with_break = format!("{text}\n");
+        with_break.as_str()
+    };
     let mut out = Parsed::default();
     let mut start_line: u32 = 0; // 0-based line where the current attempt starts
     let mut doc_index = 0usize;
@@ -124,18 +138,43 @@ fn parse_from(
     parser.set_input_string(&mut input);
     let mut builder: Option<Builder> = None;
     let mut doc_pos = Pos::default();
+    // End of the last event, where an internal parser failure is reported.
+    let mut last = Pos {
+        line: line_base + 1,
+        col: 1,
+    };
     loop {
-        let ev = parser.parse().map_err(|e| {
-            let p = e
-                .problem_mark()
-                .or(e.context_mark())
-                .map_or(Pos { line: line_base + 1, col: 1 }, |m| pos(m, line_base));
-            let msg = match e.context() {
-                Some(ctx) => format!("YAML syntax error: {} {}", e.problem(), ctx),
-                None => format!("YAML syntax error: {}", e.problem()),
+        // Any other panic left in the parser (e.g. `[!a,`, simonask/libyaml-safer#7)
+        // becomes an error for this document instead of ending the whole scan.
+        let result = panic::catch_unwind(AssertUnwindSafe(|| parser.parse()))
+            .map_err(|payload| parser_panic(payload.as_ref(), last))?;
+        let ev = result.map_err(|e| {
+            let p = e.problem_mark().or(e.context_mark()).map_or(
+                Pos {
+                    line: line_base + 1,
+                    col: 1,
+                },
+                |m| pos(m, line_base),
+            );
+            let msg = match (e.context(), e.context_mark()) {
+                (Some(ctx), Some(m)) if e.problem_mark().is_some() => {
+                    let c = pos(m, line_base);
+                    format!(
+                        "YAML syntax error: {} ({ctx} that started at line {} column {})",
+                        e.problem(),
+                        c.line,
+                        c.col
+                    )
+                }
+                (Some(ctx), _) => format!("YAML syntax error: {} ({ctx})", e.problem()),
+                (None, _) => format!("YAML syntax error: {}", e.problem()),
             };
-            Problem { pos: p, message: msg }
+            Problem {
+                pos: p,
+                message: msg,
+            }
         })?;
+        last = pos(ev.end_mark, line_base);
         match ev.data {
             EventData::StreamEnd => return Ok(()),
             EventData::StreamStart { .. } => {}
@@ -161,6 +200,21 @@ fn parse_from(
                 }
             }
         }
+    }
+}
+
+/// Turns a panic inside the YAML library into an error at the last good position.
+fn parser_panic(payload: &(dyn Any + Send), last: Pos) -> Problem {
+    let what = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("unknown failure");
+    Problem {
+        pos: last,
+        message: format!(
+            "YAML parser failed after this point (internal error in the YAML library: {what}); the rest of this document is skipped"
+        ),
     }
 }
 
@@ -224,10 +278,8 @@ impl Builder {
                 ..
             } => {
                 let plain = style == ScalarStyle::Plain;
-                let in_key_position = matches!(
-                    self.stack.last(),
-                    Some(Frame::Map { key: None, .. })
-                );
+                let in_key_position =
+                    matches!(self.stack.last(), Some(Frame::Map { key: None, .. }));
                 let merge = plain && tag.is_none() && in_key_position && value == "<<";
                 let (v, warn) = resolve_scalar(value, plain, tag.as_deref());
                 if let Some(w) = warn {
@@ -366,7 +418,7 @@ impl Builder {
                     }
                     Some(k) if k.merge => merges.push(node),
                     Some(k) => {
-                        if let Some(first) = find_key(entries, index, &k.key) {
+                        if let Some(first) = find_key(entries, index.as_ref(), &k.key) {
                             self.errors.push(Problem {
                                 pos: k.pos,
                                 message: format!(
@@ -437,9 +489,12 @@ impl Builder {
     }
 }
 
-fn find_key(entries: &[Entry], index: &Option<HashMap<String, usize>>, key: &str) -> Option<Pos> {
+fn find_key(entries: &[Entry], index: Option<&HashMap<String, usize>>, key: &str) -> Option<Pos> {
     match index {
-        Some(idx) => idx.get(key).and_then(|&i| entries.get(i)).map(|e| e.key_pos),
+        Some(idx) => idx
+            .get(key)
+            .and_then(|&i| entries.get(i))
+            .map(|e| e.key_pos),
         None => entries.iter().find(|e| e.key == key).map(|e| e.key_pos),
     }
 }
@@ -499,10 +554,10 @@ fn resolve_owned(value: String) -> (Value, Option<String>) {
     }
 }
 
-fn yaml11_warning(s: &str, meaning: &str) -> Option<String> {
-    Some(format!(
+fn yaml11_warning(s: &str, meaning: &str) -> String {
+    format!(
         "`{s}` is read as {meaning} (a YAML 1.1-only form Kubernetes accepts); quote it if a string is meant"
-    ))
+    )
 }
 
 /// Resolves a plain scalar like go-yaml v2; `None` means "a string".
@@ -512,10 +567,10 @@ fn resolve_plain(s: &str) -> Option<(Value, Option<String>)> {
         "true" | "True" | "TRUE" => return Some((Value::Bool(true), None)),
         "false" | "False" | "FALSE" => return Some((Value::Bool(false), None)),
         "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => {
-            return Some((Value::Bool(true), yaml11_warning(s, "boolean true")));
+            return Some((Value::Bool(true), Some(yaml11_warning(s, "boolean true"))));
         }
         "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => {
-            return Some((Value::Bool(false), yaml11_warning(s, "boolean false")));
+            return Some((Value::Bool(false), Some(yaml11_warning(s, "boolean false"))));
         }
         ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
             return Some((Value::Float(f64::INFINITY), None));
@@ -536,15 +591,20 @@ fn resolve_plain(s: &str) -> Option<(Value, Option<String>)> {
     };
     if let Some((i, yaml11)) = go_parse_int(&plain) {
         let warn = if yaml11 || has_underscore {
-            yaml11_warning(s, &format!("the integer {i}"))
+            Some(yaml11_warning(s, &format!("the integer {i}")))
         } else {
             None
         };
         return Some((Value::Int(i), warn));
     }
-    if is_go_yaml_float(&plain) {
-        if let Ok(f) = plain.parse::<f64>() {
-            let warn = has_underscore.then(|| format!("`{s}` is read as the number {f} (YAML 1.1 allows `_` in numbers)"));
+    if let Some(f) = is_go_yaml_float(&plain)
+        .then(|| plain.parse::<f64>().ok())
+        .flatten()
+    {
+        {
+            let warn = has_underscore.then(|| {
+                format!("`{s}` is read as the number {f} (YAML 1.1 allows `_` in numbers)")
+            });
             return Some((Value::Float(f), warn));
         }
     }
@@ -562,17 +622,18 @@ fn go_parse_int(s: &str) -> Option<(i64, bool)> {
     if body.is_empty() {
         return None;
     }
-    let (radix, digits, yaml11) = if let Some(d) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
-        (16, d, false)
-    } else if let Some(d) = body.strip_prefix("0b").or_else(|| body.strip_prefix("0B")) {
-        (2, d, true)
-    } else if let Some(d) = body.strip_prefix("0o").or_else(|| body.strip_prefix("0O")) {
-        (8, d, false)
-    } else if body.len() > 1 && body.starts_with('0') {
-        (8, &body[1..], true)
-    } else {
-        (10, body, false)
-    };
+    let (radix, digits, yaml11) =
+        if let Some(d) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
+            (16, d, false)
+        } else if let Some(d) = body.strip_prefix("0b").or_else(|| body.strip_prefix("0B")) {
+            (2, d, true)
+        } else if let Some(d) = body.strip_prefix("0o").or_else(|| body.strip_prefix("0O")) {
+            (8, d, false)
+        } else if body.len() > 1 && body.starts_with('0') {
+            (8, &body[1..], true)
+        } else {
+            (10, body, false)
+        };
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return None;
     }
@@ -641,7 +702,9 @@ mod tests {
 
     #[test]
     fn yaml11_scalars() {
-        let p = parse_stream("a: yes\nb: off\nc: 0777\nd: 1_000\ne: 'yes'\nf: 0x1F\ng: 1.5\nh: ~\ni: 2024-01-01\nj: 0o17\n");
+        let p = parse_stream(
+            "a: yes\nb: off\nc: 0777\nd: 1_000\ne: 'yes'\nf: 0x1F\ng: 1.5\nh: ~\ni: 2024-01-01\nj: 0o17\n",
+        );
         let r = p.docs[0].root.as_ref().unwrap();
         assert_eq!(r.get("a").unwrap().as_bool(), Some(true));
         assert_eq!(r.get("b").unwrap().as_bool(), Some(false));
@@ -683,7 +746,10 @@ mod tests {
         let p = parse_stream("a: 1\nb: 2\na: 3\n");
         assert_eq!(p.errors.len(), 1);
         assert_eq!(p.errors[0].pos.line, 3);
-        assert_eq!(p.docs[0].root.as_ref().unwrap().get("a").unwrap().as_i64(), Some(3));
+        assert_eq!(
+            p.docs[0].root.as_ref().unwrap().get("a").unwrap().as_i64(),
+            Some(3)
+        );
     }
 
     #[test]
@@ -707,7 +773,8 @@ mod tests {
         let mut s = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 1..10 {
             let prev = i - 1;
-            s.push_str(&format!("a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"));
+            let refs = vec![format!("*a{prev}"); 10].join(", ");
+            s += &format!("a{i}: &a{i} [{refs}]\n");
         }
         let p = parse_stream(&s);
         assert_eq!(p.errors.len(), 1);
@@ -719,6 +786,51 @@ mod tests {
         let s = "[".repeat(10_000);
         let p = parse_stream(&s);
         assert!(!p.errors.is_empty());
+    }
+
+    #[test]
+    fn block_scalar_at_end_without_line_break() {
+        // Used to panic inside libyaml-safer (found by fuzzing a real manifest).
+        for text in [
+            "a: |\n  x",
+            "a: >\n  x\n  y",
+            "a: |-\n  x",
+            "k: v\nb: |+\n  x\n  ",
+        ] {
+            let p = parse_stream(text);
+            assert!(p.errors.is_empty(), "{text:?}: {:?}", p.errors);
+            assert_eq!(p.docs.len(), 1, "{text:?}");
+        }
+        let p = parse_stream("a: ''|\n 0");
+        assert_eq!(p.errors.len(), 1);
+        assert!(
+            p.errors[0].message.contains("syntax error"),
+            "{:?}",
+            p.errors
+        );
+        let r = root("a: 1\nb: |\n  x\n  y");
+        assert_eq!(r.get("b").unwrap().as_str(), Some("x\ny\n"));
+        assert_eq!(r.lookup("b").pos, Pos { line: 2, col: 1 });
+    }
+
+    #[test]
+    fn parser_panics_become_errors() {
+        // libyaml-safer 0.3.0 panics on a tag directly followed by `,` in flow context.
+        let p = parse_stream("a: 1\n---\nb: [!x, 1]\n---\nc: 2\n");
+        assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
+        assert!(
+            p.errors[0].message.contains("internal error"),
+            "{:?}",
+            p.errors
+        );
+        assert_eq!(p.errors[0].pos.line, 3);
+        let keys: Vec<_> = p
+            .docs
+            .iter()
+            .filter_map(|d| d.root.as_ref())
+            .map(|r| r.entries()[0].key.clone())
+            .collect();
+        assert_eq!(keys, ["a", "c"]);
     }
 
     #[test]

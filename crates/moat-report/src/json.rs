@@ -17,7 +17,11 @@ pub struct Json<'w> {
 impl<'w> Json<'w> {
     /// A JSON renderer writing to `out`.
     pub fn new(out: Box<dyn Write + 'w>, info: RunInfo) -> Self {
-        Json { out, info, first: true }
+        Json {
+            out,
+            info,
+            first: true,
+        }
     }
 }
 
@@ -34,7 +38,8 @@ impl Renderer for Json<'_> {
 
     fn resource(&mut self, r: &ResourceResult) -> io::Result<()> {
         for f in &r.findings {
-            self.out.write_all(if self.first { b"\n    " } else { b",\n    " })?;
+            self.out
+                .write_all(if self.first { b"\n    " } else { b",\n    " })?;
             self.first = false;
             serde_json::to_writer(&mut self.out, f).map_err(to_io)?;
         }
@@ -42,7 +47,8 @@ impl Renderer for Json<'_> {
     }
 
     fn finish(&mut self, s: &Summary) -> io::Result<()> {
-        self.out.write_all(if self.first { b"],\n" } else { b"\n  ],\n" })?;
+        self.out
+            .write_all(if self.first { b"],\n" } else { b"\n  ],\n" })?;
         write!(self.out, "  \"errors\": ")?;
         serde_json::to_writer(&mut self.out, &s.errors).map_err(to_io)?;
         write!(self.out, ",\n  \"warnings\": ")?;

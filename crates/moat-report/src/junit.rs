@@ -45,43 +45,78 @@ pub fn escape(s: &str) -> String {
 
 impl Renderer for Junit<'_> {
     fn begin(&mut self) -> io::Result<()> {
-        writeln!(self.out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"moat\">")
+        writeln!(
+            self.out,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"moat\">"
+        )
     }
 
     fn resource(&mut self, r: &ResourceResult) -> io::Result<()> {
+        if r.checks_run.is_empty() {
+            return Ok(());
+        }
         let name = escape(&r.resource.display());
-        let failures = r.findings.iter().filter(|f| f.waived.is_none()).count();
-        let skipped = r.findings.iter().filter(|f| f.waived.is_some()).count();
+        let failing = |id: &str| {
+            r.findings
+                .iter()
+                .any(|f| f.check_id == id && f.waived.is_none())
+        };
+        let waived = |id: &str| {
+            r.findings
+                .iter()
+                .any(|f| f.check_id == id && f.waived.is_some())
+        };
+        let failures = r.checks_run.iter().filter(|id| failing(id)).count();
+        let skipped = r
+            .checks_run
+            .iter()
+            .filter(|id| !failing(id) && waived(id))
+            .count();
         let mut s = format!(
             "  <testsuite name=\"{name}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" file=\"{}\">\n",
             r.checks_run.len(),
             escape(&r.file)
         );
         for id in &r.checks_run {
-            let _ = write!(s, "    <testcase classname=\"{}\" name=\"{id} {name}\"", escape(&r.file));
+            let _ = write!(
+                s,
+                "    <testcase classname=\"{}\" name=\"{id} {name}\"",
+                escape(&r.file)
+            );
             let mine: Vec<_> = r.findings.iter().filter(|f| f.check_id == *id).collect();
             if mine.is_empty() {
                 s.push_str("/>\n");
                 continue;
             }
             s.push_str(">\n");
-            for f in mine {
-                if let Some(w) = &f.waived {
-                    let _ = writeln!(s, "      <skipped message=\"waived: {} ({})\"/>", escape(&w.reason), escape(&w.by));
-                } else {
-                    let _ = writeln!(
-                        s,
-                        "      <failure type=\"{}\" message=\"{}\">{}:{}:{} {}&#10;{}&#10;Fix: {}</failure>",
-                        f.severity,
-                        escape(&f.message),
+            let failing: Vec<_> = mine.iter().filter(|f| f.waived.is_none()).collect();
+            if let Some(first) = failing.first() {
+                let mut body = String::new();
+                for f in &failing {
+                    let _ = write!(
+                        body,
+                        "{}:{}:{} {}: {}&#10;",
                         escape(&f.location.file),
                         f.location.line,
                         f.location.column,
                         escape(&f.location.path),
-                        escape(&f.title),
-                        escape(&f.remediation)
+                        escape(&f.message)
                     );
                 }
+                let _ = writeln!(
+                    s,
+                    "      <failure type=\"{}\" message=\"{}\">{body}Fix: {}</failure>",
+                    first.severity,
+                    escape(&first.message),
+                    escape(&first.remediation)
+                );
+            } else if let Some(w) = mine.first().and_then(|f| f.waived.as_ref()) {
+                let _ = writeln!(
+                    s,
+                    "      <skipped message=\"waived: {} ({})\"/>",
+                    escape(&w.reason),
+                    escape(&w.by)
+                );
             }
             s.push_str("    </testcase>\n");
         }

@@ -41,7 +41,9 @@ impl FromStr for Format {
             "json" => Ok(Format::Json),
             "sarif" => Ok(Format::Sarif),
             "junit" => Ok(Format::Junit),
-            _ => Err(format!("unknown format `{s}` (expected table, json, sarif, junit)")),
+            _ => Err(format!(
+                "unknown format `{s}` (expected table, json, sarif, junit)"
+            )),
         }
     }
 }
@@ -85,7 +87,11 @@ pub trait Renderer {
 }
 
 /// A renderer for `format` writing to `out`.
-pub fn renderer<'w>(format: Format, out: Box<dyn Write + 'w>, info: RunInfo) -> Box<dyn Renderer + 'w> {
+pub fn renderer<'w>(
+    format: Format,
+    out: Box<dyn Write + 'w>,
+    info: RunInfo,
+) -> Box<dyn Renderer + 'w> {
     match format {
         Format::Table => Box::new(table::Table::new(out, info)),
         Format::Json => Box::new(json::Json::new(out, info)),

@@ -22,7 +22,11 @@ pub struct Sarif<'w> {
 impl<'w> Sarif<'w> {
     /// A SARIF renderer writing to `out`.
     pub fn new(out: Box<dyn Write + 'w>, info: RunInfo) -> Self {
-        Sarif { out, info, first: true }
+        Sarif {
+            out,
+            info,
+            first: true,
+        }
     }
 }
 
@@ -78,7 +82,11 @@ fn rule(m: &CheckMeta) -> Value {
         "{}\n\n**Fix**\n\n```yaml\n{}```\n\n{}",
         m.remediation,
         m.fix_example,
-        m.references.iter().map(|r| format!("- <{r}>")).collect::<Vec<_>>().join("\n")
+        m.references
+            .iter()
+            .map(|r| format!("- <{r}>"))
+            .collect::<Vec<_>>()
+            .join("\n")
     );
     let mut tags: Vec<&str> = vec!["security", "kubernetes"];
     tags.extend(m.frameworks.iter().copied());
@@ -110,10 +118,8 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Value {
         }
     }
     let mut physical = json!({"artifactLocation": {"uri": uri(&f.location.file)}});
-    if !region.is_empty() {
-        if let Some(o) = physical.as_object_mut() {
-            o.insert("region".into(), Value::Object(region));
-        }
+    if let (false, Some(o)) = (region.is_empty(), physical.as_object_mut()) {
+        o.insert("region".into(), Value::Object(region));
     }
     let mut r = json!({
         "ruleId": f.check_id,
@@ -139,7 +145,11 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Value {
             o.insert("ruleIndex".into(), json!(i));
         }
         if let Some(w) = &f.waived {
-            let kind = if w.by == "annotation" { "inSource" } else { "external" };
+            let kind = if w.by == "annotation" {
+                "inSource"
+            } else {
+                "external"
+            };
             o.insert(
                 "suppressions".into(),
                 json!([{"kind": kind, "status": "accepted", "justification": w.reason,
@@ -165,13 +175,20 @@ impl Renderer for Sarif<'_> {
             "{{\n  \"$schema\": \"{SCHEMA_URI}\",\n  \"version\": \"2.1.0\",\n  \"runs\": [{{\n    \"tool\": {{\"driver\": "
         )?;
         serde_json::to_writer(&mut self.out, &driver).map_err(io::Error::other)?;
-        write!(self.out, "}},\n    \"columnKind\": \"unicodeCodePoints\",\n    \"results\": [")
+        write!(
+            self.out,
+            "}},\n    \"columnKind\": \"unicodeCodePoints\",\n    \"results\": ["
+        )
     }
 
     fn resource(&mut self, r: &ResourceResult) -> io::Result<()> {
         for f in &r.findings {
             let idx = self.info.checks.iter().position(|m| m.id == f.check_id);
-            self.out.write_all(if self.first { b"\n      " } else { b",\n      " })?;
+            self.out.write_all(if self.first {
+                b"\n      "
+            } else {
+                b",\n      "
+            })?;
             self.first = false;
             serde_json::to_writer(&mut self.out, &result(f, idx)).map_err(io::Error::other)?;
         }
@@ -184,7 +201,8 @@ impl Renderer for Sarif<'_> {
             .iter()
             .map(|e| {
                 let mut n = json!({"level": "error", "message": {"text": e.message}});
-                let mut loc = json!({"physicalLocation": {"artifactLocation": {"uri": uri(&e.file)}}});
+                let mut loc =
+                    json!({"physicalLocation": {"artifactLocation": {"uri": uri(&e.file)}}});
                 if e.line > 0 {
                     let mut region = json!({"startLine": e.line});
                     if e.column > 0 {
@@ -196,7 +214,8 @@ impl Renderer for Sarif<'_> {
                 n
             })
             .chain(s.warnings.iter().map(|w| {
-                let mut loc = json!({"physicalLocation": {"artifactLocation": {"uri": uri(&w.file)}}});
+                let mut loc =
+                    json!({"physicalLocation": {"artifactLocation": {"uri": uri(&w.file)}}});
                 if w.line > 0 {
                     loc["physicalLocation"]["region"] = json!({"startLine": w.line});
                 }
@@ -207,7 +226,8 @@ impl Renderer for Sarif<'_> {
             "executionSuccessful": s.errors.is_empty(),
             "toolExecutionNotifications": notes,
         }]);
-        self.out.write_all(if self.first { b"],\n" } else { b"\n    ],\n" })?;
+        self.out
+            .write_all(if self.first { b"],\n" } else { b"\n    ],\n" })?;
         write!(self.out, "    \"invocations\": ")?;
         serde_json::to_writer(&mut self.out, &invocation).map_err(io::Error::other)?;
         writeln!(self.out, "\n  }}]\n}}")?;

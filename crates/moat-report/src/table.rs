@@ -18,7 +18,11 @@ pub struct Table<'w> {
 impl<'w> Table<'w> {
     /// A table renderer writing to `out`.
     pub fn new(out: Box<dyn Write + 'w>, info: RunInfo) -> Self {
-        Table { out, info, shown: 0 }
+        Table {
+            out,
+            info,
+            shown: 0,
+        }
     }
 
     fn style(&self, s: Style) -> Style {
@@ -80,10 +84,18 @@ impl Renderer for Table<'_> {
         let yellow = self.style(AnsiColor::Yellow.on_default());
         let red = self.style(AnsiColor::Red.on_default().bold());
         for w in &s.warnings {
-            writeln!(self.out, "{yellow}warning{yellow:#}: {}:{}:{}: {}", w.file, w.line, w.column, w.message)?;
+            writeln!(
+                self.out,
+                "{yellow}warning{yellow:#}: {}:{}:{}: {}",
+                w.file, w.line, w.column, w.message
+            )?;
         }
         for e in &s.errors {
-            writeln!(self.out, "{red}error{red:#}: {}:{}:{}: {}", e.file, e.line, e.column, e.message)?;
+            writeln!(
+                self.out,
+                "{red}error{red:#}: {}:{}:{}: {}",
+                e.file, e.line, e.column, e.message
+            )?;
         }
         if !s.warnings.is_empty() || !s.errors.is_empty() {
             writeln!(self.out)?;
@@ -91,7 +103,13 @@ impl Renderer for Table<'_> {
         let counts: Vec<String> = Severity::ALL
             .iter()
             .rev()
-            .map(|sev| format!("{} {}", s.by_severity.get(sev).copied().unwrap_or(0), sev.as_str()))
+            .map(|sev| {
+                format!(
+                    "{} {}",
+                    s.by_severity.get(sev).copied().unwrap_or(0),
+                    sev.as_str()
+                )
+            })
             .collect();
         let bold = self.style(Style::new().bold());
         writeln!(

@@ -150,7 +150,13 @@ impl Session {
         let mut resources = Vec::with_capacity(lf.resources.len());
         for res in &lf.resources {
             let mut findings = self.checker.run(res);
-            apply_waivers(res, &mut findings, &self.waivers, &self.registry, &mut errors);
+            apply_waivers(
+                res,
+                &mut findings,
+                &self.waivers,
+                &self.registry,
+                &mut errors,
+            );
             findings.retain(|f| f.severity >= self.opts.min_severity);
             resources.push(ResourceResult {
                 resource: res.rref.clone(),

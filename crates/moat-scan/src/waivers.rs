@@ -17,10 +17,14 @@ pub fn apply_waivers(
     let mut inline: Vec<(&'static str, String)> = Vec::new();
     let pod = PodSpecView::of(res);
     let sources = [
-        res.annotation(ANNOTATION).map(|n| (n, "metadata".to_owned())),
+        res.annotation(ANNOTATION)
+            .map(|n| (n, "metadata".to_owned())),
         pod.as_ref()
             .filter(|p| !p.template_path.is_empty())
-            .and_then(|p| p.annotation(ANNOTATION).map(|n| (n, join(p.template_path, "metadata")))),
+            .and_then(|p| {
+                p.annotation(ANNOTATION)
+                    .map(|n| (n, join(p.template_path, "metadata")))
+            }),
     ];
     for (node, meta_path) in sources.into_iter().flatten() {
         let mut path = meta_path;
@@ -34,7 +38,9 @@ pub fn apply_waivers(
             message,
         };
         let Some(text) = node.as_str() else {
-            errors.push(err(format!("`{ANNOTATION}` must be a string `ID[,ID]: reason`")));
+            errors.push(err(format!(
+                "`{ANNOTATION}` must be a string `ID[,ID]: reason`"
+            )));
             continue;
         };
         match parse_annotation(text) {

@@ -1,6 +1,6 @@
 use moat_core::{CheckMeta, Severity};
-use moat_manifest::{Node, PodSpecView};
 use moat_manifest::node::{push_index, push_key};
+use moat_manifest::{Node, PodSpecView};
 
 use crate::{Check, Emit};
 
@@ -28,9 +28,13 @@ impl Check for HostPathVolume {
     }
 
     fn check_pod(&self, pod: &PodSpecView<'_>, out: &mut Emit<'_>) {
-        let Some(volumes) = pod.get("volumes") else { return };
+        let Some(volumes) = pod.get("volumes") else {
+            return;
+        };
         for (i, v) in volumes.items().iter().enumerate() {
-            let Some(hp) = v.get("hostPath") else { continue };
+            let Some(hp) = v.get("hostPath") else {
+                continue;
+            };
             let name = v.get("name").and_then(Node::as_str).unwrap_or("");
             let host = hp.get("path").and_then(Node::as_str).unwrap_or("?");
             let mut path = pod.path("volumes");

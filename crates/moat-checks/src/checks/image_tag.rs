@@ -38,14 +38,22 @@ impl Check for ImageTag {
     }
 
     fn check_container(&self, _pod: &PodSpecView<'_>, c: &ContainerView<'_>, out: &mut Emit<'_>) {
-        let Some(image) = c.get("image").and_then(Node::as_str) else { return };
+        let Some(image) = c.get("image").and_then(Node::as_str) else {
+            return;
+        };
         let (tag, digest) = tag_of(image);
         if digest {
             return;
         }
         let msg = match tag {
-            None => format!("container \"{}\" image \"{image}\" has no tag (means :latest)", c.name()),
-            Some("latest") => format!("container \"{}\" image \"{image}\" uses the mutable :latest tag", c.name()),
+            None => format!(
+                "container \"{}\" image \"{image}\" has no tag (means :latest)",
+                c.name()
+            ),
+            Some("latest") => format!(
+                "container \"{}\" image \"{image}\" uses the mutable :latest tag",
+                c.name()
+            ),
             Some(_) => return,
         };
         out.container(c, c.field_path("image"), msg);

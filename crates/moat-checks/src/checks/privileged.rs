@@ -27,12 +27,18 @@ impl Check for Privileged {
     }
 
     fn check_container(&self, _pod: &PodSpecView<'_>, c: &ContainerView<'_>, out: &mut Emit<'_>) {
-        let privileged = c.security_context().and_then(|sc| sc.get("privileged")).and_then(moat_manifest::Node::as_bool);
+        let privileged = c
+            .security_context()
+            .and_then(|sc| sc.get("privileged"))
+            .and_then(moat_manifest::Node::as_bool);
         if privileged == Some(true) {
             out.container(
                 c,
                 c.field_path("securityContext.privileged"),
-                format!("container \"{}\" sets securityContext.privileged: true", c.name()),
+                format!(
+                    "container \"{}\" sets securityContext.privileged: true",
+                    c.name()
+                ),
             );
         }
     }

@@ -44,6 +44,10 @@ impl Check for ResourceLimits {
         } else {
             c.field_path("resources")
         };
-        out.container(c, path, format!("container \"{}\" has no {missing}", c.name()));
+        out.container(
+            c,
+            path,
+            format!("container \"{}\" has no {missing}", c.name()),
+        );
     }
 }

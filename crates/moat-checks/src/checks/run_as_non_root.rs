@@ -27,7 +27,11 @@ impl Check for RunAsNonRoot {
     }
 
     fn check_container(&self, pod: &PodSpecView<'_>, c: &ContainerView<'_>, out: &mut Emit<'_>) {
-        let windows = pod.get("os").and_then(|o| o.get("name")).and_then(Node::as_str) == Some("windows");
+        let windows = pod
+            .get("os")
+            .and_then(|o| o.get("name"))
+            .and_then(Node::as_str)
+            == Some("windows");
         if windows {
             return;
         }

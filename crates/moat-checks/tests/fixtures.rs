@@ -1,0 +1,83 @@
+//! Fixture harness: `tests/fixtures/<ID>/*.yaml`; every line that should produce a
+//! finding carries `# expect: <ID>`. The exact set of (line, ID) for that check must match.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use moat_checks::Checker;
+
+fn expected(text: &str) -> BTreeSet<(u32, String)> {
+    let mut set = BTreeSet::new();
+    for (i, line) in text.lines().enumerate() {
+        if let Some((_, rest)) = line.split_once("# expect:") {
+            for id in rest.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                set.insert((u32::try_from(i + 1).unwrap(), id.to_owned()));
+            }
+        }
+    }
+    set
+}
+
+#[test]
+fn every_check_has_pass_and_fail_fixtures_and_they_hold() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let checker = Checker::new(moat_checks::all());
+    let mut failures = Vec::new();
+    for check in moat_checks::all() {
+        let id = check.meta().id;
+        let dir = root.join(id);
+        let mut kinds = (0, 0);
+        for entry in std::fs::read_dir(&dir).unwrap_or_else(|_| panic!("no fixture dir for {id}")) {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let want = expected(&text);
+            if want.is_empty() {
+                kinds.0 += 1;
+            } else {
+                kinds.1 += 1;
+            }
+            let lf = moat_manifest::load_bytes(&path.display().to_string(), text.as_bytes());
+            assert!(lf.errors.is_empty(), "{}: {:?}", path.display(), lf.errors);
+            let got: BTreeSet<(u32, String)> = lf
+                .resources
+                .iter()
+                .flat_map(|r| checker.run(r))
+                .filter(|f| f.check_id == id)
+                .map(|f| (f.location.line, f.check_id.to_string()))
+                .collect();
+            if got != want {
+                failures.push(format!(
+                    "{}:\n  expected {want:?}\n  got      {got:?}",
+                    path.display()
+                ));
+            }
+        }
+        assert!(
+            kinds.0 >= 1 && kinds.1 >= 1,
+            "{id} needs at least one passing and one failing fixture"
+        );
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn ids_and_names_are_unique_and_metadata_complete() {
+    let reg = moat_checks::registry();
+    assert!(reg.duplicates().is_empty(), "{:?}", reg.duplicates());
+    for m in reg.all() {
+        assert!(m.id.starts_with("MOAT-") && m.id.len() == 8, "{}", m.id);
+        assert!(!m.title.is_empty() && !m.rationale.is_empty() && !m.remediation.is_empty());
+        assert!(
+            !m.fix_example.is_empty() && !m.references.is_empty(),
+            "{}",
+            m.id
+        );
+        assert!(
+            m.references.iter().all(|r| r.starts_with("https://")),
+            "{}",
+            m.id
+        );
+    }
+}

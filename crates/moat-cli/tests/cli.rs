@@ -1,0 +1,408 @@
+//! End-to-end tests of the `moat` binary: every format (snapshotted and validated by its
+//! schema), exit codes, stdin, bad input, waivers and the check catalogue.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::fs;
+
+use common::{code, moat, moat_in, root, stdout, valid_junit, valid_report, valid_sarif};
+
+#[test]
+fn table_on_examples() {
+    let o = moat(&["scan", "examples"]);
+    assert_eq!(
+        code(&o),
+        1,
+        "critical findings fail at the default --fail-on high"
+    );
+    insta::assert_snapshot!("examples_table", stdout(&o));
+}
+
+#[test]
+fn json_on_examples_matches_schema() {
+    let o = moat(&["scan", "examples", "--format", "json"]);
+    assert_eq!(code(&o), 1);
+    let text = stdout(&o);
+    let v = valid_report(&text);
+    assert_eq!(v["scanned"]["files"], 6);
+    assert_eq!(v["scanned"]["resources"], 7);
+    let waived = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| !f["waived"].is_null())
+        .count();
+    assert_eq!(waived, 2);
+    insta::assert_snapshot!("examples_json", text);
+}
+
+#[test]
+fn sarif_on_examples_matches_official_schema() {
+    let o = moat(&["scan", "examples", "--format", "sarif"]);
+    let text = stdout(&o);
+    let v = valid_sarif(&text);
+    let results = v["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 15);
+    for r in results {
+        let line = r["locations"][0]["physicalLocation"]["region"]["startLine"]
+            .as_u64()
+            .unwrap();
+        assert!(line > 1, "SARIF must carry the real line: {r}");
+    }
+    let suppressed = results
+        .iter()
+        .filter(|r| r.get("suppressions").is_some())
+        .count();
+    assert_eq!(suppressed, 2);
+    let rules = v["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    assert!(
+        rules
+            .iter()
+            .all(|r| r["help"]["text"].as_str().unwrap().contains("Fix:"))
+    );
+    insta::assert_snapshot!("examples_sarif", text);
+}
+
+#[test]
+fn junit_on_examples_is_well_formed() {
+    let o = moat(&["scan", "examples", "--format", "junit"]);
+    let text = stdout(&o);
+    let (suites, cases, failures) = valid_junit(&text);
+    assert_eq!(suites, 6, "one suite per workload");
+    assert_eq!(cases, 30, "one case per check x workload");
+    assert_eq!(
+        failures, 11,
+        "failing check x resource pairs (several findings may share a case)"
+    );
+    insta::assert_snapshot!("examples_junit", text);
+}
+
+#[test]
+fn output_file_and_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.json");
+    let o = moat(&[
+        "scan",
+        "examples",
+        "-f",
+        "json",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 1);
+    assert!(o.stdout.is_empty());
+    valid_report(&fs::read_to_string(&out).unwrap());
+    // Only critical counts: still fails (two privileged containers).
+    assert_eq!(
+        code(&moat(&["scan", "examples", "--fail-on", "critical"])),
+        1
+    );
+    // Skip the critical check and fail only on high+ among the rest: host paths are high.
+    assert_eq!(
+        code(&moat(&[
+            "scan",
+            "examples",
+            "--skip-check",
+            "MOAT-001",
+            "--fail-on",
+            "critical"
+        ])),
+        0
+    );
+    assert_eq!(code(&moat(&["scan", "examples", "--fail-on", "never"])), 0);
+    assert_eq!(code(&moat(&["scan", "examples/shop/frontend.yaml"])), 0);
+    assert_eq!(code(&moat(&["scan", "examples", "--fail-on", "bogus"])), 2);
+    assert_eq!(code(&moat(&["scan", "examples", "--check", "MOAT-999"])), 2);
+    assert_eq!(code(&moat(&["scan", "examples", "--format", "xml"])), 2);
+}
+
+#[test]
+fn severity_filter_and_check_globs() {
+    let o = moat(&["scan", "examples", "-f", "json", "--severity", "high"]);
+    let v = valid_report(&stdout(&o));
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["severity"] == "high" || f["severity"] == "critical")
+    );
+    let o = moat(&["scan", "examples", "-f", "json", "--check", "MOAT-1*"]);
+    let v = valid_report(&stdout(&o));
+    let ids: std::collections::BTreeSet<_> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["check_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        ids.into_iter().collect::<Vec<_>>(),
+        ["MOAT-100", "MOAT-120"]
+    );
+    let o = moat(&[
+        "scan",
+        "examples",
+        "-f",
+        "json",
+        "--check",
+        "privileged-container",
+    ]);
+    let v = valid_report(&stdout(&o));
+    assert_eq!(v["findings"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn stdin_is_scanned() {
+    let pod = b"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    image: nginx\n    securityContext: {privileged: true}\n";
+    let o = moat_in(&root(), &["scan", "-", "-f", "json"], Some(pod));
+    assert_eq!(code(&o), 1);
+    let v = valid_report(&stdout(&o));
+    let f = &v["findings"][0];
+    assert_eq!(f["location"]["file"], "<stdin>");
+    assert_eq!(f["check_id"], "MOAT-001");
+    assert_eq!(f["location"]["line"], 8);
+}
+
+#[test]
+fn bad_input_is_reported_and_the_rest_scanned() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let good = "apiVersion: v1\nkind: Pod\nmetadata: {name: good}\nspec:\n  containers:\n  - name: a\n    securityContext: {privileged: true}\n";
+    fs::write(d.join("a-good.yaml"), good).unwrap();
+    fs::write(
+        d.join("b-malformed.yaml"),
+        format!(
+            "{good}---\nkind: [unclosed\n---\n{}",
+            good.replace("good", "after")
+        ),
+    )
+    .unwrap();
+    fs::write(
+        d.join("c-dupkey.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: dup}\nmetadata: {name: dup2}\n",
+    )
+    .unwrap();
+    fs::write(d.join("d-binary.yaml"), b"\x7fELF\x02\x01\x00\x00").unwrap();
+    fs::write(
+        d.join("e-latin1.yaml"),
+        b"apiVersion: v1\nkind: ConfigMap\ndata: {k: caf\xe9}\n",
+    )
+    .unwrap();
+    fs::write(
+        d.join("f.json"),
+        "{\"apiVersion\": \"v1\", \"kind\": \"Pod\",, }",
+    )
+    .unwrap();
+    let big = fs::File::create(d.join("g-huge.yaml")).unwrap();
+    big.set_len(200 * 1024 * 1024).unwrap();
+    std::os::unix::fs::symlink(d, d.join("loop")).unwrap();
+    std::os::unix::fs::symlink(d.join("missing"), d.join("h-dangling.yaml")).unwrap();
+    let o = moat_in(d, &["scan", ".", "-f", "json"], None);
+    assert_eq!(
+        code(&o),
+        2,
+        "input errors exit 2 after scanning: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v = valid_report(&stdout(&o));
+    let errors: Vec<(String, u64)> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["file"]
+                    .as_str()
+                    .unwrap()
+                    .trim_start_matches("./")
+                    .to_owned(),
+                e["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let files: Vec<&str> = errors.iter().map(|(f, _)| f.as_str()).collect();
+    for want in [
+        "b-malformed.yaml",
+        "c-dupkey.yaml",
+        "d-binary.yaml",
+        "e-latin1.yaml",
+        "f.json",
+        "g-huge.yaml",
+        "loop",
+        "h-dangling.yaml",
+    ] {
+        assert!(files.contains(&want), "no error for {want}: {errors:?}");
+    }
+    assert!(
+        errors.contains(&("b-malformed.yaml".to_owned(), 10)),
+        "{errors:?}"
+    );
+    assert!(
+        errors.contains(&("c-dupkey.yaml".to_owned(), 4)),
+        "{errors:?}"
+    );
+    assert!(
+        errors.contains(&("e-latin1.yaml".to_owned(), 3)),
+        "{errors:?}"
+    );
+    // The good file, both good documents of the malformed file and the duplicate-key
+    // document (last value wins) are still scanned.
+    let names: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["resource"]["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"good") && names.contains(&"after"),
+        "{names:?}"
+    );
+    assert_eq!(v["scanned"]["resources"], 4);
+}
+
+#[test]
+#[allow(clippy::many_single_char_names)]
+fn waivers_from_config_and_annotations() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let pod = |name: &str, ann: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  namespace: team-a\n{ann}spec:\n  securityContext: {{runAsNonRoot: true}}\n  containers:\n  - name: c\n    image: app:1.0\n    resources: {{limits: {{cpu: 1, memory: 1Gi}}}}\n    securityContext: {{privileged: true}}\n"
+        )
+    };
+    fs::write(d.join("a.yaml"), pod("central", "")).unwrap();
+    fs::write(
+        d.join("b.yaml"),
+        pod(
+            "inline",
+            "  annotations:\n    moat.dev/ignore: \"privileged-container: CNI plugin needs it\"\n",
+        ),
+    )
+    .unwrap();
+    fs::write(d.join("c.yaml"), pod("expired", "")).unwrap();
+    fs::write(
+        d.join(".moat.yaml"),
+        "waivers:\n  - check: MOAT-001\n    resource: {kind: Pod, namespace: team-*, name: central}\n    reason: reviewed in SEC-12\n    expires: 2999-01-01\n  - check: MOAT-001\n    resource: {name: expired}\n    reason: old exception\n    expires: 2000-01-01\n",
+    )
+    .unwrap();
+    let o = moat_in(d, &["scan", ".", "-f", "json"], None);
+    let v = valid_report(&stdout(&o));
+    assert_eq!(code(&o), 1, "the expired waiver no longer applies");
+    let by_name = |n: &str| {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["resource"]["name"] == n)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(by_name("central")["waived"]["by"], ".moat.yaml:2");
+    assert_eq!(by_name("central")["waived"]["expires"], "2999-01-01");
+    assert_eq!(by_name("inline")["waived"]["by"], "annotation");
+    assert!(by_name("expired")["waived"].is_null());
+    let w = v["warnings"].as_array().unwrap();
+    assert!(
+        w.iter().any(|w| w["message"]
+            .as_str()
+            .unwrap()
+            .contains("expired on 2000-01-01")),
+        "{w:?}"
+    );
+    // Waived findings are hidden from the table unless --show-waived.
+    let t = stdout(&moat_in(d, &["scan", "."], None));
+    assert!(
+        !t.contains("Pod/team-a/central") && t.contains("Pod/team-a/expired"),
+        "{t}"
+    );
+    let t = stdout(&moat_in(d, &["scan", ".", "--show-waived"], None));
+    assert!(
+        t.contains("Pod/team-a/central") && t.contains("waived: reviewed in SEC-12"),
+        "{t}"
+    );
+    // SARIF marks them as suppressions.
+    let s = valid_sarif(&stdout(&moat_in(d, &["scan", ".", "-f", "sarif"], None)));
+    let kinds: Vec<_> = s["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["suppressions"][0]["kind"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(kinds, ["external", "inSource"]);
+    // A waiver naming an unknown check is an input error.
+    fs::write(
+        d.join(".moat.yaml"),
+        "waivers:\n  - check: MOAT-404\n    reason: typo\n",
+    )
+    .unwrap();
+    let o = moat_in(d, &["scan", ".", "-f", "json"], None);
+    assert_eq!(code(&o), 2);
+    let v = valid_report(&stdout(&o));
+    assert_eq!(v["errors"][0]["line"], 2);
+    // So is an inline one.
+    fs::remove_file(d.join(".moat.yaml")).unwrap();
+    fs::write(
+        d.join("b.yaml"),
+        pod(
+            "inline",
+            "  annotations:\n    moat.dev/ignore: \"MOAT-404: nope\"\n",
+        ),
+    )
+    .unwrap();
+    let o = moat_in(d, &["scan", "."], None);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stdout(&o).contains("b.yaml:7:5: `moat.dev/ignore` names unknown check `MOAT-404`"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn yaml11_forms_warn() {
+    let o = moat_in(&root(), &["scan", "-", "-f", "json"], Some(b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  enabled: yes\n  mode: 0644\n"));
+    let v = valid_report(&stdout(&o));
+    let lines: Vec<u64> = v["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [5, 6]);
+    assert_eq!(code(&o), 0);
+}
+
+#[test]
+fn checks_and_explain() {
+    let o = moat(&["checks", "--format", "json"]);
+    assert_eq!(code(&o), 0);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 5);
+    let o = moat(&["checks", "--framework", "cis"]);
+    let t = stdout(&o);
+    assert!(t.contains("MOAT-001") && !t.contains("MOAT-100"), "{t}");
+    insta::assert_snapshot!("checks_table", stdout(&moat(&["checks"])));
+    let o = moat(&["explain", "MOAT-050"]);
+    assert_eq!(code(&o), 0);
+    insta::assert_snapshot!("explain_moat_050", stdout(&o));
+    assert_eq!(code(&moat(&["explain", "privileged-container"])), 0);
+    assert_eq!(code(&moat(&["explain", "MOAT-999"])), 2);
+}
+
+#[test]
+fn docs_checks_md_is_current() {
+    let o = moat(&["checks", "--format", "markdown"]);
+    let committed = fs::read_to_string(root().join("docs/checks.md")).unwrap_or_default();
+    assert!(
+        committed == stdout(&o),
+        "docs/checks.md is stale: run `cargo run -q -- checks --format markdown > docs/checks.md`"
+    );
+}
+
+#[test]
+fn help_texts() {
+    insta::assert_snapshot!("help", stdout(&moat(&["--help"])));
+    insta::assert_snapshot!("help_scan", stdout(&moat(&["scan", "--help"])));
+}
