@@ -44,10 +44,39 @@ pub struct Raw {
     pub container: Option<String>,
 }
 
+/// Tunables of the checks, from `.moat.yaml` or flags.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// UIDs below this are "low" (`MOAT-010`).
+    pub min_uid: i64,
+    /// Registries images may come from (`MOAT-102`); empty = no allowlist.
+    pub allowed_registries: Vec<String>,
+    /// Labels every workload should carry (`MOAT-193`).
+    pub required_labels: Vec<String>,
+    /// Target Kubernetes minor version for API deprecations, e.g. `(1, 29)`.
+    pub k8s_version: Option<(u32, u32)>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            min_uid: 10_000,
+            allowed_registries: Vec::new(),
+            required_labels: vec![
+                "app.kubernetes.io/name".to_owned(),
+                "app.kubernetes.io/version".to_owned(),
+            ],
+            k8s_version: None,
+        }
+    }
+}
+
 /// Collects what a check reports.
 pub struct Emit<'a> {
     meta: &'static CheckMeta,
     out: &'a mut Vec<Raw>,
+    /// Check tunables.
+    pub settings: &'a Settings,
 }
 
 impl Emit<'_> {
@@ -75,12 +104,18 @@ impl Emit<'_> {
 /// Runs a fixed set of checks.
 pub struct Checker {
     checks: Vec<&'static dyn Check>,
+    settings: Settings,
 }
 
 impl Checker {
-    /// A checker for these checks.
+    /// A checker for these checks with default settings.
     pub fn new(checks: Vec<&'static dyn Check>) -> Self {
-        Checker { checks }
+        Checker::with_settings(checks, Settings::default())
+    }
+
+    /// A checker for these checks with explicit settings.
+    pub fn with_settings(checks: Vec<&'static dyn Check>, settings: Settings) -> Self {
+        Checker { checks, settings }
     }
 
     /// The checks it runs.
@@ -101,6 +136,7 @@ impl Checker {
             let mut emit = Emit {
                 meta: check.meta(),
                 out: &mut out,
+                settings: &self.settings,
             };
             check.check_object(res, &mut emit);
             if let Some(pod) = &pod {

@@ -5,8 +5,9 @@
 
 pub mod checks;
 mod engine;
+pub mod util;
 
-pub use engine::{Check, Checker, Emit, Raw, Scope, locate};
+pub use engine::{Check, Checker, Emit, Raw, Scope, Settings, locate};
 
 use moat_core::{CheckMeta, Registry};
 

@@ -1,20 +1,54 @@
-//! The checks, one file each. IDs are `MOAT-NNN`, grouped by family:
-//! 001–049 security context, 050–099 host access, 100–119 images, 120–149 resources.
-//! IDs are never reused.
+//! The checks, one file each (or one small family module). IDs are `MOAT-NNN`, grouped:
+//! 001–049 security context, 050–099 host access, 100–119 images, 120–149 resources and
+//! health, 150–169 identity and secrets, 170–189 exposure, 190–219 namespaces and hygiene,
+//! 400–499 control-plane flags. IDs are never reused.
 
 use crate::Check;
 
+mod allow_privilege_escalation;
+mod apparmor;
+mod capabilities;
+mod host_namespaces;
 mod host_path_volume;
+mod host_port;
 mod image_tag;
 mod privileged;
+mod proc_mount;
+mod read_only_root_fs;
 mod resource_limits;
+mod run_as_ids;
 mod run_as_non_root;
+mod seccomp;
+mod selinux;
+mod sysctls;
+mod windows_host_process;
 
 /// Every check, in ID order.
 pub static ALL: &[&dyn Check] = &[
     &privileged::Privileged,
     &run_as_non_root::RunAsNonRoot,
+    &allow_privilege_escalation::AllowPrivilegeEscalation,
+    &capabilities::DangerousCapability,
+    &capabilities::DropAll,
+    &capabilities::CapabilityAdded,
+    &read_only_root_fs::ReadOnlyRootFs,
+    &run_as_ids::RunAsUserRoot,
+    &run_as_ids::RunAsGroupRoot,
+    &run_as_ids::LowUid,
+    &seccomp::SeccompUnset,
+    &seccomp::SeccompUnconfined,
+    &apparmor::AppArmorUnconfined,
+    &selinux::SeLinuxOptions,
+    &proc_mount::ProcMountUnmasked,
+    &sysctls::UnsafeSysctl,
+    &windows_host_process::WindowsHostProcess,
     &host_path_volume::HostPathVolume,
+    &host_path_volume::HostPathSensitive,
+    &host_namespaces::HOST_NETWORK,
+    &host_namespaces::HOST_PID,
+    &host_namespaces::HOST_IPC,
+    &host_port::HostPort,
+    &host_namespaces::SHARE_PROCESS_NAMESPACE,
     &image_tag::ImageTag,
     &resource_limits::ResourceLimits,
 ];
