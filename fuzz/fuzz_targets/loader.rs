@@ -7,7 +7,9 @@
 #![no_main]
 
 use std::cell::Cell;
+use std::collections::HashSet;
 use std::panic;
+use std::sync::{Mutex, PoisonError};
 
 use libfuzzer_sys::fuzz_target;
 use moat_manifest::node::{push_index, push_key};
@@ -40,21 +42,30 @@ thread_local! {
 const YAML_LIBRARY: &str = "libyaml-safer";
 
 /// libfuzzer-sys aborts on every panic. The loader turns panics inside the YAML library
-/// into input errors, so those are recorded and checked instead, unless
-/// `MOAT_FUZZ_STRICT` is set (to hunt for new library panics).
+/// into input errors, so those are recorded and checked instead (each distinct panic
+/// site is printed once), unless `MOAT_FUZZ_STRICT` is set (to get reproducers).
 fn install_panic_hook() {
     if std::env::var_os("MOAT_FUZZ_STRICT").is_some() {
         return;
     }
     let abort_hook = panic::take_hook();
+    let seen: Mutex<HashSet<String>> = Mutex::new(HashSet::new());
     panic::set_hook(Box::new(move |info| {
-        if info
-            .location()
-            .is_some_and(|l| l.file().contains(YAML_LIBRARY))
-        {
-            DEPENDENCY_PANICKED.with(|p| p.set(true));
-        } else {
+        let Some(loc) = info.location().filter(|l| l.file().contains(YAML_LIBRARY)) else {
             abort_hook(info);
+            return;
+        };
+        DEPENDENCY_PANICKED.with(|p| p.set(true));
+        let site = format!("{}:{}", loc.file(), loc.line());
+        let mut seen = seen.lock().unwrap_or_else(PoisonError::into_inner);
+        if seen.insert(site.clone()) {
+            let msg = info
+                .payload()
+                .downcast_ref::<&str>()
+                .copied()
+                .or_else(|| info.payload().downcast_ref::<String>().map(String::as_str))
+                .unwrap_or("?");
+            eprintln!("moat-fuzz: tolerated YAML library panic at {site}: {msg}");
         }
     }));
 }

@@ -6,7 +6,30 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use moat_checks::Checker;
+use moat_checks::{Checker, Settings};
+
+/// Settings from `# moat-settings: key=value[;key=value]` comment lines.
+fn settings(text: &str) -> Settings {
+    let mut s = Settings::default();
+    for line in text.lines() {
+        let Some(rest) = line.strip_prefix("# moat-settings:") else { continue };
+        for kv in rest.split(';') {
+            let (k, v) = kv.trim().split_once('=').unwrap();
+            let list = || v.split(',').map(|x| x.trim().to_owned()).collect::<Vec<_>>();
+            match k {
+                "allowed-registries" => s.allowed_registries = list(),
+                "required-labels" => s.required_labels = list(),
+                "min-uid" => s.min_uid = v.parse().unwrap(),
+                "k8s-version" => {
+                    let (a, b) = v.split_once('.').unwrap();
+                    s.k8s_version = Some((a.parse().unwrap(), b.parse().unwrap()));
+                }
+                other => panic!("unknown fixture setting {other}"),
+            }
+        }
+    }
+    s
+}
 
 fn expected(text: &str) -> BTreeSet<(u32, String)> {
     let mut set = BTreeSet::new();
@@ -23,7 +46,6 @@ fn expected(text: &str) -> BTreeSet<(u32, String)> {
 #[test]
 fn every_check_has_pass_and_fail_fixtures_and_they_hold() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let checker = Checker::new(moat_checks::all());
     let mut failures = Vec::new();
     for check in moat_checks::all() {
         let id = check.meta().id;
@@ -38,6 +60,7 @@ fn every_check_has_pass_and_fail_fixtures_and_they_hold() {
             } else {
                 kinds.1 += 1;
             }
+            let checker = Checker::with_settings(moat_checks::all(), settings(&text));
             let lf = moat_manifest::load_bytes(&path.display().to_string(), text.as_bytes());
             assert!(lf.errors.is_empty(), "{}: {:?}", path.display(), lf.errors);
             let got: BTreeSet<(u32, String)> = lf

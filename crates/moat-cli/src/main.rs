@@ -32,6 +32,7 @@ enum Command {
     /// are skipped). Multi-document streams, `kind: List` and every workload kind are
     /// understood, so `helm template ... | moat scan -` and `kustomize build ... | moat scan -`
     /// work. `.moat.yaml` is looked up from the first path upward (see docs/configuration.md).
+    #[command(after_long_help = SCAN_EXAMPLES)]
     Scan(ScanArgs),
     /// List the available checks.
     Checks(checks_cmd::ChecksArgs),
@@ -41,6 +42,16 @@ enum Command {
         id: String,
     },
 }
+
+const SCAN_EXAMPLES: &str = "\
+Examples:
+  moat scan k8s/                              scan a directory, table output
+  moat scan k8s/ -f sarif -o moat.sarif       SARIF for code-scanning UIs
+  helm template charts/app | moat scan -      scan rendered charts from stdin
+  moat scan . --fail-on critical --skip-check MOAT-100
+
+Exit codes: 0 clean or only findings below --fail-on; 1 findings at or above --fail-on;
+2 usage error or unreadable/unparsable input (the rest is still scanned and reported).";
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum FormatArg {

@@ -17,6 +17,7 @@ impl Rng {
     }
 
     /// An independent generator derived from this one's next output and `salt`.
+    #[must_use]
     pub fn fork(&mut self, salt: u64) -> Rng {
         Rng::new(self.next_u64() ^ salt.wrapping_mul(0xA076_1D64_78BD_642F))
     }

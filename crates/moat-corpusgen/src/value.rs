@@ -81,6 +81,15 @@ impl M {
         self.0.push((key.into(), value.into()));
     }
 
+    /// Sets an entry, replacing an existing one with the same key.
+    pub fn set(&mut self, key: &str, value: impl Into<V>) {
+        let value = value.into();
+        match self.0.iter_mut().find(|(k, _)| k == key) {
+            Some(e) => e.1 = value,
+            None => self.0.push((key.to_owned(), value)),
+        }
+    }
+
     /// Whether it has no entries.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
@@ -89,12 +98,22 @@ impl M {
 
 /// A sequence of strings.
 pub fn strs<S: AsRef<str>>(items: &[S]) -> V {
-    V::Seq(items.iter().map(|s| V::Str(s.as_ref().to_owned())).collect())
+    V::Seq(
+        items
+            .iter()
+            .map(|s| V::Str(s.as_ref().to_owned()))
+            .collect(),
+    )
 }
 
 /// A flow sequence of strings.
 pub fn flow<S: AsRef<str>>(items: &[S]) -> V {
-    V::Flow(items.iter().map(|s| V::Str(s.as_ref().to_owned())).collect())
+    V::Flow(
+        items
+            .iter()
+            .map(|s| V::Str(s.as_ref().to_owned()))
+            .collect(),
+    )
 }
 
 /// How strings are quoted.
@@ -150,6 +169,9 @@ const COMMENTS: &[&str] = &[
 /// Whether a string can be written plain and read back as the same string by a
 /// YAML 1.1 (go-yaml v2) reader, conservatively.
 pub fn plain_ok(s: &str) -> bool {
+    // Words YAML 1.1 resolves to booleans or null.
+    const WORDS: &[&str] = &["y", "n", "yes", "no", "on", "off", "true", "false", "null"];
+
     let Some(first) = s.chars().next() else {
         return false;
     };
@@ -165,10 +187,6 @@ pub fn plain_ok(s: &str) -> bool {
     {
         return false;
     }
-    // Words YAML 1.1 resolves to booleans or null.
-    const WORDS: &[&str] = &[
-        "y", "n", "yes", "no", "on", "off", "true", "false", "null",
-    ];
     if WORDS.iter().any(|w| w.eq_ignore_ascii_case(s)) {
         return false;
     }
@@ -431,7 +449,14 @@ mod tests {
 
     #[test]
     fn plain_rules() {
-        for s in ["nginx", "100m", "1Gi", "app.kubernetes.io/name", "a b c", "/bin/sh"] {
+        for s in [
+            "nginx",
+            "100m",
+            "1Gi",
+            "app.kubernetes.io/name",
+            "a b c",
+            "/bin/sh",
+        ] {
             assert!(plain_ok(s), "{s}");
         }
         for s in [

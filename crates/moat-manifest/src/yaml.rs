@@ -120,10 +120,57 @@ fn next_doc_marker(text: &str, min: u32) -> Option<u32> {
         .map(|(i, _)| u32::try_from(i).unwrap_or(u32::MAX))
 }
 
-fn pos(m: Mark, line_base: u32) -> Pos {
-    Pos {
-        line: u32::try_from(m.line).unwrap_or(u32::MAX - 1) + 1 + line_base,
-        col: u32::try_from(m.column).unwrap_or(u32::MAX - 1) + 1,
+/// Turns parser marks into positions as editors count them.
+///
+/// libyaml also ends lines at NEL, LS and PS (U+0085, U+2028, U+2029), which editors,
+/// `grep -n` and SARIF viewers do not: one of them in a string or comment would shift
+/// every later line. Text holding any of them is located by byte offset instead, with
+/// `\n`, `\r\n` and a lone `\r` ending lines.
+struct Locator<'a> {
+    line_base: u32,
+    text: &'a str,
+    /// Byte offsets where lines start; only built for text with NEL/LS/PS.
+    line_starts: Option<Vec<usize>>,
+}
+
+impl<'a> Locator<'a> {
+    fn new(text: &'a str, line_base: u32) -> Self {
+        let line_starts = text.contains(['\u{85}', '\u{2028}', '\u{2029}']).then(|| {
+            let b = text.as_bytes();
+            let mut starts = vec![0];
+            for (i, &c) in b.iter().enumerate() {
+                if c == b'\n' || (c == b'\r' && b.get(i + 1) != Some(&b'\n')) {
+                    starts.push(i + 1);
+                }
+            }
+            starts
+        });
+        Locator {
+            line_base,
+            text,
+            line_starts,
+        }
+    }
+
+    fn pos(&self, m: Mark) -> Pos {
+        let Some(starts) = &self.line_starts else {
+            return Pos {
+                line: u32::try_from(m.line).unwrap_or(u32::MAX - 1) + 1 + self.line_base,
+                col: u32::try_from(m.column).unwrap_or(u32::MAX - 1) + 1,
+            };
+        };
+        let index = usize::try_from(m.index)
+            .unwrap_or(usize::MAX)
+            .min(self.text.len());
+        let line = starts.partition_point(|&s| s <= index).saturating_sub(1);
+        let start = starts.get(line).copied().unwrap_or(0);
+        let col = self.text.get(start..index).map_or(0, |t| t.chars().count());
+        Pos {
+            line: u32::try_from(line)
+                .unwrap_or(u32::MAX - 1)
+                .saturating_add(1 + self.line_base),
+            col: u32::try_from(col).unwrap_or(u32::MAX - 1) + 1,
+        }
     }
 }
 
@@ -133,6 +180,7 @@ fn parse_from(
     doc_index: &mut usize,
     out: &mut Parsed,
 ) -> Result<(), Problem> {
+    let loc = Locator::new(slice, line_base);
     let mut input = slice.as_bytes();
     let mut parser = Parser::new();
     parser.set_input_string(&mut input);
@@ -154,11 +202,11 @@ fn parse_from(
                     line: line_base + 1,
                     col: 1,
                 },
-                |m| pos(m, line_base),
+                |m| loc.pos(m),
             );
             let msg = match (e.context(), e.context_mark()) {
                 (Some(ctx), Some(m)) if e.problem_mark().is_some() => {
-                    let c = pos(m, line_base);
+                    let c = loc.pos(m);
                     format!(
                         "YAML syntax error: {} ({ctx} that started at line {} column {})",
                         e.problem(),
@@ -174,13 +222,13 @@ fn parse_from(
                 message: msg,
             }
         })?;
-        last = pos(ev.end_mark, line_base);
+        last = loc.pos(ev.end_mark);
         match ev.data {
             EventData::StreamEnd => return Ok(()),
             EventData::StreamStart { .. } => {}
             EventData::DocumentStart { .. } => {
-                doc_pos = pos(ev.start_mark, line_base);
-                builder = Some(Builder::new(line_base));
+                doc_pos = loc.pos(ev.start_mark);
+                builder = Some(Builder::new());
             }
             EventData::DocumentEnd { .. } => {
                 if let Some(b) = builder.take() {
@@ -196,7 +244,7 @@ fn parse_from(
             }
             _ => {
                 if let Some(b) = builder.as_mut() {
-                    b.event(ev)?;
+                    b.event(ev, &loc)?;
                 }
             }
         }
@@ -243,7 +291,6 @@ struct PendingKey {
 }
 
 struct Builder {
-    line_base: u32,
     stack: Vec<Frame>,
     anchors: HashMap<String, (Node, usize)>,
     alias_nodes: usize,
@@ -255,9 +302,8 @@ struct Builder {
 const INDEX_THRESHOLD: usize = 16;
 
 impl Builder {
-    fn new(line_base: u32) -> Self {
+    fn new() -> Self {
         Builder {
-            line_base,
             stack: Vec::new(),
             anchors: HashMap::new(),
             alias_nodes: 0,
@@ -267,8 +313,8 @@ impl Builder {
         }
     }
 
-    fn event(&mut self, ev: Event) -> Result<(), Problem> {
-        let p = pos(ev.start_mark, self.line_base);
+    fn event(&mut self, ev: Event, loc: &Locator<'_>) -> Result<(), Problem> {
+        let p = loc.pos(ev.start_mark);
         match ev.data {
             EventData::Scalar {
                 anchor,
@@ -831,6 +877,27 @@ mod tests {
             .map(|r| r.entries()[0].key.clone())
             .collect();
         assert_eq!(keys, ["a", "c"]);
+    }
+
+    #[test]
+    fn unicode_line_separators_do_not_shift_lines() {
+        // libyaml ends lines at LS/PS/NEL; editors do not.
+        let r = root("a: \"x\u{2028}y\"\n# c\u{2029}\nb: \"\u{e9}\u{85}z\"\nc: 1\r\rd: 2\n");
+        let at = |p: &str| {
+            let l = r.lookup(p);
+            (l.pos.line, l.pos.col)
+        };
+        assert_eq!(at("b"), (3, 1));
+        assert_eq!(at("c"), (4, 1));
+        assert_eq!(at("d"), (6, 1));
+        assert_eq!(
+            (r.get("b").unwrap().pos.line, r.get("b").unwrap().pos.col),
+            (3, 4)
+        );
+        assert_eq!(r.get("a").unwrap().as_str(), Some("x\u{2028}y"));
+        let p = parse_stream("a: 1\n---\nb: \"\u{2028}\" [\n---\nc: 1\n");
+        assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
+        assert_eq!(p.errors[0].pos.line, 3, "{:?}", p.errors);
     }
 
     #[test]

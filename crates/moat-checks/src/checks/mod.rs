@@ -6,20 +6,28 @@
 use crate::Check;
 
 mod allow_privilege_escalation;
+pub mod control_plane;
 mod apparmor;
 mod capabilities;
+mod deprecated_api;
+mod exposure;
 mod host_namespaces;
 mod host_path_volume;
 mod host_port;
+mod hygiene;
+mod image_policy;
 mod image_tag;
 mod privileged;
 mod proc_mount;
 mod read_only_root_fs;
 mod resource_limits;
+mod resources;
 mod run_as_ids;
 mod run_as_non_root;
 mod seccomp;
+mod secrets;
 mod selinux;
+mod service_account;
 mod sysctls;
 mod windows_host_process;
 
@@ -50,5 +58,27 @@ pub static ALL: &[&dyn Check] = &[
     &host_port::HostPort,
     &host_namespaces::SHARE_PROCESS_NAMESPACE,
     &image_tag::ImageTag,
+    &image_policy::ImageNoDigest,
+    &image_policy::ImageRegistry,
+    &image_policy::PullPolicy,
     &resource_limits::ResourceLimits,
+    &resources::Requests,
+    &resources::EphemeralStorage,
+    &resources::LIVENESS,
+    &resources::READINESS,
+    &resources::Replicas,
+    &service_account::AutomountToken,
+    &service_account::DefaultServiceAccount,
+    &secrets::SecretInManifest,
+    &secrets::SecretLiteralEnv,
+    &secrets::SecretAsEnv,
+    &exposure::NodePort,
+    &exposure::LoadBalancerOpen,
+    &exposure::ExternalIps,
+    &exposure::IngressTls,
+    &exposure::SensitiveExposure,
+    &hygiene::DefaultNamespace,
+    &hygiene::NamespacePss,
+    &deprecated_api::DeprecatedApi,
+    &hygiene::RecommendedLabels,
 ];
