@@ -5,7 +5,10 @@ use moat_manifest::{ContainerView, Node, PodSpecView};
 
 /// Whether the pod declares `spec.os.name: windows`.
 pub fn is_windows(pod: &PodSpecView<'_>) -> bool {
-    pod.get("os").and_then(|o| o.get("name")).and_then(Node::as_str) == Some("windows")
+    pod.get("os")
+        .and_then(|o| o.get("name"))
+        .and_then(Node::as_str)
+        == Some("windows")
 }
 
 /// A field of the container's own `securityContext` and its path.
@@ -42,7 +45,10 @@ pub fn path_under(path: &str, prefix: &str) -> bool {
     if prefix == "/" {
         return path == "/";
     }
-    path == prefix || path.strip_prefix(prefix).is_some_and(|r| r.starts_with('/'))
+    path == prefix
+        || path
+            .strip_prefix(prefix)
+            .is_some_and(|r| r.starts_with('/'))
 }
 
 /// Normalises a host path: collapses `//`, drops trailing `/` and `.` segments, resolves `..`.
@@ -66,7 +72,10 @@ mod tests {
 
     #[test]
     fn paths_and_caps() {
-        assert_eq!(normalize_path("/var//run/./docker.sock/"), "/var/run/docker.sock");
+        assert_eq!(
+            normalize_path("/var//run/./docker.sock/"),
+            "/var/run/docker.sock"
+        );
         assert_eq!(normalize_path("/etc/../"), "/");
         assert!(path_under("/etc/kubernetes", "/etc"));
         assert!(!path_under("/etcd", "/etc"));

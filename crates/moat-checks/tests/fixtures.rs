@@ -12,10 +12,16 @@ use moat_checks::{Checker, Settings};
 fn settings(text: &str) -> Settings {
     let mut s = Settings::default();
     for line in text.lines() {
-        let Some(rest) = line.strip_prefix("# moat-settings:") else { continue };
+        let Some(rest) = line.strip_prefix("# moat-settings:") else {
+            continue;
+        };
         for kv in rest.split(';') {
             let (k, v) = kv.trim().split_once('=').unwrap();
-            let list = || v.split(',').map(|x| x.trim().to_owned()).collect::<Vec<_>>();
+            let list = || {
+                v.split(',')
+                    .map(|x| x.trim().to_owned())
+                    .collect::<Vec<_>>()
+            };
             match k {
                 "allowed-registries" => s.allowed_registries = list(),
                 "required-labels" => s.required_labels = list(),

@@ -2,6 +2,7 @@
 //! checks in `moat-checks`, rendering in `moat-report`.
 
 mod checks_cmd;
+mod netpol_cmd;
 
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
@@ -41,6 +42,9 @@ enum Command {
         /// Check ID (MOAT-001) or name (privileged-container).
         id: String,
     },
+    /// NetworkPolicy analysis: reachability queries, connectivity matrix, coverage findings.
+    #[command(subcommand)]
+    Netpol(netpol_cmd::NetpolCommand),
 }
 
 const SCAN_EXAMPLES: &str = "\
@@ -109,6 +113,10 @@ struct ScanArgs {
     /// When to colour the table.
     #[arg(long, value_enum, default_value = "auto")]
     color: ColorArg,
+    /// Target Kubernetes version (e.g. 1.29) for removed-API checks; default: the config's
+    /// `k8s-version`, else every removed API is reported.
+    #[arg(long, value_name = "VERSION")]
+    k8s_version: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -117,6 +125,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan(&args),
         Command::Checks(args) => checks_cmd::list(&args),
         Command::Explain { id } => checks_cmd::explain(&id),
+        Command::Netpol(cmd) => netpol_cmd::run(cmd),
     };
     match result {
         Ok(code) => code,
@@ -157,6 +166,17 @@ fn scan(args: &ScanArgs) -> anyhow::Result<ExitCode> {
             return usage(format_args!("unknown check `{id}` (see `moat checks`)"));
         }
     }
+    let k8s_version = match args.k8s_version.as_deref() {
+        None => None,
+        Some(v) => match moat_manifest::config::parse_k8s_version(v) {
+            Some(v) => Some(v),
+            None => {
+                return usage(format_args!(
+                    "invalid --k8s-version `{v}` (expected e.g. 1.29)"
+                ));
+            }
+        },
+    };
     let mut paths = args.paths.clone();
     if paths.is_empty() {
         paths.push(PathBuf::from("."));
@@ -170,6 +190,7 @@ fn scan(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         config: args.config.clone(),
         no_config: args.no_config,
         today: moat_core::waiver::today_utc(),
+        k8s_version,
     });
     let fail_on: Option<Severity> = match args.fail_on.as_deref() {
         Some("never" | "none") => None,

@@ -59,6 +59,13 @@ impl Selection {
         self.include.as_ref().is_none_or(hit) && !self.exclude.as_ref().is_some_and(hit)
     }
 
+    /// Whether `--check` patterns name this check (so config may not disable it).
+    pub fn explicitly_included(&self, meta: &CheckMeta) -> bool {
+        self.include
+            .as_ref()
+            .is_some_and(|set| set.is_match(meta.id) || set.is_match(meta.name))
+    }
+
     /// Whether a pattern looks like a glob rather than a literal ID.
     pub fn is_glob(pattern: &str) -> bool {
         pattern.contains(['*', '?', '['])

@@ -8,6 +8,13 @@
 //!     resource: {kind: Deployment, namespace: "team-*", name: "*"}   # globs, all optional
 //!     reason: "needs host networking for the CNI"                    # required
 //!     expires: 2026-12-31         # optional; after this day the waiver stops applying
+//! checks:                         # per-check overrides, by ID or name
+//!   MOAT-010: {severity: medium}
+//!   recommended-labels-missing: {enabled: false}
+//! min-uid: 10000                  # threshold of MOAT-010
+//! allowed-registries: [registry.example.com, ghcr.io/example]
+//! required-labels: [app.kubernetes.io/name, app.kubernetes.io/version]
+//! k8s-version: "1.29"             # target for removed-API checks
 //! ```
 //! Every error names the file and line of the offending entry.
 
@@ -33,6 +40,36 @@ pub struct Config {
     pub fail_on: Option<Severity>,
     /// Central waivers (expiry not yet applied).
     pub waivers: Vec<WaiverRule>,
+    /// Per-check overrides: canonical ID, severity, enabled.
+    pub overrides: Vec<CheckOverride>,
+    /// UID threshold for low-UID findings.
+    pub min_uid: Option<i64>,
+    /// Allowed image registries (prefixes).
+    pub allowed_registries: Option<Vec<String>>,
+    /// Labels every workload should carry.
+    pub required_labels: Option<Vec<String>>,
+    /// Target Kubernetes version `(major, minor)`.
+    pub k8s_version: Option<(u32, u32)>,
+}
+
+/// A per-check override from the `checks:` map.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckOverride {
+    /// Canonical check ID.
+    pub check: String,
+    /// Replacement severity.
+    pub severity: Option<Severity>,
+    /// `false` disables the check (unless selected with `--check`).
+    pub enabled: Option<bool>,
+}
+
+/// Parses a Kubernetes version such as `1.29`, `v1.29` or `1.29.3` into `(1, 29)`.
+pub fn parse_k8s_version(s: &str) -> Option<(u32, u32)> {
+    let s = s.trim().trim_start_matches('v');
+    let mut it = s.split('.');
+    let major = it.next()?.parse().ok()?;
+    let minor = it.next()?.parse().ok()?;
+    Some((major, minor))
 }
 
 /// Looks for `.moat.yaml` in `start` (or its directory, if a file) and its ancestors.
@@ -154,13 +191,101 @@ pub fn parse_config(
                     }
                 }
             }
+            "checks" => {
+                if !e.value.is_map() && !e.value.is_null() {
+                    cx.err(e.value.pos, "`checks` must be a mapping of check ID to {severity, enabled}");
+                }
+                for c in e.value.entries() {
+                    if let Some(o) = check_override(&mut cx, c, resolve) {
+                        cfg.overrides.push(o);
+                    }
+                }
+            }
+            "min-uid" => match e.value.as_i64() {
+                Some(v) if v >= 0 => cfg.min_uid = Some(v),
+                _ => cx.err(e.value.pos, "`min-uid` must be a non-negative integer"),
+            },
+            "allowed-registries" | "required-labels" => {
+                let mut list = Vec::new();
+                for it in seq(&mut cx, &e.value, &e.key) {
+                    if let Some(s) = cx.string(it, &e.key) {
+                        list.push(s);
+                    }
+                }
+                if e.key == "allowed-registries" {
+                    cfg.allowed_registries = Some(list);
+                } else {
+                    cfg.required_labels = Some(list);
+                }
+            }
+            "k8s-version" => {
+                let text = match &e.value.value {
+                    Value::Str(s) => Some(s.clone()),
+                    Value::Float(f) => Some(f.to_string()),
+                    _ => None,
+                };
+                match text.as_deref().and_then(parse_k8s_version) {
+                    Some(v) => cfg.k8s_version = Some(v),
+                    None => cx.err(e.value.pos, "`k8s-version` must look like \"1.29\" (quote it so YAML keeps it a string)"),
+                }
+            }
             other => cx.err(
                 e.key_pos,
-                format!("unknown config key `{other}` (expected exclude, fail-on, waivers)"),
+                format!("unknown config key `{other}` (expected exclude, fail-on, waivers, checks, min-uid, allowed-registries, required-labels, k8s-version)"),
             ),
         }
     }
     (cfg, cx.errors)
+}
+
+fn check_override(
+    cx: &mut Ctx<'_>,
+    e: &crate::node::Entry,
+    resolve: &dyn Fn(&str) -> Option<&'static str>,
+) -> Option<CheckOverride> {
+    let Some(id) = resolve(&e.key) else {
+        cx.err(
+            e.key_pos,
+            format!(
+                "`checks` names unknown check `{}` (see `moat checks`)",
+                e.key
+            ),
+        );
+        return None;
+    };
+    let mut o = CheckOverride {
+        check: id.to_owned(),
+        severity: None,
+        enabled: None,
+    };
+    if !e.value.is_map() {
+        cx.err(
+            e.value.pos,
+            "a check override must be a mapping with `severity` and/or `enabled`",
+        );
+        return None;
+    }
+    for f in e.value.entries() {
+        match f.key.as_str() {
+            "severity" => match cx
+                .string(&f.value, "severity")
+                .map(|s| s.parse::<Severity>())
+            {
+                Some(Ok(sev)) => o.severity = Some(sev),
+                Some(Err(err)) => cx.err(f.value.pos, err.to_string()),
+                None => {}
+            },
+            "enabled" => match f.value.as_bool() {
+                Some(b) => o.enabled = Some(b),
+                None => cx.err(f.value.pos, "`enabled` must be true or false"),
+            },
+            other => cx.err(
+                f.key_pos,
+                format!("unknown check override key `{other}` (expected severity, enabled)"),
+            ),
+        }
+    }
+    Some(o)
 }
 
 fn seq<'n>(cx: &mut Ctx<'_>, n: &'n Node, what: &str) -> &'n [Node] {

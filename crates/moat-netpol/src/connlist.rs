@@ -101,6 +101,20 @@ pub struct Options {
     pub externals: Externals,
 }
 
+impl Options {
+    /// Options that have no effect in this combination.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut w = Vec::new();
+        if self.focus_workloads.is_empty() && self.focus_direction.is_some() {
+            w.push("focus direction may be used only with focus workloads, will be ignored".to_owned());
+        }
+        if self.focus_workloads.is_empty() && !self.focus_peers.is_empty() {
+            w.push("focus workload peers may be used only with focus workloads, will be ignored".to_owned());
+        }
+        w
+    }
+}
+
 /// The connection list and what was noticed while producing it.
 #[derive(Clone, Debug, Default)]
 pub struct Connlist {
@@ -146,7 +160,10 @@ fn include(opts: &Options, src: &Peer, dst: &Peer) -> bool {
 
 /// Computes the connection list.
 pub fn connlist(engine: &Engine<'_>, opts: &Options) -> Connlist {
-    let mut out = Connlist::default();
+    let mut out = Connlist {
+        warnings: opts.warnings(),
+        ..Connlist::default()
+    };
     let peers: Vec<Peer> = engine
         .cluster
         .workloads

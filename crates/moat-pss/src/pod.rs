@@ -27,111 +27,183 @@ impl Kind {
     }
 }
 
-/// One container of the pod.
+/// The security-context fields the checks read (pod- and container-level share one
+/// shape), each `None` when unset or `null`. Filled in one pass over the mapping.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Sc<'a> {
+    pub allow_privilege_escalation: Option<&'a Node>,
+    pub app_armor_profile: Option<&'a Node>,
+    pub capabilities: Option<&'a Node>,
+    pub privileged: Option<&'a Node>,
+    pub proc_mount: Option<&'a Node>,
+    pub run_as_non_root: Option<&'a Node>,
+    pub run_as_user: Option<&'a Node>,
+    pub se_linux_options: Option<&'a Node>,
+    pub seccomp_profile: Option<&'a Node>,
+    pub sysctls: Option<&'a Node>,
+    pub windows_options: Option<&'a Node>,
+}
+
+impl<'a> Sc<'a> {
+    fn scan(node: Option<&'a Node>) -> Self {
+        let mut sc = Sc::default();
+        for e in node.map_or(&[][..], Node::entries) {
+            let v = set(Some(&e.value));
+            match e.key.as_str() {
+                "allowPrivilegeEscalation" => sc.allow_privilege_escalation = v,
+                "appArmorProfile" => sc.app_armor_profile = v,
+                "capabilities" => sc.capabilities = v,
+                "privileged" => sc.privileged = v,
+                "procMount" => sc.proc_mount = v,
+                "runAsNonRoot" => sc.run_as_non_root = v,
+                "runAsUser" => sc.run_as_user = v,
+                "seLinuxOptions" => sc.se_linux_options = v,
+                "seccompProfile" => sc.seccomp_profile = v,
+                "sysctls" => sc.sysctls = v,
+                "windowsOptions" => sc.windows_options = v,
+                _ => {}
+            }
+        }
+        sc
+    }
+}
+
+/// One container of the pod, with the fields the checks read.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Container<'a> {
-    pub node: &'a Node,
     pub kind: Kind,
     pub index: usize,
+    /// `name`, or `""` (as a Go string field would read).
+    pub name: &'a str,
+    /// Its `securityContext`.
+    pub sc: Sc<'a>,
+    pub ports: Option<&'a Node>,
+    pub liveness_probe: Option<&'a Node>,
+    pub readiness_probe: Option<&'a Node>,
+    pub startup_probe: Option<&'a Node>,
+    pub lifecycle: Option<&'a Node>,
 }
 
 impl<'a> Container<'a> {
-    /// `name`, or `""` (as a Go string field would read).
-    pub fn name(&self) -> &'a str {
-        self.node.get("name").and_then(Node::as_str).unwrap_or("")
-    }
-
-    /// The container's `securityContext`, unless unset or `null`.
-    pub fn sc(&self) -> Option<&'a Node> {
-        set(self.node.get("securityContext"))
-    }
-
-    /// A field of the container's `securityContext`, unless unset or `null`.
-    pub fn sc_field(&self, field: &str) -> Option<&'a Node> {
-        set(self.sc()?.get(field))
+    fn scan(node: &'a Node, kind: Kind, index: usize) -> Self {
+        let mut c = Container {
+            kind,
+            index,
+            name: "",
+            sc: Sc::default(),
+            ports: None,
+            liveness_probe: None,
+            readiness_probe: None,
+            startup_probe: None,
+            lifecycle: None,
+        };
+        for e in node.entries() {
+            let v = set(Some(&e.value));
+            match e.key.as_str() {
+                "name" => c.name = e.value.as_str().unwrap_or(""),
+                "securityContext" => c.sc = Sc::scan(v),
+                "ports" => c.ports = v,
+                "livenessProbe" => c.liveness_probe = v,
+                "readinessProbe" => c.readiness_probe = v,
+                "startupProbe" => c.startup_probe = v,
+                "lifecycle" => c.lifecycle = v,
+                _ => {}
+            }
+        }
+        c
     }
 }
 
-/// A pod (or pod template) being evaluated.
-#[derive(Clone, Copy, Debug)]
+/// A pod (or pod template) being evaluated: the fields every check reads, found in one
+/// pass over the tree.
+#[derive(Clone, Debug)]
 pub struct Pod<'a> {
-    /// `metadata` of the pod or template.
-    pub(crate) meta: Option<&'a Node>,
-    /// `spec` of the pod or template.
-    pub(crate) spec: Option<&'a Node>,
+    /// `metadata.annotations` of the pod or template.
+    pub(crate) annotations: Option<&'a Node>,
     /// Path of the template inside the resource (`""` for a Pod).
     pub(crate) base: &'a str,
+    /// The pod-level `securityContext`.
+    pub(crate) sc: Sc<'a>,
+    pub(crate) host_network: Option<&'a Node>,
+    pub(crate) host_pid: Option<&'a Node>,
+    pub(crate) host_ipc: Option<&'a Node>,
+    pub(crate) host_users: Option<&'a Node>,
+    pub(crate) os: Option<&'a Node>,
+    pub(crate) volumes: Option<&'a Node>,
+    /// Every container: init, regular, then ephemeral, as upstream visits them.
+    pub(crate) containers: Vec<Container<'a>>,
 }
 
 impl<'a> Pod<'a> {
     /// A pod from a template node (`{metadata, spec}`, or a whole Pod) found at
     /// `template_path` in its resource.
     pub fn from_template(template: &'a Node, template_path: &'a str) -> Self {
-        Pod {
-            meta: set(template.get("metadata")),
-            spec: set(template.get("spec")),
+        let mut pod = Pod {
+            annotations: set(template.get("metadata")).and_then(|m| set(m.get("annotations"))),
             base: template_path,
+            sc: Sc::default(),
+            host_network: None,
+            host_pid: None,
+            host_ipc: None,
+            host_users: None,
+            os: None,
+            volumes: None,
+            containers: Vec::new(),
+        };
+        let spec = set(template.get("spec"));
+        let mut lists: [&'a [Node]; 3] = [&[], &[], &[]];
+        for e in spec.map_or(&[][..], Node::entries) {
+            let v = set(Some(&e.value));
+            match e.key.as_str() {
+                "securityContext" => pod.sc = Sc::scan(v),
+                "hostNetwork" => pod.host_network = v,
+                "hostPID" => pod.host_pid = v,
+                "hostIPC" => pod.host_ipc = v,
+                "hostUsers" => pod.host_users = v,
+                "os" => pod.os = v,
+                "volumes" => pod.volumes = v,
+                "initContainers" => lists[0] = e.value.items(),
+                "containers" => lists[1] = e.value.items(),
+                "ephemeralContainers" => lists[2] = e.value.items(),
+                _ => {}
+            }
         }
-    }
-
-    /// A pod-spec field, unless unset or `null`.
-    pub(crate) fn spec_field(&self, field: &str) -> Option<&'a Node> {
-        set(self.spec?.get(field))
-    }
-
-    /// The pod-level `securityContext`, unless unset or `null`.
-    pub(crate) fn sc(&self) -> Option<&'a Node> {
-        self.spec_field("securityContext")
-    }
-
-    /// A field of the pod-level `securityContext`, unless unset or `null`.
-    pub(crate) fn sc_field(&self, field: &str) -> Option<&'a Node> {
-        set(self.sc()?.get(field))
+        pod.containers
+            .reserve_exact(lists.iter().map(|l| l.len()).sum());
+        for (kind, list) in [Kind::Init, Kind::Regular, Kind::Ephemeral]
+            .into_iter()
+            .zip(lists)
+        {
+            for (index, node) in list.iter().enumerate() {
+                pod.containers.push(Container::scan(node, kind, index));
+            }
+        }
+        pod
     }
 
     /// `metadata.annotations` entries (empty when there are none).
     pub(crate) fn annotations(&self) -> &'a [moat_manifest::Entry] {
-        self.meta
-            .and_then(|m| m.get("annotations"))
-            .map_or(&[][..], Node::entries)
+        self.annotations.map_or(&[][..], Node::entries)
     }
 
     /// An annotation's value as Go's `map[string]string` would hold it.
     pub(crate) fn annotation(&self, key: &str) -> Option<Cow<'a, str>> {
-        self.meta
-            .and_then(|m| m.get("annotations"))
-            .and_then(|a| a.get(key))
-            .map(text)
+        self.annotations.and_then(|a| a.get(key)).map(text)
     }
 
-    /// Every container: init, regular, then ephemeral, as upstream visits them.
-    pub(crate) fn containers(&self) -> impl Iterator<Item = Container<'a>> + use<'a> {
-        let spec = self.spec;
-        [Kind::Init, Kind::Regular, Kind::Ephemeral]
-            .into_iter()
-            .flat_map(move |kind| {
-                let items = spec
-                    .and_then(|s| s.get(kind.field()))
-                    .map_or(&[][..], Node::items);
-                items.iter().enumerate().map(move |(index, node)| Container {
-                    node,
-                    kind,
-                    index,
-                })
-            })
+    /// Every container: init, regular, then ephemeral.
+    pub(crate) fn containers(&self) -> impl Iterator<Item = &Container<'a>> {
+        self.containers.iter()
     }
 
     /// Whether `spec.os.name` is `windows` (the Windows relaxations from v1.25).
     pub(crate) fn is_windows(&self) -> bool {
-        self.spec_field("os")
-            .and_then(|os| os.get("name"))
-            .and_then(Node::as_str)
-            == Some("windows")
+        self.os.and_then(|os| os.get("name")).and_then(Node::as_str) == Some("windows")
     }
 
     /// Whether `spec.hostUsers` is `false`: the pod runs in a user namespace.
     pub(crate) fn in_user_namespace(&self) -> bool {
-        self.spec_field("hostUsers").and_then(Node::as_bool) == Some(false)
+        self.host_users.and_then(Node::as_bool) == Some(false)
     }
 
     /// `<template>.spec.<fields…>`.

@@ -8,7 +8,7 @@ mod waivers;
 use std::io;
 use std::path::PathBuf;
 
-use moat_checks::{Check, Checker};
+use moat_checks::{Check, Checker, Settings};
 use moat_core::waiver::Waivers;
 use moat_core::{InputError, Registry, Selection, Severity, Summary, Warning};
 use moat_manifest::config::{Config, find_config, load_config};
@@ -40,6 +40,8 @@ pub struct ScanOptions {
     pub no_config: bool,
     /// The date waiver expiry is judged against.
     pub today: jiff::civil::Date,
+    /// Target Kubernetes version (overrides the config's `k8s-version`).
+    pub k8s_version: Option<(u32, u32)>,
 }
 
 /// Every check moat knows (metadata).
@@ -53,6 +55,7 @@ pub struct Session {
     /// The configuration in effect.
     pub config: Config,
     checker: Checker,
+    severity_overrides: Vec<(String, Severity)>,
     waivers: Waivers,
     registry: Registry,
     errors: Vec<InputError>,
@@ -87,14 +90,38 @@ impl Session {
             None => Config::default(),
         };
         let (waivers, warnings) = Waivers::new(config.waivers.clone(), opts.today);
+        let disabled = |id: &str| {
+            config
+                .overrides
+                .iter()
+                .any(|o| o.check == id && o.enabled == Some(false))
+        };
         let checks: Vec<&'static dyn Check> = moat_checks::all()
             .into_iter()
             .filter(|c| opts.selection.enabled(c.meta()))
+            .filter(|c| !disabled(c.meta().id) || opts.selection.explicitly_included(c.meta()))
+            .collect();
+        let mut settings = Settings::default();
+        if let Some(v) = config.min_uid {
+            settings.min_uid = v;
+        }
+        if let Some(v) = &config.allowed_registries {
+            settings.allowed_registries.clone_from(v);
+        }
+        if let Some(v) = &config.required_labels {
+            settings.required_labels.clone_from(v);
+        }
+        settings.k8s_version = opts.k8s_version.or(config.k8s_version);
+        let severity_overrides = config
+            .overrides
+            .iter()
+            .filter_map(|o| o.severity.map(|s| (o.check.clone(), s)))
             .collect();
         Session {
             opts,
             config,
-            checker: Checker::new(checks),
+            severity_overrides,
+            checker: Checker::with_settings(checks, settings),
             waivers,
             registry,
             errors,
@@ -150,6 +177,15 @@ impl Session {
         let mut resources = Vec::with_capacity(lf.resources.len());
         for res in &lf.resources {
             let mut findings = self.checker.run(res);
+            for f in &mut findings {
+                if let Some((_, sev)) = self
+                    .severity_overrides
+                    .iter()
+                    .find(|(id, _)| *id == f.check_id)
+                {
+                    f.severity = *sev;
+                }
+            }
             apply_waivers(
                 res,
                 &mut findings,

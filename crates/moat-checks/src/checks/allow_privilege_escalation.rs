@@ -33,8 +33,22 @@ impl Check for AllowPrivilegeEscalation {
         }
         match container_sc(c, "allowPrivilegeEscalation") {
             Some((n, _)) if n.as_bool() == Some(false) => {}
-            Some((_, path)) => out.container(c, path, format!("container \"{}\" sets allowPrivilegeEscalation to something other than false", c.name())),
-            None => out.container(c, sc_or_container(c), format!("container \"{}\" does not set allowPrivilegeEscalation: false", c.name())),
+            Some((_, path)) => out.container(
+                c,
+                path,
+                format!(
+                    "container \"{}\" sets allowPrivilegeEscalation to something other than false",
+                    c.name()
+                ),
+            ),
+            None => out.container(
+                c,
+                sc_or_container(c),
+                format!(
+                    "container \"{}\" does not set allowPrivilegeEscalation: false",
+                    c.name()
+                ),
+            ),
         }
     }
 }

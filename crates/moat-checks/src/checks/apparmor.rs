@@ -30,16 +30,30 @@ impl Check for AppArmorUnconfined {
     fn check_container(&self, pod: &PodSpecView<'_>, c: &ContainerView<'_>, out: &mut Emit<'_>) {
         if let Some(e) = effective(pod, c, "appArmorProfile") {
             if e.node.get("type").and_then(Node::as_str) == Some("Unconfined") {
-                out.container(c, format!("{}.type", e.path), format!("container \"{}\" runs with AppArmor Unconfined", c.name()));
+                out.container(
+                    c,
+                    format!("{}.type", e.path),
+                    format!("container \"{}\" runs with AppArmor Unconfined", c.name()),
+                );
             }
             return;
         }
-        let key = format!("container.apparmor.security.beta.kubernetes.io/{}", c.name());
+        let key = format!(
+            "container.apparmor.security.beta.kubernetes.io/{}",
+            c.name()
+        );
         if pod.annotation(&key).and_then(Node::as_str) == Some("unconfined") {
             let mut p = join(pod.template_path, "metadata");
             push_key(&mut p, "annotations");
             push_key(&mut p, &key);
-            out.container(c, p, format!("container \"{}\" is annotated AppArmor unconfined", c.name()));
+            out.container(
+                c,
+                p,
+                format!(
+                    "container \"{}\" is annotated AppArmor unconfined",
+                    c.name()
+                ),
+            );
         }
     }
 }

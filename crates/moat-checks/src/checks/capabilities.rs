@@ -10,13 +10,30 @@ use crate::{Check, Emit};
 
 /// Capabilities that alone allow escaping the container or controlling the node.
 pub const DANGEROUS: &[&str] = &[
-    "ALL", "SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE", "SYS_MODULE", "NET_RAW", "DAC_READ_SEARCH",
-    "DAC_OVERRIDE", "BPF", "PERFMON", "SYS_RAWIO", "SYS_BOOT", "SYS_TIME", "MAC_ADMIN",
-    "MAC_OVERRIDE", "SYSLOG", "SYS_RESOURCE", "NET_BROADCAST", "LINUX_IMMUTABLE", "SETFCAP",
+    "ALL",
+    "SYS_ADMIN",
+    "NET_ADMIN",
+    "SYS_PTRACE",
+    "SYS_MODULE",
+    "NET_RAW",
+    "DAC_READ_SEARCH",
+    "DAC_OVERRIDE",
+    "BPF",
+    "PERFMON",
+    "SYS_RAWIO",
+    "SYS_BOOT",
+    "SYS_TIME",
+    "MAC_ADMIN",
+    "MAC_OVERRIDE",
+    "SYSLOG",
+    "SYS_RESOURCE",
+    "NET_BROADCAST",
+    "LINUX_IMMUTABLE",
+    "SETFCAP",
 ];
 
 /// Iterates `securityContext.capabilities.<list>` with normalised names and paths.
-fn caps<'a>(c: &ContainerView<'a>, list: &str) -> Vec<(String, String)> {
+fn caps(c: &ContainerView<'_>, list: &str) -> Vec<(String, String)> {
     let items = c
         .security_context()
         .and_then(|sc| sc.get("capabilities"))
@@ -49,7 +66,13 @@ static DANGEROUS_META: CheckMeta = CheckMeta {
         "https://man7.org/linux/man-pages/man7/capabilities.7.html",
         "https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline",
     ],
-    frameworks: &["PSS:baseline", "CIS-5.2.8", "CIS-5.2.9", "NSA-CISA", "MITRE:T1611"],
+    frameworks: &[
+        "PSS:baseline",
+        "CIS-5.2.8",
+        "CIS-5.2.9",
+        "NSA-CISA",
+        "MITRE:T1611",
+    ],
 };
 
 impl Check for DangerousCapability {
@@ -60,7 +83,11 @@ impl Check for DangerousCapability {
     fn check_container(&self, _pod: &PodSpecView<'_>, c: &ContainerView<'_>, out: &mut Emit<'_>) {
         for (cap, path) in caps(c, "add") {
             if DANGEROUS.contains(&cap.as_str()) {
-                out.container(c, path, format!("container \"{}\" adds capability {cap}", c.name()));
+                out.container(
+                    c,
+                    path,
+                    format!("container \"{}\" adds capability {cap}", c.name()),
+                );
             }
         }
     }
@@ -77,7 +104,9 @@ static ADDED_META: CheckMeta = CheckMeta {
     rationale: "The restricted Pod Security Standard allows adding only NET_BIND_SERVICE. Every other added capability widens what a compromised process may do, and is rarely needed by applications.",
     remediation: "Drop the capability, or replace the need for it (e.g. listen on a port above 1024 instead of adding NET_BIND_SERVICE).",
     fix_example: "securityContext:\n  capabilities:\n    drop: [\"ALL\"]\n",
-    references: &["https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted"],
+    references: &[
+        "https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted",
+    ],
     frameworks: &["PSS:restricted", "CIS-5.2.9", "NSA-CISA"],
 };
 
@@ -89,7 +118,11 @@ impl Check for CapabilityAdded {
     fn check_container(&self, _pod: &PodSpecView<'_>, c: &ContainerView<'_>, out: &mut Emit<'_>) {
         for (cap, path) in caps(c, "add") {
             if cap != "NET_BIND_SERVICE" && !DANGEROUS.contains(&cap.as_str()) {
-                out.container(c, path, format!("container \"{}\" adds capability {cap}", c.name()));
+                out.container(
+                    c,
+                    path,
+                    format!("container \"{}\" adds capability {cap}", c.name()),
+                );
             }
         }
     }
@@ -124,10 +157,16 @@ impl Check for DropAll {
         }
         let cap_node = c.security_context().and_then(|sc| sc.get("capabilities"));
         let path = match cap_node {
-            Some(cn) if cn.get("drop").is_some() => c.field_path("securityContext.capabilities.drop"),
+            Some(cn) if cn.get("drop").is_some() => {
+                c.field_path("securityContext.capabilities.drop")
+            }
             Some(_) => c.field_path("securityContext.capabilities"),
             None => sc_or_container(c),
         };
-        out.container(c, path, format!("container \"{}\" does not drop ALL capabilities", c.name()));
+        out.container(
+            c,
+            path,
+            format!("container \"{}\" does not drop ALL capabilities", c.name()),
+        );
     }
 }

@@ -16,7 +16,10 @@ fn is_ingress(res: &Resource) -> bool {
 }
 
 fn service_type(res: &Resource) -> &str {
-    res.node.get_path(&["spec", "type"]).and_then(Node::as_str).unwrap_or("ClusterIP")
+    res.node
+        .get_path(&["spec", "type"])
+        .and_then(Node::as_str)
+        .unwrap_or("ClusterIP")
 }
 
 /// `type: NodePort`.
@@ -45,7 +48,10 @@ impl Check for NodePort {
 
     fn check_object(&self, res: &Resource, out: &mut Emit<'_>) {
         if is_service(res) && service_type(res) == "NodePort" {
-            out.report("spec.type".to_owned(), "Service is of type NodePort".to_owned());
+            out.report(
+                "spec.type".to_owned(),
+                "Service is of type NodePort".to_owned(),
+            );
         }
     }
 }
@@ -61,7 +67,9 @@ static LB_META: CheckMeta = CheckMeta {
     rationale: "Without `loadBalancerSourceRanges` a LoadBalancer Service is reachable from every address the cloud load balancer faces, typically the whole Internet.",
     remediation: "Set `loadBalancerSourceRanges` to the client networks, or put the service behind an authenticated Ingress/Gateway.",
     fix_example: "spec:\n  type: LoadBalancer\n  loadBalancerSourceRanges:\n  - 203.0.113.0/24\n",
-    references: &["https://kubernetes.io/docs/tasks/access-application-cluster/create-external-load-balancer/#restrict-access-for-loadbalancer-service"],
+    references: &[
+        "https://kubernetes.io/docs/tasks/access-application-cluster/create-external-load-balancer/#restrict-access-for-loadbalancer-service",
+    ],
     frameworks: &["NSA-CISA", "MITRE:T1133"],
 };
 
@@ -78,13 +86,26 @@ impl Check for LoadBalancerOpen {
         if !is_service(res) || service_type(res) != "LoadBalancer" {
             return;
         }
-        let ranges = res.node.get_path(&["spec", "loadBalancerSourceRanges"]).is_some_and(|n| !n.items().is_empty());
-        let annotated = res.annotation("service.beta.kubernetes.io/load-balancer-source-ranges").is_some();
-        let internal = res.node.get_path(&["metadata", "annotations"]).is_some_and(|a| {
-            a.entries().iter().any(|e| e.key.contains("internal") && e.value.as_str().is_some_and(|v| v != "false"))
-        });
+        let ranges = res
+            .node
+            .get_path(&["spec", "loadBalancerSourceRanges"])
+            .is_some_and(|n| !n.items().is_empty());
+        let annotated = res
+            .annotation("service.beta.kubernetes.io/load-balancer-source-ranges")
+            .is_some();
+        let internal = res
+            .node
+            .get_path(&["metadata", "annotations"])
+            .is_some_and(|a| {
+                a.entries().iter().any(|e| {
+                    e.key.contains("internal") && e.value.as_str().is_some_and(|v| v != "false")
+                })
+            });
         if !(ranges || annotated || internal) {
-            out.report("spec.type".to_owned(), "LoadBalancer Service has no loadBalancerSourceRanges".to_owned());
+            out.report(
+                "spec.type".to_owned(),
+                "LoadBalancer Service has no loadBalancerSourceRanges".to_owned(),
+            );
         }
     }
 }
@@ -114,8 +135,16 @@ impl Check for ExternalIps {
     }
 
     fn check_object(&self, res: &Resource, out: &mut Emit<'_>) {
-        if is_service(res) && res.node.get_path(&["spec", "externalIPs"]).is_some_and(|n| !n.items().is_empty()) {
-            out.report("spec.externalIPs".to_owned(), "Service sets externalIPs".to_owned());
+        if is_service(res)
+            && res
+                .node
+                .get_path(&["spec", "externalIPs"])
+                .is_some_and(|n| !n.items().is_empty())
+        {
+            out.report(
+                "spec.externalIPs".to_owned(),
+                "Service sets externalIPs".to_owned(),
+            );
         }
     }
 }
@@ -145,7 +174,12 @@ impl Check for IngressTls {
     }
 
     fn check_object(&self, res: &Resource, out: &mut Emit<'_>) {
-        if is_ingress(res) && res.node.get_path(&["spec", "tls"]).is_none_or(|n| n.items().is_empty()) {
+        if is_ingress(res)
+            && res
+                .node
+                .get_path(&["spec", "tls"])
+                .is_none_or(|n| n.items().is_empty())
+        {
             out.report("spec".to_owned(), "Ingress has no tls section".to_owned());
         }
     }
@@ -163,7 +197,10 @@ const SENSITIVE_PORTS: &[(i64, &str)] = &[
 
 fn sensitive_port(n: Option<&Node>) -> Option<&'static str> {
     let p = n?.as_i64()?;
-    SENSITIVE_PORTS.iter().find(|(q, _)| *q == p).map(|(_, what)| *what)
+    SENSITIVE_PORTS
+        .iter()
+        .find(|(q, _)| *q == p)
+        .map(|(_, what)| *what)
 }
 
 /// Service or Ingress exposing kubelet, etcd or the dashboard.
@@ -197,19 +234,31 @@ impl Check for SensitiveExposure {
         let dashboard = |s: &str| s.contains("kubernetes-dashboard");
         if is_service(res) && matches!(service_type(res), "NodePort" | "LoadBalancer") {
             let name = res.rref.name.as_deref().unwrap_or("");
-            let selector_dashboard = res
-                .node
-                .get_path(&["spec", "selector"])
-                .is_some_and(|s| s.entries().iter().any(|e| e.value.as_str().is_some_and(dashboard)));
+            let selector_dashboard = res.node.get_path(&["spec", "selector"]).is_some_and(|s| {
+                s.entries()
+                    .iter()
+                    .any(|e| e.value.as_str().is_some_and(dashboard))
+            });
             if dashboard(name) || selector_dashboard {
-                out.report("spec.type".to_owned(), "the Kubernetes dashboard is exposed outside the cluster".to_owned());
+                out.report(
+                    "spec.type".to_owned(),
+                    "the Kubernetes dashboard is exposed outside the cluster".to_owned(),
+                );
             }
-            let ports = res.node.get_path(&["spec", "ports"]).map_or(&[][..], Node::items);
+            let ports = res
+                .node
+                .get_path(&["spec", "ports"])
+                .map_or(&[][..], Node::items);
             for (i, p) in ports.iter().enumerate() {
-                if let Some(what) = sensitive_port(p.get("port")).or_else(|| sensitive_port(p.get("targetPort"))) {
+                if let Some(what) =
+                    sensitive_port(p.get("port")).or_else(|| sensitive_port(p.get("targetPort")))
+                {
                     let mut path = "spec.ports".to_owned();
                     push_index(&mut path, i);
-                    out.report(path, format!("Service exposes the {what} outside the cluster"));
+                    out.report(
+                        path,
+                        format!("Service exposes the {what} outside the cluster"),
+                    );
                 }
             }
         }
@@ -217,10 +266,19 @@ impl Check for SensitiveExposure {
             let mut backends = Vec::new();
             collect_backends(&res.node, &mut String::new(), &mut backends);
             for (path, n) in backends {
-                let name = n.get_path(&["service", "name"]).or_else(|| n.get("serviceName")).and_then(Node::as_str).unwrap_or("");
-                let port = n.get_path(&["service", "port", "number"]).or_else(|| n.get("servicePort"));
+                let name = n
+                    .get_path(&["service", "name"])
+                    .or_else(|| n.get("serviceName"))
+                    .and_then(Node::as_str)
+                    .unwrap_or("");
+                let port = n
+                    .get_path(&["service", "port", "number"])
+                    .or_else(|| n.get("servicePort"));
                 if dashboard(name) {
-                    out.report(path, format!("Ingress routes to the Kubernetes dashboard ({name})"));
+                    out.report(
+                        path,
+                        format!("Ingress routes to the Kubernetes dashboard ({name})"),
+                    );
                 } else if let Some(what) = sensitive_port(port) {
                     out.report(path, format!("Ingress routes to the {what}"));
                 }

@@ -38,7 +38,9 @@ pub fn is_sensitive(path: &str) -> bool {
 }
 
 fn host_paths<'a>(pod: &PodSpecView<'a>) -> Vec<(String, &'a str, &'a str)> {
-    let Some(volumes) = pod.get("volumes") else { return Vec::new() };
+    let Some(volumes) = pod.get("volumes") else {
+        return Vec::new();
+    };
     volumes
         .items()
         .iter()
@@ -49,7 +51,11 @@ fn host_paths<'a>(pod: &PodSpecView<'a>) -> Vec<(String, &'a str, &'a str)> {
             push_index(&mut path, i);
             push_key(&mut path, "hostPath");
             let name = v.get("name").and_then(Node::as_str).unwrap_or("");
-            Some((path, name, hp.get("path").and_then(Node::as_str).unwrap_or("")))
+            Some((
+                path,
+                name,
+                hp.get("path").and_then(Node::as_str).unwrap_or(""),
+            ))
         })
         .collect()
 }
@@ -112,7 +118,10 @@ impl Check for HostPathSensitive {
     fn check_pod(&self, pod: &PodSpecView<'_>, out: &mut Emit<'_>) {
         for (path, name, host) in host_paths(pod) {
             if is_sensitive(host) {
-                out.report(path, format!("volume \"{name}\" mounts sensitive host path {host}"));
+                out.report(
+                    path,
+                    format!("volume \"{name}\" mounts sensitive host path {host}"),
+                );
             }
         }
     }

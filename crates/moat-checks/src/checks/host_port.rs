@@ -31,7 +31,11 @@ impl Check for HostPort {
                 let mut path = c.field_path("ports");
                 push_index(&mut path, i);
                 path.push_str(".hostPort");
-                out.container(c, path, format!("container \"{}\" binds host port {hp}", c.name()));
+                out.container(
+                    c,
+                    path,
+                    format!("container \"{}\" binds host port {hp}", c.name()),
+                );
             }
         }
     }

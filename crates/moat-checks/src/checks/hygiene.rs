@@ -31,7 +31,10 @@ impl Check for DefaultNamespace {
 
     fn check_object(&self, res: &Resource, out: &mut Emit<'_>) {
         if res.rref.namespace.as_deref() == Some("default") {
-            out.report("metadata.namespace".to_owned(), format!("{} is in the default namespace", res.rref.kind));
+            out.report(
+                "metadata.namespace".to_owned(),
+                format!("{} is in the default namespace", res.rref.kind),
+            );
         }
     }
 }
@@ -64,9 +67,17 @@ impl Check for NamespacePss {
         if res.rref.kind != "Namespace" || !res.group().is_empty() {
             return;
         }
-        let enforce = res.node.get_path(&["metadata", "labels", "pod-security.kubernetes.io/enforce"]);
+        let enforce =
+            res.node
+                .get_path(&["metadata", "labels", "pod-security.kubernetes.io/enforce"]);
         if enforce.is_none() {
-            out.report("metadata.labels".to_owned(), format!("Namespace {} has no pod-security.kubernetes.io/enforce label", res.rref.name.as_deref().unwrap_or("")));
+            out.report(
+                "metadata.labels".to_owned(),
+                format!(
+                    "Namespace {} has no pod-security.kubernetes.io/enforce label",
+                    res.rref.name.as_deref().unwrap_or("")
+                ),
+            );
         }
     }
 }
@@ -82,7 +93,9 @@ static LABELS_META: CheckMeta = CheckMeta {
     rationale: "Labels such as `app.kubernetes.io/name` and `app.kubernetes.io/version` let people and tools (NetworkPolicies, cost and vulnerability reports, incident response) tell what a workload is and which version runs. The list is configurable (`required-labels` in `.moat.yaml`).",
     remediation: "Add the recommended labels to the workload's metadata.",
     fix_example: "metadata:\n  labels:\n    app.kubernetes.io/name: checkout\n    app.kubernetes.io/version: \"2.7.1\"\n",
-    references: &["https://kubernetes.io/docs/concepts/overview/working-with-objects/common-labels/"],
+    references: &[
+        "https://kubernetes.io/docs/concepts/overview/working-with-objects/common-labels/",
+    ],
     frameworks: &[],
 };
 
@@ -101,8 +114,15 @@ impl Check for RecommendedLabels {
             .filter(|l| labels.and_then(|ls| ls.get(l)).is_none_or(Node::is_null))
             .collect();
         if !missing.is_empty() {
-            let path = if labels.is_some() { "metadata.labels" } else { "metadata" };
-            out.report(path.to_owned(), format!("missing label(s): {}", missing.join(", ")));
+            let path = if labels.is_some() {
+                "metadata.labels"
+            } else {
+                "metadata"
+            };
+            out.report(
+                path.to_owned(),
+                format!("missing label(s): {}", missing.join(", ")),
+            );
         }
     }
 }

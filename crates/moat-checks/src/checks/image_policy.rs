@@ -36,9 +36,18 @@ impl Check for ImageNoDigest {
     }
 
     fn check_container(&self, _pod: &PodSpecView<'_>, c: &ContainerView<'_>, out: &mut Emit<'_>) {
-        let Some(image) = c.get("image").and_then(Node::as_str) else { return };
+        let Some(image) = c.get("image").and_then(Node::as_str) else {
+            return;
+        };
         if !tag_of(image).1 {
-            out.container(c, c.field_path("image"), format!("container \"{}\" image \"{image}\" is not pinned by digest", c.name()));
+            out.container(
+                c,
+                c.field_path("image"),
+                format!(
+                    "container \"{}\" image \"{image}\" is not pinned by digest",
+                    c.name()
+                ),
+            );
         }
     }
 }
@@ -53,7 +62,7 @@ static REGISTRY_META: CheckMeta = CheckMeta {
     title: "Image comes from a registry outside the allowlist",
     rationale: "Images from arbitrary registries bypass the scanning, signing and mirroring your trusted registries enforce, and typosquatted public images are a known supply-chain attack. The allowlist is `allowed-registries` in `.moat.yaml`; without one this check is silent.",
     remediation: "Mirror the image into an allowed registry and reference it there, or add the registry to `allowed-registries` after review.",
-    fix_example: "# .moat.yaml\nchecks:\n  allowed-registries: [\"registry.example.com\", \"ghcr.io/example\"]\n",
+    fix_example: "# .moat.yaml\nallowed-registries: [\"registry.example.com\", \"ghcr.io/example\"]\n",
     references: &["https://kubernetes.io/docs/concepts/containers/images/"],
     frameworks: &["NSA-CISA", "MITRE:T1525"],
 };
@@ -68,16 +77,29 @@ impl Check for ImageRegistry {
         if allowed.is_empty() {
             return;
         }
-        let Some(image) = c.get("image").and_then(Node::as_str) else { return };
+        let Some(image) = c.get("image").and_then(Node::as_str) else {
+            return;
+        };
         let name = image.split('@').next().unwrap_or(image);
         let reg = registry_of(image);
-        let full = if name.contains('/') && reg != "docker.io" { name.to_owned() } else { format!("docker.io/{name}") };
+        let full = if name.contains('/') && reg != "docker.io" {
+            name.to_owned()
+        } else {
+            format!("docker.io/{name}")
+        };
         let ok = allowed.iter().any(|a| {
             let a = a.trim_end_matches('/');
             full == a || full.strip_prefix(a).is_some_and(|r| r.starts_with('/'))
         });
         if !ok {
-            out.container(c, c.field_path("image"), format!("container \"{}\" image \"{image}\" is from {reg}, not an allowed registry", c.name()));
+            out.container(
+                c,
+                c.field_path("image"),
+                format!(
+                    "container \"{}\" image \"{image}\" is from {reg}, not an allowed registry",
+                    c.name()
+                ),
+            );
         }
     }
 }
@@ -103,7 +125,9 @@ impl Check for PullPolicy {
     }
 
     fn check_container(&self, _pod: &PodSpecView<'_>, c: &ContainerView<'_>, out: &mut Emit<'_>) {
-        let Some(image) = c.get("image").and_then(Node::as_str) else { return };
+        let Some(image) = c.get("image").and_then(Node::as_str) else {
+            return;
+        };
         let (tag, digest) = tag_of(image);
         let mutable = !digest && matches!(tag, None | Some("latest"));
         let policy = c.get("imagePullPolicy").and_then(Node::as_str);
@@ -111,7 +135,11 @@ impl Check for PullPolicy {
             out.container(
                 c,
                 c.field_path("imagePullPolicy"),
-                format!("container \"{}\" pulls mutable image \"{image}\" with imagePullPolicy {}", c.name(), policy.unwrap_or("")),
+                format!(
+                    "container \"{}\" pulls mutable image \"{image}\" with imagePullPolicy {}",
+                    c.name(),
+                    policy.unwrap_or("")
+                ),
             );
         }
     }

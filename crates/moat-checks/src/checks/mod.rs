@@ -6,9 +6,9 @@
 use crate::Check;
 
 mod allow_privilege_escalation;
-pub mod control_plane;
 mod apparmor;
 mod capabilities;
+pub mod control_plane;
 mod deprecated_api;
 mod exposure;
 mod host_namespaces;

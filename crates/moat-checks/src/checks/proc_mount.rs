@@ -28,10 +28,14 @@ impl Check for ProcMountUnmasked {
         if pod.get("hostUsers").and_then(Node::as_bool) == Some(false) {
             return;
         }
-        if let Some((n, path)) = container_sc(c, "procMount") {
-            if n.as_str() == Some("Unmasked") {
-                out.container(c, path, format!("container \"{}\" sets procMount: Unmasked", c.name()));
-            }
+        if let Some((n, path)) = container_sc(c, "procMount")
+            && n.as_str() == Some("Unmasked")
+        {
+            out.container(
+                c,
+                path,
+                format!("container \"{}\" sets procMount: Unmasked", c.name()),
+            );
         }
     }
 }

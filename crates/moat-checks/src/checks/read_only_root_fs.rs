@@ -27,8 +27,22 @@ impl Check for ReadOnlyRootFs {
     fn check_container(&self, _pod: &PodSpecView<'_>, c: &ContainerView<'_>, out: &mut Emit<'_>) {
         match container_sc(c, "readOnlyRootFilesystem") {
             Some((n, _)) if n.as_bool() == Some(true) => {}
-            Some((_, path)) => out.container(c, path, format!("container \"{}\" sets readOnlyRootFilesystem to something other than true", c.name())),
-            None => out.container(c, sc_or_container(c), format!("container \"{}\" does not set readOnlyRootFilesystem: true", c.name())),
+            Some((_, path)) => out.container(
+                c,
+                path,
+                format!(
+                    "container \"{}\" sets readOnlyRootFilesystem to something other than true",
+                    c.name()
+                ),
+            ),
+            None => out.container(
+                c,
+                sc_or_container(c),
+                format!(
+                    "container \"{}\" does not set readOnlyRootFilesystem: true",
+                    c.name()
+                ),
+            ),
         }
     }
 }

@@ -20,12 +20,16 @@ fn resources_path(c: &ContainerView<'_>, section: &str) -> String {
     }
 }
 
-/// Whether the workload runs to completion (Jobs, CronJobs, bare Pods with restartPolicy
+/// Whether the workload runs to completion (a `Job`, a `CronJob`, or a bare Pod with `restartPolicy`
 /// other than Always): liveness/readiness probes make no sense there.
 fn runs_to_completion(pod: &PodSpecView<'_>) -> bool {
     let kind = pod.resource.rref.kind.as_str();
     matches!(kind, "Job" | "CronJob")
-        || (kind == "Pod" && pod.get("restartPolicy").and_then(Node::as_str).is_some_and(|p| p != "Always"))
+        || (kind == "Pod"
+            && pod
+                .get("restartPolicy")
+                .and_then(Node::as_str)
+                .is_some_and(|p| p != "Always"))
 }
 
 /// Container without CPU and/or memory requests.
@@ -61,7 +65,11 @@ impl Check for Requests {
             (false, true) => "CPU request",
             (true, false) => "memory request",
         };
-        out.container(c, resources_path(c, "requests"), format!("container \"{}\" has no {missing}", c.name()));
+        out.container(
+            c,
+            resources_path(c, "requests"),
+            format!("container \"{}\" has no {missing}", c.name()),
+        );
     }
 }
 
@@ -76,7 +84,9 @@ static STORAGE_META: CheckMeta = CheckMeta {
     rationale: "Logs, emptyDir volumes and the writable layer all consume the node's disk. Without a limit one container can fill it, and the kubelet then evicts every pod on the node.",
     remediation: "Set `resources.limits.ephemeral-storage` (and a `sizeLimit` on emptyDir volumes).",
     fix_example: "resources:\n  limits:\n    ephemeral-storage: 1Gi\n",
-    references: &["https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/#local-ephemeral-storage"],
+    references: &[
+        "https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/#local-ephemeral-storage",
+    ],
     frameworks: &["NSA-CISA", "MITRE:T1496"],
 };
 
@@ -87,7 +97,11 @@ impl Check for EphemeralStorage {
 
     fn check_container(&self, _pod: &PodSpecView<'_>, c: &ContainerView<'_>, out: &mut Emit<'_>) {
         if c.kind != ContainerKind::Ephemeral && !has(c, "limits", "ephemeral-storage") {
-            out.container(c, resources_path(c, "limits"), format!("container \"{}\" has no ephemeral-storage limit", c.name()));
+            out.container(
+                c,
+                resources_path(c, "limits"),
+                format!("container \"{}\" has no ephemeral-storage limit", c.name()),
+            );
         }
     }
 }
@@ -106,12 +120,17 @@ impl Check for Probe {
     fn check_container(&self, pod: &PodSpecView<'_>, c: &ContainerView<'_>, out: &mut Emit<'_>) {
         // Only regular containers of long-running workloads; sidecars (restartable init
         // containers) are judged like regular ones.
-        let sidecar = c.kind == ContainerKind::Init && c.get("restartPolicy").and_then(Node::as_str) == Some("Always");
+        let sidecar = c.kind == ContainerKind::Init
+            && c.get("restartPolicy").and_then(Node::as_str) == Some("Always");
         if (c.kind != ContainerKind::Container && !sidecar) || runs_to_completion(pod) {
             return;
         }
         if c.get(self.field).is_none_or(Node::is_null) {
-            out.container(c, c.path(), format!("container \"{}\" has no {}", c.name(), self.field));
+            out.container(
+                c,
+                c.path(),
+                format!("container \"{}\" has no {}", c.name(), self.field),
+            );
         }
     }
 }
@@ -127,7 +146,9 @@ pub static LIVENESS: Probe = Probe {
         rationale: "Without a liveness probe a hung process (deadlock, exhausted pool) keeps its pod Running forever; the kubelet only restarts containers that exit.",
         remediation: "Add a cheap `livenessProbe` (HTTP, TCP or exec) with a sensible `failureThreshold`.",
         fix_example: "livenessProbe:\n  httpGet: {path: /healthz, port: 8080}\n  periodSeconds: 10\n  failureThreshold: 3\n",
-        references: &["https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/"],
+        references: &[
+            "https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/",
+        ],
         frameworks: &["NSA-CISA"],
     },
 };
@@ -143,7 +164,9 @@ pub static READINESS: Probe = Probe {
         rationale: "Without a readiness probe a pod receives traffic as soon as its process starts, before it can serve, and keeps receiving it while overloaded: rollouts drop requests.",
         remediation: "Add a `readinessProbe` that reflects whether the process can serve.",
         fix_example: "readinessProbe:\n  httpGet: {path: /ready, port: 8080}\n  periodSeconds: 5\n",
-        references: &["https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/"],
+        references: &[
+            "https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/",
+        ],
         frameworks: &["NSA-CISA"],
     },
 };
@@ -175,10 +198,16 @@ impl Check for Replicas {
         match pod.resource.node.get_path(&["spec", "replicas"]) {
             Some(n) => {
                 if n.as_i64().is_some_and(|r| r < 2 && r > 0) {
-                    out.report("spec.replicas".to_owned(), format!("Deployment runs {} replica", n.as_i64().unwrap_or(1)));
+                    out.report(
+                        "spec.replicas".to_owned(),
+                        format!("Deployment runs {} replica", n.as_i64().unwrap_or(1)),
+                    );
                 }
             }
-            None => out.report("spec.replicas".to_owned(), "Deployment does not set replicas (defaults to 1)".to_owned()),
+            None => out.report(
+                "spec.replicas".to_owned(),
+                "Deployment does not set replicas (defaults to 1)".to_owned(),
+            ),
         }
     }
 }

@@ -24,7 +24,9 @@ static ROOT_META: CheckMeta = CheckMeta {
     rationale: "`runAsUser: 0` explicitly runs the process as root, whatever the image says. Root in a container shares UID 0 with the host kernel; any escape or writable host mount is then root on the node.",
     remediation: "Run as a non-zero UID and set `runAsNonRoot: true`.",
     fix_example: "securityContext:\n  runAsNonRoot: true\n  runAsUser: 10001\n",
-    references: &["https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted"],
+    references: &[
+        "https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted",
+    ],
     frameworks: &["PSS:restricted", "CIS-5.2.7", "NSA-CISA", "MITRE:T1611"],
 };
 
@@ -35,7 +37,11 @@ impl Check for RunAsUserRoot {
 
     fn check_container(&self, pod: &PodSpecView<'_>, c: &ContainerView<'_>, out: &mut Emit<'_>) {
         if let Some(e) = effective(pod, c, "runAsUser").filter(|e| e.node.as_i64() == Some(0)) {
-            out.container(c, e.path, format!("{} sets runAsUser: 0", who(e.level, c.name())));
+            out.container(
+                c,
+                e.path,
+                format!("{} sets runAsUser: 0", who(e.level, c.name())),
+            );
         }
     }
 }
@@ -61,16 +67,24 @@ impl Check for RunAsGroupRoot {
     }
 
     fn check_pod(&self, pod: &PodSpecView<'_>, out: &mut Emit<'_>) {
-        let Some(sc) = pod.security_context() else { return };
+        let Some(sc) = pod.security_context() else {
+            return;
+        };
         if sc.get("fsGroup").and_then(moat_manifest::Node::as_i64) == Some(0) {
-            out.report(crate::util::pod_sc_path(pod, "fsGroup"), "pod securityContext sets fsGroup: 0".to_owned());
+            out.report(
+                crate::util::pod_sc_path(pod, "fsGroup"),
+                "pod securityContext sets fsGroup: 0".to_owned(),
+            );
         }
         if let Some(groups) = sc.get("supplementalGroups") {
             for (i, g) in groups.items().iter().enumerate() {
                 if g.as_i64() == Some(0) {
                     let mut p = crate::util::pod_sc_path(pod, "supplementalGroups");
                     moat_manifest::node::push_index(&mut p, i);
-                    out.report(p, "pod securityContext lists GID 0 in supplementalGroups".to_owned());
+                    out.report(
+                        p,
+                        "pod securityContext lists GID 0 in supplementalGroups".to_owned(),
+                    );
                 }
             }
         }
@@ -78,7 +92,11 @@ impl Check for RunAsGroupRoot {
 
     fn check_container(&self, pod: &PodSpecView<'_>, c: &ContainerView<'_>, out: &mut Emit<'_>) {
         if let Some(e) = effective(pod, c, "runAsGroup").filter(|e| e.node.as_i64() == Some(0)) {
-            out.container(c, e.path, format!("{} sets runAsGroup: 0", who(e.level, c.name())));
+            out.container(
+                c,
+                e.path,
+                format!("{} sets runAsGroup: 0", who(e.level, c.name())),
+            );
         }
     }
 }
@@ -108,10 +126,17 @@ impl Check for LowUid {
             return;
         }
         let min = out.settings.min_uid;
-        if let Some(e) = effective(pod, c, "runAsUser") {
-            if let Some(uid) = e.node.as_i64().filter(|u| *u > 0 && *u < min) {
-                out.container(c, e.path, format!("{} sets runAsUser: {uid}, below {min}", who(e.level, c.name())));
-            }
+        if let Some(e) = effective(pod, c, "runAsUser")
+            && let Some(uid) = e.node.as_i64().filter(|u| *u > 0 && *u < min)
+        {
+            out.container(
+                c,
+                e.path,
+                format!(
+                    "{} sets runAsUser: {uid}, below {min}",
+                    who(e.level, c.name())
+                ),
+            );
         }
     }
 }

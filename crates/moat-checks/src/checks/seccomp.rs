@@ -11,7 +11,12 @@ use crate::{Check, Emit};
 /// `seccompProfile.type` field (container, else pod), else the legacy annotations.
 fn profile(pod: &PodSpecView<'_>, c: &ContainerView<'_>) -> Option<(String, String)> {
     if let Some(e) = effective(pod, c, "seccompProfile") {
-        let t = e.node.get("type").and_then(Node::as_str).unwrap_or("").to_owned();
+        let t = e
+            .node
+            .get("type")
+            .and_then(Node::as_str)
+            .unwrap_or("")
+            .to_owned();
         return Some((t, format!("{}.type", e.path)));
     }
     let ann = |key: &str| {
@@ -22,7 +27,10 @@ fn profile(pod: &PodSpecView<'_>, c: &ContainerView<'_>) -> Option<(String, Stri
             (v, p)
         })
     };
-    let container_key = format!("container.seccomp.security.alpha.kubernetes.io/{}", c.name());
+    let container_key = format!(
+        "container.seccomp.security.alpha.kubernetes.io/{}",
+        c.name()
+    );
     let (v, p) = ann(&container_key).or_else(|| ann("seccomp.security.alpha.kubernetes.io/pod"))?;
     let t = match v {
         "runtime/default" | "docker/default" => "RuntimeDefault",
@@ -89,10 +97,14 @@ impl Check for SeccompUnconfined {
     }
 
     fn check_container(&self, pod: &PodSpecView<'_>, c: &ContainerView<'_>, out: &mut Emit<'_>) {
-        if let Some((t, path)) = profile(pod, c) {
-            if t == "Unconfined" {
-                out.container(c, path, format!("container \"{}\" runs with seccomp Unconfined", c.name()));
-            }
+        if let Some((t, path)) = profile(pod, c)
+            && t == "Unconfined"
+        {
+            out.container(
+                c,
+                path,
+                format!("container \"{}\" runs with seccomp Unconfined", c.name()),
+            );
         }
     }
 }

@@ -41,7 +41,10 @@ impl Check for SecretInManifest {
         for field in ["data", "stringData"] {
             let keys = res.node.get(field).map_or(0, |n| n.entries().len());
             if keys > 0 {
-                out.report(field.to_owned(), format!("Secret carries {keys} key(s) in `{field}`"));
+                out.report(
+                    field.to_owned(),
+                    format!("Secret carries {keys} key(s) in `{field}`"),
+                );
             }
         }
     }
@@ -63,10 +66,17 @@ pub fn classify_secret(name: &str, value: &str) -> Option<&'static str> {
     if word("AKIA", 16, upper_alnum) || word("ASIA", 16, upper_alnum) {
         return Some("AWS access key ID");
     }
-    if ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"].iter().any(|p| word(p, 36, alnum)) || word("github_pat_", 22, token) {
+    if ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"]
+        .iter()
+        .any(|p| word(p, 36, alnum))
+        || word("github_pat_", 22, token)
+    {
         return Some("GitHub token");
     }
-    if ["xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-"].iter().any(|p| word(p, 10, token)) {
+    if ["xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-"]
+        .iter()
+        .any(|p| word(p, 10, token))
+    {
         return Some("Slack token");
     }
     if word("AIza", 35, token) {
@@ -79,21 +89,46 @@ pub fn classify_secret(name: &str, value: &str) -> Option<&'static str> {
         return Some("GitLab token");
     }
     let parts: Vec<&str> = v.split('.').collect();
-    if parts.len() == 3 && v.starts_with("eyJ") && parts.iter().all(|p| p.len() >= 4 && p.bytes().all(token)) {
+    if parts.len() == 3
+        && v.starts_with("eyJ")
+        && parts.iter().all(|p| p.len() >= 4 && p.bytes().all(token))
+    {
         return Some("JSON Web Token");
     }
     let n = name.to_ascii_uppercase();
-    let secret_name = ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "APIKEY", "API_KEY", "PRIVATE_KEY", "CREDENTIAL", "ACCESS_KEY"]
-        .iter()
-        .any(|k| n.contains(k));
+    let secret_name = [
+        "PASSWORD",
+        "PASSWD",
+        "SECRET",
+        "TOKEN",
+        "APIKEY",
+        "API_KEY",
+        "PRIVATE_KEY",
+        "CREDENTIAL",
+        "ACCESS_KEY",
+    ]
+    .iter()
+    .any(|k| n.contains(k));
     let placeholder = v.is_empty()
         || v.starts_with('$')
         || v.starts_with('<')
         || v.starts_with("{{")
-        || ["changeme", "change-me", "password", "secret", "example", "dummy", "xxx", "true", "false", "none", "null"]
-            .iter()
-            .any(|p| v.eq_ignore_ascii_case(p))
-        || v.contains("/")
+        || [
+            "changeme",
+            "change-me",
+            "password",
+            "secret",
+            "example",
+            "dummy",
+            "xxx",
+            "true",
+            "false",
+            "none",
+            "null",
+        ]
+        .iter()
+        .any(|p| v.eq_ignore_ascii_case(p))
+        || v.contains('/')
         || v.contains(' ');
     if secret_name && !placeholder && v.len() >= 8 && entropy(v) >= 3.0 {
         return Some("high-entropy value in a secret-named variable");
@@ -142,7 +177,9 @@ impl Check for SecretLiteralEnv {
         let Some(env) = c.get("env") else { return };
         for (i, e) in env.items().iter().enumerate() {
             let name = e.get("name").and_then(Node::as_str).unwrap_or("");
-            let Some(value) = e.get("value").and_then(Node::as_str) else { continue };
+            let Some(value) = e.get("value").and_then(Node::as_str) else {
+                continue;
+            };
             if let Some(kind) = classify_secret(name, value) {
                 let mut p = c.field_path("env");
                 push_index(&mut p, i);
@@ -164,7 +201,9 @@ static ENV_META: CheckMeta = CheckMeta {
     rationale: "Environment variables leak: into crash dumps, child processes, `/proc/<pid>/environ`, debug endpoints and logs. Secrets mounted as files can be rotated without a restart and are not inherited by every subprocess.",
     remediation: "Mount the Secret as a volume and read the file.",
     fix_example: "volumeMounts:\n- {name: db, mountPath: /var/run/secrets/db, readOnly: true}\nvolumes:\n- name: db\n  secret: {secretName: db}\n",
-    references: &["https://kubernetes.io/docs/concepts/configuration/secret/#using-secrets-as-files-from-a-pod"],
+    references: &[
+        "https://kubernetes.io/docs/concepts/configuration/secret/#using-secrets-as-files-from-a-pod",
+    ],
     frameworks: &["CIS-5.4.1", "NSA-CISA"],
 };
 
@@ -181,7 +220,11 @@ impl Check for SecretAsEnv {
                     let mut p = c.field_path("env");
                     push_index(&mut p, i);
                     p.push_str(".valueFrom.secretKeyRef");
-                    out.container(c, p, format!("container \"{}\" reads secret into env {name}", c.name()));
+                    out.container(
+                        c,
+                        p,
+                        format!("container \"{}\" reads secret into env {name}", c.name()),
+                    );
                 }
             }
         }
@@ -192,7 +235,14 @@ impl Check for SecretAsEnv {
                     let mut p = c.field_path("envFrom");
                     push_index(&mut p, i);
                     p.push_str(".secretRef");
-                    out.container(c, p, format!("container \"{}\" loads all keys of Secret {name} into its environment", c.name()));
+                    out.container(
+                        c,
+                        p,
+                        format!(
+                            "container \"{}\" loads all keys of Secret {name} into its environment",
+                            c.name()
+                        ),
+                    );
                 }
             }
         }
@@ -205,15 +255,24 @@ mod tests {
 
     #[test]
     fn patterns() {
-        assert_eq!(classify_secret("X", "AKIAIOSFODNN7EXAMPLE"), Some("AWS access key ID"));
-        assert_eq!(classify_secret("KEY", "-----BEGIN RSA PRIVATE KEY-----\nMII"), Some("private key"));
+        assert_eq!(
+            classify_secret("X", "AKIAIOSFODNN7EXAMPLE"),
+            Some("AWS access key ID")
+        );
+        assert_eq!(
+            classify_secret("KEY", "-----BEGIN RSA PRIVATE KEY-----\nMII"),
+            Some("private key")
+        );
         assert!(classify_secret("DB_PASSWORD", "Zx8#kq2!Lm9@").is_some());
         assert!(classify_secret("DB_PASSWORD", "changeme").is_none());
         assert!(classify_secret("DB_PASSWORD", "$(DB_PASS)").is_none());
         assert!(classify_secret("LOG_LEVEL", "Zx8#kq2!Lm9@").is_none());
         assert!(classify_secret("TOKEN_PATH", "/var/run/secrets/token").is_none());
         assert_eq!(
-            classify_secret("A", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"),
+            classify_secret(
+                "A",
+                "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
+            ),
             Some("JSON Web Token")
         );
     }

@@ -4,7 +4,13 @@ use moat_manifest::{ContainerView, Node, PodSpecView, effective};
 use crate::{Check, Emit};
 
 /// SELinux types the baseline Pod Security Standard allows.
-const ALLOWED_TYPES: &[&str] = &["", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"];
+const ALLOWED_TYPES: &[&str] = &[
+    "",
+    "container_t",
+    "container_init_t",
+    "container_kvm_t",
+    "container_engine_t",
+];
 
 /// Custom SELinux type, user or role.
 pub struct SeLinuxOptions;
@@ -27,15 +33,29 @@ impl Check for SeLinuxOptions {
     }
 
     fn check_container(&self, pod: &PodSpecView<'_>, c: &ContainerView<'_>, out: &mut Emit<'_>) {
-        let Some(e) = effective(pod, c, "seLinuxOptions") else { return };
-        if let Some(t) = e.node.get("type").and_then(Node::as_str) {
-            if !ALLOWED_TYPES.contains(&t) {
-                out.container(c, format!("{}.type", e.path), format!("container \"{}\" uses SELinux type {t}", c.name()));
-            }
+        let Some(e) = effective(pod, c, "seLinuxOptions") else {
+            return;
+        };
+        if let Some(t) = e.node.get("type").and_then(Node::as_str)
+            && !ALLOWED_TYPES.contains(&t)
+        {
+            out.container(
+                c,
+                format!("{}.type", e.path),
+                format!("container \"{}\" uses SELinux type {t}", c.name()),
+            );
         }
         for field in ["user", "role"] {
-            if e.node.get(field).and_then(Node::as_str).is_some_and(|v| !v.is_empty()) {
-                out.container(c, format!("{}.{field}", e.path), format!("container \"{}\" sets an SELinux {field}", c.name()));
+            if e.node
+                .get(field)
+                .and_then(Node::as_str)
+                .is_some_and(|v| !v.is_empty())
+            {
+                out.container(
+                    c,
+                    format!("{}.{field}", e.path),
+                    format!("container \"{}\" sets an SELinux {field}", c.name()),
+                );
             }
         }
     }

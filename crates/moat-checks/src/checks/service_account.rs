@@ -16,7 +16,9 @@ static AUTOMOUNT_META: CheckMeta = CheckMeta {
     rationale: "Unless disabled, every container gets a token for the pod's service account at /var/run/secrets/kubernetes.io/serviceaccount. Most applications never call the API server; for them the token only serves an attacker who gets code execution.",
     remediation: "Set `automountServiceAccountToken: false` on the pod (or on its ServiceAccount) unless the application talks to the Kubernetes API; mount a projected token explicitly where needed.",
     fix_example: "spec:\n  automountServiceAccountToken: false\n",
-    references: &["https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#opt-out-of-api-credential-automounting"],
+    references: &[
+        "https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#opt-out-of-api-credential-automounting",
+    ],
     frameworks: &["CIS-5.1.6", "NSA-CISA", "MITRE:T1528"],
 };
 
@@ -28,8 +30,14 @@ impl Check for AutomountToken {
     fn check_pod(&self, pod: &PodSpecView<'_>, out: &mut Emit<'_>) {
         match pod.get("automountServiceAccountToken") {
             Some(n) if n.as_bool() == Some(false) => {}
-            Some(_) => out.report(pod.path("automountServiceAccountToken"), "pod sets automountServiceAccountToken to something other than false".to_owned()),
-            None => out.report(pod.spec_path(), "pod does not set automountServiceAccountToken: false".to_owned()),
+            Some(_) => out.report(
+                pod.path("automountServiceAccountToken"),
+                "pod sets automountServiceAccountToken to something other than false".to_owned(),
+            ),
+            None => out.report(
+                pod.spec_path(),
+                "pod does not set automountServiceAccountToken: false".to_owned(),
+            ),
         }
     }
 }
@@ -56,13 +64,20 @@ impl Check for DefaultServiceAccount {
 
     fn check_pod(&self, pod: &PodSpecView<'_>, out: &mut Emit<'_>) {
         for field in ["serviceAccountName", "serviceAccount"] {
-            if let Some(n) = pod.get(field).and_then(Node::as_str).filter(|s| !s.is_empty()) {
+            if let Some(n) = pod
+                .get(field)
+                .and_then(Node::as_str)
+                .filter(|s| !s.is_empty())
+            {
                 if n == "default" {
                     out.report(pod.path(field), format!("pod sets {field}: default"));
                 }
                 return;
             }
         }
-        out.report(pod.spec_path(), "pod does not set serviceAccountName and runs as \"default\"".to_owned());
+        out.report(
+            pod.spec_path(),
+            "pod does not set serviceAccountName and runs as \"default\"".to_owned(),
+        );
     }
 }

@@ -43,7 +43,9 @@ impl Check for UnsafeSysctl {
     }
 
     fn check_pod(&self, pod: &PodSpecView<'_>, out: &mut Emit<'_>) {
-        let Some(list) = pod.security_context().and_then(|sc| sc.get("sysctls")) else { return };
+        let Some(list) = pod.security_context().and_then(|sc| sc.get("sysctls")) else {
+            return;
+        };
         for (i, s) in list.items().iter().enumerate() {
             let name = s.get("name").and_then(Node::as_str).unwrap_or("");
             if !SAFE_SYSCTLS.contains(&name) {

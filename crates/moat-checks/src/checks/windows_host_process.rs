@@ -27,10 +27,14 @@ impl Check for WindowsHostProcess {
     }
 
     fn check_container(&self, pod: &PodSpecView<'_>, c: &ContainerView<'_>, out: &mut Emit<'_>) {
-        if let Some(e) = effective(pod, c, "windowsOptions") {
-            if e.node.get("hostProcess").and_then(Node::as_bool) == Some(true) {
-                out.container(c, format!("{}.hostProcess", e.path), format!("container \"{}\" runs as a Windows HostProcess", c.name()));
-            }
+        if let Some(e) = effective(pod, c, "windowsOptions")
+            && e.node.get("hostProcess").and_then(Node::as_bool) == Some(true)
+        {
+            out.container(
+                c,
+                format!("{}.hostProcess", e.path),
+                format!("container \"{}\" runs as a Windows HostProcess", c.name()),
+            );
         }
     }
 }

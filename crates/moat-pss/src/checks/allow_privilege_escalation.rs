@@ -41,11 +41,12 @@ fn v1_8(pod: &Pod<'_>) -> Option<Forbidden> {
     let mut paths = Vec::new();
     for c in pod.containers() {
         let ok = c
-            .sc_field("allowPrivilegeEscalation")
+            .sc
+            .allow_privilege_escalation
             .and_then(moat_manifest::Node::as_bool)
             == Some(false);
         if !ok {
-            names.push(c.name());
+            names.push(c.name);
             paths.push(pod.container_path(&c, &["securityContext", "allowPrivilegeEscalation"]));
         }
     }

@@ -43,7 +43,7 @@ fn v1_0(pod: &Pod<'_>) -> Option<Forbidden> {
     let mut setters: Vec<Cow<'static, str>> = Vec::new();
     let mut values: Vec<Cow<'_, str>> = Vec::new();
     let mut paths = Vec::new();
-    if let Some(profile) = pod.sc_field("appArmorProfile") {
+    if let Some(profile) = pod.sc.app_armor_profile {
         let t = field_text(Some(profile), "type");
         if !allowed_type(&t) {
             setters.push(Cow::Borrowed("pod"));
@@ -53,10 +53,10 @@ fn v1_0(pod: &Pod<'_>) -> Option<Forbidden> {
     }
     let mut names = Vec::new();
     for c in pod.containers() {
-        if let Some(profile) = c.sc_field("appArmorProfile") {
+        if let Some(profile) = c.sc.app_armor_profile {
             let t = field_text(Some(profile), "type");
             if !allowed_type(&t) {
-                names.push(c.name());
+                names.push(c.name);
                 values.push(t);
                 paths.push(pod.container_path(&c, &["securityContext", "appArmorProfile", "type"]));
             }

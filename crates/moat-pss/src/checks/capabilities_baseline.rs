@@ -50,7 +50,7 @@ fn v1_0(pod: &Pod<'_>) -> Option<Forbidden> {
     let mut caps = Vec::new();
     let mut paths = Vec::new();
     for c in pod.containers() {
-        let Some(add) = c.sc_field("capabilities").and_then(|n| n.get("add")) else {
+        let Some(add) = c.sc.capabilities.and_then(|n| n.get("add")) else {
             continue;
         };
         let mut bad = false;
@@ -67,7 +67,7 @@ fn v1_0(pod: &Pod<'_>) -> Option<Forbidden> {
             }
         }
         if bad {
-            names.push(c.name());
+            names.push(c.name);
         }
     }
     if names.is_empty() {

@@ -40,8 +40,8 @@ fn v1_22(pod: &Pod<'_>) -> Option<Forbidden> {
     let mut caps = Vec::new();
     let mut paths = Vec::new();
     for c in pod.containers() {
-        let Some(capabilities) = c.sc_field("capabilities") else {
-            missing_drop.push(c.name());
+        let Some(capabilities) = c.sc.capabilities else {
+            missing_drop.push(c.name);
             paths.push(pod.container_path(&c, &["securityContext", "capabilities", "drop"]));
             continue;
         };
@@ -49,7 +49,7 @@ fn v1_22(pod: &Pod<'_>) -> Option<Forbidden> {
             .get("drop")
             .is_some_and(|d| d.items().iter().any(|x| x.as_str() == Some("ALL")));
         if !dropped_all {
-            missing_drop.push(c.name());
+            missing_drop.push(c.name);
             paths.push(pod.container_path(&c, &["securityContext", "capabilities", "drop"]));
         }
         let mut bad = false;
@@ -69,7 +69,7 @@ fn v1_22(pod: &Pod<'_>) -> Option<Forbidden> {
             }
         }
         if bad {
-            adding.push(c.name());
+            adding.push(c.name);
         }
     }
     let mut details = Vec::new();

@@ -28,12 +28,12 @@ pub(super) const CHECK: Check = Check {
 fn v1_0(pod: &Pod<'_>) -> Option<Forbidden> {
     let mut parts = Vec::new();
     let mut paths = Vec::new();
-    for (field, text) in [
-        ("hostNetwork", "hostNetwork=true"),
-        ("hostPID", "hostPID=true"),
-        ("hostIPC", "hostIPC=true"),
+    for (value, field, text) in [
+        (pod.host_network, "hostNetwork", "hostNetwork=true"),
+        (pod.host_pid, "hostPID", "hostPID=true"),
+        (pod.host_ipc, "hostIPC", "hostIPC=true"),
     ] {
-        if truthy(pod.spec_field(field)) {
+        if truthy(value) {
             parts.push(text);
             paths.push(pod.spec_path(&[field]));
         }

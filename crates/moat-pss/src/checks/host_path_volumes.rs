@@ -25,7 +25,7 @@ pub(super) const CHECK: Check = Check {
 };
 
 fn v1_0(pod: &Pod<'_>) -> Option<Forbidden> {
-    let volumes = pod.spec_field("volumes")?;
+    let volumes = pod.volumes?;
     let mut names = Vec::new();
     let mut paths = Vec::new();
     for (i, v) in volumes.items().iter().enumerate() {

@@ -30,14 +30,14 @@ pub(super) const CHECK: Check = Check {
 fn v1_0(pod: &Pod<'_>) -> Option<Forbidden> {
     // For pods in the host network the API server defaults an unset hostPort of regular
     // and init containers to the containerPort.
-    let host_network = pod.spec_field("hostNetwork").and_then(moat_manifest::Node::as_bool)
+    let host_network = pod.host_network.and_then(moat_manifest::Node::as_bool)
         == Some(true);
     let mut names = Vec::new();
     let mut ports = Vec::new();
     let mut paths = Vec::new();
     for c in pod.containers() {
         let mut bad = false;
-        let Some(list) = c.node.get("ports") else {
+        let Some(list) = c.ports else {
             continue;
         };
         let defaulted = host_network && c.kind != Kind::Ephemeral;
@@ -60,7 +60,7 @@ fn v1_0(pod: &Pod<'_>) -> Option<Forbidden> {
             paths.push(path);
         }
         if bad {
-            names.push(c.name());
+            names.push(c.name);
         }
     }
     if names.is_empty() {

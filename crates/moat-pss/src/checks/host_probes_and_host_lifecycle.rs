@@ -31,13 +31,6 @@ pub(super) const CHECK: Check = Check {
     }],
 };
 
-const HANDLERS: &[(&str, Option<&str>)] = &[
-    ("livenessProbe", None),
-    ("readinessProbe", None),
-    ("startupProbe", None),
-    ("lifecycle", Some("postStart")),
-    ("lifecycle", Some("preStop")),
-];
 
 fn v1_34(pod: &Pod<'_>) -> Option<Forbidden> {
     let mut names = Vec::new();
@@ -45,11 +38,15 @@ fn v1_34(pod: &Pod<'_>) -> Option<Forbidden> {
     let mut paths = Vec::new();
     for c in pod.containers() {
         let mut bad = false;
-        for &(field, sub) in HANDLERS {
-            let handler: Option<&Node> = match sub {
-                None => set(c.node.get(field)),
-                Some(s) => set(c.node.get(field)).and_then(|l| set(l.get(s))),
-            };
+        let lifecycle = |s: &str| c.lifecycle.and_then(|l| set(l.get(s)));
+        let handlers: [(Option<&Node>, &str, Option<&str>); 5] = [
+            (c.liveness_probe, "livenessProbe", None),
+            (c.readiness_probe, "readinessProbe", None),
+            (c.startup_probe, "startupProbe", None),
+            (lifecycle("postStart"), "lifecycle", Some("postStart")),
+            (lifecycle("preStop"), "lifecycle", Some("preStop")),
+        ];
+        for (handler, field, sub) in handlers {
             let Some(handler) = handler else {
                 continue;
             };
@@ -67,7 +64,7 @@ fn v1_34(pod: &Pod<'_>) -> Option<Forbidden> {
             }
         }
         if bad {
-            names.push(c.name());
+            names.push(c.name);
         }
     }
     if names.is_empty() {

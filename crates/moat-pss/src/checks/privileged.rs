@@ -30,8 +30,8 @@ fn v1_0(pod: &Pod<'_>) -> Option<Forbidden> {
     let mut names = Vec::new();
     let mut paths = Vec::new();
     for c in pod.containers() {
-        if truthy(c.sc_field("privileged")) {
-            names.push(c.name());
+        if truthy(c.sc.privileged) {
+            names.push(c.name);
             paths.push(pod.container_path(&c, &["securityContext", "privileged"]));
         }
     }

@@ -43,12 +43,12 @@ pub(super) fn v1_0(pod: &Pod<'_>) -> Option<Forbidden> {
     let mut kinds = Vec::new();
     let mut paths = Vec::new();
     for c in pod.containers() {
-        let Some(pm) = c.sc_field("procMount") else {
+        let Some(pm) = c.sc.proc_mount else {
             continue;
         };
         let pm = text(pm);
         if pm != "Default" {
-            names.push(c.name());
+            names.push(c.name);
             kinds.push(pm);
             paths.push(pod.container_path(&c, &["securityContext", "procMount"]));
         }

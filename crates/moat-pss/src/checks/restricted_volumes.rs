@@ -72,7 +72,7 @@ fn has(volume: &Node, source: &str) -> bool {
 }
 
 fn v1_0(pod: &Pod<'_>) -> Option<Forbidden> {
-    let volumes = pod.spec_field("volumes")?;
+    let volumes = pod.volumes?;
     let mut names = Vec::new();
     let mut types = Vec::new();
     let mut paths = Vec::new();

@@ -47,7 +47,7 @@ fn v1_0(pod: &Pod<'_>) -> Option<Forbidden> {
     let mut setters: Vec<Cow<'static, str>> = Vec::new();
     let mut explicit_paths = Vec::new();
     let mut pod_true = false;
-    match flag(pod.sc_field("runAsNonRoot")) {
+    match flag(pod.sc.run_as_non_root) {
         Some(true) => pod_true = true,
         Some(false) => {
             setters.push(Cow::Borrowed("pod"));
@@ -59,13 +59,13 @@ fn v1_0(pod: &Pod<'_>) -> Option<Forbidden> {
     let mut implicit = Vec::new();
     let mut implicit_paths = Vec::new();
     for c in pod.containers() {
-        match flag(c.sc_field("runAsNonRoot")) {
+        match flag(c.sc.run_as_non_root) {
             Some(false) => {
-                explicit.push(c.name());
+                explicit.push(c.name);
                 explicit_paths.push(pod.container_path(&c, &["securityContext", "runAsNonRoot"]));
             }
             None if !pod_true => {
-                implicit.push(c.name());
+                implicit.push(c.name);
                 implicit_paths.push(pod.container_path(&c, &["securityContext", "runAsNonRoot"]));
             }
             Some(true) | None => {}

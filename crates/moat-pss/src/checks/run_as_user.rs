@@ -45,14 +45,14 @@ fn root(n: Option<&Node>) -> bool {
 fn v1_23(pod: &Pod<'_>) -> Option<Forbidden> {
     let mut setters: Vec<Cow<'static, str>> = Vec::new();
     let mut paths = Vec::new();
-    if root(pod.sc_field("runAsUser")) {
+    if root(pod.sc.run_as_user) {
         setters.push(Cow::Borrowed("pod"));
         paths.push(pod.spec_path(&["securityContext", "runAsUser"]));
     }
     let mut names = Vec::new();
     for c in pod.containers() {
-        if root(c.sc_field("runAsUser")) {
-            names.push(c.name());
+        if root(c.sc.run_as_user) {
+            names.push(c.name);
             paths.push(pod.container_path(&c, &["securityContext", "runAsUser"]));
         }
     }

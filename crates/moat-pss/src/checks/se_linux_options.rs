@@ -95,7 +95,7 @@ impl<'a> Acc<'a> {
 fn check(pod: &Pod<'_>, allowed: &[&str]) -> Option<Forbidden> {
     let mut acc = Acc::default();
     let mut setters: Vec<Cow<'static, str>> = Vec::new();
-    if let Some(opts) = pod.sc_field("seLinuxOptions")
+    if let Some(opts) = pod.sc.se_linux_options
         && !acc.judge(opts, allowed, |f| {
             pod.spec_path(&["securityContext", "seLinuxOptions", f])
         })
@@ -104,12 +104,12 @@ fn check(pod: &Pod<'_>, allowed: &[&str]) -> Option<Forbidden> {
     }
     let mut names = Vec::new();
     for c in pod.containers() {
-        if let Some(opts) = c.sc_field("seLinuxOptions")
+        if let Some(opts) = c.sc.se_linux_options
             && !acc.judge(opts, allowed, |f| {
                 pod.container_path(&c, &["securityContext", "seLinuxOptions", f])
             })
         {
-            names.push(c.name());
+            names.push(c.name);
         }
     }
     if !names.is_empty() {

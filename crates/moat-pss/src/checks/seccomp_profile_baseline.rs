@@ -63,7 +63,7 @@ fn v1_0(pod: &Pod<'_>) -> Option<Forbidden> {
     }
     if !pod.annotations().is_empty() {
         for c in pod.containers() {
-            let key = format!("{CONTAINER_ANNOTATION_PREFIX}{}", c.name());
+            let key = format!("{CONTAINER_ANNOTATION_PREFIX}{}", c.name);
             if let Some(v) = pod.annotation(&key)
                 && !valid_annotation(&v)
             {
@@ -91,7 +91,7 @@ fn v1_19(pod: &Pod<'_>) -> Option<Forbidden> {
     let mut setters: Vec<Cow<'static, str>> = Vec::new();
     let mut values = Vec::new();
     let mut paths = Vec::new();
-    if let Some(profile) = pod.sc_field("seccompProfile") {
+    if let Some(profile) = pod.sc.seccomp_profile {
         let t = field_text(Some(profile), "type");
         if !valid_type(&t) {
             setters.push(Cow::Borrowed("pod"));
@@ -101,10 +101,10 @@ fn v1_19(pod: &Pod<'_>) -> Option<Forbidden> {
     }
     let mut names = Vec::new();
     for c in pod.containers() {
-        if let Some(profile) = c.sc_field("seccompProfile") {
+        if let Some(profile) = c.sc.seccomp_profile {
             let t = field_text(Some(profile), "type");
             if !valid_type(&t) {
-                names.push(c.name());
+                names.push(c.name);
                 values.push(t);
                 paths.push(pod.container_path(&c, &["securityContext", "seccompProfile", "type"]));
             }

@@ -43,7 +43,7 @@ fn v1_19(pod: &Pod<'_>) -> Option<Forbidden> {
     let mut values = Vec::new();
     let mut explicit_paths = Vec::new();
     let mut pod_set = false;
-    if let Some(profile) = pod.sc_field("seccompProfile") {
+    if let Some(profile) = pod.sc.seccomp_profile {
         let t = field_text(Some(profile), "type");
         if valid_type(&t) {
             pod_set = true;
@@ -57,16 +57,16 @@ fn v1_19(pod: &Pod<'_>) -> Option<Forbidden> {
     let mut implicit = Vec::new();
     let mut implicit_paths = Vec::new();
     for c in pod.containers() {
-        if let Some(profile) = c.sc_field("seccompProfile") {
+        if let Some(profile) = c.sc.seccomp_profile {
             let t = field_text(Some(profile), "type");
             if !valid_type(&t) {
-                explicit.push(c.name());
+                explicit.push(c.name);
                 values.push(t);
                 explicit_paths
                     .push(pod.container_path(&c, &["securityContext", "seccompProfile", "type"]));
             }
         } else if !pod_set {
-            implicit.push(c.name());
+            implicit.push(c.name);
             implicit_paths.push(pod.container_path(&c, &["securityContext", "seccompProfile"]));
         }
     }

@@ -102,7 +102,7 @@ fn v1_37(pod: &Pod<'_>) -> Option<Forbidden> {
 
 fn check(pod: &Pod<'_>, allowed: usize) -> Option<Forbidden> {
     let allowed = SAFE.get(..allowed).unwrap_or(SAFE);
-    let sysctls = pod.sc_field("sysctls")?;
+    let sysctls = pod.sc.sysctls?;
     let mut names = Vec::new();
     let mut paths = Vec::new();
     for (i, s) in sysctls.items().iter().enumerate() {

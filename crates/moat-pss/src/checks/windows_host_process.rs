@@ -31,8 +31,8 @@ fn v1_0(pod: &Pod<'_>) -> Option<Forbidden> {
     let mut names = Vec::new();
     let mut paths = Vec::new();
     for c in pod.containers() {
-        if truthy(c.sc_field("windowsOptions").and_then(|w| w.get("hostProcess"))) {
-            names.push(c.name());
+        if truthy(c.sc.windows_options.and_then(|w| w.get("hostProcess"))) {
+            names.push(c.name);
             paths.push(pod.container_path(
                 &c,
                 &["securityContext", "windowsOptions", "hostProcess"],
@@ -40,7 +40,7 @@ fn v1_0(pod: &Pod<'_>) -> Option<Forbidden> {
         }
     }
     let mut setters: Vec<Cow<'static, str>> = Vec::new();
-    if truthy(pod.sc_field("windowsOptions").and_then(|w| w.get("hostProcess"))) {
+    if truthy(pod.sc.windows_options.and_then(|w| w.get("hostProcess"))) {
         setters.push(Cow::Borrowed("pod"));
         paths.insert(
             0,
