@@ -2,7 +2,9 @@
 //! checks in `moat-checks`, rendering in `moat-report`.
 
 mod checks_cmd;
+
 mod netpol_cmd;
+mod pss_cmd;
 
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
@@ -45,6 +47,9 @@ enum Command {
     /// NetworkPolicy analysis: reachability queries, connectivity matrix, coverage findings.
     #[command(subcommand)]
     Netpol(netpol_cmd::NetpolCommand),
+    /// Pod Security Standards: the PodSecurity admission verdict for every workload, for any
+    /// level and version (v1.0 to latest), honouring Namespace labels.
+    Pss(pss_cmd::PssArgs),
 }
 
 const SCAN_EXAMPLES: &str = "\
@@ -119,13 +124,29 @@ struct ScanArgs {
     k8s_version: Option<String>,
 }
 
+/// Panics inside the YAML library are caught by the loader and reported as input errors
+/// with file and line; keep the default hook's backtrace noise for everything else only.
+fn install_panic_hook() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let in_yaml_lib = info
+            .location()
+            .is_some_and(|l| l.file().contains("libyaml-safer"));
+        if !in_yaml_lib {
+            default(info);
+        }
+    }));
+}
+
 fn main() -> ExitCode {
+    install_panic_hook();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Scan(args) => scan(&args),
         Command::Checks(args) => checks_cmd::list(&args),
         Command::Explain { id } => checks_cmd::explain(&id),
         Command::Netpol(cmd) => netpol_cmd::run(cmd),
+        Command::Pss(args) => pss_cmd::run(&args),
     };
     match result {
         Ok(code) => code,

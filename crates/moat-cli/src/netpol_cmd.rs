@@ -204,7 +204,9 @@ fn read_input(input: &Input, limit: u64) -> Result<Vec<u8>, String> {
     let mut buf = Vec::new();
     let res = match input {
         Input::Stdin => io::stdin().lock().take(limit + 1).read_to_end(&mut buf),
-        Input::File(p) => std::fs::File::open(p).and_then(|f| f.take(limit + 1).read_to_end(&mut buf)),
+        Input::File(p) => {
+            std::fs::File::open(p).and_then(|f| f.take(limit + 1).read_to_end(&mut buf))
+        }
     };
     res.map_err(|e| format!("cannot read: {e}"))?;
     if buf.len() as u64 > limit {
@@ -277,13 +279,21 @@ fn externals(args: &InputArgs) -> Result<Externals, String> {
 fn report_problems(errors: &[InputError], warnings: &[Warning], extra: &[String]) -> bool {
     let mut err = io::stderr().lock();
     for w in warnings {
-        let _ = writeln!(err, "{}:{}:{}: warning: {}", w.file, w.line, w.column, w.message);
+        let _ = writeln!(
+            err,
+            "{}:{}:{}: warning: {}",
+            w.file, w.line, w.column, w.message
+        );
     }
     for w in extra {
         let _ = writeln!(err, "warning: {w}");
     }
     for e in errors {
-        let _ = writeln!(err, "{}:{}:{}: error: {}", e.file, e.line, e.column, e.message);
+        let _ = writeln!(
+            err,
+            "{}:{}:{}: error: {}",
+            e.file, e.line, e.column, e.message
+        );
     }
     if !errors.is_empty() {
         let _ = writeln!(
@@ -312,9 +322,16 @@ fn reach_cmd(args: &ReachArgs) -> anyhow::Result<ExitCode> {
     };
     let mut out = io::BufWriter::new(io::stdout().lock());
     match args.format {
-        ReachFormat::Text => write!(out, "{}", reach::render_text(&built.cluster, &built.resources, &answer))?,
+        ReachFormat::Text => write!(
+            out,
+            "{}",
+            reach::render_text(&built.cluster, &built.resources, &answer)
+        )?,
         ReachFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &reach::render_json(&built.cluster, &built.resources, &answer))?;
+            serde_json::to_writer_pretty(
+                &mut out,
+                &reach::render_json(&built.cluster, &built.resources, &answer),
+            )?;
             writeln!(out)?;
         }
     }
@@ -339,7 +356,12 @@ fn matrix_cmd(args: &MatrixArgs) -> anyhow::Result<ExitCode> {
         Ok(e) => e,
         Err(e) => return Ok(usage(e)),
     };
-    let focus_conn = match args.focus_port.as_deref().map(reach::parse_port).transpose() {
+    let focus_conn = match args
+        .focus_port
+        .as_deref()
+        .map(reach::parse_port)
+        .transpose()
+    {
         Ok(p) => p,
         Err(e) => return Ok(usage(e)),
     };
@@ -441,7 +463,8 @@ fn check_cmd(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         }
     }
     for g in &mut groups {
-        let mut ids: Vec<&'static str> = moat_netpol::coverage::CHECKS.iter().map(|m| m.id).collect();
+        let mut ids: Vec<&'static str> =
+            moat_netpol::coverage::CHECKS.iter().map(|m| m.id).collect();
         ids.retain(|id| g.findings.iter().any(|f| f.check_id == *id));
         g.checks_run = ids;
     }
@@ -452,7 +475,9 @@ fn check_cmd(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         CheckFormat::Junit => Format::Junit,
     };
     let stdout = io::stdout();
-    let color = matches!(format, Format::Table) && stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let color = matches!(format, Format::Table)
+        && stdout.is_terminal()
+        && std::env::var_os("NO_COLOR").is_none();
     let info = RunInfo {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         checks: moat_netpol::coverage::CHECKS.to_vec(),
@@ -468,7 +493,11 @@ fn check_cmd(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     drop(r);
     if !summary.errors.is_empty() {
         if !matches!(format, Format::Table) {
-            let _ = writeln!(io::stderr(), "moat: {} input error(s); see the report's errors (exit code 2)", summary.errors.len());
+            let _ = writeln!(
+                io::stderr(),
+                "moat: {} input error(s); see the report's errors (exit code 2)",
+                summary.errors.len()
+            );
         }
         return Ok(ExitCode::from(2));
     }
@@ -523,5 +552,9 @@ fn diff_cmd(args: &DiffArgs) -> anyhow::Result<ExitCode> {
         }
     }
     out.flush()?;
-    Ok(if had_errors { ExitCode::from(2) } else { ExitCode::SUCCESS })
+    Ok(if had_errors {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

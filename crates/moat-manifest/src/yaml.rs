@@ -120,6 +120,16 @@ fn next_doc_marker(text: &str, min: u32) -> Option<u32> {
         .map(|(i, _)| u32::try_from(i).unwrap_or(u32::MAX))
 }
 
+/// Whether `text` holds NEL, LS or PS (U+0085, U+2028, U+2029). Scans bytes with
+/// `memchr` for the lead bytes 0xC2/0xE2, so ordinary files cost almost nothing.
+fn has_unicode_line_break(text: &str) -> bool {
+    let b = text.as_bytes();
+    memchr::memchr2_iter(0xC2, 0xE2, b).any(|i| match b.get(i) {
+        Some(0xC2) => b.get(i + 1) == Some(&0x85),
+        _ => b.get(i + 1) == Some(&0x80) && matches!(b.get(i + 2), Some(0xA8 | 0xA9)),
+    })
+}
+
 /// Turns parser marks into positions as editors count them.
 ///
 /// libyaml also ends lines at NEL, LS and PS (U+0085, U+2028, U+2029), which editors,
@@ -135,7 +145,7 @@ struct Locator<'a> {
 
 impl<'a> Locator<'a> {
     fn new(text: &'a str, line_base: u32) -> Self {
-        let line_starts = text.contains(['\u{85}', '\u{2028}', '\u{2029}']).then(|| {
+        let line_starts = has_unicode_line_break(text).then(|| {
             let b = text.as_bytes();
             let mut starts = vec![0];
             for (i, &c) in b.iter().enumerate() {
@@ -452,13 +462,14 @@ impl Builder {
                 *count += n;
                 match key.take() {
                     None => {
-                        let k = key_string(&node).ok_or_else(|| Problem {
-                            pos: node.pos,
+                        let pos = node.pos;
+                        let k = key_string(node).ok_or_else(|| Problem {
+                            pos,
                             message: "mapping keys must be scalars".into(),
                         })?;
                         *key = Some(PendingKey {
                             key: k,
-                            pos: node.pos,
+                            pos,
                             merge: merge_key,
                         });
                     }
@@ -546,9 +557,9 @@ fn find_key(entries: &[Entry], index: Option<&HashMap<String, usize>>, key: &str
 }
 
 /// Converts a key node to the string Kubernetes would use.
-fn key_string(n: &Node) -> Option<String> {
-    Some(match &n.value {
-        Value::Str(s) => s.clone(),
+fn key_string(n: Node) -> Option<String> {
+    Some(match n.value {
+        Value::Str(s) => s,
         Value::Int(i) => i.to_string(),
         Value::Bool(b) => b.to_string(),
         Value::Float(f) => f.to_string(),

@@ -137,10 +137,7 @@ fn labels_of(d: &mut Diag<'_>, node: Option<&Node>, path: &str) -> Labels {
             Value::Bool(b) => {
                 out.insert(e.key.clone(), b.to_string());
             }
-            _ => d.error(
-                &format!("{path}.{}", e.key),
-                "label values must be strings",
-            ),
+            _ => d.error(&format!("{path}.{}", e.key), "label values must be strings"),
         }
     }
     out
@@ -165,7 +162,10 @@ fn selector(d: &mut Diag<'_>, node: &Node, path: &str) -> Option<LabelSelector> 
                 Value::Bool(b) => b.to_string(),
                 Value::Null => String::new(),
                 _ => {
-                    d.error(&format!("{path}.matchLabels"), "selector error: values must be strings");
+                    d.error(
+                        &format!("{path}.matchLabels"),
+                        "selector error: values must be strings",
+                    );
                     ok = false;
                     continue;
                 }
@@ -245,7 +245,9 @@ fn protocol(d: &mut Diag<'_>, node: Option<&Node>, path: &str) -> Option<Protoco
 
 fn port_number(d: &mut Diag<'_>, n: &Node, path: &str) -> Option<u16> {
     match n.as_i64() {
-        Some(i) if (i64::from(MIN_PORT)..=i64::from(MAX_PORT)).contains(&i) => u16::try_from(i).ok(),
+        Some(i) if (i64::from(MIN_PORT)..=i64::from(MAX_PORT)).contains(&i) => {
+            u16::try_from(i).ok()
+        }
         Some(i) => {
             d.error(path, format!("port {i} is out of range 1-65535"));
             None
@@ -262,7 +264,8 @@ fn is_port_name(s: &str) -> bool {
     // no leading/trailing/double '-'.
     !s.is_empty()
         && s.len() <= 15
-        && s.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+        && s.bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
         && s.bytes().any(|c| c.is_ascii_lowercase())
         && !s.starts_with('-')
         && !s.ends_with('-')
@@ -292,7 +295,10 @@ fn np_ports(d: &mut Diag<'_>, node: Option<&Node>, path: &str) -> Option<Ports> 
         match present(p.get("port")).map(|n| &n.value) {
             None => {
                 if end.is_some() {
-                    d.error(&format!("{pp}.endPort"), "endPort may only be set together with a numeric port");
+                    d.error(
+                        &format!("{pp}.endPort"),
+                        "endPort may only be set together with a numeric port",
+                    );
                     ok = false;
                     continue;
                 }
@@ -318,7 +324,10 @@ fn np_ports(d: &mut Diag<'_>, node: Option<&Node>, path: &str) -> Option<Ports> 
                 named.push((Some(proto), name.clone()));
             }
             Some(_) => {
-                let Some(port) = p.get("port").and_then(|n| port_number(d, n, &format!("{pp}.port"))) else {
+                let Some(port) = p
+                    .get("port")
+                    .and_then(|n| port_number(d, n, &format!("{pp}.port")))
+                else {
                     ok = false;
                     continue;
                 };
@@ -411,7 +420,10 @@ fn np_peers(d: &mut Diag<'_>, node: Option<&Node>, path: &str) -> Option<Option<
             (false, Some(b)) => {
                 let cp = format!("{pp}.ipBlock.cidr");
                 let Some(cidr) = b.get("cidr").and_then(str_of) else {
-                    d.error(&cp, "CIDR error: invalid CIDR address: ipBlock.cidr is required");
+                    d.error(
+                        &cp,
+                        "CIDR error: invalid CIDR address: ipBlock.cidr is required",
+                    );
                     ok = false;
                     continue;
                 };
@@ -431,7 +443,12 @@ fn np_peers(d: &mut Diag<'_>, node: Option<&Node>, path: &str) -> Option<Option<
                 let whole = range.to_set();
                 let mut set = whole.clone();
                 let mut except = Vec::new();
-                for (j, e) in b.get("except").map_or(&[][..], Node::items).iter().enumerate() {
+                for (j, e) in b
+                    .get("except")
+                    .map_or(&[][..], Node::items)
+                    .iter()
+                    .enumerate()
+                {
                     let ep = format!("{pp}.ipBlock.except[{j}]");
                     let Some(t) = str_of(e) else {
                         d.error(&ep, "CIDR error: except entries must be strings");
@@ -442,7 +459,10 @@ fn np_peers(d: &mut Diag<'_>, node: Option<&Node>, path: &str) -> Option<Option<
                         Ok(r) => {
                             let ex = r.to_set();
                             if !ex.is_subset(&whole) || ex == whole {
-                                d.warn(&ep, format!("except `{t}` is not a strict subset of cidr `{cidr}`"));
+                                d.warn(
+                                    &ep,
+                                    format!("except `{t}` is not a strict subset of cidr `{cidr}`"),
+                                );
                             }
                             set = set.subtract(&ex);
                             except.push(t);
@@ -463,7 +483,11 @@ fn np_peers(d: &mut Diag<'_>, node: Option<&Node>, path: &str) -> Option<Option<
 fn np_rules(d: &mut Diag<'_>, spec: &Node, field: &str, peer_field: &str) -> Option<Vec<Rule>> {
     let mut rules = Vec::new();
     let mut ok = true;
-    for (i, r) in present(spec.get(field)).map_or(&[][..], Node::items).iter().enumerate() {
+    for (i, r) in present(spec.get(field))
+        .map_or(&[][..], Node::items)
+        .iter()
+        .enumerate()
+    {
         let rp = format!("spec.{field}[{i}]");
         let peers = np_peers(d, r.get(peer_field), &format!("{rp}.{peer_field}"));
         let ports = np_ports(d, r.get("ports"), &format!("{rp}.ports"));
@@ -562,10 +586,7 @@ fn admin_peer(d: &mut Diag<'_>, node: &Node, path: &str, egress: bool) -> Option
     } else {
         &["namespaces", "pods"]
     };
-    let set: Vec<&&str> = fields
-        .iter()
-        .filter(|f| node.get(f).is_some())
-        .collect();
+    let set: Vec<&&str> = fields.iter().filter(|f| node.get(f).is_some()).collect();
     let unknown = node
         .entries()
         .iter()
@@ -600,7 +621,10 @@ fn admin_peer(d: &mut Diag<'_>, node: &Node, path: &str, egress: bool) -> Option
                         return None;
                     }
                     None => {
-                        d.error(&cp, "invalid CIDR address: networks entries must be strings");
+                        d.error(
+                            &cp,
+                            "invalid CIDR address: networks entries must be strings",
+                        );
                         return None;
                     }
                 }
@@ -624,7 +648,10 @@ fn admin_ports(d: &mut Diag<'_>, node: Option<&Node>, path: &str) -> Option<Port
             .filter(|f| p.get(f).is_some())
             .collect();
         if fields.len() != 1 {
-            d.error(&pp, "exactly one field must be set in an AdminNetworkPolicyPort");
+            d.error(
+                &pp,
+                "exactly one field must be set in an AdminNetworkPolicyPort",
+            );
             return None;
         }
         match fields.first().copied() {
@@ -671,12 +698,21 @@ fn admin_ports(d: &mut Diag<'_>, node: Option<&Node>, path: &str) -> Option<Port
     })
 }
 
-fn admin_rules(d: &mut Diag<'_>, spec: &Node, field: &str, baseline: bool) -> Option<Vec<AdminRule>> {
+fn admin_rules(
+    d: &mut Diag<'_>,
+    spec: &Node,
+    field: &str,
+    baseline: bool,
+) -> Option<Vec<AdminRule>> {
     let egress = field == "egress";
     let peer_field = if egress { "to" } else { "from" };
     let mut out = Vec::new();
     let mut ok = true;
-    for (i, r) in present(spec.get(field)).map_or(&[][..], Node::items).iter().enumerate() {
+    for (i, r) in present(spec.get(field))
+        .map_or(&[][..], Node::items)
+        .iter()
+        .enumerate()
+    {
         let rp = format!("spec.{field}[{i}]");
         let name = r.get("name").and_then(str_of).unwrap_or_default();
         let action = match r.get("action").and_then(Node::as_str) {
@@ -689,7 +725,11 @@ fn admin_rules(d: &mut Diag<'_>, spec: &Node, field: &str, baseline: bool) -> Op
                     format!(
                         "unrecognized action {:?} (expected {})",
                         other.unwrap_or(""),
-                        if baseline { "Allow or Deny" } else { "Allow, Deny or Pass" }
+                        if baseline {
+                            "Allow or Deny"
+                        } else {
+                            "Allow, Deny or Pass"
+                        }
                     ),
                 );
                 None
@@ -733,7 +773,12 @@ fn admin_rules(d: &mut Diag<'_>, spec: &Node, field: &str, baseline: bool) -> Op
     ok.then_some(out)
 }
 
-fn admin_policy(d: &mut Diag<'_>, res: &Resource, idx: usize, baseline: bool) -> Option<AdminPolicy> {
+fn admin_policy(
+    d: &mut Diag<'_>,
+    res: &Resource,
+    idx: usize,
+    baseline: bool,
+) -> Option<AdminPolicy> {
     let node = &res.node;
     let name = res.rref.name.clone().unwrap_or_default();
     let empty = Node::new(Value::Map(Vec::new()), node.pos);
@@ -761,7 +806,9 @@ fn admin_policy(d: &mut Diag<'_>, res: &Resource, idx: usize, baseline: bool) ->
             let ns = s.get("namespaces");
             let pods = s.get("pods");
             match (ns, pods) {
-                (Some(n), None) => selector(d, n, "spec.subject.namespaces").map(AdminPeer::Namespaces),
+                (Some(n), None) => {
+                    selector(d, n, "spec.subject.namespaces").map(AdminPeer::Namespaces)
+                }
                 (None, Some(p)) => admin_selector_pair(d, p, "spec.subject.pods"),
                 _ => {
                     d.error("spec.subject", "exactly one field must be set in a subject");
@@ -802,7 +849,12 @@ fn container_ports(d: &mut Diag<'_>, pod: &PodSpecView<'_>) -> Vec<ContainerPort
         return out;
     };
     for (ci, c) in containers.items().iter().enumerate() {
-        for (pi, p) in c.get("ports").map_or(&[][..], Node::items).iter().enumerate() {
+        for (pi, p) in c
+            .get("ports")
+            .map_or(&[][..], Node::items)
+            .iter()
+            .enumerate()
+        {
             let base = format!("{}.containers[{ci}].ports[{pi}]", pod.spec_path());
             let Some(port) = p
                 .get("containerPort")
@@ -810,7 +862,10 @@ fn container_ports(d: &mut Diag<'_>, pod: &PodSpecView<'_>) -> Vec<ContainerPort
                 .and_then(|v| u16::try_from(v).ok())
                 .filter(|v| *v >= MIN_PORT)
             else {
-                d.warn(&format!("{base}.containerPort"), "containerPort must be a number in 1-65535; ignored");
+                d.warn(
+                    &format!("{base}.containerPort"),
+                    "containerPort must be a number in 1-65535; ignored",
+                );
                 continue;
             };
             let protocol = match present(p.get("protocol")).and_then(Node::as_str) {
@@ -818,7 +873,10 @@ fn container_ports(d: &mut Diag<'_>, pod: &PodSpecView<'_>) -> Vec<ContainerPort
                 Some(s) => match Protocol::parse(s) {
                     Some(p) => p,
                     None => {
-                        d.warn(&format!("{base}.protocol"), format!("unsupported protocol {s:?}; port ignored"));
+                        d.warn(
+                            &format!("{base}.protocol"),
+                            format!("unsupported protocol {s:?}; port ignored"),
+                        );
                         continue;
                     }
                 },
@@ -855,14 +913,22 @@ fn service(d: &mut Diag<'_>, res: &Resource, idx: usize) -> Option<Service> {
     let spec = present(res.node.get("spec"))?;
     let selector = present(spec.get("selector")).map(|s| labels_of(d, Some(s), "spec.selector"));
     let mut ports = Vec::new();
-    for (i, p) in spec.get("ports").map_or(&[][..], Node::items).iter().enumerate() {
+    for (i, p) in spec
+        .get("ports")
+        .map_or(&[][..], Node::items)
+        .iter()
+        .enumerate()
+    {
         let pp = format!("spec.ports[{i}]");
         let Some(port) = p
             .get("port")
             .and_then(Node::as_i64)
             .and_then(|v| u16::try_from(v).ok())
         else {
-            d.warn(&format!("{pp}.port"), "service port must be a number; ignored");
+            d.warn(
+                &format!("{pp}.port"),
+                "service port must be a number; ignored",
+            );
             continue;
         };
         let target = match present(p.get("targetPort")).map(|n| &n.value) {
@@ -929,13 +995,21 @@ fn ingress_backends(d: &mut Diag<'_>, res: &Resource, idx: usize, out: &mut Vec<
         });
     };
     if res.rref.kind == "Route" {
-        let port = present(spec.get_path(&["port", "targetPort"])).and_then(|n| port_target(Some(n)));
-        let targets = std::iter::once(spec.get("to"))
-            .chain(spec.get("alternateBackends").map_or(&[][..], Node::items).iter().map(Some));
+        let port =
+            present(spec.get_path(&["port", "targetPort"])).and_then(|n| port_target(Some(n)));
+        let targets = std::iter::once(spec.get("to")).chain(
+            spec.get("alternateBackends")
+                .map_or(&[][..], Node::items)
+                .iter()
+                .map(Some),
+        );
         for t in targets.flatten() {
             let kind = t.get("kind").and_then(Node::as_str).unwrap_or("Service");
             if kind != "Service" {
-                d.warn("spec.to", format!("ignoring route target of unsupported kind {kind}"));
+                d.warn(
+                    "spec.to",
+                    format!("ignoring route target of unsupported kind {kind}"),
+                );
                 continue;
             }
             if let Some(name) = t.get("name").and_then(str_of) {
@@ -949,9 +1023,9 @@ fn ingress_backends(d: &mut Diag<'_>, res: &Resource, idx: usize, out: &mut Vec<
     let backend = |b: &Node| -> Option<(String, Option<PortTarget>)> {
         if let Some(s) = b.get("service") {
             let name = s.get("name").and_then(str_of)?;
-            let port = s.get("port").and_then(|p| {
-                port_target(p.get("number")).or_else(|| port_target(p.get("name")))
-            });
+            let port = s
+                .get("port")
+                .and_then(|p| port_target(p.get("number")).or_else(|| port_target(p.get("name"))));
             return Some((name, port));
         }
         let name = b.get("serviceName").and_then(str_of)?;
@@ -961,11 +1035,19 @@ fn ingress_backends(d: &mut Diag<'_>, res: &Resource, idx: usize, out: &mut Vec<
         if let Some(b) = present(spec.get(path)) {
             match backend(b) {
                 Some((s, p)) => push(s, p, "Ingress"),
-                None => d.warn(&format!("spec.{path}"), "ignoring default backend without a Service"),
+                None => d.warn(
+                    &format!("spec.{path}"),
+                    "ignoring default backend without a Service",
+                ),
             }
         }
     }
-    for (i, rule) in spec.get("rules").map_or(&[][..], Node::items).iter().enumerate() {
+    for (i, rule) in spec
+        .get("rules")
+        .map_or(&[][..], Node::items)
+        .iter()
+        .enumerate()
+    {
         for (j, p) in rule
             .get_path(&["http", "paths"])
             .map_or(&[][..], Node::items)
@@ -1021,7 +1103,11 @@ pub fn build<'r>(resources: impl IntoIterator<Item = &'r Resource>) -> Built<'r>
         match kind {
             "Namespace" => {
                 let name = res.rref.name.clone().unwrap_or_default();
-                let mut labels = labels_of(&mut d, res.node.get_path(&["metadata", "labels"]), "metadata.labels");
+                let mut labels = labels_of(
+                    &mut d,
+                    res.node.get_path(&["metadata", "labels"]),
+                    "metadata.labels",
+                );
                 labels
                     .entry(NAMESPACE_NAME_LABEL.to_owned())
                     .or_insert_with(|| name.clone());
@@ -1064,7 +1150,10 @@ pub fn build<'r>(resources: impl IntoIterator<Item = &'r Resource>) -> Built<'r>
                         );
                         continue;
                     }
-                    if let Some(other) = admin.iter().find(|a: &&AdminPolicy| a.priority == p.priority) {
+                    if let Some(other) = admin
+                        .iter()
+                        .find(|a: &&AdminPolicy| a.priority == p.priority)
+                    {
                         d.error(
                             "spec.priority",
                             format!(
@@ -1096,7 +1185,13 @@ pub fn build<'r>(resources: impl IntoIterator<Item = &'r Resource>) -> Built<'r>
             }
             "Ingress" | "Route" => ingress_backends(&mut d, res, idx, &mut backends),
             k if UNMODELLED_KINDS.contains(&k) => {
-                if skipped_kinds.insert(UNMODELLED_KINDS.iter().find(|x| **x == k).copied().unwrap_or("")) {
+                if skipped_kinds.insert(
+                    UNMODELLED_KINDS
+                        .iter()
+                        .find(|x| **x == k)
+                        .copied()
+                        .unwrap_or(""),
+                ) {
                     d.warn(
                         "kind",
                         format!("skipping object with type: {k} (multi-network and virtualisation resources are not modelled)"),
@@ -1114,7 +1209,14 @@ pub fn build<'r>(resources: impl IntoIterator<Item = &'r Resource>) -> Built<'r>
                 let labels = labels_of(
                     &mut d,
                     pod.template.get_path(&["metadata", "labels"]),
-                    &format!("{}metadata.labels", if pod.template_path.is_empty() { String::new() } else { format!("{}.", pod.template_path) }),
+                    &format!(
+                        "{}metadata.labels",
+                        if pod.template_path.is_empty() {
+                            String::new()
+                        } else {
+                            format!("{}.", pod.template_path)
+                        }
+                    ),
                 );
                 let ports = container_ports(&mut d, &pod);
                 let own_name = res.rref.name.clone().unwrap_or_default();
@@ -1137,7 +1239,8 @@ pub fn build<'r>(resources: impl IntoIterator<Item = &'r Resource>) -> Built<'r>
                 match groups.get_mut(&id) {
                     Some(g) => {
                         if g.workload.labels != w.labels {
-                            g.variants.push((format!("{namespace}/{own_name}"), w.labels));
+                            g.variants
+                                .push((format!("{namespace}/{own_name}"), w.labels));
                         }
                     }
                     None => {

@@ -106,10 +106,15 @@ impl Options {
     pub fn warnings(&self) -> Vec<String> {
         let mut w = Vec::new();
         if self.focus_workloads.is_empty() && self.focus_direction.is_some() {
-            w.push("focus direction may be used only with focus workloads, will be ignored".to_owned());
+            w.push(
+                "focus direction may be used only with focus workloads, will be ignored".to_owned(),
+            );
         }
         if self.focus_workloads.is_empty() && !self.focus_peers.is_empty() {
-            w.push("focus workload peers may be used only with focus workloads, will be ignored".to_owned());
+            w.push(
+                "focus workload peers may be used only with focus workloads, will be ignored"
+                    .to_owned(),
+            );
         }
         w
     }
@@ -180,8 +185,9 @@ pub fn connlist(engine: &Engine<'_>, opts: &Options) -> Connlist {
     out.warnings.extend(named_port_warnings(engine));
     for f in &opts.focus_peers {
         if f != INGRESS_CONTROLLER && !peers.iter().any(|p| p.is(f)) {
-            out.warnings
-                .push(format!("Workload {f} does not exist in the input resources."));
+            out.warnings.push(format!(
+                "Workload {f} does not exist in the input resources."
+            ));
         }
     }
     let mut missing = 0;
@@ -193,8 +199,9 @@ pub fn connlist(engine: &Engine<'_>, opts: &Options) -> Connlist {
         };
         if !exists {
             missing += 1;
-            out.warnings
-                .push(format!("Workload {f} does not exist in the input resources."));
+            out.warnings.push(format!(
+                "Workload {f} does not exist in the input resources."
+            ));
         }
     }
     if missing > 0 && missing == opts.focus_workloads.len() {
@@ -246,7 +253,10 @@ pub fn connlist(engine: &Engine<'_>, opts: &Options) -> Connlist {
 pub fn named_port_warnings(engine: &Engine<'_>) -> Vec<String> {
     let c = engine.cluster;
     let mut out = BTreeSet::new();
-    let unmatched = |named: &[(Option<Protocol>, String)], w: &crate::model::Workload, what: &str, out: &mut BTreeSet<String>| {
+    let unmatched = |named: &[(Option<Protocol>, String)],
+                     w: &crate::model::Workload,
+                     what: &str,
+                     out: &mut BTreeSet<String>| {
         for (proto, name) in named {
             if w.named_port(name, *proto).is_none() {
                 out.insert(format!(
@@ -263,12 +273,22 @@ pub fn named_port_warnings(engine: &Engine<'_>) -> Vec<String> {
                 if r.ports.named.is_empty() {
                     continue;
                 }
-                let what = format!("NetworkPolicy '{}' {} rule #{}", p.id(), if d == 0 { "Ingress" } else { "Egress" }, ri + 1);
+                let what = format!(
+                    "NetworkPolicy '{}' {} rule #{}",
+                    p.id(),
+                    if d == 0 { "Ingress" } else { "Egress" },
+                    ri + 1
+                );
                 for (i, w) in real() {
                     let applies = if d == 0 {
                         engine.np_ingress.get(i).is_some_and(|v| v.contains(&pi))
                     } else {
-                        engine.np_rules.get(pi).and_then(|m| m.get(1)).and_then(|m| m.get(ri)).is_some_and(|m| m.matches(&Endpoint::Workload(i)))
+                        engine
+                            .np_rules
+                            .get(pi)
+                            .and_then(|m| m.get(1))
+                            .and_then(|m| m.get(ri))
+                            .is_some_and(|m| m.matches(&Endpoint::Workload(i)))
                     };
                     if applies {
                         unmatched(&r.ports.named, w, &what, &mut out);
@@ -288,7 +308,12 @@ pub fn named_port_warnings(engine: &Engine<'_>) -> Vec<String> {
                     let applies = if d == 0 {
                         engine.admin_subject.get(i).is_some_and(|v| v.contains(&ai))
                     } else {
-                        engine.admin_rules.get(ai).and_then(|m| m.get(1)).and_then(|m| m.get(ri)).is_some_and(|m| m.matches(&Endpoint::Workload(i)))
+                        engine
+                            .admin_rules
+                            .get(ai)
+                            .and_then(|m| m.get(1))
+                            .and_then(|m| m.get(ri))
+                            .is_some_and(|m| m.matches(&Endpoint::Workload(i)))
                     };
                     if applies {
                         unmatched(&r.ports.named, w, &what, &mut out);
@@ -308,7 +333,11 @@ pub fn named_port_warnings(engine: &Engine<'_>) -> Vec<String> {
                     let applies = if d == 0 {
                         engine.baseline_subject.get(i).copied().unwrap_or(false)
                     } else {
-                        engine.baseline_rules.get(1).and_then(|m| m.get(ri)).is_some_and(|m| m.matches(&Endpoint::Workload(i)))
+                        engine
+                            .baseline_rules
+                            .get(1)
+                            .and_then(|m| m.get(ri))
+                            .is_some_and(|m| m.matches(&Endpoint::Workload(i)))
                     };
                     if applies {
                         unmatched(&r.ports.named, w, &what, &mut out);
@@ -514,7 +543,10 @@ fn common_cuts(a: &[Line], b: &[Line], src: bool) -> Vec<IpRange> {
 /// The semantic difference between two connection lists (external ranges compared on a
 /// common refinement, touching ranges with the same difference merged again).
 pub fn diff(a: &Connlist, b: &Connlist) -> Vec<DiffLine> {
-    let (sc, dc) = (common_cuts(&a.lines, &b.lines, true), common_cuts(&a.lines, &b.lines, false));
+    let (sc, dc) = (
+        common_cuts(&a.lines, &b.lines, true),
+        common_cuts(&a.lines, &b.lines, false),
+    );
     let key = |l: &Line| (l.src.clone(), l.dst.clone());
     let ra: BTreeMap<(Peer, Peer), ConnSet> = refine(&a.lines, &sc, &dc)
         .into_iter()
@@ -595,7 +627,9 @@ fn merge_ranges(lines: Vec<DiffLine>) -> Vec<DiffLine> {
         for l in ls {
             if let (Some(last), Some(r)) = (merged.last_mut(), range(&l)) {
                 let lr = range(last);
-                if let Some(lr) = lr.filter(|lr| lr.family == r.family && lr.end.checked_add(1) == Some(r.start)) {
+                if let Some(lr) =
+                    lr.filter(|lr| lr.family == r.family && lr.end.checked_add(1) == Some(r.start))
+                {
                     let m = Peer::External(IpRange {
                         family: lr.family,
                         start: lr.start,

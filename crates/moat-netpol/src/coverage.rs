@@ -259,13 +259,25 @@ pub fn findings_for(built: &Built<'_>) -> Vec<Finding> {
             .namespace(ns)
             .and_then(|i| c.namespaces.get(i))
             .and_then(|n| n.res)
-            .or_else(|| ws.first().and_then(|w| c.workloads.get(*w)).and_then(|w| w.res));
-        let path = if c.namespace(ns).and_then(|i| c.namespaces.get(i)).and_then(|n| n.res).is_some() {
+            .or_else(|| {
+                ws.first()
+                    .and_then(|w| c.workloads.get(*w))
+                    .and_then(|w| w.res)
+            });
+        let path = if c
+            .namespace(ns)
+            .and_then(|i| c.namespaces.get(i))
+            .and_then(|n| n.res)
+            .is_some()
+        {
             "metadata.name"
         } else {
             "metadata.namespace"
         };
-        for (meta, dir) in [(&NO_DEFAULT_DENY_INGRESS, Direction::Ingress), (&NO_DEFAULT_DENY_EGRESS, Direction::Egress)] {
+        for (meta, dir) in [
+            (&NO_DEFAULT_DENY_INGRESS, Direction::Ingress),
+            (&NO_DEFAULT_DENY_EGRESS, Direction::Egress),
+        ] {
             let has = c.policies.iter().any(|p| {
                 p.namespace == *ns
                     && p.pod_selector.is_empty()
@@ -311,10 +323,12 @@ pub fn findings_for(built: &Built<'_>) -> Vec<Finding> {
 
     for (pi, p) in c.policies.iter().enumerate() {
         // MOAT-303: selects nothing.
-        let selects = real
+        let selects = real.iter().any(|(i, _)| {
+            engine.np_ingress.get(*i).is_some_and(|v| v.contains(&pi))
+                || engine.np_egress.get(*i).is_some_and(|v| v.contains(&pi))
+        }) || real
             .iter()
-            .any(|(i, _)| engine.np_ingress.get(*i).is_some_and(|v| v.contains(&pi)) || engine.np_egress.get(*i).is_some_and(|v| v.contains(&pi)))
-            || real.iter().any(|(_, w)| w.namespace == p.namespace && p.pod_selector.matches(&w.labels));
+            .any(|(_, w)| w.namespace == p.namespace && p.pod_selector.matches(&w.labels));
         if !selects && !real.is_empty() {
             out.push(
                 &POLICY_SELECTS_NOTHING,
@@ -324,7 +338,11 @@ pub fn findings_for(built: &Built<'_>) -> Vec<Finding> {
                     "NetworkPolicy {} selects no workload of namespace {} (selector `{}`)",
                     p.id(),
                     p.namespace,
-                    if p.pod_selector.is_empty() { "{}".to_owned() } else { p.pod_selector.to_string() }
+                    if p.pod_selector.is_empty() {
+                        "{}".to_owned()
+                    } else {
+                        p.pod_selector.to_string()
+                    }
                 ),
             );
         }
@@ -364,42 +382,69 @@ pub fn findings_for(built: &Built<'_>) -> Vec<Finding> {
                             "NetworkPolicy {} ingress rule #{}: {why}, admitting every source{}",
                             p.id(),
                             ri + 1,
-                            if all_ports { " on every port".to_owned() } else { format!(" on {}", r.ports.numeric) }
+                            if all_ports {
+                                " on every port".to_owned()
+                            } else {
+                                format!(" on {}", r.ports.numeric)
+                            }
                         ),
                     ),
                     Direction::Egress if all_ports => out.push(
                         &EGRESS_TO_ANYWHERE,
                         Some(p.res),
                         &format!("spec.{field}[{ri}]"),
-                        format!("NetworkPolicy {} egress rule #{}: {why}, on every port", p.id(), ri + 1),
+                        format!(
+                            "NetworkPolicy {} egress rule #{}: {why}, on every port",
+                            p.id(),
+                            ri + 1
+                        ),
                     ),
                     Direction::Egress => {}
                 }
             }
         }
         // MOAT-307: named ports nobody declares.
-        for (dir, rules, field) in [(Direction::Ingress, &p.ingress, "ingress"), (Direction::Egress, &p.egress, "egress")] {
+        for (dir, rules, field) in [
+            (Direction::Ingress, &p.ingress, "ingress"),
+            (Direction::Egress, &p.egress, "egress"),
+        ] {
             for (ri, r) in rules.iter().enumerate() {
                 for (k, spec) in r.ports.specs.iter().flatten().enumerate() {
-                    let PortSpec::Named(proto, name) = spec else { continue };
+                    let PortSpec::Named(proto, name) = spec else {
+                        continue;
+                    };
                     let candidates: Vec<&Workload> = match dir {
                         Direction::Ingress => real
                             .iter()
-                            .filter(|(_, w)| w.namespace == p.namespace && p.pod_selector.matches(&w.labels))
+                            .filter(|(_, w)| {
+                                w.namespace == p.namespace && p.pod_selector.matches(&w.labels)
+                            })
                             .map(|(_, w)| *w)
                             .collect(),
                         Direction::Egress => {
-                            let m = engine.np_rules.get(pi).and_then(|m| m.get(1)).and_then(|m| m.get(ri));
+                            let m = engine
+                                .np_rules
+                                .get(pi)
+                                .and_then(|m| m.get(1))
+                                .and_then(|m| m.get(ri));
                             real.iter()
-                                .filter(|(i, _)| m.is_some_and(|m| m.matches(&Endpoint::Workload(*i))))
+                                .filter(|(i, _)| {
+                                    m.is_some_and(|m| m.matches(&Endpoint::Workload(*i)))
+                                })
                                 .map(|(_, w)| *w)
                                 .collect()
                         }
                     };
-                    if candidates.is_empty() || candidates.iter().any(|w| w.named_port(name, Some(*proto)).is_some()) {
+                    if candidates.is_empty()
+                        || candidates
+                            .iter()
+                            .any(|w| w.named_port(name, Some(*proto)).is_some())
+                    {
                         continue;
                     }
-                    let near = candidates.iter().find_map(|w| w.named_port(name, None).map(|(pr, _)| pr));
+                    let near = candidates
+                        .iter()
+                        .find_map(|w| w.named_port(name, None).map(|(pr, _)| pr));
                     out.push(
                         &NAMED_PORT_UNMATCHED,
                         Some(p.res),
@@ -421,13 +466,17 @@ pub fn findings_for(built: &Built<'_>) -> Vec<Finding> {
             }
         }
         // MOAT-308: ipBlocks over pod ranges.
-        for (rules, field, peer_field) in [(&p.ingress, "ingress", "from"), (&p.egress, "egress", "to")] {
+        for (rules, field, peer_field) in
+            [(&p.ingress, "ingress", "from"), (&p.egress, "egress", "to")]
+        {
             for (ri, r) in rules.iter().enumerate() {
                 for (k, peer) in r.peers.iter().flatten().enumerate() {
-                    let Peer::IpBlock { set, cidr, .. } = peer else { continue };
-                    let hit = POD_RANGES.iter().find(|pr| {
-                        parse_cidr(pr).is_ok_and(|x| set.intersects_range(&x))
-                    });
+                    let Peer::IpBlock { set, cidr, .. } = peer else {
+                        continue;
+                    };
+                    let hit = POD_RANGES
+                        .iter()
+                        .find(|pr| parse_cidr(pr).is_ok_and(|x| set.intersects_range(&x)));
                     if let Some(pr) = hit {
                         out.push(
                             &IPBLOCK_POD_RANGE,
@@ -448,7 +497,12 @@ pub fn findings_for(built: &Built<'_>) -> Vec<Finding> {
             if w.namespace == "kube-system" || !engine.isolated(*i, Direction::Egress) {
                 continue;
             }
-            let eg = engine.direction(&Endpoint::Workload(*i), &dns_ep, Direction::Egress, &mut crate::eval::NoTrace);
+            let eg = engine.direction(
+                &Endpoint::Workload(*i),
+                &dns_ep,
+                Direction::Egress,
+                &mut crate::eval::NoTrace,
+            );
             let missing: Vec<&str> = [(Protocol::Udp, "UDP"), (Protocol::Tcp, "TCP")]
                 .into_iter()
                 .filter(|(p, _)| !eg.contains(*p, 53))
@@ -460,7 +514,12 @@ pub fn findings_for(built: &Built<'_>) -> Vec<Finding> {
                 let pols: Vec<String> = engine
                     .np_egress
                     .get(*i)
-                    .map(|v| v.iter().filter_map(|pi| c.policies.get(*pi)).map(|p| p.id()).collect())
+                    .map(|v| {
+                        v.iter()
+                            .filter_map(|pi| c.policies.get(*pi))
+                            .map(|p| p.id())
+                            .collect()
+                    })
                     .unwrap_or_default();
                 out.push(
                     &EGRESS_WITHOUT_DNS,
@@ -512,8 +571,12 @@ pub fn findings_for(built: &Built<'_>) -> Vec<Finding> {
     }
 
     out.findings.sort_by(|a, b| {
-        (&a.location.file, a.location.line, &a.check_id, &a.message)
-            .cmp(&(&b.location.file, b.location.line, &b.check_id, &b.message))
+        (&a.location.file, a.location.line, &a.check_id, &a.message).cmp(&(
+            &b.location.file,
+            b.location.line,
+            &b.check_id,
+            &b.message,
+        ))
     });
     out.findings
 }
@@ -522,7 +585,9 @@ pub fn findings_for(built: &Built<'_>) -> Vec<Finding> {
 /// checked for a DNS allowance. Returns the workload to test against.
 fn add_dns_target(c: &mut Cluster) -> Option<usize> {
     let existing = c.workloads.iter().position(|w| {
-        !w.synthetic && w.namespace == "kube-system" && w.labels.get("k8s-app").is_some_and(|v| v == "kube-dns")
+        !w.synthetic
+            && w.namespace == "kube-system"
+            && w.labels.get("k8s-app").is_some_and(|v| v == "kube-dns")
     });
     if existing.is_some() {
         return existing;
@@ -542,7 +607,11 @@ fn add_dns_target(c: &mut Cluster) -> Option<usize> {
             });
             c.namespaces.sort_by(|a, b| a.name.cmp(&b.name));
             for w in &mut c.workloads {
-                w.ns = c.namespaces.iter().position(|n| n.name == w.namespace).unwrap_or(0);
+                w.ns = c
+                    .namespaces
+                    .iter()
+                    .position(|n| n.name == w.namespace)
+                    .unwrap_or(0);
             }
             c.namespace("kube-system")?
         }

@@ -121,7 +121,9 @@ impl Bits {
     }
     /// Whether `i` is in the set.
     pub fn get(&self, i: usize) -> bool {
-        self.0.get(i / 64).is_some_and(|w| w & (1u64 << (i % 64)) != 0)
+        self.0
+            .get(i / 64)
+            .is_some_and(|w| w & (1u64 << (i % 64)) != 0)
     }
     /// Number of members.
     pub fn count(&self) -> usize {
@@ -188,26 +190,27 @@ impl<'c> Engine<'c> {
         let ns_labels: Vec<_> = cluster.namespaces.iter().map(|n| &n.labels).collect();
         let wl_ns_labels = |w: &Workload| ns_labels.get(w.ns).copied();
         // Which namespaces a namespace selector matches, cached per selector evaluation.
-        let select_pods = |ns_sel: Option<&LabelSelector>, own_ns: Option<&str>, pods: Option<&LabelSelector>| {
-            let ns_ok: Vec<bool> = cluster
-                .namespaces
-                .iter()
-                .map(|ns| match (ns_sel, own_ns) {
-                    (Some(s), _) => s.matches(&ns.labels),
-                    (None, Some(own)) => ns.name == own,
-                    (None, None) => true,
-                })
-                .collect();
-            let mut bits = Bits::new(n);
-            for (i, w) in cluster.workloads.iter().enumerate() {
-                if ns_ok.get(w.ns).copied().unwrap_or(false)
-                    && pods.is_none_or(|p| p.matches(&w.labels))
-                {
-                    bits.set(i);
+        let select_pods =
+            |ns_sel: Option<&LabelSelector>, own_ns: Option<&str>, pods: Option<&LabelSelector>| {
+                let ns_ok: Vec<bool> = cluster
+                    .namespaces
+                    .iter()
+                    .map(|ns| match (ns_sel, own_ns) {
+                        (Some(s), _) => s.matches(&ns.labels),
+                        (None, Some(own)) => ns.name == own,
+                        (None, None) => true,
+                    })
+                    .collect();
+                let mut bits = Bits::new(n);
+                for (i, w) in cluster.workloads.iter().enumerate() {
+                    if ns_ok.get(w.ns).copied().unwrap_or(false)
+                        && pods.is_none_or(|p| p.matches(&w.labels))
+                    {
+                        bits.set(i);
+                    }
                 }
-            }
-            bits
-        };
+                bits
+            };
         let admin_peer_match = |peers: &[AdminPeer]| {
             let mut m = PeerMatch {
                 all: false,
@@ -281,8 +284,14 @@ impl<'c> Engine<'c> {
             .iter()
             .map(|a| {
                 [
-                    a.ingress.iter().map(|r| admin_peer_match(&r.peers)).collect(),
-                    a.egress.iter().map(|r| admin_peer_match(&r.peers)).collect(),
+                    a.ingress
+                        .iter()
+                        .map(|r| admin_peer_match(&r.peers))
+                        .collect(),
+                    a.egress
+                        .iter()
+                        .map(|r| admin_peer_match(&r.peers))
+                        .collect(),
                 ]
             })
             .collect();
@@ -290,8 +299,14 @@ impl<'c> Engine<'c> {
             || [Vec::new(), Vec::new()],
             |b| {
                 [
-                    b.ingress.iter().map(|r| admin_peer_match(&r.peers)).collect(),
-                    b.egress.iter().map(|r| admin_peer_match(&r.peers)).collect(),
+                    b.ingress
+                        .iter()
+                        .map(|r| admin_peer_match(&r.peers))
+                        .collect(),
+                    b.egress
+                        .iter()
+                        .map(|r| admin_peer_match(&r.peers))
+                        .collect(),
                 ]
             },
         );

@@ -111,9 +111,12 @@ pub fn analyze(engine: &Engine<'_>) -> IngressReach {
                 continue;
             };
             let e = exposed(wl, &targets);
-            let entry = exposures
-                .entry(w)
-                .or_insert_with(|| (ConnSet::none(), format!("{} {}/{}", b.kind, b.namespace, b.object)));
+            let entry = exposures.entry(w).or_insert_with(|| {
+                (
+                    ConnSet::none(),
+                    format!("{} {}/{}", b.kind, b.namespace, b.object),
+                )
+            });
             entry.0.union_with(&e);
         }
     }

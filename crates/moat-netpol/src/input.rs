@@ -78,6 +78,12 @@ mod tests {
         assert_eq!(items[0].rref.kind, "Pod");
         assert_eq!(items[0].rref.namespace.as_deref(), Some("x"));
         assert_eq!(items[0].pos_of("metadata.name").line, 4);
-        assert!(typed_list_items("l.yaml", "apiVersion: v1\nkind: List\nitems: [{metadata: {}}]\n").is_empty());
+        assert!(
+            typed_list_items(
+                "l.yaml",
+                "apiVersion: v1\nkind: List\nitems: [{metadata: {}}]\n"
+            )
+            .is_empty()
+        );
     }
 }

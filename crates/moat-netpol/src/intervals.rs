@@ -4,7 +4,9 @@
 //! equal representations and can be hashed, compared and printed directly.
 
 /// An integer type intervals can be built over.
-pub trait Bound: Copy + Ord + std::fmt::Debug {
+pub trait Bound: Copy + Ord + Default + std::fmt::Debug {
+    /// Zero (filler for unused inline slots).
+    const ZERO: Self;
     /// `self + 1`, or `None` at the type's maximum.
     fn succ(self) -> Option<Self>;
     /// `self - 1`, or `None` at the type's minimum.
@@ -12,6 +14,7 @@ pub trait Bound: Copy + Ord + std::fmt::Debug {
 }
 
 impl Bound for u16 {
+    const ZERO: Self = 0;
     fn succ(self) -> Option<Self> {
         self.checked_add(1)
     }
@@ -21,6 +24,7 @@ impl Bound for u16 {
 }
 
 impl Bound for u128 {
+    const ZERO: Self = 0;
     fn succ(self) -> Option<Self> {
         self.checked_add(1)
     }
@@ -29,16 +33,95 @@ impl Bound for u128 {
     }
 }
 
+/// Up to two ranges inline (every common port set: one port, a range, all ports, all but
+/// one), more on the heap — so set algebra in the matrix loop rarely allocates.
+#[derive(Clone, Debug)]
+enum Ranges<T: Bound> {
+    Inline(u8, [(T, T); 2]),
+    Heap(Vec<(T, T)>),
+}
+
+impl<T: Bound> Ranges<T> {
+    fn as_slice(&self) -> &[(T, T)] {
+        match self {
+            Ranges::Inline(n, a) => a.get(..usize::from(*n)).unwrap_or(&[]),
+            Ranges::Heap(v) => v,
+        }
+    }
+
+    fn push(&mut self, r: (T, T)) {
+        match self {
+            Ranges::Inline(n, a) => {
+                if let Some(slot) = a.get_mut(usize::from(*n)) {
+                    *slot = r;
+                    *n += 1;
+                } else {
+                    let mut v = Vec::with_capacity(4);
+                    v.extend_from_slice(a);
+                    v.push(r);
+                    *self = Ranges::Heap(v);
+                }
+            }
+            Ranges::Heap(v) => v.push(r),
+        }
+    }
+
+    fn last_mut(&mut self) -> Option<&mut (T, T)> {
+        match self {
+            Ranges::Inline(n, a) => usize::from(*n).checked_sub(1).and_then(|i| a.get_mut(i)),
+            Ranges::Heap(v) => v.last_mut(),
+        }
+    }
+}
+
 /// A canonical set of closed intervals.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug)]
 pub struct IntervalSet<T: Bound> {
-    ranges: Vec<(T, T)>,
+    ranges: Ranges<T>,
+}
+
+impl<T: Bound> Default for IntervalSet<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Bound> PartialEq for IntervalSet<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.ranges() == other.ranges()
+    }
+}
+
+impl<T: Bound> Eq for IntervalSet<T> {}
+
+impl<T: Bound + std::hash::Hash> std::hash::Hash for IntervalSet<T> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.ranges().hash(state);
+    }
+}
+
+impl<T: Bound> PartialOrd for IntervalSet<T> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<T: Bound> Ord for IntervalSet<T> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.ranges().cmp(other.ranges())
+    }
 }
 
 impl<T: Bound> IntervalSet<T> {
     /// The empty set.
     pub const fn new() -> Self {
-        IntervalSet { ranges: Vec::new() }
+        IntervalSet {
+            ranges: Ranges::Inline(0, [(T::ZERO, T::ZERO); 2]),
+        }
+    }
+
+    fn from_ranges(ranges: Ranges<T>) -> Self {
+        IntervalSet { ranges }
     }
 
     /// `[start, end]` (empty when `end < start`).
@@ -46,27 +129,28 @@ impl<T: Bound> IntervalSet<T> {
         if end < start {
             return Self::new();
         }
-        IntervalSet {
-            ranges: vec![(start, end)],
-        }
+        let mut s = Self::new();
+        s.ranges.push((start, end));
+        s
     }
 
     /// The intervals, sorted and disjoint.
     pub fn ranges(&self) -> &[(T, T)] {
-        &self.ranges
+        self.ranges.as_slice()
     }
 
     /// Whether the set is empty.
     pub fn is_empty(&self) -> bool {
-        self.ranges.is_empty()
+        self.ranges().is_empty()
     }
 
     /// Whether `v` is in the set.
     pub fn contains(&self, v: T) -> bool {
         // Ranges are sorted by start: find the last range starting at or before `v`.
-        let idx = self.ranges.partition_point(|&(s, _)| s <= v);
+        let r = self.ranges();
+        let idx = r.partition_point(|&(s, _)| s <= v);
         idx.checked_sub(1)
-            .and_then(|i| self.ranges.get(i))
+            .and_then(|i| r.get(i))
             .is_some_and(|&(_, e)| v <= e)
     }
 
@@ -85,10 +169,10 @@ impl<T: Bound> IntervalSet<T> {
             self.ranges.push((start, end));
             return;
         }
-        let mut out = Vec::with_capacity(self.ranges.len() + 1);
+        let mut out = Ranges::Inline(0, [(T::ZERO, T::ZERO); 2]);
         let (mut ns, mut ne) = (start, end);
         let mut placed = false;
-        for &(s, e) in &self.ranges {
+        for &(s, e) in self.ranges() {
             if placed {
                 out.push((s, e));
                 continue;
@@ -121,10 +205,11 @@ impl<T: Bound> IntervalSet<T> {
         if self.is_empty() {
             return other.clone();
         }
-        let mut merged: Vec<(T, T)> = Vec::with_capacity(self.ranges.len() + other.ranges.len());
+        let mut merged = Ranges::Inline(0, [(T::ZERO, T::ZERO); 2]);
+        let (a, b) = (self.ranges(), other.ranges());
         let (mut i, mut j) = (0, 0);
         loop {
-            let next = match (self.ranges.get(i), other.ranges.get(j)) {
+            let next = match (a.get(i), b.get(j)) {
                 (Some(&a), Some(&b)) => {
                     if a.0 <= b.0 {
                         i += 1;
@@ -151,7 +236,7 @@ impl<T: Bound> IntervalSet<T> {
                 _ => merged.push(next),
             }
         }
-        IntervalSet { ranges: merged }
+        Self::from_ranges(merged)
     }
 
     /// In-place union.
@@ -164,9 +249,10 @@ impl<T: Bound> IntervalSet<T> {
 
     /// `self ∩ other`.
     pub fn intersect(&self, other: &Self) -> Self {
-        let mut out = Vec::new();
+        let mut out = Ranges::Inline(0, [(T::ZERO, T::ZERO); 2]);
+        let (a, b) = (self.ranges(), other.ranges());
         let (mut i, mut j) = (0, 0);
-        while let (Some(&(a0, a1)), Some(&(b0, b1))) = (self.ranges.get(i), other.ranges.get(j)) {
+        while let (Some(&(a0, a1)), Some(&(b0, b1))) = (a.get(i), b.get(j)) {
             let s = a0.max(b0);
             let e = a1.min(b1);
             if s <= e {
@@ -178,7 +264,7 @@ impl<T: Bound> IntervalSet<T> {
                 j += 1;
             }
         }
-        IntervalSet { ranges: out }
+        Self::from_ranges(out)
     }
 
     /// `self \ other`.
@@ -186,16 +272,17 @@ impl<T: Bound> IntervalSet<T> {
         if other.is_empty() || self.is_empty() {
             return self.clone();
         }
-        let mut out = Vec::new();
+        let mut out = Ranges::Inline(0, [(T::ZERO, T::ZERO); 2]);
+        let sub = other.ranges();
         let mut j = 0;
-        for &(s0, e0) in &self.ranges {
+        for &(s0, e0) in self.ranges() {
             let mut cur = Some(s0);
             // Skip subtrahend ranges wholly before this range.
-            while other.ranges.get(j).is_some_and(|&(_, e)| e < s0) {
+            while sub.get(j).is_some_and(|&(_, e)| e < s0) {
                 j += 1;
             }
             let mut k = j;
-            while let (Some(s), Some(&(b0, b1))) = (cur, other.ranges.get(k)) {
+            while let (Some(s), Some(&(b0, b1))) = (cur, sub.get(k)) {
                 if b0 > e0 {
                     break;
                 }
@@ -213,7 +300,7 @@ impl<T: Bound> IntervalSet<T> {
                 }
             }
         }
-        IntervalSet { ranges: out }
+        Self::from_ranges(out)
     }
 
     /// Whether `self ⊆ other`.
@@ -223,8 +310,9 @@ impl<T: Bound> IntervalSet<T> {
 
     /// Whether the sets share an element.
     pub fn intersects(&self, other: &Self) -> bool {
+        let (a, b) = (self.ranges(), other.ranges());
         let (mut i, mut j) = (0, 0);
-        while let (Some(&(a0, a1)), Some(&(b0, b1))) = (self.ranges.get(i), other.ranges.get(j)) {
+        while let (Some(&(a0, a1)), Some(&(b0, b1))) = (a.get(i), b.get(j)) {
             if a0.max(b0) <= a1.min(b1) {
                 return true;
             }
@@ -265,10 +353,7 @@ mod tests {
         assert_eq!(s.ranges(), &[(1, 79), (81, 65534)]);
         assert!(set(&[(5, 5)]).subtract(&set(&[(1, 10)])).is_empty());
         let max = IntervalSet::<u16>::range(0, u16::MAX);
-        assert_eq!(
-            max.subtract(&set(&[(0, 0)])).ranges(),
-            &[(1, u16::MAX)]
-        );
+        assert_eq!(max.subtract(&set(&[(0, 0)])).ranges(), &[(1, u16::MAX)]);
     }
 
     fn arb_set() -> impl Strategy<Value = IntervalSet<u16>> {

@@ -295,7 +295,15 @@ mod tests {
             parse_cidr("2001:db8::/32").unwrap().to_string(),
             "2001:db8::-2001:db8:ffff:ffff:ffff:ffff:ffff:ffff"
         );
-        for bad in ["A", "10.0.0.0", "10.0.0.0/33", "10.0.0/8", "::/129", "1.2.3.4/-1", "1.2.3.4/ 8"] {
+        for bad in [
+            "A",
+            "10.0.0.0",
+            "10.0.0.0/33",
+            "10.0.0/8",
+            "::/129",
+            "1.2.3.4/-1",
+            "1.2.3.4/ 8",
+        ] {
             assert!(parse_cidr(bad).is_err(), "{bad}");
         }
     }
@@ -319,17 +327,24 @@ mod tests {
     }
 
     fn arb_block() -> impl Strategy<Value = IpSet> {
-        (any::<u32>(), 0u32..=32, proptest::option::of((any::<u32>(), 0u32..=32))).prop_map(
-            |(a, p, ex)| {
-                let c = parse_cidr(&format!("{}/{p}", Ipv4Addr::from(a))).unwrap().to_set();
+        (
+            any::<u32>(),
+            0u32..=32,
+            proptest::option::of((any::<u32>(), 0u32..=32)),
+        )
+            .prop_map(|(a, p, ex)| {
+                let c = parse_cidr(&format!("{}/{p}", Ipv4Addr::from(a)))
+                    .unwrap()
+                    .to_set();
                 match ex {
                     Some((b, q)) => c.subtract(
-                        &parse_cidr(&format!("{}/{q}", Ipv4Addr::from(b))).unwrap().to_set(),
+                        &parse_cidr(&format!("{}/{q}", Ipv4Addr::from(b)))
+                            .unwrap()
+                            .to_set(),
                     ),
                     None => c,
                 }
-            },
-        )
+            })
     }
 
     proptest! {

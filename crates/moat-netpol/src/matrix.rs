@@ -170,7 +170,11 @@ impl Matrix {
             .zip(&self.rows)
             .flat_map(move |(s, row)| {
                 row.iter().filter_map(move |&(t, c)| {
-                    Some((s, self.targets.get(t as usize)?, self.conns.get(c as usize)?))
+                    Some((
+                        s,
+                        self.targets.get(t as usize)?,
+                        self.conns.get(c as usize)?,
+                    ))
                 })
             })
     }

@@ -348,10 +348,19 @@ impl Cluster {
             .enumerate()
             .filter(|(_, w)| !w.synthetic)
             .filter(|(_, w)| {
-                w.name == query
-                    || format!("{}/{}", w.namespace, w.name) == query
-                    || w.id() == query
-                    || w.id().eq_ignore_ascii_case(query)
+                if w.name == query {
+                    return true;
+                }
+                let Some((ns, rest)) = query.split_once('/') else {
+                    return false;
+                };
+                if ns != w.namespace {
+                    return false;
+                }
+                match rest.strip_suffix(']').and_then(|r| r.split_once('[')) {
+                    Some((name, kind)) => name == w.name && kind.eq_ignore_ascii_case(&w.kind),
+                    None => rest == w.name,
+                }
             })
             .map(|(i, _)| i)
             .collect()

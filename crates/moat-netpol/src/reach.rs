@@ -222,9 +222,9 @@ fn restrict_step(s: Step, f: &ConnSet) -> Option<Step> {
         Step::Default { conns } => Step::Default { conns: cut(&conns) },
     };
     let empty = match &s {
-        Step::AdminRule { conns, .. } | Step::PolicyRule { conns, .. } | Step::Default { conns } => {
-            conns.is_empty()
-        }
+        Step::AdminRule { conns, .. }
+        | Step::PolicyRule { conns, .. }
+        | Step::Default { conns } => conns.is_empty(),
         Step::Isolated { denied, .. } => denied.is_empty(),
     };
     (!empty).then_some(s)
@@ -249,7 +249,13 @@ fn loc(resources: &[&Resource], res: usize, path: &str) -> String {
 }
 
 /// One explanation step as text, with the file and line of the deciding rule.
-pub fn describe_step(c: &Cluster, resources: &[&Resource], dir: Direction, subject: &str, s: &Step) -> String {
+pub fn describe_step(
+    c: &Cluster,
+    resources: &[&Resource],
+    dir: Direction,
+    subject: &str,
+    s: &Step,
+) -> String {
     let field = match dir {
         Direction::Ingress => "ingress",
         Direction::Egress => "egress",
@@ -313,7 +319,9 @@ pub fn describe_step(c: &Cluster, resources: &[&Resource], dir: Direction, subje
             if subject.ends_with("[External]") {
                 format!("{subject} is external: no policy restricts its {field}; {conns} allowed")
             } else {
-                format!("no policy decides {conns} for the {field} of {subject}: allowed by default")
+                format!(
+                    "no policy decides {conns} for the {field} of {subject}: allowed by default"
+                )
             }
         }
     }
@@ -324,7 +332,11 @@ pub fn render_text(c: &Cluster, resources: &[&Resource], r: &Reach) -> String {
     let mut s = String::new();
     for p in &r.pairs {
         let (src, dst) = (endpoint_name(c, &p.src), endpoint_name(c, &p.dst));
-        let verdict = if p.allowed.is_empty() { "DENIED" } else { "ALLOWED" };
+        let verdict = if p.allowed.is_empty() {
+            "DENIED"
+        } else {
+            "ALLOWED"
+        };
         let what = match r.port {
             Some((proto, n)) => format!("{proto} {n}"),
             None => p.allowed.to_string(),

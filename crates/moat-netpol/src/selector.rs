@@ -101,7 +101,12 @@ impl fmt::Display for LabelSelector {
             }
             match r.op {
                 Op::In if r.values.len() == 1 => {
-                    write!(f, "{}={}", r.key, r.values.first().map_or("", String::as_str))?;
+                    write!(
+                        f,
+                        "{}={}",
+                        r.key,
+                        r.values.first().map_or("", String::as_str)
+                    )?;
                 }
                 Op::In => write!(f, "{} in ({})", r.key, sorted(&r.values))?,
                 Op::NotIn => write!(f, "{} notin ({})", r.key, sorted(&r.values))?,
@@ -127,8 +132,7 @@ fn is_name(s: &str, max: usize) -> bool {
         && b.len() <= max
         && b.first().is_some_and(u8::is_ascii_alphanumeric)
         && b.last().is_some_and(u8::is_ascii_alphanumeric)
-        && b
-            .iter()
+        && b.iter()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
 }
 
@@ -138,8 +142,10 @@ fn is_dns_subdomain(s: &str) -> bool {
             let b = l.as_bytes();
             !b.is_empty()
                 && b.len() <= 63
-                && b.first().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-                && b.last().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                && b.first()
+                    .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                && b.last()
+                    .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
                 && b.iter()
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
         })
@@ -237,13 +243,20 @@ mod tests {
         let l = labels(&[("app", "web"), ("tier", "front")]);
         assert!(req("app", Op::In, &["db", "web"]).matches(&l));
         assert!(!req("app", Op::NotIn, &["web"]).matches(&l));
-        assert!(req("missing", Op::NotIn, &["x"]).matches(&l), "NotIn matches absent keys");
+        assert!(
+            req("missing", Op::NotIn, &["x"]).matches(&l),
+            "NotIn matches absent keys"
+        );
         assert!(req("tier", Op::Exists, &[]).matches(&l));
         assert!(req("missing", Op::DoesNotExist, &[]).matches(&l));
         assert!(!req("missing", Op::In, &["x"]).matches(&l));
         assert!(LabelSelector::everything().matches(&Labels::new()));
         let s = LabelSelector {
-            requirements: vec![req("tier", Op::In, &["front", "back"]), req("app", Op::In, &["web"]), req("x", Op::DoesNotExist, &[])],
+            requirements: vec![
+                req("tier", Op::In, &["front", "back"]),
+                req("app", Op::In, &["web"]),
+                req("x", Op::DoesNotExist, &[]),
+            ],
         };
         assert_eq!(s.to_string(), "app=web,tier in (back,front),!x");
         assert!(s.matches(&l));
@@ -253,7 +266,11 @@ mod tests {
     fn validation() {
         assert!(validate_key("app").is_ok());
         assert!(validate_key("app.kubernetes.io/name").is_ok());
-        assert!(validate_key("app@b").unwrap_err().contains("key: Invalid value"));
+        assert!(
+            validate_key("app@b")
+                .unwrap_err()
+                .contains("key: Invalid value")
+        );
         assert!(validate_key("Bad_Prefix/x").is_err());
         assert!(validate_key("").is_err());
         assert!(validate_value("").is_ok());

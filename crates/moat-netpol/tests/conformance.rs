@@ -10,7 +10,12 @@
 //! Cases that are knowingly not run are listed in `SKIPPED` with the reason. Set
 //! `NETPOL_CASE=substring` to run matching cases only and print their differences.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, clippy::print_stderr)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::print_stderr
+)]
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -40,7 +45,11 @@ fn load_dir(dir: &Path) -> (Vec<Resource>, Vec<String>) {
         if lf.skipped_documents > 0 && lf.resources.is_empty() && lf.errors.is_empty() {
             errors.push(format!("{}: {} document(s) are not Kubernetes objects (no apiVersion/kind); unable to decode, skipped", lf.name, lf.skipped_documents));
         }
-        errors.extend(lf.errors.into_iter().map(|e| format!("{}:{}: {}", e.file, e.line, e.message)));
+        errors.extend(
+            lf.errors
+                .into_iter()
+                .map(|e| format!("{}:{}: {}", e.file, e.line, e.message)),
+        );
         resources.extend(lf.resources);
         if let moat_manifest::Input::File(p) = i {
             if let Ok(text) = std::fs::read_to_string(p) {
@@ -122,7 +131,11 @@ fn parse_focus_conn(s: &str) -> Option<(Protocol, u16)> {
 
 fn strings(v: Option<&Value>) -> Vec<String> {
     v.and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -135,7 +148,10 @@ fn options(o: &Value) -> Options {
             Some("egress") => Some(Direction::Egress),
             _ => None,
         },
-        focus_conn: o.get("focus_conn").and_then(Value::as_str).and_then(parse_focus_conn),
+        focus_conn: o
+            .get("focus_conn")
+            .and_then(Value::as_str)
+            .and_then(parse_focus_conn),
         ..Options::default()
     }
 }
@@ -146,8 +162,16 @@ fn run_connlist(dir: &Path, opts: &Options) -> (Connlist, Vec<String>) {
     errors.extend(built.errors.iter().map(|e| e.message.clone()));
     let engine = Engine::new(&built.cluster);
     let opts = Options {
-        focus_peers: if opts.focus_workloads.is_empty() { Vec::new() } else { opts.focus_peers.clone() },
-        focus_direction: if opts.focus_workloads.is_empty() { None } else { opts.focus_direction },
+        focus_peers: if opts.focus_workloads.is_empty() {
+            Vec::new()
+        } else {
+            opts.focus_peers.clone()
+        },
+        focus_direction: if opts.focus_workloads.is_empty() {
+            None
+        } else {
+            opts.focus_direction
+        },
         ..opts.clone()
     };
     (connlist::connlist(&engine, &opts), errors)
@@ -155,9 +179,18 @@ fn run_connlist(dir: &Path, opts: &Options) -> (Connlist, Vec<String>) {
 
 /// Cases knowingly not compared, by reason. Matched against the case label.
 const SKIPPED: &[(&str, &str)] = &[
-    ("multiple_networks", "multi-network analysis (UserDefinedNetwork, NetworkAttachmentDefinition, MultiNetworkPolicy) is out of scope (issue 7 allows skipping it)"),
-    ("ipblockstest_4", "golden output was not collected (2.6 MB); see ../shared/netpol/README.md"),
-    ("exposure_test_minimal_netpol_analysis", "only a DOT golden exists for this exposure case"),
+    (
+        "multiple_networks",
+        "multi-network analysis (UserDefinedNetwork, NetworkAttachmentDefinition, MultiNetworkPolicy) is out of scope (issue 7 allows skipping it)",
+    ),
+    (
+        "ipblockstest_4",
+        "golden output was not collected (2.6 MB); see ../shared/netpol/README.md",
+    ),
+    (
+        "exposure_test_minimal_netpol_analysis",
+        "only a DOT golden exists for this exposure case",
+    ),
 ];
 
 fn skip_reason(label: &str, case: &Value) -> Option<&'static str> {
@@ -201,7 +234,9 @@ fn check_connlist(base: &Path, label: &str, case: &Value, tally: &mut Tally, ver
     if verbose && !errors.is_empty() {
         println!("errors for {label}: {errors:#?}");
     }
-    let focus = opts.focus_conn.map(|(p, n)| ConnSet::single(p, n).to_string());
+    let focus = opts
+        .focus_conn
+        .map(|(p, n)| ConnSet::single(p, n).to_string());
     let exposure = o.get("exposure").and_then(Value::as_bool) == Some(true);
     let got = triples(&list, focus.as_deref());
     let mut ok = true;
@@ -221,7 +256,10 @@ fn check_connlist(base: &Path, label: &str, case: &Value, tally: &mut Tally, ver
         };
         if got != want {
             ok = false;
-            report.push_str(&format!("  {fmt} golden {path}:\n{}", diff_report(&got, &want)));
+            report.push_str(&format!(
+                "  {fmt} golden {path}:\n{}",
+                diff_report(&got, &want)
+            ));
         }
         if fmt == "txt" && !exposure {
             tally.compared_text += 1;
@@ -261,7 +299,12 @@ fn check_diff(base: &Path, label: &str, case: &Value, tally: &mut Tally) {
     for (fmt, path) in expected {
         let text = std::fs::read_to_string(base.join(path.as_str().unwrap())).unwrap();
         let want: BTreeSet<String> = match fmt.as_str() {
-            "txt" => text.lines().skip(1).map(str::to_owned).filter(|l| !l.is_empty()).collect(),
+            "txt" => text
+                .lines()
+                .skip(1)
+                .map(str::to_owned)
+                .filter(|l| !l.is_empty())
+                .collect(),
             "csv" => text
                 .lines()
                 .skip(1)
@@ -343,17 +386,26 @@ fn netpol_analyzer_golden_cases() {
             tally.skipped.push((label, reason));
             continue;
         }
-        if case["expected"].as_object().is_none_or(serde_json::Map::is_empty) {
+        if case["expected"]
+            .as_object()
+            .is_none_or(serde_json::Map::is_empty)
+        {
             tally.skipped.push((label, "no golden output collected"));
             continue;
         }
         match kind {
             "connlist" => check_connlist(&base, &label, case, &mut tally, filter.is_some()),
             "diff" => check_diff(&base, &label, case, &mut tally),
-            _ => tally.pending.push((label, "explanation output (explain) not yet implemented")),
+            _ => tally
+                .pending
+                .push((label, "explanation output (explain) not yet implemented")),
         }
     }
-    let explain_pending = tally.pending.iter().filter(|(_, r)| r.starts_with("explanation")).count();
+    let explain_pending = tally
+        .pending
+        .iter()
+        .filter(|(_, r)| r.starts_with("explanation"))
+        .count();
     println!(
         "netpol-analyzer: {} passed, {} failed, {} skipped, {} not yet run (explain); {} of {} text goldens byte-identical (newlines aside); {} passing cases have an unchecked exposure section",
         tally.passed,
@@ -372,7 +424,11 @@ fn netpol_analyzer_golden_cases() {
             println!("skipped {l}: {r}");
         }
     }
-    assert!(tally.failed.is_empty(), "{} netpol-analyzer cases failed", tally.failed.len());
+    assert!(
+        tally.failed.is_empty(),
+        "{} netpol-analyzer cases failed",
+        tally.failed.len()
+    );
 }
 
 /// Error cases whose options `error_cases.json` did not transcribe: the upstream test
@@ -397,16 +453,28 @@ const TRANSCRIPTION_FIXES: &[(&str, &[&str], &str)] = &[
 
 /// Error cases about option combinations moat does not have.
 const NOT_APPLICABLE: &[(&str, &str)] = &[
-    ("using_exposure_with_focus_workload_peer_and_focus_workload", "exposure analysis is not implemented yet (see docs/netpol.md)"),
-    ("using_explain_only_without_explain", "moat has no explain-only option; reach always explains"),
-    ("using_exposure_with_explain_and_explain_only", "exposure analysis and explain-only are not implemented yet"),
+    (
+        "using_exposure_with_focus_workload_peer_and_focus_workload",
+        "exposure analysis is not implemented yet (see docs/netpol.md)",
+    ),
+    (
+        "using_explain_only_without_explain",
+        "moat has no explain-only option; reach always explains",
+    ),
+    (
+        "using_exposure_with_explain_and_explain_only",
+        "exposure analysis and explain-only are not implemented yet",
+    ),
 ];
 
 /// The distinctive part of a message upstream builds with a helper function.
 fn upstream_message(call: &str) -> Option<String> {
     let arg = |i: usize| -> Option<String> {
         let inner = call.split_once('(')?.1.trim_end_matches(')');
-        inner.split(',').nth(i).map(|a| a.trim().trim_matches('"').to_owned())
+        inner
+            .split(',')
+            .nth(i)
+            .map(|a| a.trim().trim_matches('"').to_owned())
     };
     let name = call.split('(').next()?.trim_start_matches("alerts.");
     Some(match name {
@@ -414,12 +482,20 @@ fn upstream_message(call: &str) -> Option<String> {
         "NPWithSameNameError" => format!("NetworkPolicy \"{}\" is already exists", arg(0)?),
         "NSWithSameNameError" => format!("Namespace \"{}\" is already exists", arg(0)?),
         "ANPsWithSameNameErr" => format!("an AdminNetworkPolicy \"{}\" is already exists", arg(0)?),
-        "PriorityValueErr" => format!("Invalid Priority Value: {} in Admin Network Policy: \"{}\"", arg(1)?, arg(0)?),
+        "PriorityValueErr" => format!(
+            "Invalid Priority Value: {} in Admin Network Policy: \"{}\"",
+            arg(1)?,
+            arg(0)?
+        ),
         "IllegalPortRangeError" => format!("port range {}-{} is", arg(0)?, arg(1)?),
-        "NotSupportedPodResourcesErrorStr" => format!("Found Pods of the same owner workload `{}`", arg(0)?),
+        "NotSupportedPodResourcesErrorStr" => {
+            format!("Found Pods of the same owner workload `{}`", arg(0)?)
+        }
         "PriorityErrExplain" => "Two policies are considered to be conflicting".to_owned(),
         "WarnUnsupportedIPv6Address" => "IPv6 addresses are not supported".to_owned(),
-        "WarnUnsupportedNodesField" => "`nodes` field of admin network policy peers is not supported".to_owned(),
+        "WarnUnsupportedNodesField" => {
+            "`nodes` field of admin network policy peers is not supported".to_owned()
+        }
         _ => return None,
     })
 }
@@ -427,10 +503,9 @@ fn upstream_message(call: &str) -> Option<String> {
 #[test]
 fn netpol_analyzer_error_cases() {
     let base = analyzer_dir();
-    let cases: Value = serde_json::from_str(
-        &std::fs::read_to_string(base.join("error_cases.json")).unwrap(),
-    )
-    .unwrap();
+    let cases: Value =
+        serde_json::from_str(&std::fs::read_to_string(base.join("error_cases.json")).unwrap())
+            .unwrap();
     let (mut passed, mut failed, mut skipped) = (0, Vec::new(), 0);
     for case in cases["cases"].as_array().unwrap() {
         let name = case["name"].as_str().unwrap();
@@ -442,7 +517,13 @@ fn netpol_analyzer_error_cases() {
         let (resources, load_errors) = if dir.exists() {
             load_dir(&dir)
         } else {
-            (Vec::new(), vec![format!("cannot read {}: no such file or directory", dir.display())])
+            (
+                Vec::new(),
+                vec![format!(
+                    "cannot read {}: no such file or directory",
+                    dir.display()
+                )],
+            )
         };
         let built: Built<'_> = build(&resources);
         let mut messages: Vec<String> = load_errors;
@@ -466,20 +547,29 @@ fn netpol_analyzer_error_cases() {
         let list = connlist::connlist(&engine, &opts);
         messages.extend(list.warnings.clone());
         let mut wants: Vec<String> = strings(case.get("message_contains"));
-        wants.extend(strings(case.get("message_built_by_upstream_function")).iter().filter_map(|f| upstream_message(f)));
+        wants.extend(
+            strings(case.get("message_built_by_upstream_function"))
+                .iter()
+                .filter_map(|f| upstream_message(f)),
+        );
         if let Some((_, reason)) = NOT_APPLICABLE.iter().find(|(n, _)| *n == name) {
             println!("not applicable {name}: {reason}");
             skipped += 1;
             continue;
         }
         // Upstream's texts for flag combinations name its own flags; ours name the options.
-        if wants.iter().any(|w| w.contains("may be used only with focusworkload flag")) {
+        if wants
+            .iter()
+            .any(|w| w.contains("may be used only with focusworkload flag"))
+        {
             wants = vec!["may be used only with focus workloads, will be ignored".to_owned()];
         }
         let ok = if wants.is_empty() {
             !messages.is_empty()
         } else {
-            wants.iter().all(|w| messages.iter().any(|m| m.contains(w.as_str())))
+            wants
+                .iter()
+                .all(|w| messages.iter().any(|m| m.contains(w.as_str())))
         };
         if ok {
             passed += 1;
@@ -487,7 +577,10 @@ fn netpol_analyzer_error_cases() {
             failed.push(format!("{name}: wanted {wants:?}, got {messages:#?}"));
         }
     }
-    println!("netpol-analyzer error cases: {passed} passed, {} failed, {skipped} skipped (multi-network)", failed.len());
+    println!(
+        "netpol-analyzer error cases: {passed} passed, {} failed, {skipped} skipped (multi-network)",
+        failed.len()
+    );
     for f in &failed {
         println!("FAILED {f}");
     }
@@ -505,20 +598,33 @@ fn policy_assistant_integration_cases() {
     let root = doc.docs.into_iter().next().and_then(|d| d.root).unwrap();
     let (mut passed, mut failed) = (0, Vec::new());
     for case in root.get("cases").unwrap().items() {
-        let name = case.get("name").and_then(moat_manifest::Node::as_str).unwrap();
+        let name = case
+            .get("name")
+            .and_then(moat_manifest::Node::as_str)
+            .unwrap();
         let res = case.get("resources").unwrap();
         // The loader resolves scalars as Kubernetes does (YAML 1.1): the namespace `y`
         // of the transcribed cases reads as `true`; policy-assistant names them x, y, z.
         let strs = |k: &str| -> Vec<String> {
-            res.get(k).unwrap().items().iter().map(|n| match &n.value {
-                moat_manifest::Value::Str(s) => s.clone(),
-                moat_manifest::Value::Int(i) => i.to_string(),
-                moat_manifest::Value::Bool(true) => "y".to_owned(),
-                moat_manifest::Value::Bool(false) => "n".to_owned(),
-                _ => String::new(),
-            }).collect()
+            res.get(k)
+                .unwrap()
+                .items()
+                .iter()
+                .map(|n| match &n.value {
+                    moat_manifest::Value::Str(s) => s.clone(),
+                    moat_manifest::Value::Int(i) => i.to_string(),
+                    moat_manifest::Value::Bool(true) => "y".to_owned(),
+                    moat_manifest::Value::Bool(false) => "n".to_owned(),
+                    _ => String::new(),
+                })
+                .collect()
         };
-        let (nss, pods, ports, protos) = (strs("namespaces"), strs("pods"), strs("ports"), strs("protocols"));
+        let (nss, pods, ports, protos) = (
+            strs("namespaces"),
+            strs("pods"),
+            strs("ports"),
+            strs("protocols"),
+        );
         // Generate the manifests the integration test builds in Go.
         let mut yaml = String::new();
         for ns in &nss {
@@ -532,7 +638,13 @@ fn policy_assistant_integration_cases() {
                 }
             }
         }
-        let policies_yaml: Vec<String> = case.get("policies").unwrap().items().iter().map(|p| node_to_yaml(p, 0)).collect();
+        let policies_yaml: Vec<String> = case
+            .get("policies")
+            .unwrap()
+            .items()
+            .iter()
+            .map(|p| node_to_yaml(p, 0))
+            .collect();
         for p in &policies_yaml {
             yaml.push_str("---\n");
             yaml.push_str(p);
@@ -543,17 +655,37 @@ fn policy_assistant_integration_cases() {
         assert!(built.errors.is_empty(), "{name}: {:?}", built.errors);
         let engine = Engine::new(&built.cluster);
         let flows = |k: &str| -> BTreeSet<(String, String, u16, Protocol)> {
-            case.get(k).map_or(&[][..], moat_manifest::Node::items).iter().map(|f| {
-                let s = |key: &str| f.get(key).and_then(moat_manifest::Node::as_str).unwrap().to_owned();
-                (s("from"), s("to"), u16::try_from(f.get("port").and_then(moat_manifest::Node::as_i64).unwrap()).unwrap(), Protocol::parse(&s("protocol")).unwrap())
-            }).collect()
+            case.get(k)
+                .map_or(&[][..], moat_manifest::Node::items)
+                .iter()
+                .map(|f| {
+                    let s = |key: &str| {
+                        f.get(key)
+                            .and_then(moat_manifest::Node::as_str)
+                            .unwrap()
+                            .to_owned()
+                    };
+                    (
+                        s("from"),
+                        s("to"),
+                        u16::try_from(f.get("port").and_then(moat_manifest::Node::as_i64).unwrap())
+                            .unwrap(),
+                        Protocol::parse(&s("protocol")).unwrap(),
+                    )
+                })
+                .collect()
         };
         let flip_in = flows("non_default_ingress");
         let flip_eg = flows("non_default_egress");
         let def = |k: &str| case.get(k).and_then(moat_manifest::Node::as_str) == Some("allowed");
         let (def_in, def_eg) = (def("default_ingress"), def("default_egress"));
         let wl = |ns: &str, pod: &str| {
-            built.cluster.workloads.iter().position(|w| w.namespace == ns && w.name == pod).unwrap()
+            built
+                .cluster
+                .workloads
+                .iter()
+                .position(|w| w.namespace == ns && w.name == pod)
+                .unwrap()
         };
         let mut errs = Vec::new();
         for fns in &nss {
@@ -563,13 +695,20 @@ fn policy_assistant_integration_cases() {
                         if fns == tns && fp == tp {
                             continue;
                         }
-                        let (s, d) = (Endpoint::Workload(wl(fns, fp)), Endpoint::Workload(wl(tns, tp)));
+                        let (s, d) = (
+                            Endpoint::Workload(wl(fns, fp)),
+                            Endpoint::Workload(wl(tns, tp)),
+                        );
                         let ing = engine.direction(&s, &d, Direction::Ingress, &mut NoTrace);
                         let eg = engine.direction(&s, &d, Direction::Egress, &mut NoTrace);
                         for port in &ports {
                             for proto in &protos {
-                                let (port, proto) = (port.parse::<u16>().unwrap(), Protocol::parse(proto).unwrap());
-                                let key = (format!("{fns}/{fp}"), format!("{tns}/{tp}"), port, proto);
+                                let (port, proto) = (
+                                    port.parse::<u16>().unwrap(),
+                                    Protocol::parse(proto).unwrap(),
+                                );
+                                let key =
+                                    (format!("{fns}/{fp}"), format!("{tns}/{tp}"), port, proto);
                                 let want_in = def_in != flip_in.contains(&key);
                                 let want_eg = def_eg != flip_eg.contains(&key);
                                 if ing.contains(proto, port) != want_in {
@@ -590,7 +729,10 @@ fn policy_assistant_integration_cases() {
             failed.push(format!("{name}: {errs:?}"));
         }
     }
-    println!("policy-assistant integration cases: {passed} passed, {} failed", failed.len());
+    println!(
+        "policy-assistant integration cases: {passed} passed, {} failed",
+        failed.len()
+    );
     assert!(failed.is_empty(), "{failed:#?}");
 }
 
@@ -603,10 +745,16 @@ fn node_to_yaml(n: &moat_manifest::Node, _indent: usize) -> String {
             moat_manifest::Value::Int(i) => i.to_string(),
             moat_manifest::Value::Float(f) => f.to_string(),
             moat_manifest::Value::Str(s) => format!("{s:?}"),
-            moat_manifest::Value::Seq(items) => format!("[{}]", items.iter().map(flow).collect::<Vec<_>>().join(", ")),
+            moat_manifest::Value::Seq(items) => format!(
+                "[{}]",
+                items.iter().map(flow).collect::<Vec<_>>().join(", ")
+            ),
             moat_manifest::Value::Map(es) => format!(
                 "{{{}}}",
-                es.iter().map(|e| format!("{:?}: {}", e.key, flow(&e.value))).collect::<Vec<_>>().join(", ")
+                es.iter()
+                    .map(|e| format!("{:?}: {}", e.key, flow(&e.value)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         }
     }

@@ -3,7 +3,12 @@
 //!
 //! `cargo bench -p moat-pss --bench evaluate`
 
-#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::many_single_char_names
+)]
 
 use std::hint::black_box;
 

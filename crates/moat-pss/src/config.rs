@@ -86,7 +86,10 @@ impl PodSecurityConfig {
         let mut errs = Vec::new();
         let at = |field: &str| join(base, field);
         if !node.is_map() {
-            return Err(vec![error(base, "expected a PodSecurityConfiguration object")]);
+            return Err(vec![error(
+                base,
+                "expected a PodSecurityConfiguration object",
+            )]);
         }
         let api_version = node.get("apiVersion").and_then(Node::as_str).unwrap_or("");
         let kind = node.get("kind").and_then(Node::as_str).unwrap_or("");
@@ -149,8 +152,13 @@ impl PodSecurityConfig {
                     read_names(x, &path, "usernames", Validate::Username, &mut errs);
                 cfg.exemptions.namespaces =
                     read_names(x, &path, "namespaces", Validate::Namespace, &mut errs);
-                cfg.exemptions.runtime_classes =
-                    read_names(x, &path, "runtimeClasses", Validate::RuntimeClass, &mut errs);
+                cfg.exemptions.runtime_classes = read_names(
+                    x,
+                    &path,
+                    "runtimeClasses",
+                    Validate::RuntimeClass,
+                    &mut errs,
+                );
             } else {
                 errs.push(error(&path, "must be an object"));
             }
@@ -170,12 +178,7 @@ fn unknown_fields(node: &Node, base: &str, known: &[&str], errs: &mut Vec<Config
     }
 }
 
-fn string_field<'a>(
-    node: &'a Node,
-    base: &str,
-    key: &str,
-    errs: &mut Vec<ConfigError>,
-) -> &'a str {
+fn string_field<'a>(node: &'a Node, base: &str, key: &str, errs: &mut Vec<ConfigError>) -> &'a str {
     match node.get(key).map(|n| &n.value) {
         None | Some(Value::Null) => "",
         Some(Value::Str(s)) => s,
@@ -249,7 +252,9 @@ fn read_names(
             continue;
         };
         let problem = match kind {
-            Validate::Username => s.is_empty().then(|| "username must not be empty".to_owned()),
+            Validate::Username => s
+                .is_empty()
+                .then(|| "username must not be empty".to_owned()),
             Validate::Namespace => dns_label(s).err(),
             Validate::RuntimeClass => dns_subdomain(s).err(),
         };
@@ -280,9 +285,11 @@ fn dns_label(s: &str) -> Result<(), String> {
         return Err("must be no more than 63 characters".into());
     }
     if !label_chars_ok(s) {
-        return Err("a lowercase RFC 1123 label must consist of lower case alphanumeric \
+        return Err(
+            "a lowercase RFC 1123 label must consist of lower case alphanumeric \
                     characters or '-', and must start and end with an alphanumeric character"
-            .into());
+                .into(),
+        );
     }
     Ok(())
 }
@@ -293,10 +300,12 @@ fn dns_subdomain(s: &str) -> Result<(), String> {
         return Err("must be no more than 253 characters".into());
     }
     if !s.split('.').all(label_chars_ok) {
-        return Err("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric \
+        return Err(
+            "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric \
                     characters, '-' or '.', and must start and end with an alphanumeric \
                     character"
-            .into());
+                .into(),
+        );
     }
     Ok(())
 }
@@ -321,7 +330,9 @@ pub fn parse_admission_config(node: &Node) -> Result<AdmissionConfig, Vec<Config
     let kind = node.get("kind").and_then(Node::as_str).unwrap_or("");
     let api_version = node.get("apiVersion").and_then(Node::as_str).unwrap_or("");
     match kind {
-        "PodSecurityConfiguration" => PodSecurityConfig::from_node(node, "").map(AdmissionConfig::Inline),
+        "PodSecurityConfiguration" => {
+            PodSecurityConfig::from_node(node, "").map(AdmissionConfig::Inline)
+        }
         "AdmissionConfiguration" => {
             if !ADMISSION_API_VERSIONS.contains(&api_version) {
                 return Err(vec![error(
@@ -371,7 +382,9 @@ pub fn parse_admission_config(node: &Node) -> Result<AdmissionConfig, Vec<Config
         }
         _ => Err(vec![error(
             "kind",
-            format!("expected AdmissionConfiguration or PodSecurityConfiguration, got kind {kind:?}"),
+            format!(
+                "expected AdmissionConfiguration or PodSecurityConfiguration, got kind {kind:?}"
+            ),
         )]),
     }
 }
@@ -427,7 +440,9 @@ plugins:
 
     #[test]
     fn path_plugin_and_missing_plugin() {
-        let n = doc("apiVersion: apiserver.config.k8s.io/v1\nkind: AdmissionConfiguration\nplugins:\n- name: PodSecurity\n  path: pss.yaml\n");
+        let n = doc(
+            "apiVersion: apiserver.config.k8s.io/v1\nkind: AdmissionConfiguration\nplugins:\n- name: PodSecurity\n  path: pss.yaml\n",
+        );
         assert_eq!(
             parse_admission_config(&n).unwrap(),
             AdmissionConfig::File {
@@ -435,7 +450,9 @@ plugins:
                 field: "plugins[0].path".into()
             }
         );
-        let n = doc("apiVersion: apiserver.config.k8s.io/v1\nkind: AdmissionConfiguration\nplugins: []\n");
+        let n = doc(
+            "apiVersion: apiserver.config.k8s.io/v1\nkind: AdmissionConfiguration\nplugins: []\n",
+        );
         assert_eq!(
             parse_admission_config(&n).unwrap(),
             AdmissionConfig::Inline(PodSecurityConfig::default())

@@ -159,7 +159,9 @@ pub fn evaluate_pod(pod: &Pod<'_>, level: Level, version: Version) -> Vec<Violat
 /// Whether the pod passes, without building messages for the checks that fail.
 pub fn allowed(pod: &PodSpecView<'_>, level: Level, version: Version) -> bool {
     let pod = Pod::of(pod);
-    active(level, version).iter().all(|a| (a.eval)(&pod).is_none())
+    active(level, version)
+        .iter()
+        .all(|a| (a.eval)(&pod).is_none())
 }
 
 impl<'a> Pod<'a> {
@@ -240,7 +242,9 @@ mod tests {
         let r34 = ids(Level::Restricted, Version::V1(34));
         assert!(r34.contains(&"procMount") && !r34.contains(&"procMount_restricted"));
         let r18 = ids(Level::Restricted, Version::V1(18));
-        assert!(r18.contains(&"seccompProfile_baseline") && r18.contains(&"allowPrivilegeEscalation"));
+        assert!(
+            r18.contains(&"seccompProfile_baseline") && r18.contains(&"allowPrivilegeEscalation")
+        );
         assert!(!ids(Level::Restricted, Version::V1(7)).contains(&"allowPrivilegeEscalation"));
     }
 }

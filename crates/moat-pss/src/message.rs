@@ -3,7 +3,11 @@
 use std::fmt::Write as _;
 
 /// `singular` when `count == 1`, else `plural`.
-pub(crate) fn pluralize(singular: &'static str, plural: &'static str, count: usize) -> &'static str {
+pub(crate) fn pluralize(
+    singular: &'static str,
+    plural: &'static str,
+    count: usize,
+) -> &'static str {
     if count == 1 { singular } else { plural }
 }
 

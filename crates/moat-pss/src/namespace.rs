@@ -105,7 +105,9 @@ impl Policy {
 
     /// Whether every mode is privileged (nothing is evaluated).
     pub fn fully_privileged(&self) -> bool {
-        Mode::ALL.iter().all(|&m| self.get(m).level == Level::Privileged)
+        Mode::ALL
+            .iter()
+            .all(|&m| self.get(m).level == Level::Privileged)
     }
 }
 
@@ -162,7 +164,14 @@ where
             *s = Some(v);
         }
     }
-    let [enforce, enforce_version, audit, audit_version, warn, warn_version] = found;
+    let [
+        enforce,
+        enforce_version,
+        audit,
+        audit_version,
+        warn,
+        warn_version,
+    ] = found;
     if let Some(v) = enforce {
         match Level::parse(v) {
             Ok(l) => {

@@ -251,7 +251,10 @@ pub(crate) fn set(n: Option<&Node>) -> Option<&Node> {
 /// Whether a boolean field is set to anything but `false`. Ill-typed values count as set:
 /// they are never the safe value.
 pub(crate) fn truthy(n: Option<&Node>) -> bool {
-    !matches!(n.map(|n| &n.value), None | Some(Value::Null | Value::Bool(false)))
+    !matches!(
+        n.map(|n| &n.value),
+        None | Some(Value::Null | Value::Bool(false))
+    )
 }
 
 /// A scalar as the text Go would hold in a string field (`null` reads as `""`).

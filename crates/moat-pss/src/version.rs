@@ -182,7 +182,17 @@ mod tests {
         assert_eq!(Version::parse("v1.37"), Ok(Version::V1(37)));
         assert_eq!(Version::parse("v1.99"), Ok(Version::V1(99)));
         for bad in [
-            "", "v1", "v1.", "v1.01", "1.2", "v2.0", "v1.-1", "v1.+2", "Latest", "v1.2 ", "v1.3a",
+            "",
+            "v1",
+            "v1.",
+            "v1.01",
+            "1.2",
+            "v2.0",
+            "v1.-1",
+            "v1.+2",
+            "Latest",
+            "v1.2 ",
+            "v1.3a",
             "v1.99999999999999999999",
         ] {
             assert_eq!(Version::parse(bad), Err(ParseError::Version), "{bad:?}");

@@ -122,7 +122,7 @@ fn upstream_fixtures() {
         EXPECTED_FILES,
         "fixture count changed; update EXPECTED_FILES"
     );
-    assert_eq!(failed, 0, "{} fixtures failed", failed);
+    assert_eq!(failed, 0, "{failed} fixtures failed");
 }
 
 /// `latest` evaluates exactly like the newest version directory.

@@ -56,7 +56,13 @@ spec:
 
 fn indent(s: &str, n: usize) -> String {
     let pad = " ".repeat(n);
-    s.lines().map(|l| format!("{pad}{l}\n")).collect()
+    let mut out = String::new();
+    for l in s.lines() {
+        out.push_str(&pad);
+        out.push_str(l);
+        out.push('\n');
+    }
+    out
 }
 
 fn container_sc(extra: &str) -> String {
@@ -97,18 +103,26 @@ fn minimum_versions() {
     assert!(ids(&root, R, v(22)).is_empty());
     assert_eq!(ids(&root, R, v(23)), ["runAsUser"]);
     // hostProbesAndHostLifecycle from v1.34, at baseline too
-    let probe = pod("", "    livenessProbe: {httpGet: {host: 10.0.0.1, port: 80}}");
+    let probe = pod(
+        "",
+        "    livenessProbe: {httpGet: {host: 10.0.0.1, port: 80}}",
+    );
     assert!(ids(&probe, B, v(33)).is_empty());
     assert_eq!(ids(&probe, B, v(34)), ["hostProbesAndHostLifecycle"]);
-    assert_eq!(ids(&probe, R, Version::Latest), ["hostProbesAndHostLifecycle"]);
+    assert_eq!(
+        ids(&probe, R, Version::Latest),
+        ["hostProbesAndHostLifecycle"]
+    );
 }
 
 #[test]
 fn allowed_values_grow_by_version() {
-    let sysctl = |name: &str| pod(&format!("  hostNetwork: false\n"), "").replace(
-        "    runAsNonRoot: true\n",
-        &format!("    runAsNonRoot: true\n    sysctls: [{{name: {name}, value: '1'}}]\n"),
-    );
+    let sysctl = |name: &str| {
+        pod("  hostNetwork: false\n", "").replace(
+            "    runAsNonRoot: true\n",
+            &format!("    runAsNonRoot: true\n    sysctls: [{{name: {name}, value: '1'}}]\n"),
+        )
+    };
     for (name, since) in [
         ("net.ipv4.ping_group_range", 0),
         ("net.ipv4.ip_local_reserved_ports", 27),
@@ -128,7 +142,10 @@ fn allowed_values_grow_by_version() {
     assert_eq!(got[0].message(), "forbidden sysctls (kernel.msgmax)");
     assert_eq!(got[0].path(), "spec.securityContext.sysctls[0].name");
 
-    let engine = pod("", &container_sc("seLinuxOptions: {type: container_engine_t}"));
+    let engine = pod(
+        "",
+        &container_sc("seLinuxOptions: {type: container_engine_t}"),
+    );
     assert_eq!(ids(&engine, B, v(30)), ["seLinuxOptions"]);
     assert!(ids(&engine, B, v(31)).is_empty());
 }
@@ -153,7 +170,14 @@ spec:
     );
     assert!(eval(annotated, B, v(19)).is_empty());
     // restricted before v1.19 still runs the baseline annotation check
-    assert_eq!(ids(annotated, R, v(18)), ["seccompProfile_baseline", "allowPrivilegeEscalation", "runAsNonRoot"]);
+    assert_eq!(
+        ids(annotated, R, v(18)),
+        [
+            "seccompProfile_baseline",
+            "allowPrivilegeEscalation",
+            "runAsNonRoot"
+        ]
+    );
 
     let field = pod("", &container_sc("seccompProfile: {type: Unconfined}"));
     assert!(eval(&field, B, v(18)).is_empty());
@@ -307,7 +331,7 @@ spec:
             .replace("restrictedVolumes", "restricted volume types")
     );
     let expected = [
-        r#"host namespaces (hostNetwork=true, hostPID=true)"#,
+        "host namespaces (hostNetwork=true, hostPID=true)",
         // hostNetwork defaults the second port's hostPort to its containerPort
         r#"hostPort (container "a" uses hostPorts 80, 9090)"#,
         r#"privileged (containers "init", "a" must not set securityContext.privileged=true)"#,
@@ -324,7 +348,10 @@ spec:
     );
     assert_eq!(
         denial_message(lv, &got),
-        format!("violates PodSecurity \"restricted:latest\": {}", expected.join(", "))
+        format!(
+            "violates PodSecurity \"restricted:latest\": {}",
+            expected.join(", ")
+        )
     );
 }
 
@@ -379,7 +406,10 @@ fn singular_and_plural_forms() {
 #[test]
 fn defaulting_and_fail_closed_values() {
     // a volume with no source is defaulted to emptyDir; unknown source fields fail closed
-    let p = pod("  volumes:\n  - name: a\n  - {name: b, emptyDir: null}\n  - {name: c, futureSource: {}}\n", "");
+    let p = pod(
+        "  volumes:\n  - name: a\n  - {name: b, emptyDir: null}\n  - {name: c, futureSource: {}}\n",
+        "",
+    );
     let got = eval(&p, R, Version::Latest);
     assert_eq!(
         got[0].message(),
@@ -389,10 +419,16 @@ fn defaulting_and_fail_closed_values() {
     // ill-typed values are never the safe value
     let p = pod("", &container_sc("privileged: \"true\""));
     assert_eq!(ids(&p, B, Version::Latest), ["privileged"]);
-    let p = pod("", "").replace("allowPrivilegeEscalation: false", "allowPrivilegeEscalation: \"false\"");
+    let p = pod("", "").replace(
+        "allowPrivilegeEscalation: false",
+        "allowPrivilegeEscalation: \"false\"",
+    );
     assert_eq!(ids(&p, R, Version::Latest), ["allowPrivilegeEscalation"]);
     // null is unset
-    let p = pod("  hostNetwork: null\n", &container_sc("privileged: null\nprocMount: null"));
+    let p = pod(
+        "  hostNetwork: null\n",
+        &container_sc("privileged: null\nprocMount: null"),
+    );
     assert!(ids(&p, R, Version::Latest).is_empty());
 }
 
@@ -417,7 +453,10 @@ spec:
         got[0].message(),
         r#"runAsNonRoot != true (container "b" must not set securityContext.runAsNonRoot=false)"#
     );
-    assert_eq!(got[0].path(), "spec.containers[1].securityContext.runAsNonRoot");
+    assert_eq!(
+        got[0].path(),
+        "spec.containers[1].securityContext.runAsNonRoot"
+    );
 }
 
 #[test]
@@ -440,7 +479,10 @@ spec:
     let lf = load_bytes("d.yaml", d.as_bytes());
     let r = &lf.resources[0];
     let got = evaluate(&PodSpecView::of(r).unwrap(), B, Version::Latest);
-    assert_eq!(ids(d, B, Version::Latest), ["appArmorProfile", "privileged"]);
+    assert_eq!(
+        ids(d, B, Version::Latest),
+        ["appArmorProfile", "privileged"]
+    );
     assert_eq!(
         got[0].path(),
         "spec.template.metadata.annotations[\"container.apparmor.security.beta.kubernetes.io/app\"]"

@@ -148,25 +148,32 @@ impl Session {
         let (inputs, discover_errors) = discover(&self.opts.paths, &load_opts);
         summary.errors.extend(discover_errors);
         out.begin()?;
-        for batch in inputs.chunks(BATCH_FILES) {
-            let results: Vec<FileOut> = batch
-                .par_iter()
-                .map(|input| self.process(input, &load_opts))
-                .collect();
-            for r in results {
-                summary.scanned.files += 1;
-                summary.scanned.resources += r.resources.len() as u64;
-                summary.scanned.skipped_documents += r.skipped;
-                for rr in &r.resources {
-                    for f in &rr.findings {
-                        summary.count(f);
+        // Batches are checked in parallel on the rayon pool while this thread renders the
+        // previous batch: parsing and output overlap, and at most two batches are alive.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<FileOut>>(1);
+        let mut write_result = Ok(());
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                for batch in inputs.chunks(BATCH_FILES) {
+                    let results: Vec<FileOut> = batch
+                        .par_iter()
+                        .map(|input| self.process(input, &load_opts))
+                        .collect();
+                    if tx.send(results).is_err() {
+                        break; // the writer stopped (e.g. broken pipe)
                     }
-                    out.resource(rr)?;
                 }
-                summary.errors.extend(r.errors);
-                summary.warnings.extend(r.warnings);
+                drop(tx);
+            });
+            for results in &rx {
+                if let Err(e) = emit(results, out, &mut summary) {
+                    write_result = Err(e);
+                    break;
+                }
             }
-        }
+            drop(rx);
+        });
+        write_result?;
         out.finish(&summary)?;
         Ok(summary)
     }
@@ -209,6 +216,24 @@ impl Session {
             skipped: lf.skipped_documents,
         }
     }
+}
+
+/// Renders one batch in order and adds it to the totals.
+fn emit(results: Vec<FileOut>, out: &mut dyn Renderer, summary: &mut Summary) -> io::Result<()> {
+    for r in results {
+        summary.scanned.files += 1;
+        summary.scanned.resources += r.resources.len() as u64;
+        summary.scanned.skipped_documents += r.skipped;
+        for rr in &r.resources {
+            for f in &rr.findings {
+                summary.count(f);
+            }
+            out.resource(rr)?;
+        }
+        summary.errors.extend(r.errors);
+        summary.warnings.extend(r.warnings);
+    }
+    Ok(())
 }
 
 struct FileOut {

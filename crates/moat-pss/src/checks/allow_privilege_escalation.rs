@@ -40,14 +40,13 @@ fn v1_8(pod: &Pod<'_>) -> Option<Forbidden> {
     let mut names = Vec::new();
     let mut paths = Vec::new();
     for c in pod.containers() {
-        let ok = c
-            .sc
-            .allow_privilege_escalation
-            .and_then(moat_manifest::Node::as_bool)
-            == Some(false);
+        let ok =
+            c.sc.allow_privilege_escalation
+                .and_then(moat_manifest::Node::as_bool)
+                == Some(false);
         if !ok {
             names.push(c.name);
-            paths.push(pod.container_path(&c, &["securityContext", "allowPrivilegeEscalation"]));
+            paths.push(pod.container_path(c, &["securityContext", "allowPrivilegeEscalation"]));
         }
     }
     if names.is_empty() {

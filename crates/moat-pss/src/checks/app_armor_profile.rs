@@ -58,7 +58,7 @@ fn v1_0(pod: &Pod<'_>) -> Option<Forbidden> {
             if !allowed_type(&t) {
                 names.push(c.name);
                 values.push(t);
-                paths.push(pod.container_path(&c, &["securityContext", "appArmorProfile", "type"]));
+                paths.push(pod.container_path(c, &["securityContext", "appArmorProfile", "type"]));
             }
         }
     }
@@ -78,7 +78,10 @@ fn v1_0(pod: &Pod<'_>) -> Option<Forbidden> {
     if setters.is_empty() && annotations.is_empty() {
         return None;
     }
-    let mut values: Vec<String> = sorted_set(values).into_iter().map(Cow::into_owned).collect();
+    let mut values: Vec<String> = sorted_set(values)
+        .into_iter()
+        .map(Cow::into_owned)
+        .collect();
     if !annotations.is_empty() {
         setters.push(Cow::Borrowed(pluralize(
             "annotation",

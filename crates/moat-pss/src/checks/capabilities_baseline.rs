@@ -58,7 +58,7 @@ fn v1_0(pod: &Pod<'_>) -> Option<Forbidden> {
             let cap = text(cap);
             if !ALLOWED.contains(&cap.as_ref()) {
                 if !bad {
-                    let mut p = pod.container_path(&c, &["securityContext", "capabilities", "add"]);
+                    let mut p = pod.container_path(c, &["securityContext", "capabilities", "add"]);
                     moat_manifest::node::push_index(&mut p, i);
                     paths.push(p);
                 }

@@ -42,7 +42,7 @@ fn v1_22(pod: &Pod<'_>) -> Option<Forbidden> {
     for c in pod.containers() {
         let Some(capabilities) = c.sc.capabilities else {
             missing_drop.push(c.name);
-            paths.push(pod.container_path(&c, &["securityContext", "capabilities", "drop"]));
+            paths.push(pod.container_path(c, &["securityContext", "capabilities", "drop"]));
             continue;
         };
         let dropped_all = capabilities
@@ -50,7 +50,7 @@ fn v1_22(pod: &Pod<'_>) -> Option<Forbidden> {
             .is_some_and(|d| d.items().iter().any(|x| x.as_str() == Some("ALL")));
         if !dropped_all {
             missing_drop.push(c.name);
-            paths.push(pod.container_path(&c, &["securityContext", "capabilities", "drop"]));
+            paths.push(pod.container_path(c, &["securityContext", "capabilities", "drop"]));
         }
         let mut bad = false;
         if let Some(add) = capabilities.get("add") {
@@ -59,7 +59,7 @@ fn v1_22(pod: &Pod<'_>) -> Option<Forbidden> {
                 if cap != "NET_BIND_SERVICE" {
                     if !bad {
                         let mut p =
-                            pod.container_path(&c, &["securityContext", "capabilities", "add"]);
+                            pod.container_path(c, &["securityContext", "capabilities", "add"]);
                         moat_manifest::node::push_index(&mut p, i);
                         paths.push(p);
                     }

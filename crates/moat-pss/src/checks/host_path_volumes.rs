@@ -30,7 +30,11 @@ fn v1_0(pod: &Pod<'_>) -> Option<Forbidden> {
     let mut paths = Vec::new();
     for (i, v) in volumes.items().iter().enumerate() {
         if set(v.get("hostPath")).is_some() {
-            names.push(v.get("name").and_then(moat_manifest::Node::as_str).unwrap_or(""));
+            names.push(
+                v.get("name")
+                    .and_then(moat_manifest::Node::as_str)
+                    .unwrap_or(""),
+            );
             paths.push(pod.item_path("volumes", i, &["hostPath"]));
         }
     }

@@ -30,8 +30,7 @@ pub(super) const CHECK: Check = Check {
 fn v1_0(pod: &Pod<'_>) -> Option<Forbidden> {
     // For pods in the host network the API server defaults an unset hostPort of regular
     // and init containers to the containerPort.
-    let host_network = pod.host_network.and_then(moat_manifest::Node::as_bool)
-        == Some(true);
+    let host_network = pod.host_network.and_then(moat_manifest::Node::as_bool) == Some(true);
     let mut names = Vec::new();
     let mut ports = Vec::new();
     let mut paths = Vec::new();
@@ -54,7 +53,7 @@ fn v1_0(pod: &Pod<'_>) -> Option<Forbidden> {
             }
             bad = true;
             ports.push(text(hp).into_owned());
-            let mut path = pod.container_path(&c, &["ports"]);
+            let mut path = pod.container_path(c, &["ports"]);
             moat_manifest::node::push_index(&mut path, i);
             path.push_str(".hostPort");
             paths.push(path);

@@ -31,7 +31,6 @@ pub(super) const CHECK: Check = Check {
     }],
 };
 
-
 fn v1_34(pod: &Pod<'_>) -> Option<Forbidden> {
     let mut names = Vec::new();
     let mut hosts: Vec<Cow<'_, str>> = Vec::new();
@@ -56,8 +55,8 @@ fn v1_34(pod: &Pod<'_>) -> Option<Forbidden> {
                     bad = true;
                     hosts.push(host);
                     let p = match sub {
-                        None => pod.container_path(&c, &[field, action, "host"]),
-                        Some(s) => pod.container_path(&c, &[field, s, action, "host"]),
+                        None => pod.container_path(c, &[field, action, "host"]),
+                        Some(s) => pod.container_path(c, &[field, s, action, "host"]),
                     };
                     paths.push(p);
                 }

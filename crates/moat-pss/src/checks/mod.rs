@@ -202,7 +202,10 @@ impl Check {
     pub fn overridden_by(&self, version: Version) -> Option<CheckId> {
         CHECKS
             .iter()
-            .find(|c| c.at(version).is_some_and(|v| v.overrides.contains(&self.id)))
+            .find(|c| {
+                c.at(version)
+                    .is_some_and(|v| v.overrides.contains(&self.id))
+            })
             .map(|c| c.id)
     }
 }
@@ -265,7 +268,11 @@ mod tests {
                     v.overrides.is_empty() || c.level == Level::Restricted,
                     "only restricted checks override"
                 );
-                assert!(v.overrides.iter().all(|o| o.check().level == Level::Baseline));
+                assert!(
+                    v.overrides
+                        .iter()
+                        .all(|o| o.check().level == Level::Baseline)
+                );
             }
             assert_eq!(c.id.check().id, c.id);
             assert_eq!(CheckId::parse(&c.id.as_str().to_lowercase()), Some(c.id));
@@ -298,7 +305,10 @@ mod tests {
             Some(CheckId::RestrictedVolumes)
         );
         assert_eq!(by(CheckId::ProcMount, 34), None);
-        assert_eq!(by(CheckId::ProcMount, 35), Some(CheckId::ProcMountRestricted));
+        assert_eq!(
+            by(CheckId::ProcMount, 35),
+            Some(CheckId::ProcMountRestricted)
+        );
         assert_eq!(by(CheckId::Privileged, 37), None);
     }
 }

@@ -32,7 +32,7 @@ fn v1_0(pod: &Pod<'_>) -> Option<Forbidden> {
     for c in pod.containers() {
         if truthy(c.sc.privileged) {
             names.push(c.name);
-            paths.push(pod.container_path(&c, &["securityContext", "privileged"]));
+            paths.push(pod.container_path(c, &["securityContext", "privileged"]));
         }
     }
     if names.is_empty() {

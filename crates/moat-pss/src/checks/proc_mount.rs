@@ -50,7 +50,7 @@ pub(super) fn v1_0(pod: &Pod<'_>) -> Option<Forbidden> {
         if pm != "Default" {
             names.push(c.name);
             kinds.push(pm);
-            paths.push(pod.container_path(&c, &["securityContext", "procMount"]));
+            paths.push(pod.container_path(c, &["securityContext", "procMount"]));
         }
     }
     if names.is_empty() {

@@ -62,11 +62,11 @@ fn v1_0(pod: &Pod<'_>) -> Option<Forbidden> {
         match flag(c.sc.run_as_non_root) {
             Some(false) => {
                 explicit.push(c.name);
-                explicit_paths.push(pod.container_path(&c, &["securityContext", "runAsNonRoot"]));
+                explicit_paths.push(pod.container_path(c, &["securityContext", "runAsNonRoot"]));
             }
             None if !pod_true => {
                 implicit.push(c.name);
-                implicit_paths.push(pod.container_path(&c, &["securityContext", "runAsNonRoot"]));
+                implicit_paths.push(pod.container_path(c, &["securityContext", "runAsNonRoot"]));
             }
             Some(true) | None => {}
         }

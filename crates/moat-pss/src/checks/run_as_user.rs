@@ -53,7 +53,7 @@ fn v1_23(pod: &Pod<'_>) -> Option<Forbidden> {
     for c in pod.containers() {
         if root(c.sc.run_as_user) {
             names.push(c.name);
-            paths.push(pod.container_path(&c, &["securityContext", "runAsUser"]));
+            paths.push(pod.container_path(c, &["securityContext", "runAsUser"]));
         }
     }
     if !names.is_empty() {

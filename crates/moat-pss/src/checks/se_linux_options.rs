@@ -65,12 +65,7 @@ struct Acc<'a> {
 
 impl<'a> Acc<'a> {
     /// Records what is wrong with `opts`; `path` builds the path of a sub-field.
-    fn judge(
-        &mut self,
-        opts: &'a Node,
-        allowed: &[&str],
-        path: impl Fn(&str) -> String,
-    ) -> bool {
+    fn judge(&mut self, opts: &'a Node, allowed: &[&str], path: impl Fn(&str) -> String) -> bool {
         let mut valid = true;
         let t = field_text(Some(opts), "type");
         if !allowed.contains(&t.as_ref()) {
@@ -106,7 +101,7 @@ fn check(pod: &Pod<'_>, allowed: &[&str]) -> Option<Forbidden> {
     for c in pod.containers() {
         if let Some(opts) = c.sc.se_linux_options
             && !acc.judge(opts, allowed, |f| {
-                pod.container_path(&c, &["securityContext", "seLinuxOptions", f])
+                pod.container_path(c, &["securityContext", "seLinuxOptions", f])
             })
         {
             names.push(c.name);

@@ -106,7 +106,7 @@ fn v1_19(pod: &Pod<'_>) -> Option<Forbidden> {
             if !valid_type(&t) {
                 names.push(c.name);
                 values.push(t);
-                paths.push(pod.container_path(&c, &["securityContext", "seccompProfile", "type"]));
+                paths.push(pod.container_path(c, &["securityContext", "seccompProfile", "type"]));
             }
         }
     }

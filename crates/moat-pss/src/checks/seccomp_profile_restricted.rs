@@ -63,11 +63,11 @@ fn v1_19(pod: &Pod<'_>) -> Option<Forbidden> {
                 explicit.push(c.name);
                 values.push(t);
                 explicit_paths
-                    .push(pod.container_path(&c, &["securityContext", "seccompProfile", "type"]));
+                    .push(pod.container_path(c, &["securityContext", "seccompProfile", "type"]));
             }
         } else if !pod_set {
             implicit.push(c.name);
-            implicit_paths.push(pod.container_path(&c, &["securityContext", "seccompProfile"]));
+            implicit_paths.push(pod.container_path(c, &["securityContext", "seccompProfile"]));
         }
     }
     if !explicit.is_empty() {

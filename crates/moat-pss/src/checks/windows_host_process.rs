@@ -33,10 +33,8 @@ fn v1_0(pod: &Pod<'_>) -> Option<Forbidden> {
     for c in pod.containers() {
         if truthy(c.sc.windows_options.and_then(|w| w.get("hostProcess"))) {
             names.push(c.name);
-            paths.push(pod.container_path(
-                &c,
-                &["securityContext", "windowsOptions", "hostProcess"],
-            ));
+            paths
+                .push(pod.container_path(c, &["securityContext", "windowsOptions", "hostProcess"]));
         }
     }
     let mut setters: Vec<Cow<'static, str>> = Vec::new();
