@@ -34,6 +34,17 @@ pub fn pod_sc_path(pod: &PodSpecView<'_>, field: &str) -> String {
     p
 }
 
+/// Whether an API group is one of Kubernetes' built-in groups (custom resources are not
+/// judged by checks that only know built-in semantics).
+pub fn is_builtin_group(group: &str) -> bool {
+    group.is_empty()
+        || matches!(
+            group,
+            "apps" | "batch" | "extensions" | "policy" | "autoscaling"
+        )
+        || group.ends_with(".k8s.io")
+}
+
 /// Capability name normalised: upper case, without a `CAP_` prefix.
 pub fn normalize_cap(s: &str) -> String {
     let up = s.trim().to_ascii_uppercase();

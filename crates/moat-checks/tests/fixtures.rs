@@ -110,3 +110,28 @@ fn ids_and_names_are_unique_and_metadata_complete() {
         );
     }
 }
+
+/// Trap fixtures run every check: the expected (line, ID) set covers all checks.
+#[test]
+fn traps_hold_for_all_checks() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/traps");
+    let mut failures = Vec::new();
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let checker = Checker::with_settings(moat_checks::all(), settings(&text));
+        let lf = moat_manifest::load_bytes(&path.display().to_string(), text.as_bytes());
+        assert!(lf.errors.is_empty(), "{}: {:?}", path.display(), lf.errors);
+        let got: BTreeSet<(u32, String)> = lf
+            .resources
+            .iter()
+            .flat_map(|r| checker.run(r))
+            .map(|f| (f.location.line, f.check_id.to_string()))
+            .collect();
+        let want = expected(&text);
+        if got != want {
+            failures.push(format!("{}:\n  expected {want:?}\n  got      {got:?}", path.display()));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
