@@ -97,39 +97,31 @@ pub fn classify_secret(name: &str, value: &str) -> Option<&'static str> {
     }
     let n = name.to_ascii_uppercase();
     let secret_name = [
-        "PASSWORD",
-        "PASSWD",
-        "SECRET",
-        "TOKEN",
-        "APIKEY",
-        "API_KEY",
-        "PRIVATE_KEY",
-        "CREDENTIAL",
+        "PASSWORD", "PASSWD", "SECRET", "TOKEN", "APIKEY", "API_KEY", "PRIVATE_KEY", "CREDENTIAL",
         "ACCESS_KEY",
     ]
     .iter()
-    .any(|k| n.contains(k));
+    .any(|k| n.contains(k))
+        // Names of things, not the things: SECRET_NAME, TOKEN_FILE, PASSWORD_PATH, ...
+        && !["_NAME", "_FILE", "_PATH", "_DIR", "_URL", "_ENDPOINT", "_REF", "_KEY_NAME"]
+            .iter()
+            .any(|suffix| n.ends_with(suffix));
+    let lower = v.to_ascii_lowercase();
     let placeholder = v.is_empty()
         || v.starts_with('$')
         || v.starts_with('<')
         || v.starts_with("{{")
+        || v.contains('/')
+        || v.contains(' ')
+        // IDENTIFIER_LIKE values are template placeholders.
+        || v.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
         || [
-            "changeme",
-            "change-me",
-            "password",
-            "secret",
-            "example",
-            "dummy",
-            "xxx",
-            "true",
-            "false",
-            "none",
-            "null",
+            "changeme", "change-me", "change_me", "your", "insert", "replace", "example", "placeholder",
+            "dummy", "xxx", "todo", "fixme", "redacted", "secret", "password",
         ]
         .iter()
-        .any(|p| v.eq_ignore_ascii_case(p))
-        || v.contains('/')
-        || v.contains(' ');
+        .any(|p| lower.contains(p))
+        || ["true", "false", "none", "null"].iter().any(|p| lower == *p);
     if secret_name && !placeholder && v.len() >= 8 && entropy(v) >= 3.0 {
         return Some("high-entropy value in a secret-named variable");
     }
@@ -268,6 +260,10 @@ mod tests {
         assert!(classify_secret("DB_PASSWORD", "$(DB_PASS)").is_none());
         assert!(classify_secret("LOG_LEVEL", "Zx8#kq2!Lm9@").is_none());
         assert!(classify_secret("TOKEN_PATH", "/var/run/secrets/token").is_none());
+        assert!(classify_secret("GOOGLE_API_KEY", "GOOGLE_API_KEY_VAL").is_none());
+        assert!(classify_secret("ETCD_TOKEN", "INSERT_ETCD_TOKEN").is_none());
+        assert!(classify_secret("DB_PASSWORD", "yourpassword").is_none());
+        assert!(classify_secret("DB_SECRET_NAME", "prod-db-Xk29q").is_none());
         assert_eq!(
             classify_secret(
                 "A",
