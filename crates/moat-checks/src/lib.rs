@@ -1,7 +1,8 @@
 //! `moat-checks` owns the workload misconfiguration checks. Each check is one file in
 //! [`checks`] implementing [`Check`]: static metadata plus hooks that see a resource, its
 //! pod spec, or each container. [`Checker`] runs the enabled checks on a resource and
-//! turns what they report into located [`Finding`]s.
+//! turns what they report into located findings. Cross-object checks (e.g. PodDisruptionBudget
+//! coverage) implement `moat_manifest::inventory::InventoryCheck` ([`inventory`]).
 
 pub mod checks;
 mod engine;
@@ -11,20 +12,27 @@ pub use engine::{Check, Checker, Emit, Raw, Scope, Settings, locate};
 
 use moat_core::{CheckMeta, Registry};
 
-/// Every check of this crate, in ID order.
+/// Every per-resource check of this crate, in ID order.
 pub fn all() -> Vec<&'static dyn Check> {
-    checks::ALL.to_vec()
+    let mut v: Vec<&'static dyn Check> = checks::ALL.to_vec();
+    v.extend_from_slice(checks::control_plane::ALL);
+    v.sort_by_key(|c| c.meta().id);
+    v
 }
 
-/// Metadata of every check of this crate.
+/// Cross-object checks of this crate.
+pub fn inventory() -> Vec<&'static dyn moat_manifest::inventory::InventoryCheck> {
+    checks::INVENTORY.to_vec()
+}
+
+/// Metadata of every check of this crate (per-resource and cross-object).
 pub fn registry() -> Registry {
-    Registry::new(checks::ALL.iter().map(|c| c.meta()).collect())
+    let mut metas: Vec<&'static CheckMeta> = all().iter().map(|c| c.meta()).collect();
+    metas.extend(checks::INVENTORY.iter().flat_map(|c| c.checks()));
+    Registry::new(metas)
 }
 
 /// Convenience: metadata by ID or name.
 pub fn meta(id: &str) -> Option<&'static CheckMeta> {
-    checks::ALL
-        .iter()
-        .map(|c| c.meta())
-        .find(|m| m.id == id || m.name == id)
+    registry().get(id)
 }

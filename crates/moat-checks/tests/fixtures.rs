@@ -37,6 +37,16 @@ fn settings(text: &str) -> Settings {
     s
 }
 
+/// All findings of every check (per-resource and cross-object) on one file.
+fn run_all(checker: &Checker, resources: &[moat_manifest::Resource]) -> Vec<moat_core::Finding> {
+    let mut out: Vec<moat_core::Finding> = resources.iter().flat_map(|r| checker.run(r)).collect();
+    for inv in moat_checks::inventory() {
+        let facts = resources.iter().filter_map(|r| inv.observe(r)).collect();
+        out.extend(inv.conclude(facts));
+    }
+    out
+}
+
 fn expected(text: &str) -> BTreeSet<(u32, String)> {
     let mut set = BTreeSet::new();
     for (i, line) in text.lines().enumerate() {
@@ -53,8 +63,8 @@ fn expected(text: &str) -> BTreeSet<(u32, String)> {
 fn every_check_has_pass_and_fail_fixtures_and_they_hold() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let mut failures = Vec::new();
-    for check in moat_checks::all() {
-        let id = check.meta().id;
+    for meta in moat_checks::registry().all() {
+        let id = meta.id;
         let dir = root.join(id);
         let mut kinds = (0, 0);
         for entry in std::fs::read_dir(&dir).unwrap_or_else(|_| panic!("no fixture dir for {id}")) {
@@ -69,10 +79,8 @@ fn every_check_has_pass_and_fail_fixtures_and_they_hold() {
             let checker = Checker::with_settings(moat_checks::all(), settings(&text));
             let lf = moat_manifest::load_bytes(&path.display().to_string(), text.as_bytes());
             assert!(lf.errors.is_empty(), "{}: {:?}", path.display(), lf.errors);
-            let got: BTreeSet<(u32, String)> = lf
-                .resources
-                .iter()
-                .flat_map(|r| checker.run(r))
+            let got: BTreeSet<(u32, String)> = run_all(&checker, &lf.resources)
+                .into_iter()
                 .filter(|f| f.check_id == id)
                 .map(|f| (f.location.line, f.check_id.to_string()))
                 .collect();
@@ -122,10 +130,8 @@ fn traps_hold_for_all_checks() {
         let checker = Checker::with_settings(moat_checks::all(), settings(&text));
         let lf = moat_manifest::load_bytes(&path.display().to_string(), text.as_bytes());
         assert!(lf.errors.is_empty(), "{}: {:?}", path.display(), lf.errors);
-        let got: BTreeSet<(u32, String)> = lf
-            .resources
-            .iter()
-            .flat_map(|r| checker.run(r))
+        let got: BTreeSet<(u32, String)> = run_all(&checker, &lf.resources)
+            .into_iter()
             .map(|f| (f.location.line, f.check_id.to_string()))
             .collect();
         let want = expected(&text);

@@ -47,8 +47,11 @@ enum Command {
     /// NetworkPolicy analysis: reachability queries, connectivity matrix, coverage findings.
     #[command(subcommand)]
     Netpol(netpol_cmd::NetpolCommand),
-    /// Pod Security Standards: the PodSecurity admission verdict for every workload, for any
-    /// level and version (v1.0 to latest), honouring Namespace labels.
+    /// Pod Security Standards: the Pod Security admission verdict per workload, any version.
+    ///
+    /// Evaluates every workload at a level (baseline, restricted) and policy version (v1.0 to
+    /// latest) exactly as the API server's Pod Security admission does, with its messages;
+    /// Namespace labels and an admission configuration choose the policy per namespace.
     Pss(pss_cmd::PssArgs),
 }
 

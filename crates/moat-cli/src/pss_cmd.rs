@@ -16,7 +16,7 @@ use moat_pss::{
     policy_for_labels,
 };
 
-/// Evaluate workloads against the Pod Security Standards as the API server's PodSecurity
+/// Evaluate workloads against the Pod Security Standards as the API server's Pod Security
 /// admission would.
 #[derive(Args, Debug)]
 #[command(after_long_help = PSS_EXAMPLES)]
@@ -35,9 +35,9 @@ pub struct PssArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value = "table")]
     format: PssFormat,
-    /// A PodSecurity admission configuration: an AdmissionConfiguration (as given to the
-    /// API server's --admission-control-config-file) or a PodSecurityConfiguration. Its
-    /// defaults and namespace/runtimeClass exemptions apply.
+    /// A Pod Security admission configuration: an `AdmissionConfiguration` (as given to the
+    /// API server's --admission-control-config-file) or a `PodSecurityConfiguration`. Its
+    /// defaults and namespace and runtime class exemptions apply.
     #[arg(long, value_name = "FILE")]
     admission_config: Option<PathBuf>,
     /// Which namespace labels decide the level: enforce (pods are rejected), audit or warn.
@@ -299,7 +299,7 @@ fn namespace_policies(
     out
 }
 
-/// Loads `--admission-config`, following the PodSecurity plugin's `path`.
+/// Loads `--admission-config`, following the `PodSecurity` plugin's `path`.
 fn load_config(path: &Path) -> Result<PodSecurityConfig, Vec<InputError>> {
     let (lf, node) = load_first(path)?;
     match parse_admission_config(node.as_ref()) {

@@ -458,7 +458,7 @@ fn underscores_ok(s: &str) -> bool {
         && matches!(p.to_ascii_lowercase(), b'b' | b'o' | b'x')
     {
         saw = b'0';
-        hex = p.to_ascii_lowercase() == b'x';
+        hex = p.eq_ignore_ascii_case(&b'x');
         rest = tail;
     }
     for &c in rest {

@@ -201,7 +201,7 @@ impl Expect {
     /// What the rule wants, in words.
     pub fn describe(&self) -> String {
         match *self {
-            Expect::Set => "set".to_owned(),
+            Expect::Set => "a non-empty value".to_owned(),
             Expect::NotSet => "not set".to_owned(),
             Expect::Equals(v) => v.to_owned(),
             Expect::NotEquals(v) => format!("anything but {v}"),
@@ -336,7 +336,11 @@ fn scalar(rule: &Rule, found: Option<Found<'_>>) -> Verdict {
             if rule.expect == Expect::NotSet {
                 return Verdict::Pass;
             }
-            let message = format!("--{flag} is not set; expected {}", rule.expect.describe());
+            let message = if rule.expect == Expect::Set {
+                format!("--{flag} is not set")
+            } else {
+                format!("--{flag} is not set; expected {}", rule.expect.describe())
+            };
             return fail(rule, Site::Absent, None, message);
         }
     };
@@ -458,15 +462,13 @@ fn list_rule(rule: &Rule, line: &CommandLine<'_>) -> Verdict {
     };
     let actual = Some(join(&items));
     match rule.expect {
-        Expect::ListContains(want) => {
-            if !items.iter().any(|i| i.value == want) {
-                return fail(
-                    rule,
-                    site,
-                    actual,
-                    format!("{shown} does not include {want}"),
-                );
-            }
+        Expect::ListContains(want) if !items.iter().any(|i| i.value == want) => {
+            return fail(
+                rule,
+                site,
+                actual,
+                format!("{shown} does not include {want}"),
+            );
         }
         Expect::ListNotContains(unwanted) => {
             if let Some(hit) = items.iter().rev().find(|i| i.value == unwanted) {

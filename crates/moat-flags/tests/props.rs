@@ -61,10 +61,11 @@ proptest! {
                 prop_assert!(i.index < args.len());
             }
             for rule in cis::CIS_1_10 {
-                if let Verdict::Fail(v) = evaluate(rule, c, &line, &env[..usize::from(c == Component::Etcd)]) {
-                    if let moat_flags::Site::Arg(i) = v.site {
-                        prop_assert!(i < args.len());
-                    }
+                let env = &env[..usize::from(c == Component::Etcd)];
+                if let Verdict::Fail(v) = evaluate(rule, c, &line, env)
+                    && let moat_flags::Site::Arg(i) = v.site
+                {
+                    prop_assert!(i < args.len());
                 }
             }
         }
@@ -105,7 +106,7 @@ proptest! {
         }
         let list = |l: &CommandLine<'_>| l.list(&name).map(|v| v.into_iter().map(|i| i.value.into_owned()).collect::<Vec<_>>());
         prop_assert_eq!(list(&a), list(&b));
-        let map = |l: &CommandLine<'_>| l.map(&name).map(|v| v.into_iter().map(|e| (e.key, e.value)).collect::<Vec<_>>());
+        let map = |l: &CommandLine<'_>| l.map(&name).map(|v| v.into_iter().map(|e| (e.key.to_owned(), e.value.to_owned())).collect::<Vec<_>>());
         prop_assert_eq!(map(&a), map(&b));
         prop_assert_eq!(a.positionals().len(), b.positionals().len());
         for rule in cis::CIS_1_10 {

@@ -5,8 +5,10 @@
 //! security-context inheritance. It also parses `.moat.yaml` ([`config`]).
 
 pub mod config;
+pub mod inventory;
 pub mod loader;
 pub mod node;
+pub mod selector;
 pub mod workload;
 pub mod yaml;
 

@@ -131,7 +131,8 @@ pub struct Connlist {
     pub warnings: Vec<String>,
 }
 
-fn peer_of(engine: &Engine<'_>, e: &Endpoint) -> Peer {
+/// The listed form of an endpoint.
+pub fn peer_of(engine: &Engine<'_>, e: &Endpoint) -> Peer {
     match e {
         Endpoint::External(r) => Peer::External(*r),
         Endpoint::Workload(i) => match engine.cluster.workloads.get(*i) {
@@ -150,7 +151,8 @@ fn focus_match(peer: &Peer, list: &[String]) -> bool {
     list.is_empty() || list.iter().any(|f| peer.is(f))
 }
 
-fn include(opts: &Options, src: &Peer, dst: &Peer) -> bool {
+/// Whether the focus options keep the pair.
+pub fn include(opts: &Options, src: &Peer, dst: &Peer) -> bool {
     if opts.focus_workloads.is_empty() {
         return true;
     }

@@ -60,7 +60,8 @@ pub enum Step {
         /// The connections it decided (not decided by an earlier rule).
         conns: ConnSet,
     },
-    /// A NetworkPolicy rule matched; `conns` of the delegated connections it allows.
+    /// A NetworkPolicy rule selects the peer; `conns` is what it allows of the connections
+    /// delegated to NetworkPolicies (empty: its ports do not match).
     PolicyRule {
         /// Index into [`Cluster::policies`].
         policy: usize,
@@ -69,10 +70,15 @@ pub enum Step {
         /// Allowed by this rule (may overlap other rules).
         conns: ConnSet,
     },
-    /// The pod is isolated by these NetworkPolicies; `denied` is what no rule allowed.
+    /// The pod is isolated by NetworkPolicies and no rule allows `denied`.
     Isolated {
         /// Policies selecting the pod for this direction.
         policies: Vec<usize>,
+        /// Those of them with no rule selecting the peer.
+        unmatched: Vec<usize>,
+        /// Those with rules selecting the peer, whose ports do not include `denied`:
+        /// `(policy, first such rule)`.
+        mismatched: Vec<(usize, usize)>,
         /// Connections denied by isolation.
         denied: ConnSet,
     },
@@ -377,6 +383,19 @@ impl<'c> Engine<'c> {
         dir: Direction,
         tr: &mut T,
     ) -> ConnSet {
+        self.direction_within(src, dst, dir, &ConnSet::all(), tr)
+    }
+
+    /// Like [`Engine::direction`], for the connections of `universe` only (steps name
+    /// only the rules that decide some of them).
+    pub fn direction_within<T: Tracer>(
+        &self,
+        src: &Endpoint,
+        dst: &Endpoint,
+        dir: Direction,
+        universe: &ConnSet,
+        tr: &mut T,
+    ) -> ConnSet {
         let (subject, other) = match dir {
             Direction::Egress => (src, dst),
             Direction::Ingress => (dst, src),
@@ -388,14 +407,14 @@ impl<'c> Engine<'c> {
             // on their side.
             if T::ON {
                 tr.step(Step::Default {
-                    conns: ConnSet::all(),
+                    conns: universe.clone(),
                 });
             }
-            return ConnSet::all();
+            return universe.clone();
         };
 
         // Layer 1: AdminNetworkPolicies.
-        let mut undecided = ConnSet::all();
+        let mut undecided = universe.clone();
         let mut allowed = ConnSet::none();
         let mut passed = ConnSet::none();
         'admin: for &ai in self.admin_subject.get(s).map_or(&[][..], Vec::as_slice) {
@@ -449,6 +468,8 @@ impl<'c> Engine<'c> {
         .map_or(&[][..], Vec::as_slice);
         if !isolating.is_empty() {
             let mut np = ConnSet::none();
+            let mut unmatched = Vec::new();
+            let mut mismatched = Vec::new();
             for &pi in isolating {
                 let (Some(p), Some(matches)) = (
                     self.cluster.policies.get(pi),
@@ -460,26 +481,39 @@ impl<'c> Engine<'c> {
                     Direction::Ingress => &p.ingress,
                     Direction::Egress => &p.egress,
                 };
+                let mut policy_conns = ConnSet::none();
+                let mut first = None;
                 for (ri, (rule, m)) in rules.iter().zip(matches).enumerate() {
                     if !m.matches(other) {
                         continue;
                     }
+                    first.get_or_insert(ri);
                     let c = resolve(&rule.ports, dst_w);
                     if T::ON {
-                        let granted = c.intersect(&open);
-                        if !granted.is_empty() {
+                        // A rule explains what it allows that earlier rules of its policy
+                        // did not.
+                        let new = c.intersect(&open).subtract(&policy_conns);
+                        if !new.is_empty() {
                             tr.step(Step::PolicyRule {
                                 policy: pi,
                                 rule: ri,
-                                conns: granted,
+                                conns: new,
                             });
                         }
                     }
-                    np.union_with(&c);
-                    if np.is_all() {
+                    policy_conns.union_with(&c);
+                    // Later rules of a policy that already allows everything add nothing.
+                    if policy_conns.is_all() {
                         break;
                     }
                 }
+                if T::ON {
+                    match first {
+                        Some(r) => mismatched.push((pi, r)),
+                        None => unmatched.push(pi),
+                    }
+                }
+                np.union_with(&policy_conns);
             }
             let granted = open.intersect(&np);
             if T::ON {
@@ -487,6 +521,8 @@ impl<'c> Engine<'c> {
                 if !denied.is_empty() {
                     tr.step(Step::Isolated {
                         policies: isolating.to_vec(),
+                        unmatched,
+                        mismatched,
                         denied,
                     });
                 }

@@ -152,82 +152,30 @@ pub fn reach(
     }
     let srcs = expand(s, &src_blocks);
     let dsts = expand(d, &dst_blocks);
-    let filter = port.map(|(p, n)| ConnSet::single(p, n));
-    let restrict = |c: ConnSet| match &filter {
-        Some(f) => c.intersect(f),
-        None => c,
-    };
+    let universe = port.map_or_else(ConnSet::all, |(p, n)| ConnSet::single(p, n));
     let mut pairs = Vec::new();
     for src in &srcs {
         for dst in &dsts {
             let mut es = Vec::new();
-            let eg = engine.direction(src, dst, Direction::Egress, &mut es);
+            let eg = engine.direction_within(src, dst, Direction::Egress, &universe, &mut es);
             let mut is = Vec::new();
-            let ing = engine.direction(src, dst, Direction::Ingress, &mut is);
-            let allowed = restrict(eg.intersect(&ing));
-            let keep = |steps: Vec<Step>| -> Vec<Step> {
-                match &filter {
-                    None => steps,
-                    Some(f) => steps
-                        .into_iter()
-                        .filter_map(|s| restrict_step(s, f))
-                        .collect(),
-                }
-            };
+            let ing = engine.direction_within(src, dst, Direction::Ingress, &universe, &mut is);
             pairs.push(PairVerdict {
                 src: *src,
                 dst: *dst,
+                allowed: eg.intersect(&ing),
                 egress: DirVerdict {
-                    allowed: restrict(eg),
-                    steps: keep(es),
+                    allowed: eg,
+                    steps: es,
                 },
                 ingress: DirVerdict {
-                    allowed: restrict(ing),
-                    steps: keep(is),
+                    allowed: ing,
+                    steps: is,
                 },
-                allowed,
             });
         }
     }
     Ok(Reach { pairs, port })
-}
-
-fn restrict_step(s: Step, f: &ConnSet) -> Option<Step> {
-    let cut = |c: &ConnSet| c.intersect(f);
-    let s = match s {
-        Step::AdminRule {
-            policy,
-            rule,
-            action,
-            conns,
-        } => Step::AdminRule {
-            policy,
-            rule,
-            action,
-            conns: cut(&conns),
-        },
-        Step::PolicyRule {
-            policy,
-            rule,
-            conns,
-        } => Step::PolicyRule {
-            policy,
-            rule,
-            conns: cut(&conns),
-        },
-        Step::Isolated { policies, denied } => Step::Isolated {
-            policies,
-            denied: cut(&denied),
-        },
-        Step::Default { conns } => Step::Default { conns: cut(&conns) },
-    };
-    let empty = match &s {
-        Step::AdminRule { conns, .. }
-        | Step::PolicyRule { conns, .. }
-        | Step::Default { conns } => conns.is_empty(),
-        Step::Isolated { denied, .. } => denied.is_empty(),
-    };
-    (!empty).then_some(s)
 }
 
 /// Display name of an endpoint.
@@ -295,25 +243,47 @@ pub fn describe_step(
             rule,
             conns,
         } => c.policies.get(*policy).map_or_else(String::new, |p| {
+            let what = format!("allows {conns}");
             format!(
-                "NetworkPolicy '{}' {} rule #{} allows {conns}{}",
+                "NetworkPolicy '{}' {} rule #{} {what}{}",
                 p.id(),
                 dir.as_str(),
                 rule + 1,
                 loc(resources, p.res, &format!("spec.{field}[{rule}]"))
             )
         }),
-        Step::Isolated { policies, denied } => {
+        Step::Isolated {
+            policies,
+            unmatched,
+            mismatched,
+            denied,
+        } => {
             let names: Vec<String> = policies
                 .iter()
                 .filter_map(|i| c.policies.get(*i))
                 .map(|p| format!("'{}'{}", p.id(), loc(resources, p.res, "spec.podSelector")))
                 .collect();
-            format!(
-                "{subject} is isolated for {} by NetworkPolicy {}; no rule allows {denied}: denied",
+            let mut s = format!(
+                "{subject} is isolated for {} by NetworkPolicy {}",
                 dir.as_str(),
                 names.join(", ")
-            )
+            );
+            let none: Vec<String> = unmatched
+                .iter()
+                .filter_map(|i| c.policies.get(*i))
+                .map(|p| format!("'{}'", p.id()))
+                .collect();
+            if !none.is_empty() {
+                s.push_str(&format!("; no {field} rule of {} selects the peer", none.join(", ")));
+            }
+            let ports: Vec<String> = mismatched
+                .iter()
+                .filter_map(|(pi, r)| c.policies.get(*pi).map(|p| format!("'{}' rule #{}", p.id(), r + 1)))
+                .collect();
+            if !ports.is_empty() {
+                s.push_str(&format!("; the ports of {} do not include them", ports.join(", ")));
+            }
+            format!("{s}; {denied} denied")
         }
         Step::Default { conns } => {
             if subject.ends_with("[External]") {

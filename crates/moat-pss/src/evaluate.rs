@@ -141,6 +141,9 @@ pub fn evaluate_pod(pod: &Pod<'_>, level: Level, version: Version) -> Vec<Violat
     let mut out = Vec::new();
     for a in active(level, version) {
         if let Some(f) = (a.eval)(pod) {
+            if out.is_empty() {
+                out.reserve(4);
+            }
             let mut paths = f.paths;
             if paths.is_empty() {
                 paths.push(pod.spec_path(&[]));

@@ -23,6 +23,8 @@
 //! assert!(evaluate(&pod, Level::Baseline, Version::Latest).is_empty());
 //! ```
 
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
+
 mod checks;
 pub mod config;
 mod evaluate;

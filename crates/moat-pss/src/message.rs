@@ -25,13 +25,27 @@ pub(crate) fn join_quote<S: AsRef<str>>(items: &[S]) -> String {
     out
 }
 
-/// `container "a"` / `containers "a", "b"`.
+/// `container "a"` / `containers "a", "b"`, with room for the rest of a message.
 pub(crate) fn containers_phrase<S: AsRef<str>>(names: &[S]) -> String {
-    format!(
-        "{} {}",
-        pluralize("container", "containers", names.len()),
-        join_quote(names)
-    )
+    prefixed("", names)
+}
+
+/// `prefix` + `container "a"` / `containers "a", "b"`, with room for the rest of a message.
+pub(crate) fn prefixed<S: AsRef<str>>(prefix: &str, names: &[S]) -> String {
+    let len: usize = names.iter().map(|n| n.as_ref().len() + 4).sum();
+    let mut out = String::with_capacity(prefix.len() + 11 + len + 64);
+    out.push_str(prefix);
+    out.push_str(pluralize("container", "containers", names.len()));
+    out.push(' ');
+    for (i, s) in names.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push('"');
+        out.push_str(s.as_ref());
+        out.push('"');
+    }
+    out
 }
 
 /// Sorts and removes duplicates: upstream's `sets.String.List()`.

@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use moat_manifest::node::{push_index, push_key};
+use moat_manifest::node::push_key;
 use moat_manifest::{Node, Value};
 
 /// Which list a container is in; visited in this order, as upstream does.
@@ -206,23 +206,28 @@ impl<'a> Pod<'a> {
         self.host_users.and_then(Node::as_bool) == Some(false)
     }
 
-    /// `<template>.spec.<fields…>`.
+    /// `<template>.spec.<fields…>`. The fields are the checks' own (plain) names.
     pub(crate) fn spec_path(&self, fields: &[&str]) -> String {
-        let mut p = String::with_capacity(self.base.len() + 48);
+        let len: usize = fields.iter().map(|f| f.len() + 1).sum();
+        let mut p = String::with_capacity(self.base.len() + 5 + len + 8);
         p.push_str(self.base);
-        push_key(&mut p, "spec");
+        push_plain(&mut p, "spec");
         for f in fields {
-            push_key(&mut p, f);
+            push_plain(&mut p, f);
         }
         p
     }
 
     /// `<template>.spec.<field>[index].<fields…>`.
     pub(crate) fn item_path(&self, field: &str, index: usize, fields: &[&str]) -> String {
-        let mut p = self.spec_path(&[field]);
+        let len: usize = fields.iter().map(|f| f.len() + 1).sum();
+        let mut p = String::with_capacity(self.base.len() + 5 + field.len() + 8 + len);
+        p.push_str(self.base);
+        push_plain(&mut p, "spec");
+        push_plain(&mut p, field);
         push_index(&mut p, index);
         for f in fields {
-            push_key(&mut p, f);
+            push_plain(&mut p, f);
         }
         p
     }
@@ -241,6 +246,35 @@ impl<'a> Pod<'a> {
         push_key(&mut p, key);
         p
     }
+}
+
+/// Appends `[i]`.
+pub(crate) fn push_index(p: &mut String, mut i: usize) {
+    let mut digits = [0u8; 20];
+    let mut n = digits.len();
+    loop {
+        n -= 1;
+        if let Some(d) = digits.get_mut(n) {
+            *d = b'0' + (i % 10) as u8;
+        }
+        i /= 10;
+        if i == 0 || n == 0 {
+            break;
+        }
+    }
+    p.push('[');
+    for &d in digits.get(n..).unwrap_or(&[]) {
+        p.push(char::from(d));
+    }
+    p.push(']');
+}
+
+/// Appends `.key` for a key known not to need quoting.
+fn push_plain(p: &mut String, key: &str) {
+    if !p.is_empty() {
+        p.push('.');
+    }
+    p.push_str(key);
 }
 
 /// The node unless it is absent or `null` (Go's nil pointer).

@@ -10,13 +10,15 @@ use std::path::PathBuf;
 
 use moat_checks::{Check, Checker, Settings};
 use moat_core::waiver::Waivers;
-use moat_core::{InputError, Registry, Selection, Severity, Summary, Warning};
+use moat_core::{InputError, Registry, ResourceRef, Selection, Severity, Summary, Warning};
+use moat_manifest::inventory::{Fact, InventoryCheck};
+use waivers::Inline;
 use moat_manifest::config::{Config, find_config, load_config};
 use moat_manifest::{Input, LoadOptions, discover, load};
 use moat_report::{Renderer, ResourceResult};
 use rayon::prelude::*;
 
-pub use waivers::apply_waivers;
+pub use waivers::{apply_waivers, inline_waivers, waive};
 
 /// Files processed in parallel per batch; results are emitted in order after each batch.
 const BATCH_FILES: usize = 64;
@@ -55,6 +57,7 @@ pub struct Session {
     /// The configuration in effect.
     pub config: Config,
     checker: Checker,
+    inventory: Vec<&'static dyn InventoryCheck>,
     severity_overrides: Vec<(String, Severity)>,
     waivers: Waivers,
     registry: Registry,
@@ -117,9 +120,18 @@ impl Session {
             .iter()
             .filter_map(|o| o.severity.map(|s| (o.check.clone(), s)))
             .collect();
+        let inventory = moat_checks::inventory()
+            .into_iter()
+            .filter(|c| {
+                c.checks().iter().any(|m| {
+                    opts.selection.enabled(m) && (!disabled(m.id) || opts.selection.explicitly_included(m))
+                })
+            })
+            .collect();
         Session {
             opts,
             config,
+            inventory,
             severity_overrides,
             checker: Checker::with_settings(checks, settings),
             waivers,
@@ -131,7 +143,10 @@ impl Session {
 
     /// The checks that will run.
     pub fn checks(&self) -> Vec<&'static moat_core::CheckMeta> {
-        self.checker.checks().collect()
+        let mut v: Vec<_> = self.checker.checks().collect();
+        v.extend(self.inventory.iter().flat_map(|c| c.checks()).filter(|m| self.opts.selection.enabled(m)));
+        v.sort_by_key(|m| m.id);
+        v
     }
 
     /// Runs the scan, streaming results into `out`. Returns the totals.
@@ -152,6 +167,10 @@ impl Session {
         // previous batch: parsing and output overlap, and at most two batches are alive.
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<FileOut>>(1);
         let mut write_result = Ok(());
+        let mut inventory = Inventory {
+            facts: self.inventory.iter().map(|_| Vec::new()).collect(),
+            inline: Vec::new(),
+        };
         std::thread::scope(|scope| {
             scope.spawn(|| {
                 for batch in inputs.chunks(BATCH_FILES) {
@@ -166,7 +185,7 @@ impl Session {
                 drop(tx);
             });
             for results in &rx {
-                if let Err(e) = emit(results, out, &mut summary) {
+                if let Err(e) = emit(results, out, &mut summary, &mut inventory) {
                     write_result = Err(e);
                     break;
                 }
@@ -174,14 +193,62 @@ impl Session {
             drop(rx);
         });
         write_result?;
+        self.conclude(inventory, out, &mut summary)?;
         out.finish(&summary)?;
         Ok(summary)
+    }
+
+    /// Runs the cross-object checks and renders their findings, grouped by resource in
+    /// the order the checks report them.
+    fn conclude(&self, inv: Inventory, out: &mut dyn Renderer, summary: &mut Summary) -> io::Result<()> {
+        let mut groups: Vec<ResourceResult> = Vec::new();
+        for (check, facts) in self.inventory.iter().zip(inv.facts) {
+            let ids: Vec<&'static str> = check.checks().iter().map(|m| m.id).collect();
+            for mut f in check.conclude(facts) {
+                let Some(meta) = self.registry.get(&f.check_id) else { continue };
+                if !self.opts.selection.enabled(meta) {
+                    continue;
+                }
+                if let Some((_, sev)) = self.severity_overrides.iter().find(|(id, _)| *id == f.check_id) {
+                    f.severity = *sev;
+                }
+                let inline = inv
+                    .inline
+                    .iter()
+                    .find(|(file, rref, _)| *file == f.location.file && *rref == f.resource)
+                    .map(|(_, _, w)| w.clone())
+                    .unwrap_or_default();
+                waive(std::slice::from_mut(&mut f), &inline, &self.waivers);
+                if f.severity < self.opts.min_severity {
+                    continue;
+                }
+                match groups.iter_mut().find(|g| g.file == f.location.file && g.resource == f.resource) {
+                    Some(g) => g.findings.push(f),
+                    None => groups.push(ResourceResult {
+                        resource: f.resource.clone(),
+                        file: f.location.file.clone(),
+                        line: f.location.line,
+                        checks_run: ids.clone(),
+                        findings: vec![f],
+                    }),
+                }
+            }
+        }
+        for g in &groups {
+            for f in &g.findings {
+                summary.count(f);
+            }
+            out.resource(g)?;
+        }
+        Ok(())
     }
 
     fn process(&self, input: &Input, load_opts: &LoadOptions) -> FileOut {
         let lf = load(input, load_opts);
         let mut errors = lf.errors;
         let mut resources = Vec::with_capacity(lf.resources.len());
+        let mut facts = Vec::new();
+        let mut inline_by_resource = Vec::new();
         for res in &lf.resources {
             let mut findings = self.checker.run(res);
             for f in &mut findings {
@@ -193,14 +260,16 @@ impl Session {
                     f.severity = *sev;
                 }
             }
-            apply_waivers(
-                res,
-                &mut findings,
-                &self.waivers,
-                &self.registry,
-                &mut errors,
-            );
+            let inline = apply_waivers(res, &mut findings, &self.waivers, &self.registry, &mut errors);
             findings.retain(|f| f.severity >= self.opts.min_severity);
+            for (i, inv) in self.inventory.iter().enumerate() {
+                if let Some(fact) = inv.observe(res) {
+                    facts.push((i, fact));
+                }
+            }
+            if !inline.is_empty() && !self.inventory.is_empty() {
+                inline_by_resource.push((res.file.to_string(), res.rref.clone(), inline));
+            }
             resources.push(ResourceResult {
                 resource: res.rref.clone(),
                 file: res.file.to_string(),
@@ -214,13 +283,28 @@ impl Session {
             errors,
             warnings: lf.warnings,
             skipped: lf.skipped_documents,
+            facts,
+            inline: inline_by_resource,
         }
     }
 }
 
+/// What cross-object checks accumulate over the whole scan.
+#[derive(Default)]
+struct Inventory {
+    facts: Vec<Vec<Fact>>,
+    inline: Vec<(String, ResourceRef, Inline)>,
+}
+
 /// Renders one batch in order and adds it to the totals.
-fn emit(results: Vec<FileOut>, out: &mut dyn Renderer, summary: &mut Summary) -> io::Result<()> {
-    for r in results {
+fn emit(results: Vec<FileOut>, out: &mut dyn Renderer, summary: &mut Summary, inv: &mut Inventory) -> io::Result<()> {
+    for mut r in results {
+        for (i, fact) in r.facts.drain(..) {
+            if let Some(slot) = inv.facts.get_mut(i) {
+                slot.push(fact);
+            }
+        }
+        inv.inline.append(&mut r.inline);
         summary.scanned.files += 1;
         summary.scanned.resources += r.resources.len() as u64;
         summary.scanned.skipped_documents += r.skipped;
@@ -237,6 +321,10 @@ fn emit(results: Vec<FileOut>, out: &mut dyn Renderer, summary: &mut Summary) ->
 }
 
 struct FileOut {
+    /// Facts for cross-object checks: (index into `Session::inventory`, fact).
+    facts: Vec<(usize, Fact)>,
+    /// Inline waivers of resources, kept for cross-object findings.
+    inline: Vec<(String, ResourceRef, Inline)>,
     resources: Vec<ResourceResult>,
     errors: Vec<InputError>,
     warnings: Vec<Warning>,

@@ -5,6 +5,9 @@ use moat_core::{Finding, InputError, Registry, Waived};
 use moat_manifest::node::{join, push_key};
 use moat_manifest::{PodSpecView, Resource};
 
+/// Inline waivers of one resource: `(check ID, reason)` pairs.
+pub type Inline = Vec<(&'static str, String)>;
+
 /// Marks findings waived. Inline waivers are read from the resource's annotations and
 /// from its pod template's; malformed ones and unknown check IDs become input errors.
 pub fn apply_waivers(
@@ -13,8 +16,15 @@ pub fn apply_waivers(
     central: &Waivers,
     registry: &Registry,
     errors: &mut Vec<InputError>,
-) {
-    let mut inline: Vec<(&'static str, String)> = Vec::new();
+) -> Inline {
+    let inline = inline_waivers(res, registry, errors);
+    waive(findings, &inline, central);
+    inline
+}
+
+/// Reads the inline waivers of a resource; problems become input errors.
+pub fn inline_waivers(res: &Resource, registry: &Registry, errors: &mut Vec<InputError>) -> Inline {
+    let mut inline: Inline = Vec::new();
     let pod = PodSpecView::of(res);
     let sources = [
         res.annotation(ANNOTATION)
@@ -59,6 +69,11 @@ pub fn apply_waivers(
             Err(msg) => errors.push(err(msg)),
         }
     }
+    inline
+}
+
+/// Marks findings waived by inline or central waivers.
+pub fn waive(findings: &mut [Finding], inline: &Inline, central: &Waivers) {
     for f in findings.iter_mut() {
         if let Some((_, reason)) = inline.iter().find(|(id, _)| *id == f.check_id) {
             f.waived = Some(Waived {

@@ -14,6 +14,7 @@ mod exposure;
 mod host_namespaces;
 mod host_path_volume;
 mod host_port;
+pub mod pdb;
 mod hygiene;
 mod image_policy;
 mod image_tag;
@@ -30,6 +31,9 @@ mod selinux;
 mod service_account;
 mod sysctls;
 mod windows_host_process;
+
+/// Every cross-object check.
+pub static INVENTORY: &[&dyn moat_manifest::inventory::InventoryCheck] = &[&pdb::PdbMissing];
 
 /// Every check, in ID order.
 pub static ALL: &[&dyn Check] = &[

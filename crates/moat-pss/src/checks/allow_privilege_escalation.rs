@@ -54,10 +54,8 @@ fn v1_8(pod: &Pod<'_>) -> Option<Forbidden> {
     }
     Some(Forbidden {
         reason: "allowPrivilegeEscalation != false",
-        detail: format!(
-            "{} must set securityContext.allowPrivilegeEscalation=false",
-            containers_phrase(&names)
-        ),
+        detail: containers_phrase(&names)
+            + " must set securityContext.allowPrivilegeEscalation=false",
         paths,
     })
 }

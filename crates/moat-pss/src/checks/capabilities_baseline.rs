@@ -59,7 +59,7 @@ fn v1_0(pod: &Pod<'_>) -> Option<Forbidden> {
             if !ALLOWED.contains(&cap.as_ref()) {
                 if !bad {
                     let mut p = pod.container_path(c, &["securityContext", "capabilities", "add"]);
-                    moat_manifest::node::push_index(&mut p, i);
+                    crate::pod::push_index(&mut p, i);
                     paths.push(p);
                 }
                 bad = true;

@@ -60,7 +60,7 @@ fn v1_22(pod: &Pod<'_>) -> Option<Forbidden> {
                     if !bad {
                         let mut p =
                             pod.container_path(c, &["securityContext", "capabilities", "add"]);
-                        moat_manifest::node::push_index(&mut p, i);
+                        crate::pod::push_index(&mut p, i);
                         paths.push(p);
                     }
                     bad = true;
@@ -74,10 +74,10 @@ fn v1_22(pod: &Pod<'_>) -> Option<Forbidden> {
     }
     let mut details = Vec::new();
     if !missing_drop.is_empty() {
-        details.push(format!(
-            r#"{} must set securityContext.capabilities.drop=["ALL"]"#,
+        details.push(
             containers_phrase(&missing_drop)
-        ));
+                + r#" must set securityContext.capabilities.drop=["ALL"]"#,
+        );
     }
     if !adding.is_empty() {
         details.push(format!(
@@ -91,7 +91,11 @@ fn v1_22(pod: &Pod<'_>) -> Option<Forbidden> {
     }
     Some(Forbidden {
         reason: "unrestricted capabilities",
-        detail: details.join("; "),
+        detail: if details.len() == 1 {
+            details.pop().unwrap_or_default()
+        } else {
+            details.join("; ")
+        },
         paths,
     })
 }

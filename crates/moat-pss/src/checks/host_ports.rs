@@ -54,7 +54,7 @@ fn v1_0(pod: &Pod<'_>) -> Option<Forbidden> {
             bad = true;
             ports.push(text(hp).into_owned());
             let mut path = pod.container_path(c, &["ports"]);
-            moat_manifest::node::push_index(&mut path, i);
+            crate::pod::push_index(&mut path, i);
             path.push_str(".hostPort");
             paths.push(path);
         }

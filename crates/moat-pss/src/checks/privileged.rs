@@ -40,10 +40,7 @@ fn v1_0(pod: &Pod<'_>) -> Option<Forbidden> {
     }
     Some(Forbidden {
         reason: "privileged",
-        detail: format!(
-            "{} must not set securityContext.privileged=true",
-            containers_phrase(&names)
-        ),
+        detail: containers_phrase(&names) + " must not set securityContext.privileged=true",
         paths,
     })
 }

@@ -13,7 +13,7 @@ use moat_manifest::Value;
 
 use super::{Check, CheckId, Forbidden, VersionedCheck};
 use crate::Level;
-use crate::message::containers_phrase;
+use crate::message::{containers_phrase, prefixed};
 use crate::pod::Pod;
 
 pub(super) const CHECK: Check = Check {
@@ -89,10 +89,7 @@ fn v1_0(pod: &Pod<'_>) -> Option<Forbidden> {
     }
     Some(Forbidden {
         reason: "runAsNonRoot != true",
-        detail: format!(
-            "pod or {} must set securityContext.runAsNonRoot=true",
-            containers_phrase(&implicit)
-        ),
+        detail: prefixed("pod or ", &implicit) + " must set securityContext.runAsNonRoot=true",
         paths: implicit_paths,
     })
 }

@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use super::seccomp_profile_baseline::valid_type;
 use super::{Check, CheckId, Forbidden, VersionedCheck};
 use crate::Level;
-use crate::message::{containers_phrase, join_quote, sorted_set};
+use crate::message::{containers_phrase, join_quote, prefixed, sorted_set};
 use crate::pod::{Pod, field_text};
 
 pub(super) const CHECK: Check = Check {
@@ -89,10 +89,8 @@ fn v1_19(pod: &Pod<'_>) -> Option<Forbidden> {
     }
     Some(Forbidden {
         reason: "seccompProfile",
-        detail: format!(
-            r#"pod or {} must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost""#,
-            containers_phrase(&implicit)
-        ),
+        detail: prefixed("pod or ", &implicit)
+            + r#" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost""#,
         paths: implicit_paths,
     })
 }

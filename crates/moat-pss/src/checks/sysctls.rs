@@ -110,7 +110,7 @@ fn check(pod: &Pod<'_>, allowed: usize) -> Option<Forbidden> {
         if !allowed.contains(&name.as_ref()) {
             names.push(name);
             let mut p = pod.spec_path(&["securityContext", "sysctls"]);
-            moat_manifest::node::push_index(&mut p, i);
+            crate::pod::push_index(&mut p, i);
             p.push_str(".name");
             paths.push(p);
         }

@@ -1,0 +1,27 @@
+//! Cross-object checks. A scan streams resources and never holds them all; a check that
+//! needs several objects (a PodDisruptionBudget covering a Deployment, a NetworkPolicy
+//! selecting pods, a RoleBinding granting a ServiceAccount) extracts a compact *fact* from
+//! each resource it cares about while files are checked in parallel, and concludes once
+//! every file has been read.
+
+use std::any::Any;
+
+use moat_core::{CheckMeta, Finding};
+
+use crate::Resource;
+
+/// A fact extracted from one resource; only the check that made it reads it.
+pub type Fact = Box<dyn Any + Send>;
+
+/// A check over the whole scanned set.
+pub trait InventoryCheck: Sync + Send {
+    /// The check IDs it may report.
+    fn checks(&self) -> Vec<&'static CheckMeta>;
+
+    /// Extracts what it needs from one resource (called in parallel, any order).
+    fn observe(&self, res: &Resource) -> Option<Fact>;
+
+    /// Concludes over all facts, in input order. Findings carry their own resource and
+    /// location; waivers are applied by the caller.
+    fn conclude(&self, facts: Vec<Fact>) -> Vec<Finding>;
+}
