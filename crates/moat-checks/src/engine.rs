@@ -55,6 +55,8 @@ pub struct Settings {
     pub required_labels: Vec<String>,
     /// Target Kubernetes minor version for API deprecations, e.g. `(1, 29)`.
     pub k8s_version: Option<(u32, u32)>,
+    /// Pod Security Standard level and version to evaluate (`--pss-level`); `None` = off.
+    pub pss: Option<moat_pss::LevelVersion>,
 }
 
 impl Default for Settings {
@@ -67,6 +69,7 @@ impl Default for Settings {
                 "app.kubernetes.io/version".to_owned(),
             ],
             k8s_version: None,
+            pss: None,
         }
     }
 }
@@ -101,9 +104,23 @@ impl Emit<'_> {
     }
 }
 
+/// A family of checks evaluated together (one evaluation, several check IDs), such as
+/// the Pod Security Standards.
+pub trait Family: Sync + Send {
+    /// The checks it reports under.
+    fn metas(&self) -> Vec<&'static CheckMeta>;
+
+    /// Whether it runs at all with these settings.
+    fn active(&self, settings: &Settings) -> bool;
+
+    /// Evaluates a workload's pod spec.
+    fn check_pod(&self, pod: &PodSpecView<'_>, settings: &Settings) -> Vec<Raw>;
+}
+
 /// Runs a fixed set of checks.
 pub struct Checker {
     checks: Vec<&'static dyn Check>,
+    families: Vec<(&'static dyn Family, Vec<&'static str>)>,
     settings: Settings,
 }
 
@@ -115,12 +132,30 @@ impl Checker {
 
     /// A checker for these checks with explicit settings.
     pub fn with_settings(checks: Vec<&'static dyn Check>, settings: Settings) -> Self {
-        Checker { checks, settings }
+        Checker {
+            checks,
+            families: Vec::new(),
+            settings,
+        }
+    }
+
+    /// Adds a family, limited to the check IDs in `enabled`. Inactive families (per the
+    /// settings) are ignored.
+    #[must_use]
+    pub fn with_family(mut self, family: &'static dyn Family, enabled: Vec<&'static str>) -> Self {
+        if family.active(&self.settings) && !enabled.is_empty() {
+            self.families.push((family, enabled));
+        }
+        self
     }
 
     /// The checks it runs.
     pub fn checks(&self) -> impl Iterator<Item = &'static CheckMeta> + '_ {
-        self.checks.iter().map(|c| c.meta())
+        self.checks.iter().map(|c| c.meta()).chain(
+            self.families
+                .iter()
+                .flat_map(|(f, ids)| f.metas().into_iter().filter(|m| ids.contains(&m.id))),
+        )
     }
 
     /// Runs every check on a resource; returns raw findings in check order, and the
@@ -146,17 +181,32 @@ impl Checker {
                 }
             }
         }
+        if let Some(pod) = &pod {
+            for (family, ids) in &self.families {
+                out.extend(
+                    family
+                        .check_pod(pod, &self.settings)
+                        .into_iter()
+                        .filter(|r| ids.contains(&r.meta.id)),
+                );
+            }
+        }
         out
     }
 
     /// IDs of the checks that evaluate `res`.
     pub fn applicable(&self, res: &Resource) -> Vec<&'static str> {
         let workload = PodSpecView::of(res).is_some();
-        self.checks
+        let mut ids: Vec<&'static str> = self
+            .checks
             .iter()
             .filter(|c| workload || c.scope() == Scope::Any)
             .map(|c| c.meta().id)
-            .collect()
+            .collect();
+        if workload {
+            ids.extend(self.families.iter().flat_map(|(_, ids)| ids.iter().copied()));
+        }
+        ids
     }
 
     /// Runs every check and resolves locations: full [`Finding`]s (not yet waived).

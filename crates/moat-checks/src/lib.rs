@@ -8,7 +8,7 @@ pub mod checks;
 mod engine;
 pub mod util;
 
-pub use engine::{Check, Checker, Emit, Raw, Scope, Settings, locate};
+pub use engine::{Check, Checker, Emit, Family, Raw, Scope, Settings, locate};
 
 use moat_core::{CheckMeta, Registry};
 
@@ -20,6 +20,11 @@ pub fn all() -> Vec<&'static dyn Check> {
     v
 }
 
+/// Check families of this crate (several IDs from one evaluation).
+pub fn families() -> Vec<&'static dyn Family> {
+    vec![&checks::pss::PSS]
+}
+
 /// Cross-object checks of this crate.
 pub fn inventory() -> Vec<&'static dyn moat_manifest::inventory::InventoryCheck> {
     checks::INVENTORY.to_vec()
@@ -29,6 +34,7 @@ pub fn inventory() -> Vec<&'static dyn moat_manifest::inventory::InventoryCheck>
 pub fn registry() -> Registry {
     let mut metas: Vec<&'static CheckMeta> = all().iter().map(|c| c.meta()).collect();
     metas.extend(checks::INVENTORY.iter().flat_map(|c| c.checks()));
+    metas.extend(families().iter().flat_map(|f| f.metas()));
     Registry::new(metas)
 }
 

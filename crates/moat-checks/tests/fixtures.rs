@@ -30,11 +30,28 @@ fn settings(text: &str) -> Settings {
                     let (a, b) = v.split_once('.').unwrap();
                     s.k8s_version = Some((a.parse().unwrap(), b.parse().unwrap()));
                 }
+                "pss" => {
+                    let (l, ver) = v.split_once(':').unwrap();
+                    s.pss = Some(moat_pss::LevelVersion::new(
+                        moat_pss::Level::parse(l).unwrap(),
+                        moat_pss::Version::parse(ver).unwrap(),
+                    ));
+                }
                 other => panic!("unknown fixture setting {other}"),
             }
         }
     }
     s
+}
+
+/// A checker with every check and family, configured by the fixture's settings.
+fn checker_for(text: &str) -> Checker {
+    let mut c = Checker::with_settings(moat_checks::all(), settings(text));
+    for f in moat_checks::families() {
+        let ids = f.metas().iter().map(|m| m.id).collect();
+        c = c.with_family(f, ids);
+    }
+    c
 }
 
 /// All findings of every check (per-resource and cross-object) on one file.
@@ -76,7 +93,7 @@ fn every_check_has_pass_and_fail_fixtures_and_they_hold() {
             } else {
                 kinds.1 += 1;
             }
-            let checker = Checker::with_settings(moat_checks::all(), settings(&text));
+            let checker = checker_for(&text);
             let lf = moat_manifest::load_bytes(&path.display().to_string(), text.as_bytes());
             assert!(lf.errors.is_empty(), "{}: {:?}", path.display(), lf.errors);
             let got: BTreeSet<(u32, String)> = run_all(&checker, &lf.resources)
@@ -127,7 +144,7 @@ fn traps_hold_for_all_checks() {
     for entry in std::fs::read_dir(&root).unwrap() {
         let path = entry.unwrap().path();
         let text = std::fs::read_to_string(&path).unwrap();
-        let checker = Checker::with_settings(moat_checks::all(), settings(&text));
+        let checker = checker_for(&text);
         let lf = moat_manifest::load_bytes(&path.display().to_string(), text.as_bytes());
         assert!(lf.errors.is_empty(), "{}: {:?}", path.display(), lf.errors);
         let got: BTreeSet<(u32, String)> = run_all(&checker, &lf.resources)

@@ -125,6 +125,13 @@ struct ScanArgs {
     /// `k8s-version`, else every removed API is reported.
     #[arg(long, value_name = "VERSION")]
     k8s_version: Option<String>,
+    /// Also evaluate the Pod Security Standards at this level (baseline or restricted);
+    /// findings MOAT-500..518 carry the API server's messages (same verdicts as `moat pss`).
+    #[arg(long, value_name = "LEVEL")]
+    pss_level: Option<String>,
+    /// Pod Security Standards version for --pss-level (v1.0..v1.37 or latest).
+    #[arg(long, value_name = "VERSION", default_value = "latest", requires = "pss_level")]
+    pss_version: String,
 }
 
 /// Panics inside the YAML library are caught by the loader and reported as input errors
@@ -201,6 +208,26 @@ fn scan(args: &ScanArgs) -> anyhow::Result<ExitCode> {
             }
         },
     };
+    let pss = match args.pss_level.as_deref() {
+        None => None,
+        Some(l) => {
+            let level = match moat_pss::Level::parse(l) {
+                Ok(level) => level,
+                Err(e) => return usage(e),
+            };
+            let version = match moat_pss::Version::parse(&args.pss_version) {
+                Ok(v) if v.is_known() => v,
+                Ok(_) | Err(_) => {
+                    return usage(format_args!(
+                        "unknown --pss-version `{}` (valid: {})",
+                        args.pss_version,
+                        moat_pss::Version::known_list()
+                    ));
+                }
+            };
+            Some(moat_pss::LevelVersion::new(level, version))
+        }
+    };
     let mut paths = args.paths.clone();
     if paths.is_empty() {
         paths.push(PathBuf::from("."));
@@ -215,6 +242,7 @@ fn scan(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         no_config: args.no_config,
         today: moat_core::waiver::today_utc(),
         k8s_version,
+        pss,
     });
     let fail_on: Option<Severity> = match args.fail_on.as_deref() {
         Some("never" | "none") => None,

@@ -265,6 +265,7 @@ static APISERVER: Schema = Schema {
         "watch-cache-sizes",
     ],
     maps: &["feature-gates", "runtime-config"],
+    normalize_underscores: true,
 };
 
 static CONTROLLER_MANAGER: Schema = Schema {
@@ -318,6 +319,7 @@ static CONTROLLER_MANAGER: Schema = Schema {
         "tls-cipher-suites",
     ],
     maps: &["feature-gates"],
+    normalize_underscores: true,
 };
 
 static SCHEDULER: Schema = Schema {
@@ -352,6 +354,7 @@ static SCHEDULER: Schema = Schema {
         "tls-cipher-suites",
     ],
     maps: &["feature-gates"],
+    normalize_underscores: true,
 };
 
 static ETCD: Schema = Schema {
@@ -417,6 +420,7 @@ static ETCD: Schema = Schema {
     ],
     lists: &[],
     maps: &[],
+    normalize_underscores: false,
 };
 
 #[cfg(test)]

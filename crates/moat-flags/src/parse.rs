@@ -50,6 +50,9 @@ pub struct Schema {
     pub lists: &'static [&'static str],
     /// `key=value,…` map flags.
     pub maps: &'static [&'static str],
+    /// Read `_` in flag names as `-` (Kubernetes components install pflag's
+    /// `WordSepNormalizeFunc`, so `--anonymous_auth` is `--anonymous-auth`).
+    pub normalize_underscores: bool,
 }
 
 impl Schema {
@@ -61,6 +64,7 @@ impl Schema {
             scalars: &[],
             lists: &[],
             maps: &[],
+            normalize_underscores: false,
         }
     }
 
@@ -94,8 +98,8 @@ pub enum Form {
 /// One occurrence of a flag on the command line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Occurrence<'a> {
-    /// The flag name without dashes.
-    pub name: &'a str,
+    /// The flag name without dashes (normalised when the schema says so).
+    pub name: Cow<'a, str>,
     /// The raw value (`"true"` for a bare boolean).
     pub value: &'a str,
     /// How it was written.
@@ -203,6 +207,11 @@ impl<'a> CommandLine<'a> {
                 Some((n, v)) => (n, Some(v)),
                 None => (body, None),
             };
+            let name = if schema.normalize_underscores && name.contains('_') {
+                Cow::Owned(name.replace('_', "-"))
+            } else {
+                Cow::Borrowed(name)
+            };
             let occ = if let Some(value) = inline {
                 Occurrence {
                     name,
@@ -212,7 +221,7 @@ impl<'a> CommandLine<'a> {
                     value_index: at,
                 }
             } else {
-                let takes_value = match schema.kind(name) {
+                let takes_value = match schema.kind(&name) {
                     Some(FlagKind::Bool) => false,
                     Some(_) => true,
                     None => rest.peek().is_some_and(|(_, next)| !next.starts_with('-')),
@@ -490,6 +499,7 @@ mod tests {
         scalars: &["audit-log-path", "audit-log-maxage"],
         lists: &["authorization-mode", "enable-admission-plugins"],
         maps: &["feature-gates"],
+        normalize_underscores: true,
     };
 
     fn parse<'a>(args: &'a [&'a str]) -> CommandLine<'a> {
@@ -626,6 +636,7 @@ mod tests {
             scalars: &["name"],
             lists: &[],
             maps: &[],
+            normalize_underscores: false,
         };
         let args = [
             "-name",
@@ -643,6 +654,14 @@ mod tests {
         let args = ["--", "-name=x"];
         let cl = CommandLine::parse(&args, &schema);
         assert!(cl.flags().is_empty());
+    }
+
+    #[test]
+    fn kubernetes_reads_underscores_as_dashes() {
+        let args = ["--anonymous_auth", "--audit_log_path", "/a"];
+        let cl = parse(&args);
+        assert_eq!(cl.value("anonymous-auth"), Some("true"));
+        assert_eq!(cl.value("audit-log-path"), Some("/a"));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use std::net::IpAddr;
 
 use crate::component::Component;
-use crate::parse::{CommandLine, Item, parse_bool, parse_int, split_csv};
+use crate::parse::{CommandLine, Form, Item, parse_bool, parse_int, split_csv};
 
 /// What a flag must look like.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -281,12 +281,25 @@ pub fn evaluate(
         } => return feature_gate(rule, line, gate, enabled, stage),
         _ => {}
     }
+    let mut hint = None;
     let found = match line.last(rule.flag) {
-        Some(o) => Some(Found {
-            value: o.value,
-            site: Site::Arg(o.value_index),
-            origin: Origin::Flag,
-        }),
+        Some(o) => {
+            // `--bool value`: the value is a stray positional, not the flag's value.
+            if o.form == Form::Bare
+                && let Some((_, stray)) = line.positionals().iter().find(|(i, _)| *i == o.index + 1)
+                && parse_bool(stray).is_some()
+            {
+                hint = Some(format!(
+                    " (a boolean flag takes no separate value: `--{} {stray}` sets it to true; write --{}={stray})",
+                    rule.flag, rule.flag
+                ));
+            }
+            Some(Found {
+                value: o.value,
+                site: Site::Arg(o.value_index),
+                origin: Origin::Flag,
+            })
+        }
         None => match env_lookup(component, rule.flag, env) {
             Some((var, None)) => return Verdict::NotJudged(NotJudged::UnknownEnv(var.to_owned())),
             Some((var, Some((value, index)))) => Some(Found {
@@ -297,7 +310,13 @@ pub fn evaluate(
             None => None,
         },
     };
-    scalar(rule, found)
+    match (scalar(rule, found), hint) {
+        (Verdict::Fail(mut v), Some(h)) => {
+            v.message.push_str(&h);
+            Verdict::Fail(v)
+        }
+        (v, _) => v,
+    }
 }
 
 /// The last environment variable standing for `flag`: its name and, if literal, value
@@ -455,7 +474,7 @@ fn list_rule(rule: &Rule, line: &CommandLine<'_>) -> Verdict {
                 (
                     items,
                     Site::Absent,
-                    format!("--{flag} is not set (default {})", quote(d)),
+                    format!("--{flag} is not set; its default {}", quote(d)),
                 )
             }
         },

@@ -54,8 +54,8 @@ proptest! {
             for o in line.flags() {
                 prop_assert!(o.index < args.len() && o.value_index < args.len());
                 prop_assert!(o.value_index >= o.index);
-                let _ = line.list(o.name);
-                let _ = line.map(o.name);
+                let _ = line.list(&o.name);
+                let _ = line.map(&o.name);
             }
             for i in line.issues() {
                 prop_assert!(i.index < args.len());
@@ -99,7 +99,7 @@ proptest! {
         separate.extend(after.iter().cloned());
         let a = CommandLine::parse(&inline, schema);
         let b = CommandLine::parse(&separate, schema);
-        let values = |l: &CommandLine<'_>| l.flags().iter().map(|o| (o.name.to_owned(), o.value.to_owned())).collect::<Vec<_>>();
+        let values = |l: &CommandLine<'_>| l.flags().iter().map(|o| (o.name.to_string(), o.value.to_owned())).collect::<Vec<_>>();
         prop_assert_eq!(values(&a), values(&b));
         if !after.iter().any(|f| f.starts_with(&format!("--{name}="))) {
             prop_assert_eq!(a.value(&name), Some(value.as_str()));

@@ -195,24 +195,33 @@ impl<'c> Engine<'c> {
         let n = cluster.workloads.len();
         let ns_labels: Vec<_> = cluster.namespaces.iter().map(|n| &n.labels).collect();
         let wl_ns_labels = |w: &Workload| ns_labels.get(w.ns).copied();
-        // Which namespaces a namespace selector matches, cached per selector evaluation.
+        // Workloads per namespace, so selections only visit the namespaces that match.
+        let mut by_ns: Vec<Vec<usize>> = vec![Vec::new(); cluster.namespaces.len()];
+        for (i, w) in cluster.workloads.iter().enumerate() {
+            if let Some(v) = by_ns.get_mut(w.ns) {
+                v.push(i);
+            }
+        }
         let select_pods =
             |ns_sel: Option<&LabelSelector>, own_ns: Option<&str>, pods: Option<&LabelSelector>| {
-                let ns_ok: Vec<bool> = cluster
-                    .namespaces
-                    .iter()
-                    .map(|ns| match (ns_sel, own_ns) {
+                let mut bits = Bits::new(n);
+                for (ni, ns) in cluster.namespaces.iter().enumerate() {
+                    let ok = match (ns_sel, own_ns) {
                         (Some(s), _) => s.matches(&ns.labels),
                         (None, Some(own)) => ns.name == own,
                         (None, None) => true,
-                    })
-                    .collect();
-                let mut bits = Bits::new(n);
-                for (i, w) in cluster.workloads.iter().enumerate() {
-                    if ns_ok.get(w.ns).copied().unwrap_or(false)
-                        && pods.is_none_or(|p| p.matches(&w.labels))
-                    {
-                        bits.set(i);
+                    };
+                    if !ok {
+                        continue;
+                    }
+                    for &i in by_ns.get(ni).map_or(&[][..], Vec::as_slice) {
+                        if cluster
+                            .workloads
+                            .get(i)
+                            .is_some_and(|w| pods.is_none_or(|p| p.matches(&w.labels)))
+                        {
+                            bits.set(i);
+                        }
                     }
                 }
                 bits
@@ -330,21 +339,32 @@ impl<'c> Engine<'c> {
         let mut np_egress = vec![Vec::new(); n];
         let mut admin_subject = vec![Vec::new(); n];
         let mut baseline_subject = vec![false; n];
-        for (i, w) in cluster.workloads.iter().enumerate() {
-            for (pi, p) in cluster.policies.iter().enumerate() {
-                if p.namespace == w.namespace && p.pod_selector.matches(&w.labels) {
-                    if p.affects_ingress {
-                        if let Some(v) = np_ingress.get_mut(i) {
-                            v.push(pi);
-                        }
+        for (pi, p) in cluster.policies.iter().enumerate() {
+            let members = cluster
+                .namespace(&p.namespace)
+                .and_then(|ni| by_ns.get(ni))
+                .map_or(&[][..], Vec::as_slice);
+            for &i in members {
+                let selected = cluster
+                    .workloads
+                    .get(i)
+                    .is_some_and(|w| p.pod_selector.matches(&w.labels));
+                if !selected {
+                    continue;
+                }
+                if p.affects_ingress {
+                    if let Some(v) = np_ingress.get_mut(i) {
+                        v.push(pi);
                     }
-                    if p.affects_egress {
-                        if let Some(v) = np_egress.get_mut(i) {
-                            v.push(pi);
-                        }
+                }
+                if p.affects_egress {
+                    if let Some(v) = np_egress.get_mut(i) {
+                        v.push(pi);
                     }
                 }
             }
+        }
+        for (i, w) in cluster.workloads.iter().enumerate() {
             for (ai, a) in cluster.admin.iter().enumerate() {
                 if subject_selects(a, w) {
                     if let Some(v) = admin_subject.get_mut(i) {

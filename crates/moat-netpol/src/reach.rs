@@ -281,7 +281,7 @@ pub fn describe_step(
                 .filter_map(|(pi, r)| c.policies.get(*pi).map(|p| format!("'{}' rule #{}", p.id(), r + 1)))
                 .collect();
             if !ports.is_empty() {
-                s.push_str(&format!("; the ports of {} do not include them", ports.join(", ")));
+                s.push_str(&format!("; {} select(s) the peer but not these ports", ports.join(", ")));
             }
             format!("{s}; {denied} denied")
         }

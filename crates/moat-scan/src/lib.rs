@@ -44,6 +44,8 @@ pub struct ScanOptions {
     pub today: jiff::civil::Date,
     /// Target Kubernetes version (overrides the config's `k8s-version`).
     pub k8s_version: Option<(u32, u32)>,
+    /// Evaluate the Pod Security Standards at this level and version.
+    pub pss: Option<moat_pss::LevelVersion>,
 }
 
 /// Every check moat knows (metadata).
@@ -115,11 +117,22 @@ impl Session {
             settings.required_labels.clone_from(v);
         }
         settings.k8s_version = opts.k8s_version.or(config.k8s_version);
+        settings.pss = opts.pss;
         let severity_overrides = config
             .overrides
             .iter()
             .filter_map(|o| o.severity.map(|s| (o.check.clone(), s)))
             .collect();
+        let mut checker = Checker::with_settings(checks, settings);
+        for family in moat_checks::families() {
+            let enabled: Vec<&'static str> = family
+                .metas()
+                .into_iter()
+                .filter(|m| opts.selection.enabled(m) && (!disabled(m.id) || opts.selection.explicitly_included(m)))
+                .map(|m| m.id)
+                .collect();
+            checker = checker.with_family(family, enabled);
+        }
         let inventory = moat_checks::inventory()
             .into_iter()
             .filter(|c| {
@@ -133,7 +146,7 @@ impl Session {
             config,
             inventory,
             severity_overrides,
-            checker: Checker::with_settings(checks, settings),
+            checker,
             waivers,
             registry,
             errors,

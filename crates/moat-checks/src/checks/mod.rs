@@ -15,6 +15,7 @@ mod host_namespaces;
 mod host_path_volume;
 mod host_port;
 pub mod pdb;
+pub mod pss;
 mod hygiene;
 mod image_policy;
 mod image_tag;

@@ -234,10 +234,14 @@ fn env_of<'a>(c: &ContainerView<'a>) -> Vec<(usize, &'a str, Option<&'a str>)> {
         .enumerate()
         .filter_map(|(i, e)| {
             let name = e.get("name").and_then(Node::as_str)?;
+            // `valueFrom` (and a non-string `value`, which the API would reject) is unknown.
             let value = if e.get("valueFrom").is_some_and(|v| !v.is_null()) {
                 None
             } else {
-                Some(e.get("value").and_then(Node::as_str).unwrap_or(""))
+                match e.get("value") {
+                    Some(n) if !n.is_null() => n.as_str(),
+                    _ => Some(""),
+                }
             };
             Some((i, name, value))
         })
@@ -270,13 +274,12 @@ fn expand<'a>(s: Cow<'a, str>, env: &[(usize, &str, Option<&str>)]) -> Cow<'a, s
                     .rev()
                     .find(|(_, n, _)| *n == name)
                     .and_then(|(_, _, v)| *v);
-                match value {
-                    Some(v) => out.push_str(v),
-                    None => {
-                        out.push_str("$(");
-                        out.push_str(name);
-                        out.push(')');
-                    }
+                if let Some(v) = value {
+                    out.push_str(v);
+                } else {
+                    out.push_str("$(");
+                    out.push_str(name);
+                    out.push(')');
                 }
                 rest = inner.get(close + 1..).unwrap_or("");
             } else {
