@@ -204,7 +204,11 @@ impl Checker {
             .map(|c| c.meta().id)
             .collect();
         if workload {
-            ids.extend(self.families.iter().flat_map(|(_, ids)| ids.iter().copied()));
+            ids.extend(
+                self.families
+                    .iter()
+                    .flat_map(|(_, ids)| ids.iter().copied()),
+            );
         }
         ids
     }

@@ -153,7 +153,10 @@ fn traps_hold_for_all_checks() {
             .collect();
         let want = expected(&text);
         if got != want {
-            failures.push(format!("{}:\n  expected {want:?}\n  got      {got:?}", path.display()));
+            failures.push(format!(
+                "{}:\n  expected {want:?}\n  got      {got:?}",
+                path.display()
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

@@ -130,7 +130,12 @@ struct ScanArgs {
     #[arg(long, value_name = "LEVEL")]
     pss_level: Option<String>,
     /// Pod Security Standards version for --pss-level (v1.0..v1.37 or latest).
-    #[arg(long, value_name = "VERSION", default_value = "latest", requires = "pss_level")]
+    #[arg(
+        long,
+        value_name = "VERSION",
+        default_value = "latest",
+        requires = "pss_level"
+    )]
     pss_version: String,
 }
 

@@ -43,10 +43,16 @@ fn examples_json() -> serde_json::Value {
     valid_report(&stdout(&moat(&["scan", "examples", "--format", "json"])))
 }
 
+/// Checks that run by default: all but the Pod Security Standards family (MOAT-5xx),
+/// which runs only with --pss-level.
 fn moat_checks_count() -> usize {
     let v: serde_json::Value =
         serde_json::from_str(&stdout(&moat(&["checks", "--format", "json"]))).unwrap();
-    v.as_array().unwrap().len()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| !c["id"].as_str().unwrap().starts_with("MOAT-5"))
+        .count()
 }
 
 #[test]
@@ -154,7 +160,7 @@ fn output_file_and_exit_codes() {
     assert_eq!(code(&moat(&["scan", "examples", "--fail-on", "never"])), 0);
     assert_eq!(code(&moat(&["scan", "examples/shop/frontend.yaml"])), 0);
     assert_eq!(code(&moat(&["scan", "examples", "--fail-on", "bogus"])), 2);
-    assert_eq!(code(&moat(&["scan", "examples", "--check", "MOAT-999"])), 2);
+    assert_eq!(code(&moat(&["scan", "examples", "--check", "MOAT-000"])), 2);
     assert_eq!(code(&moat(&["scan", "examples", "--format", "xml"])), 2);
 }
 
@@ -378,7 +384,7 @@ fn waivers_from_config_and_annotations() {
     // A waiver naming an unknown check is an input error.
     fs::write(
         d.join(".moat.yaml"),
-        "waivers:\n  - check: MOAT-404\n    reason: typo\n",
+        "waivers:\n  - check: MOAT-000\n    reason: typo\n",
     )
     .unwrap();
     let o = moat_in(d, &["scan", ".", "-f", "json"], None);
@@ -391,14 +397,14 @@ fn waivers_from_config_and_annotations() {
         d.join("b.yaml"),
         pod(
             "inline",
-            "  annotations:\n    moat.dev/ignore: \"MOAT-404: nope\"\n",
+            "  annotations:\n    moat.dev/ignore: \"MOAT-000: nope\"\n",
         ),
     )
     .unwrap();
     let o = moat_in(d, &["scan", "."], None);
     assert_eq!(code(&o), 2);
     assert!(
-        stdout(&o).contains("b.yaml:7:5: `moat.dev/ignore` names unknown check `MOAT-404`"),
+        stdout(&o).contains("b.yaml:7:5: `moat.dev/ignore` names unknown check `MOAT-000`"),
         "{}",
         stdout(&o)
     );
@@ -432,7 +438,7 @@ fn checks_and_explain() {
     assert_eq!(code(&o), 0);
     insta::assert_snapshot!("explain_moat_050", stdout(&o));
     assert_eq!(code(&moat(&["explain", "privileged-container"])), 0);
-    assert_eq!(code(&moat(&["explain", "MOAT-999"])), 2);
+    assert_eq!(code(&moat(&["explain", "MOAT-000"])), 2);
 }
 
 #[test]
@@ -522,7 +528,7 @@ fn config_overrides_and_settings() {
     // Errors in the config are located.
     fs::write(
         d.join(".moat.yaml"),
-        "checks:\n  MOAT-777: {severity: high}\nmin-uid: lots\n",
+        "checks:\n  MOAT-000: {severity: high}\nmin-uid: lots\n",
     )
     .unwrap();
     let o = moat_in(d, &["scan", ".", "-f", "json"], None);
@@ -535,4 +541,75 @@ fn config_overrides_and_settings() {
         .map(|e| e["line"].as_u64().unwrap())
         .collect();
     assert_eq!(lines, [2, 3]);
+}
+
+#[test]
+fn scan_pss_agrees_with_moat_pss() {
+    use std::collections::BTreeSet;
+    for level in ["baseline", "restricted"] {
+        let scan = valid_report(&stdout(&moat(&[
+            "scan",
+            "examples",
+            "-f",
+            "json",
+            "--check",
+            "MOAT-5*",
+            "--pss-level",
+            level,
+            "--pss-version",
+            "v1.30",
+        ])));
+        let pss: serde_json::Value = serde_json::from_str(&stdout(&moat(&[
+            "pss",
+            "examples",
+            "--level",
+            level,
+            "--version",
+            "v1.30",
+            "--format",
+            "json",
+        ])))
+        .unwrap();
+        let from_scan: BTreeSet<(String, u64)> = scan["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["resource"]["name"].as_str().unwrap().to_owned(),
+                    f["location"]["line"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        let from_pss: BTreeSet<(String, u64)> = pss["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|r| {
+                let name = r["name"].as_str().unwrap().to_owned();
+                r["violations"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(move |v| (name.clone(), v["line"].as_u64().unwrap()))
+            })
+            .collect();
+        assert!(!from_scan.is_empty());
+        assert_eq!(from_scan, from_pss, "{level}");
+    }
+    assert_eq!(
+        code(&moat(&["scan", "examples", "--pss-level", "strict"])),
+        2
+    );
+    assert_eq!(
+        code(&moat(&[
+            "scan",
+            "examples",
+            "--pss-level",
+            "baseline",
+            "--pss-version",
+            "v9.9"
+        ])),
+        2
+    );
 }

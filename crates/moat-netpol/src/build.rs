@@ -24,9 +24,9 @@ pub const DEFAULT_NAMESPACE: &str = "default";
 pub const INGRESS_CONTROLLER: &str = "ingress-controller";
 /// Namespace of the synthetic ingress-controller workload.
 pub const INGRESS_CONTROLLER_NS: &str = "ingress-controller-ns";
-/// Lowest AdminNetworkPolicy priority.
+/// Lowest `AdminNetworkPolicy` priority.
 pub const MIN_PRIORITY: i64 = 0;
-/// Highest AdminNetworkPolicy priority.
+/// Highest `AdminNetworkPolicy` priority.
 pub const MAX_PRIORITY: i64 = 1000;
 
 const IPV6_WARNING: &str = "IPv6 addresses are not supported by the default external address space (0.0.0.0/0); pass IPv6 ranges with --external to analyse them";
@@ -227,18 +227,15 @@ fn selector(d: &mut Diag<'_>, node: &Node, path: &str) -> Option<LabelSelector> 
 fn protocol(d: &mut Diag<'_>, node: Option<&Node>, path: &str) -> Option<Protocol> {
     match present(node) {
         None => Some(Protocol::Tcp),
-        Some(n) => match n.as_str().and_then(Protocol::parse) {
-            Some(p) => Some(p),
-            None => {
-                d.error(
-                    path,
-                    format!(
-                        "unsupported protocol {:?}: supported values: \"SCTP\", \"TCP\", \"UDP\"",
-                        n.as_str().unwrap_or("")
-                    ),
-                );
-                None
-            }
+        Some(n) => if let Some(p) = n.as_str().and_then(Protocol::parse) { Some(p) } else {
+            d.error(
+                path,
+                format!(
+                    "unsupported protocol {:?}: supported values: \"SCTP\", \"TCP\", \"UDP\"",
+                    n.as_str().unwrap_or("")
+                ),
+            );
+            None
         },
     }
 }
@@ -364,7 +361,9 @@ fn np_ports(d: &mut Diag<'_>, node: Option<&Node>, path: &str) -> Option<Ports> 
     })
 }
 
-/// `from`/`to` of a NetworkPolicy rule.
+/// `from`/`to` of a NetworkPolicy rule: `None` when invalid, `Some(None)` when absent or
+/// empty (every peer).
+#[allow(clippy::option_option)]
 fn np_peers(d: &mut Diag<'_>, node: Option<&Node>, path: &str) -> Option<Option<Vec<Peer>>> {
     let Some(node) = present(node) else {
         return Some(None);
@@ -393,22 +392,16 @@ fn np_peers(d: &mut Diag<'_>, node: Option<&Node>, path: &str) -> Option<Option<
             }
             (true, None) => {
                 let ns_sel = match nss {
-                    Some(n) => match selector(d, n, &format!("{pp}.namespaceSelector")) {
-                        Some(s) => Some(s),
-                        None => {
-                            ok = false;
-                            continue;
-                        }
+                    Some(n) => if let Some(s) = selector(d, n, &format!("{pp}.namespaceSelector")) { Some(s) } else {
+                        ok = false;
+                        continue;
                     },
                     None => None,
                 };
                 let pod_sel = match pods {
-                    Some(n) => match selector(d, n, &format!("{pp}.podSelector")) {
-                        Some(s) => Some(s),
-                        None => {
-                            ok = false;
-                            continue;
-                        }
+                    Some(n) => if let Some(s) = selector(d, n, &format!("{pp}.podSelector")) { Some(s) } else {
+                        ok = false;
+                        continue;
                     },
                     None => None,
                 };
@@ -493,16 +486,14 @@ fn np_rules(d: &mut Diag<'_>, spec: &Node, field: &str, peer_field: &str) -> Opt
         let ports = np_ports(d, r.get("ports"), &format!("{rp}.ports"));
         match (peers, ports) {
             (Some(peers), Some(ports)) => {
-                if field == "egress" && !ports.named.is_empty() {
-                    if let Some(peers) = &peers {
-                        if peers.iter().any(|p| matches!(p, Peer::IpBlock { .. })) {
+                if field == "egress" && !ports.named.is_empty()
+                    && let Some(peers) = &peers
+                        && peers.iter().any(|p| matches!(p, Peer::IpBlock { .. })) {
                             d.warn(
                                 &format!("{rp}.ports"),
                                 "named port error: cannot convert named port for an IP destination; the named ports of this rule never match its ipBlock peers",
                             );
                         }
-                    }
-                }
                 rules.push(Rule { peers, ports });
             }
             _ => ok = false,
@@ -752,14 +743,13 @@ fn admin_rules(
             }
         }
         let ports = admin_ports(d, r.get("ports"), &format!("{rp}.ports"));
-        if let Some(p) = &ports {
-            if !p.named.is_empty() && peers.iter().any(|x| matches!(x, AdminPeer::Networks(_))) {
+        if let Some(p) = &ports
+            && !p.named.is_empty() && peers.iter().any(|x| matches!(x, AdminPeer::Networks(_))) {
                 d.warn(
                     &format!("{rp}.ports"),
                     "named port is not defined for IP addresses; skipped for the `networks` peers of this rule",
                 );
             }
-        }
         match (action, ports) {
             (Some(action), Some(ports)) => out.push(AdminRule {
                 name,
@@ -801,25 +791,22 @@ fn admin_policy(
             }
         }
     };
-    let subject = match present(spec.get("subject")) {
-        Some(s) => {
-            let ns = s.get("namespaces");
-            let pods = s.get("pods");
-            match (ns, pods) {
-                (Some(n), None) => {
-                    selector(d, n, "spec.subject.namespaces").map(AdminPeer::Namespaces)
-                }
-                (None, Some(p)) => admin_selector_pair(d, p, "spec.subject.pods"),
-                _ => {
-                    d.error("spec.subject", "exactly one field must be set in a subject");
-                    None
-                }
+    let subject = if let Some(s) = present(spec.get("subject")) {
+        let ns = s.get("namespaces");
+        let pods = s.get("pods");
+        match (ns, pods) {
+            (Some(n), None) => {
+                selector(d, n, "spec.subject.namespaces").map(AdminPeer::Namespaces)
+            }
+            (None, Some(p)) => admin_selector_pair(d, p, "spec.subject.pods"),
+            _ => {
+                d.error("spec.subject", "exactly one field must be set in a subject");
+                None
             }
         }
-        None => {
-            d.error("spec.subject", "exactly one field must be set in a subject");
-            None
-        }
+    } else {
+        d.error("spec.subject", "exactly one field must be set in a subject");
+        None
     };
     let ingress = admin_rules(d, spec, "ingress", baseline);
     let egress = admin_rules(d, spec, "egress", baseline);
@@ -870,15 +857,12 @@ fn container_ports(d: &mut Diag<'_>, pod: &PodSpecView<'_>) -> Vec<ContainerPort
             };
             let protocol = match present(p.get("protocol")).and_then(Node::as_str) {
                 None => Protocol::Tcp,
-                Some(s) => match Protocol::parse(s) {
-                    Some(p) => p,
-                    None => {
-                        d.warn(
-                            &format!("{base}.protocol"),
-                            format!("unsupported protocol {s:?}; port ignored"),
-                        );
-                        continue;
-                    }
+                Some(s) => if let Some(p) = Protocol::parse(s) { p } else {
+                    d.warn(
+                        &format!("{base}.protocol"),
+                        format!("unsupported protocol {s:?}; port ignored"),
+                    );
+                    continue;
                 },
             };
             out.push(ContainerPort {
@@ -1269,8 +1253,8 @@ pub fn build<'r>(resources: impl IntoIterator<Item = &'r Resource>) -> Built<'r>
                 .map(|(k, _)| k)
                 .chain(labels.keys().filter(|k| !w.labels.contains_key(*k)))
                 .find(|k| policy_keys.contains(*k));
-            if let Some(key) = differing {
-                if let Some(res) = w.res.and_then(|i| resources.get(i)) {
+            if let Some(key) = differing
+                && let Some(res) = w.res.and_then(|i| resources.get(i)) {
                     let pos = res.pos_of("metadata.labels");
                     errors.push(InputError {
                         file: res.file.to_string(),
@@ -1282,7 +1266,6 @@ pub fn build<'r>(resources: impl IntoIterator<Item = &'r Resource>) -> Built<'r>
                         ),
                     });
                 }
-            }
         }
     }
 

@@ -217,11 +217,10 @@ pub fn connlist(engine: &Engine<'_>, opts: &Options) -> Connlist {
         if src.to_string() == dst.to_string() || !include(opts, &src, &dst) {
             continue;
         }
-        if let Some((p, port)) = opts.focus_conn {
-            if !c.contains(p, port) {
+        if let Some((p, port)) = opts.focus_conn
+            && !c.contains(p, port) {
                 continue;
             }
-        }
         out.lines.push(Line {
             src,
             dst,
@@ -235,11 +234,10 @@ pub fn connlist(engine: &Engine<'_>, opts: &Options) -> Connlist {
         if !include(opts, &Peer::IngressController, &dst) {
             continue;
         }
-        if let Some((p, port)) = opts.focus_conn {
-            if !c.contains(p, port) {
+        if let Some((p, port)) = opts.focus_conn
+            && !c.contains(p, port) {
                 continue;
             }
-        }
         out.lines.push(Line {
             src: Peer::IngressController,
             dst,

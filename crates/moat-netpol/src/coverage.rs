@@ -362,7 +362,7 @@ pub fn findings_for(built: &Built<'_>) -> Vec<Finding> {
                 let everyone = match &r.peers {
                     None => Some(format!("{peer_field} is absent")),
                     Some(peers) => peers.iter().enumerate().find_map(|(k, peer)| match peer {
-                        Peer::Selectors { namespaces: Some(ns), pods } if ns.is_empty() && pods.as_ref().is_none_or(|s| s.is_empty()) => {
+                        Peer::Selectors { namespaces: Some(ns), pods } if ns.is_empty() && pods.as_ref().is_none_or(super::selector::LabelSelector::is_empty) => {
                             Some(format!("{peer_field}[{k}] has `namespaceSelector: {{}}` (every pod of every namespace)"))
                         }
                         Peer::IpBlock { set, cidr, .. } if covers_everything(set) => {
@@ -517,7 +517,7 @@ pub fn findings_for(built: &Built<'_>) -> Vec<Finding> {
                     .map(|v| {
                         v.iter()
                             .filter_map(|pi| c.policies.get(*pi))
-                            .map(|p| p.id())
+                            .map(super::model::NetworkPolicy::id)
                             .collect()
                     })
                     .unwrap_or_default();
@@ -592,29 +592,26 @@ fn add_dns_target(c: &mut Cluster) -> Option<usize> {
     if existing.is_some() {
         return existing;
     }
-    let ns = match c.namespace("kube-system") {
-        Some(i) => i,
-        None => {
-            let labels: Labels = std::iter::once((
-                crate::selector::NAMESPACE_NAME_LABEL.to_owned(),
-                "kube-system".to_owned(),
-            ))
-            .collect();
-            c.namespaces.push(crate::model::Namespace {
-                name: "kube-system".to_owned(),
-                labels,
-                res: None,
-            });
-            c.namespaces.sort_by(|a, b| a.name.cmp(&b.name));
-            for w in &mut c.workloads {
-                w.ns = c
-                    .namespaces
-                    .iter()
-                    .position(|n| n.name == w.namespace)
-                    .unwrap_or(0);
-            }
-            c.namespace("kube-system")?
+    let ns = if let Some(i) = c.namespace("kube-system") { i } else {
+        let labels: Labels = std::iter::once((
+            crate::selector::NAMESPACE_NAME_LABEL.to_owned(),
+            "kube-system".to_owned(),
+        ))
+        .collect();
+        c.namespaces.push(crate::model::Namespace {
+            name: "kube-system".to_owned(),
+            labels,
+            res: None,
+        });
+        c.namespaces.sort_by(|a, b| a.name.cmp(&b.name));
+        for w in &mut c.workloads {
+            w.ns = c
+                .namespaces
+                .iter()
+                .position(|n| n.name == w.namespace)
+                .unwrap_or(0);
         }
+        c.namespace("kube-system")?
     };
     c.workloads.push(Workload {
         namespace: "kube-system".to_owned(),

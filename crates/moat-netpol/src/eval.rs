@@ -1,7 +1,7 @@
 //! Policy evaluation for one direction of one connection, layer by layer:
-//! AdminNetworkPolicies (by priority, rules in order, first match wins; `Pass` delegates),
-//! then NetworkPolicies (a pod selected by a policy of that direction is isolated and only
-//! the union of matching rules is allowed), then the BaselineAdminNetworkPolicy, then the
+//! `AdminNetworkPolicies` (by priority, rules in order, first match wins; `Pass` delegates),
+//! then `NetworkPolicies` (a pod selected by a policy of that direction is isolated and only
+//! the union of matching rules is allowed), then the `BaselineAdminNetworkPolicy`, then the
 //! default (allow). Connections are port sets, so one evaluation answers for every port.
 
 use crate::ipnet::{IpRange, IpSet};
@@ -61,7 +61,7 @@ pub enum Step {
         conns: ConnSet,
     },
     /// A NetworkPolicy rule selects the peer; `conns` is what it allows of the connections
-    /// delegated to NetworkPolicies (empty: its ports do not match).
+    /// delegated to `NetworkPolicies` (empty: its ports do not match).
     PolicyRule {
         /// Index into [`Cluster::policies`].
         policy: usize,
@@ -70,7 +70,7 @@ pub enum Step {
         /// Allowed by this rule (may overlap other rules).
         conns: ConnSet,
     },
-    /// The pod is isolated by NetworkPolicies and no rule allows `denied`.
+    /// The pod is isolated by `NetworkPolicies` and no rule allows `denied`.
     Isolated {
         /// Policies selecting the pod for this direction.
         policies: Vec<usize>,
@@ -166,9 +166,9 @@ impl PeerMatch {
 pub struct Engine<'c> {
     /// The cluster.
     pub cluster: &'c Cluster,
-    /// Per workload: NetworkPolicies isolating it for ingress.
+    /// Per workload: `NetworkPolicies` isolating it for ingress.
     pub np_ingress: Vec<Vec<usize>>,
-    /// Per workload: NetworkPolicies isolating it for egress.
+    /// Per workload: `NetworkPolicies` isolating it for egress.
     pub np_egress: Vec<Vec<usize>>,
     /// Per workload: admin policies whose subject selects it (priority order).
     pub admin_subject: Vec<Vec<usize>>,
@@ -352,25 +352,22 @@ impl<'c> Engine<'c> {
                 if !selected {
                     continue;
                 }
-                if p.affects_ingress {
-                    if let Some(v) = np_ingress.get_mut(i) {
+                if p.affects_ingress
+                    && let Some(v) = np_ingress.get_mut(i) {
                         v.push(pi);
                     }
-                }
-                if p.affects_egress {
-                    if let Some(v) = np_egress.get_mut(i) {
+                if p.affects_egress
+                    && let Some(v) = np_egress.get_mut(i) {
                         v.push(pi);
                     }
-                }
             }
         }
         for (i, w) in cluster.workloads.iter().enumerate() {
             for (ai, a) in cluster.admin.iter().enumerate() {
-                if subject_selects(a, w) {
-                    if let Some(v) = admin_subject.get_mut(i) {
+                if subject_selects(a, w)
+                    && let Some(v) = admin_subject.get_mut(i) {
                         v.push(ai);
                     }
-                }
             }
             if let (Some(b), Some(slot)) = (&cluster.baseline, baseline_subject.get_mut(i)) {
                 *slot = subject_selects(b, w);
@@ -552,8 +549,8 @@ impl<'c> Engine<'c> {
         }
 
         // Layer 3: BaselineAdminNetworkPolicy.
-        if let Some(b) = &self.cluster.baseline {
-            if self.baseline_subject.get(s).copied().unwrap_or(false) {
+        if let Some(b) = &self.cluster.baseline
+            && self.baseline_subject.get(s).copied().unwrap_or(false) {
                 let rules = match dir {
                     Direction::Ingress => &b.ingress,
                     Direction::Egress => &b.egress,
@@ -584,7 +581,6 @@ impl<'c> Engine<'c> {
                     }
                 }
             }
-        }
 
         // Layer 4: default allow.
         if T::ON && !open.is_empty() {

@@ -67,6 +67,7 @@ pub fn typed_list_items(name: &str, text: &str) -> Vec<Resource> {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

@@ -198,6 +198,7 @@ impl<T: Bound> IntervalSet<T> {
     }
 
     /// `self ∪ other`.
+    #[must_use]
     pub fn union(&self, other: &Self) -> Self {
         if other.is_empty() {
             return self.clone();
@@ -248,15 +249,15 @@ impl<T: Bound> IntervalSet<T> {
     }
 
     /// `self ∩ other`.
+    #[must_use]
     pub fn intersect(&self, other: &Self) -> Self {
         let mut out = Ranges::Inline(0, [(T::ZERO, T::ZERO); 2]);
         let (a, b) = (self.ranges(), other.ranges());
         let (mut i, mut j) = (0, 0);
         while let (Some(&(a0, a1)), Some(&(b0, b1))) = (a.get(i), b.get(j)) {
-            let s = a0.max(b0);
-            let e = a1.min(b1);
-            if s <= e {
-                out.push((s, e));
+            let (lo, hi) = (a0.max(b0), a1.min(b1));
+            if lo <= hi {
+                out.push((lo, hi));
             }
             if a1 < b1 {
                 i += 1;
@@ -268,6 +269,7 @@ impl<T: Bound> IntervalSet<T> {
     }
 
     /// `self \ other`.
+    #[must_use]
     pub fn subtract(&self, other: &Self) -> Self {
         if other.is_empty() || self.is_empty() {
             return self.clone();
@@ -286,19 +288,17 @@ impl<T: Bound> IntervalSet<T> {
                 if b0 > e0 {
                     break;
                 }
-                if b0 > s {
-                    if let Some(p) = b0.pred() {
+                if b0 > s
+                    && let Some(p) = b0.pred() {
                         out.push((s, p.min(e0)));
                     }
-                }
                 cur = if b1 >= e0 { None } else { b1.succ() };
                 k += 1;
             }
-            if let Some(s) = cur {
-                if s <= e0 {
+            if let Some(s) = cur
+                && s <= e0 {
                     out.push((s, e0));
                 }
-            }
         }
         Self::from_ranges(out)
     }
@@ -327,6 +327,7 @@ impl<T: Bound> IntervalSet<T> {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use proptest::prelude::*;

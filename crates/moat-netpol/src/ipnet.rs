@@ -164,6 +164,7 @@ impl IpSet {
     }
 
     /// `self ∪ other`.
+    #[must_use]
     pub fn union(&self, other: &Self) -> Self {
         IpSet {
             v4: self.v4.union(&other.v4),
@@ -172,6 +173,7 @@ impl IpSet {
     }
 
     /// `self \ other`.
+    #[must_use]
     pub fn subtract(&self, other: &Self) -> Self {
         IpSet {
             v4: self.v4.subtract(&other.v4),
@@ -180,6 +182,7 @@ impl IpSet {
     }
 
     /// `self ∩ other`.
+    #[must_use]
     pub fn intersect(&self, other: &Self) -> Self {
         IpSet {
             v4: self.v4.intersect(&other.v4),
@@ -274,6 +277,7 @@ pub fn partition(space: &IpSet, blocks: &[&IpSet]) -> Vec<IpRange> {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use proptest::prelude::*;

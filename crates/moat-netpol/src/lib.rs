@@ -1,6 +1,6 @@
 //! `moat-netpol` owns NetworkPolicy analysis: the exact semantics of
 //! `networking.k8s.io/v1` NetworkPolicy and of `policy.networking.k8s.io/v1alpha1`
-//! AdminNetworkPolicy / BaselineAdminNetworkPolicy, applied to the workloads and namespaces
+//! `AdminNetworkPolicy` / `BaselineAdminNetworkPolicy`, applied to the workloads and namespaces
 //! of a set of manifests.
 //!
 //! - [`build`] turns loaded resources into a [`model::Cluster`] (workloads by pod template

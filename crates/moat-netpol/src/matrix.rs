@@ -66,6 +66,9 @@ impl Externals {
     }
 }
 
+/// One computed row: `(target, local conn id)` pairs and the row's distinct conn sets.
+type RowResult = (Vec<(u32, u32)>, Vec<ConnSet>);
+
 /// All allowed connections between endpoints.
 #[derive(Clone, Debug)]
 pub struct Matrix {
@@ -102,7 +105,7 @@ impl Matrix {
             .map(Endpoint::External)
             .chain(workloads.iter().copied())
             .collect();
-        let rows_local: Vec<(Vec<(u32, u32)>, Vec<ConnSet>)> = sources
+        let rows_local: Vec<RowResult> = sources
             .par_iter()
             .map(|src| {
                 let mut local: HashMap<ConnSet, u32> = HashMap::new();
@@ -118,14 +121,11 @@ impl Matrix {
                     if conn.is_empty() {
                         continue;
                     }
-                    let id = match local.get(&conn) {
-                        Some(id) => *id,
-                        None => {
-                            let id = u32::try_from(table.len()).unwrap_or(u32::MAX);
-                            table.push(conn.clone());
-                            local.insert(conn, id);
-                            id
-                        }
+                    let id = if let Some(id) = local.get(&conn) { *id } else {
+                        let id = u32::try_from(table.len()).unwrap_or(u32::MAX);
+                        table.push(conn.clone());
+                        local.insert(conn, id);
+                        id
                     };
                     row.push((u32::try_from(ti).unwrap_or(u32::MAX), id));
                 }

@@ -1,5 +1,5 @@
 //! The analysed world: namespaces, workloads (pod templates and pods grouped by owner),
-//! NetworkPolicies and admin policies, each pointing back at the resource it came from.
+//! `NetworkPolicies` and admin policies, each pointing back at the resource it came from.
 
 use std::fmt;
 
@@ -182,7 +182,7 @@ pub enum Action {
     Allow,
     /// Deny.
     Deny,
-    /// Delegate to NetworkPolicies (AdminNetworkPolicy only).
+    /// Delegate to `NetworkPolicies` (`AdminNetworkPolicy` only).
     Pass,
 }
 
@@ -227,7 +227,7 @@ pub struct AdminRule {
     pub ports: Ports,
 }
 
-/// An AdminNetworkPolicy or the BaselineAdminNetworkPolicy.
+/// An `AdminNetworkPolicy` or the `BaselineAdminNetworkPolicy`.
 #[derive(Clone, Debug)]
 pub struct AdminPolicy {
     /// Name.
@@ -292,7 +292,7 @@ pub enum PortTarget {
     Name(String),
 }
 
-/// An `Ingress` (networking.k8s.io) or OpenShift `Route` backend reference.
+/// An `Ingress` (networking.k8s.io) or `OpenShift` `Route` backend reference.
 #[derive(Clone, Debug)]
 pub struct IngressBackend {
     /// Kind of the referring object (`Ingress` or `Route`).
@@ -316,11 +316,11 @@ pub struct Cluster {
     pub namespaces: Vec<Namespace>,
     /// Workloads, sorted by id.
     pub workloads: Vec<Workload>,
-    /// NetworkPolicies.
+    /// `NetworkPolicies`.
     pub policies: Vec<NetworkPolicy>,
-    /// AdminNetworkPolicies, sorted by priority.
+    /// `AdminNetworkPolicies`, sorted by priority.
     pub admin: Vec<AdminPolicy>,
-    /// The BaselineAdminNetworkPolicy.
+    /// The `BaselineAdminNetworkPolicy`.
     pub baseline: Option<AdminPolicy>,
     /// Services.
     pub services: Vec<Service>,

@@ -107,7 +107,7 @@ impl ConnSet {
     }
 
     /// `ports` of one protocol.
-    pub fn of(proto: Protocol, ports: PortSet) -> Self {
+    pub fn of(proto: Protocol, ports: &PortSet) -> Self {
         let mut c = ConnSet::none();
         c.set_ports(proto, ports);
         c
@@ -115,7 +115,7 @@ impl ConnSet {
 
     /// One port of one protocol.
     pub fn single(proto: Protocol, port: u16) -> Self {
-        Self::of(proto, PortSet::range(port, port))
+        Self::of(proto, &PortSet::range(port, port))
     }
 
     /// The ports of a protocol.
@@ -127,7 +127,7 @@ impl ConnSet {
         }
     }
 
-    fn set_ports(&mut self, proto: Protocol, ports: PortSet) {
+    fn set_ports(&mut self, proto: Protocol, ports: &PortSet) {
         if let Some(slot) = self.by_proto.get_mut(proto.idx()) {
             *slot = ports.intersect(&all_ports());
         }
@@ -166,6 +166,7 @@ impl ConnSet {
     }
 
     /// `self ∪ other`.
+    #[must_use]
     pub fn union(&self, other: &Self) -> Self {
         self.zip(other, PortSet::union)
     }
@@ -178,11 +179,13 @@ impl ConnSet {
     }
 
     /// `self ∩ other`.
+    #[must_use]
     pub fn intersect(&self, other: &Self) -> Self {
         self.zip(other, PortSet::intersect)
     }
 
     /// `self \ other`.
+    #[must_use]
     pub fn subtract(&self, other: &Self) -> Self {
         self.zip(other, PortSet::subtract)
     }
@@ -259,12 +262,9 @@ pub fn parse_conn_set(s: &str) -> Option<ConnSet> {
             c.add(proto, MIN_PORT, MAX_PORT);
             continue;
         }
-        let (a, b) = match ports.split_once('-') {
-            Some((a, b)) => (a.parse().ok()?, b.parse().ok()?),
-            None => {
-                let p = ports.parse().ok()?;
-                (p, p)
-            }
+        let (a, b) = if let Some((a, b)) = ports.split_once('-') { (a.parse().ok()?, b.parse().ok()?) } else {
+            let p = ports.parse().ok()?;
+            (p, p)
         };
         c.add(proto, a, b);
     }
@@ -272,6 +272,7 @@ pub fn parse_conn_set(s: &str) -> Option<ConnSet> {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

@@ -157,13 +157,12 @@ pub fn validate_key(key: &str) -> Result<(), String> {
         Some((p, n)) => (Some(p), n),
         None => (None, key),
     };
-    if let Some(p) = prefix {
-        if !is_dns_subdomain(p) {
+    if let Some(p) = prefix
+        && !is_dns_subdomain(p) {
             return Err(format!(
                 "key: Invalid value: \"{key}\": prefix part must be a lowercase RFC 1123 subdomain"
             ));
         }
-    }
     if !is_name(name, 63) {
         return Err(format!("key: Invalid value: \"{key}\": {NAME_MSG}"));
     }
@@ -220,6 +219,7 @@ pub fn validate_requirement(r: &Requirement) -> Result<(), String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use proptest::prelude::*;

@@ -51,11 +51,10 @@ fn load_dir(dir: &Path) -> (Vec<Resource>, Vec<String>) {
                 .map(|e| format!("{}:{}: {}", e.file, e.line, e.message)),
         );
         resources.extend(lf.resources);
-        if let moat_manifest::Input::File(p) = i {
-            if let Ok(text) = std::fs::read_to_string(p) {
+        if let moat_manifest::Input::File(p) = i
+            && let Ok(text) = std::fs::read_to_string(p) {
                 resources.extend(moat_netpol::input::typed_list_items(&i.name(), &text));
             }
-        }
     }
     if inputs.is_empty() {
         errors.push(format!("no manifests found under {}", dir.display()));
@@ -959,11 +958,10 @@ fn check_explain(base: &Path, label: &str, case: &Value, tally: &mut Tally) {
         report.push_str(&format!("  extra explained pair {} => {} ({:?})\n", k.0, k.1, blocks[k]));
     }
     for (k, want) in &golden_blocks {
-        if let Some(got) = blocks.get(k) {
-            if got != want {
+        if let Some(got) = blocks.get(k)
+            && got != want {
                 report.push_str(&format!("  {} => {}: named {got:?}, golden {want:?}\n", k.0, k.1));
             }
-        }
     }
     if defaults != g.defaults {
         for k in g.defaults.difference(&defaults).take(3) {

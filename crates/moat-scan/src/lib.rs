@@ -11,12 +11,12 @@ use std::path::PathBuf;
 use moat_checks::{Check, Checker, Settings};
 use moat_core::waiver::Waivers;
 use moat_core::{InputError, Registry, ResourceRef, Selection, Severity, Summary, Warning};
-use moat_manifest::inventory::{Fact, InventoryCheck};
-use waivers::Inline;
 use moat_manifest::config::{Config, find_config, load_config};
+use moat_manifest::inventory::{Fact, InventoryCheck};
 use moat_manifest::{Input, LoadOptions, discover, load};
 use moat_report::{Renderer, ResourceResult};
 use rayon::prelude::*;
+use waivers::Inline;
 
 pub use waivers::{apply_waivers, inline_waivers, waive};
 
@@ -128,7 +128,10 @@ impl Session {
             let enabled: Vec<&'static str> = family
                 .metas()
                 .into_iter()
-                .filter(|m| opts.selection.enabled(m) && (!disabled(m.id) || opts.selection.explicitly_included(m)))
+                .filter(|m| {
+                    opts.selection.enabled(m)
+                        && (!disabled(m.id) || opts.selection.explicitly_included(m))
+                })
                 .map(|m| m.id)
                 .collect();
             checker = checker.with_family(family, enabled);
@@ -137,7 +140,8 @@ impl Session {
             .into_iter()
             .filter(|c| {
                 c.checks().iter().any(|m| {
-                    opts.selection.enabled(m) && (!disabled(m.id) || opts.selection.explicitly_included(m))
+                    opts.selection.enabled(m)
+                        && (!disabled(m.id) || opts.selection.explicitly_included(m))
                 })
             })
             .collect();
@@ -157,7 +161,12 @@ impl Session {
     /// The checks that will run.
     pub fn checks(&self) -> Vec<&'static moat_core::CheckMeta> {
         let mut v: Vec<_> = self.checker.checks().collect();
-        v.extend(self.inventory.iter().flat_map(|c| c.checks()).filter(|m| self.opts.selection.enabled(m)));
+        v.extend(
+            self.inventory
+                .iter()
+                .flat_map(|c| c.checks())
+                .filter(|m| self.opts.selection.enabled(m)),
+        );
         v.sort_by_key(|m| m.id);
         v
     }
@@ -213,16 +222,27 @@ impl Session {
 
     /// Runs the cross-object checks and renders their findings, grouped by resource in
     /// the order the checks report them.
-    fn conclude(&self, inv: Inventory, out: &mut dyn Renderer, summary: &mut Summary) -> io::Result<()> {
+    fn conclude(
+        &self,
+        inv: Inventory,
+        out: &mut dyn Renderer,
+        summary: &mut Summary,
+    ) -> io::Result<()> {
         let mut groups: Vec<ResourceResult> = Vec::new();
         for (check, facts) in self.inventory.iter().zip(inv.facts) {
             let ids: Vec<&'static str> = check.checks().iter().map(|m| m.id).collect();
             for mut f in check.conclude(facts) {
-                let Some(meta) = self.registry.get(&f.check_id) else { continue };
+                let Some(meta) = self.registry.get(&f.check_id) else {
+                    continue;
+                };
                 if !self.opts.selection.enabled(meta) {
                     continue;
                 }
-                if let Some((_, sev)) = self.severity_overrides.iter().find(|(id, _)| *id == f.check_id) {
+                if let Some((_, sev)) = self
+                    .severity_overrides
+                    .iter()
+                    .find(|(id, _)| *id == f.check_id)
+                {
                     f.severity = *sev;
                 }
                 let inline = inv
@@ -235,7 +255,10 @@ impl Session {
                 if f.severity < self.opts.min_severity {
                     continue;
                 }
-                match groups.iter_mut().find(|g| g.file == f.location.file && g.resource == f.resource) {
+                match groups
+                    .iter_mut()
+                    .find(|g| g.file == f.location.file && g.resource == f.resource)
+                {
                     Some(g) => g.findings.push(f),
                     None => groups.push(ResourceResult {
                         resource: f.resource.clone(),
@@ -273,7 +296,13 @@ impl Session {
                     f.severity = *sev;
                 }
             }
-            let inline = apply_waivers(res, &mut findings, &self.waivers, &self.registry, &mut errors);
+            let inline = apply_waivers(
+                res,
+                &mut findings,
+                &self.waivers,
+                &self.registry,
+                &mut errors,
+            );
             findings.retain(|f| f.severity >= self.opts.min_severity);
             for (i, inv) in self.inventory.iter().enumerate() {
                 if let Some(fact) = inv.observe(res) {
@@ -310,7 +339,12 @@ struct Inventory {
 }
 
 /// Renders one batch in order and adds it to the totals.
-fn emit(results: Vec<FileOut>, out: &mut dyn Renderer, summary: &mut Summary, inv: &mut Inventory) -> io::Result<()> {
+fn emit(
+    results: Vec<FileOut>,
+    out: &mut dyn Renderer,
+    summary: &mut Summary,
+    inv: &mut Inventory,
+) -> io::Result<()> {
     for mut r in results {
         for (i, fact) in r.facts.drain(..) {
             if let Some(slot) = inv.facts.get_mut(i) {

@@ -30,7 +30,9 @@ impl Check for DefaultNamespace {
     }
 
     fn check_object(&self, res: &Resource, out: &mut Emit<'_>) {
-        if res.rref.namespace.as_deref() == Some("default") && crate::util::is_builtin_group(res.group()) {
+        if res.rref.namespace.as_deref() == Some("default")
+            && crate::util::is_builtin_group(res.group())
+        {
             out.report(
                 "metadata.namespace".to_owned(),
                 format!("{} is in the default namespace", res.rref.kind),

@@ -24,8 +24,17 @@ static META: CheckMeta = CheckMeta {
 };
 
 enum PdbFact {
-    Budget { namespace: Option<String>, selector: LabelSelector },
-    Workload { rref: ResourceRef, file: Arc<str>, pos: Pos, labels: Vec<(String, String)>, replicas: i64 },
+    Budget {
+        namespace: Option<String>,
+        selector: LabelSelector,
+    },
+    Workload {
+        rref: ResourceRef,
+        file: Arc<str>,
+        pos: Pos,
+        labels: Vec<(String, String)>,
+        replicas: i64,
+    },
 }
 
 impl InventoryCheck for PdbMissing {
@@ -35,14 +44,24 @@ impl InventoryCheck for PdbMissing {
 
     fn observe(&self, res: &Resource) -> Option<Fact> {
         if res.rref.kind == "PodDisruptionBudget" && res.group() == "policy" {
-            let selector = res.node.get_path(&["spec", "selector"]).and_then(|s| LabelSelector::parse(s).ok())?;
-            return Some(Box::new(PdbFact::Budget { namespace: res.rref.namespace.clone(), selector }));
+            let selector = res
+                .node
+                .get_path(&["spec", "selector"])
+                .and_then(|s| LabelSelector::parse(s).ok())?;
+            return Some(Box::new(PdbFact::Budget {
+                namespace: res.rref.namespace.clone(),
+                selector,
+            }));
         }
         if !matches!(res.rref.kind.as_str(), "Deployment" | "StatefulSet") {
             return None;
         }
         let pod = PodSpecView::of(res)?;
-        let replicas = res.node.get_path(&["spec", "replicas"]).and_then(Node::as_i64).unwrap_or(1);
+        let replicas = res
+            .node
+            .get_path(&["spec", "replicas"])
+            .and_then(Node::as_i64)
+            .unwrap_or(1);
         if replicas < 2 {
             return None;
         }
@@ -56,11 +75,17 @@ impl InventoryCheck for PdbMissing {
     }
 
     fn conclude(&self, facts: Vec<Fact>) -> Vec<Finding> {
-        let facts: Vec<PdbFact> = facts.into_iter().filter_map(|f| f.downcast::<PdbFact>().ok().map(|b| *b)).collect();
+        let facts: Vec<PdbFact> = facts
+            .into_iter()
+            .filter_map(|f| f.downcast::<PdbFact>().ok().map(|b| *b))
+            .collect();
         let budgets: Vec<(&Option<String>, &LabelSelector)> = facts
             .iter()
             .filter_map(|f| match f {
-                PdbFact::Budget { namespace, selector } => Some((namespace, selector)),
+                PdbFact::Budget {
+                    namespace,
+                    selector,
+                } => Some((namespace, selector)),
                 PdbFact::Workload { .. } => None,
             })
             .collect();
@@ -69,14 +94,34 @@ impl InventoryCheck for PdbMissing {
         }
         let mut out = Vec::new();
         for f in &facts {
-            let PdbFact::Workload { rref, file, pos, labels, replicas } = f else { continue };
-            let covered = budgets
-                .iter()
-                .any(|(ns, sel)| **ns == rref.namespace && !sel.requirements.is_empty() && sel.matches(labels));
+            let PdbFact::Workload {
+                rref,
+                file,
+                pos,
+                labels,
+                replicas,
+            } = f
+            else {
+                continue;
+            };
+            let covered = budgets.iter().any(|(ns, sel)| {
+                **ns == rref.namespace && !sel.requirements.is_empty() && sel.matches(labels)
+            });
             if !covered {
-                let mut finding = Finding::from_meta(&META, format!("{} runs {replicas} replicas but no PodDisruptionBudget selects its pods", rref.kind));
+                let mut finding = Finding::from_meta(
+                    &META,
+                    format!(
+                        "{} runs {replicas} replicas but no PodDisruptionBudget selects its pods",
+                        rref.kind
+                    ),
+                );
                 finding.resource = rref.clone();
-                finding.location = Location { file: file.to_string(), line: pos.line, column: pos.col, path: "spec.replicas".to_owned() };
+                finding.location = Location {
+                    file: file.to_string(),
+                    line: pos.line,
+                    column: pos.col,
+                    path: "spec.replicas".to_owned(),
+                };
                 out.push(finding);
             }
         }

@@ -16,20 +16,60 @@ const IDS: &[(CheckId, &str, &str)] = &[
     (CheckId::Privileged, "MOAT-500", "pss-privileged"),
     (CheckId::HostNamespaces, "MOAT-501", "pss-host-namespaces"),
     (CheckId::HostPorts, "MOAT-502", "pss-host-ports"),
-    (CheckId::HostPathVolumes, "MOAT-503", "pss-host-path-volumes"),
-    (CheckId::CapabilitiesBaseline, "MOAT-504", "pss-capabilities-baseline"),
+    (
+        CheckId::HostPathVolumes,
+        "MOAT-503",
+        "pss-host-path-volumes",
+    ),
+    (
+        CheckId::CapabilitiesBaseline,
+        "MOAT-504",
+        "pss-capabilities-baseline",
+    ),
     (CheckId::ProcMount, "MOAT-505", "pss-proc-mount"),
     (CheckId::SeLinuxOptions, "MOAT-506", "pss-selinux-options"),
     (CheckId::AppArmorProfile, "MOAT-507", "pss-apparmor-profile"),
-    (CheckId::SeccompProfileBaseline, "MOAT-508", "pss-seccomp-profile-baseline"),
+    (
+        CheckId::SeccompProfileBaseline,
+        "MOAT-508",
+        "pss-seccomp-profile-baseline",
+    ),
     (CheckId::Sysctls, "MOAT-509", "pss-sysctls"),
-    (CheckId::WindowsHostProcess, "MOAT-510", "pss-windows-host-process"),
-    (CheckId::HostProbesAndHostLifecycle, "MOAT-511", "pss-host-probes-and-lifecycle"),
-    (CheckId::CapabilitiesRestricted, "MOAT-512", "pss-capabilities-restricted"),
-    (CheckId::ProcMountRestricted, "MOAT-513", "pss-proc-mount-restricted"),
-    (CheckId::SeccompProfileRestricted, "MOAT-514", "pss-seccomp-profile-restricted"),
-    (CheckId::RestrictedVolumes, "MOAT-515", "pss-restricted-volumes"),
-    (CheckId::AllowPrivilegeEscalation, "MOAT-516", "pss-allow-privilege-escalation"),
+    (
+        CheckId::WindowsHostProcess,
+        "MOAT-510",
+        "pss-windows-host-process",
+    ),
+    (
+        CheckId::HostProbesAndHostLifecycle,
+        "MOAT-511",
+        "pss-host-probes-and-lifecycle",
+    ),
+    (
+        CheckId::CapabilitiesRestricted,
+        "MOAT-512",
+        "pss-capabilities-restricted",
+    ),
+    (
+        CheckId::ProcMountRestricted,
+        "MOAT-513",
+        "pss-proc-mount-restricted",
+    ),
+    (
+        CheckId::SeccompProfileRestricted,
+        "MOAT-514",
+        "pss-seccomp-profile-restricted",
+    ),
+    (
+        CheckId::RestrictedVolumes,
+        "MOAT-515",
+        "pss-restricted-volumes",
+    ),
+    (
+        CheckId::AllowPrivilegeEscalation,
+        "MOAT-516",
+        "pss-allow-privilege-escalation",
+    ),
     (CheckId::RunAsNonRoot, "MOAT-517", "pss-run-as-non-root"),
     (CheckId::RunAsUser, "MOAT-518", "pss-run-as-user"),
 ];
@@ -87,7 +127,9 @@ impl Family for Pss {
     }
 
     fn check_pod(&self, pod: &PodSpecView<'_>, settings: &Settings) -> Vec<Raw> {
-        let Some(lv) = settings.pss else { return Vec::new() };
+        let Some(lv) = settings.pss else {
+            return Vec::new();
+        };
         moat_pss::evaluate(pod, lv.level, lv.version)
             .into_iter()
             .filter_map(|v| {
