@@ -13,8 +13,8 @@ use moat_netpol::ipnet::{IpSet, parse_cidr};
 use moat_netpol::{Direction, Engine, Externals, Protocol, reach};
 use moat_report::{Format, ResourceResult, RunInfo};
 
-/// NetworkPolicy analysis (networking.k8s.io/v1 NetworkPolicy, AdminNetworkPolicy and
-/// BaselineAdminNetworkPolicy) over manifests or a `kubectl get … -o json` snapshot.
+/// NetworkPolicy analysis (`networking.k8s.io/v1` NetworkPolicy, `AdminNetworkPolicy` and
+/// `BaselineAdminNetworkPolicy`) over manifests or a `kubectl get … -o json` snapshot.
 #[derive(Subcommand, Debug)]
 pub enum NetpolCommand {
     /// Can one workload (or CIDR) reach another? Explains the deciding policy rules on the

@@ -1,6 +1,6 @@
 //! End-to-end tests of `moat netpol`: reach (text, JSON, --expect exit codes), matrix
 //! formats (the text form against a netpol-analyzer golden), coverage findings against the
-//! report schema, input errors (exit 2 with file:line), stdin snapshots and diff.
+//! report schema, input errors (exit 2 with `file:line`), stdin snapshots and diff.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -82,21 +82,59 @@ fn stderr(o: &std::process::Output) -> String {
 fn reach_explains_both_sides_and_expect_sets_the_exit_code() {
     let tmp = tempfile::tempdir().unwrap();
     fixture(tmp.path(), "shop.yaml", SHOP);
-    let args = ["netpol", "reach", ".", "--from", "shop/web", "--to", "shop/db"];
+    let args = [
+        "netpol", "reach", ".", "--from", "shop/web", "--to", "shop/db",
+    ];
     let o = moat_in(tmp.path(), &args, None);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let out = stdout(&o);
-    assert!(out.starts_with("shop/web[Deployment] => shop/db[Deployment]: ALLOWED (TCP 5432)"), "{out}");
+    assert!(
+        out.starts_with("shop/web[Deployment] => shop/db[Deployment]: ALLOWED (TCP 5432)"),
+        "{out}"
+    );
     assert!(out.contains("NetworkPolicy 'shop/db' Ingress rule #1 allows TCP 5432 (./shop.yaml:43, spec.ingress[0])"), "{out}");
-    assert!(out.contains("egress of shop/web[Deployment]: All Connections"), "{out}");
+    assert!(
+        out.contains("egress of shop/web[Deployment]: All Connections"),
+        "{out}"
+    );
 
-    let denied = moat_in(tmp.path(), &["netpol", "reach", ".", "--from", "shop/db", "--to", "shop/web", "--port", "5432", "--expect", "denied"], None);
+    let denied = moat_in(
+        tmp.path(),
+        &[
+            "netpol", "reach", ".", "--from", "shop/db", "--to", "shop/web", "--port", "5432",
+            "--expect", "denied",
+        ],
+        None,
+    );
     assert_eq!(code(&denied), 0);
     assert!(stdout(&denied).contains("DENIED (TCP 5432)"));
-    let wrong = moat_in(tmp.path(), &["netpol", "reach", ".", "--from", "shop/web", "--to", "shop/db", "--port", "22/TCP", "--expect", "allowed"], None);
+    let wrong = moat_in(
+        tmp.path(),
+        &[
+            "netpol", "reach", ".", "--from", "shop/web", "--to", "shop/db", "--port", "22/TCP",
+            "--expect", "allowed",
+        ],
+        None,
+    );
     assert_eq!(code(&wrong), 1, "the answer differs from --expect");
 
-    let ext = moat_in(tmp.path(), &["netpol", "reach", ".", "--from", "203.0.113.7", "--to", "shop/web", "--port", "8080", "-f", "json"], None);
+    let ext = moat_in(
+        tmp.path(),
+        &[
+            "netpol",
+            "reach",
+            ".",
+            "--from",
+            "203.0.113.7",
+            "--to",
+            "shop/web",
+            "--port",
+            "8080",
+            "-f",
+            "json",
+        ],
+        None,
+    );
     assert_eq!(code(&ext), 0);
     let v: serde_json::Value = serde_json::from_str(&stdout(&ext)).unwrap();
     assert_eq!(v["allowed"], true);
@@ -108,21 +146,64 @@ fn reach_explains_both_sides_and_expect_sets_the_exit_code() {
 fn reach_usage_errors_exit_2() {
     let tmp = tempfile::tempdir().unwrap();
     fixture(tmp.path(), "shop.yaml", SHOP);
-    let o = moat_in(tmp.path(), &["netpol", "reach", ".", "--from", "shop/nope", "--to", "shop/db"], None);
+    let o = moat_in(
+        tmp.path(),
+        &[
+            "netpol",
+            "reach",
+            ".",
+            "--from",
+            "shop/nope",
+            "--to",
+            "shop/db",
+        ],
+        None,
+    );
     assert_eq!(code(&o), 2);
-    assert!(stderr(&o).contains("`shop/nope` is neither a workload"), "{}", stderr(&o));
-    let o = moat_in(tmp.path(), &["netpol", "reach", ".", "--from", "shop/web", "--to", "shop/db", "--port", "http/TCP"], None);
+    assert!(
+        stderr(&o).contains("`shop/nope` is neither a workload"),
+        "{}",
+        stderr(&o)
+    );
+    let o = moat_in(
+        tmp.path(),
+        &[
+            "netpol", "reach", ".", "--from", "shop/web", "--to", "shop/db", "--port", "http/TCP",
+        ],
+        None,
+    );
     assert_eq!(code(&o), 2);
-    let o = moat_in(tmp.path(), &["netpol", "reach", ".", "--from", "10.0.0.0/8", "--to", "1.1.1.1"], None);
+    let o = moat_in(
+        tmp.path(),
+        &[
+            "netpol",
+            "reach",
+            ".",
+            "--from",
+            "10.0.0.0/8",
+            "--to",
+            "1.1.1.1",
+        ],
+        None,
+    );
     assert_eq!(code(&o), 2);
 }
 
 #[test]
 fn matrix_text_matches_the_netpol_analyzer_golden() {
     let dir = shared().join("netpol/netpol-analyzer");
-    let o = moat(&["netpol", "matrix", dir.join("tests/onlineboutique_workloads").to_str().unwrap(), "-f", "txt"]);
+    let o = moat(&[
+        "netpol",
+        "matrix",
+        dir.join("tests/onlineboutique_workloads").to_str().unwrap(),
+        "-f",
+        "txt",
+    ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let golden = fs::read_to_string(dir.join("expected/connlist/onlineboutique_workloads_connlist_output.txt")).unwrap();
+    let golden = fs::read_to_string(
+        dir.join("expected/connlist/onlineboutique_workloads_connlist_output.txt"),
+    )
+    .unwrap();
     assert_eq!(stdout(&o).trim_end(), golden.trim_end());
 }
 
@@ -135,22 +216,78 @@ fn matrix_formats() {
     let t = stdout(&table);
     assert!(t.starts_with("SOURCE"), "{t}");
     assert!(
-        t.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == ["shop/web[Deployment]", "shop/db[Deployment]", "TCP", "5432"]),
+        t.lines().any(|l| l.split_whitespace().collect::<Vec<_>>()
+            == ["shop/web[Deployment]", "shop/db[Deployment]", "TCP", "5432"]),
         "{t}"
     );
-    assert!(t.contains("allowed connection(s) among 2 workload(s)"), "{t}");
-    let json = stdout(&moat_in(tmp.path(), &["netpol", "matrix", ".", "-f", "json"], None));
+    assert!(
+        t.contains("allowed connection(s) among 2 workload(s)"),
+        "{t}"
+    );
+    let json = stdout(&moat_in(
+        tmp.path(),
+        &["netpol", "matrix", ".", "-f", "json"],
+        None,
+    ));
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert!(v.as_array().unwrap().iter().any(|e| e["src"] == "shop/web[Deployment]" && e["dst"] == "shop/db[Deployment]" && e["conn"] == "TCP 5432"));
-    let csv = stdout(&moat_in(tmp.path(), &["netpol", "matrix", ".", "-f", "csv"], None));
+    assert!(
+        v.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["src"] == "shop/web[Deployment]"
+                && e["dst"] == "shop/db[Deployment]"
+                && e["conn"] == "TCP 5432")
+    );
+    let csv = stdout(&moat_in(
+        tmp.path(),
+        &["netpol", "matrix", ".", "-f", "csv"],
+        None,
+    ));
     assert!(csv.starts_with("src,dst,conn\n"));
-    let dot = stdout(&moat_in(tmp.path(), &["netpol", "matrix", ".", "-f", "dot"], None));
-    assert!(dot.starts_with("digraph {") && dot.contains("\"shop/web[Deployment]\" -> \"shop/db[Deployment]\" [label=\"TCP 5432\"]"), "{dot}");
-    let focus = stdout(&moat_in(tmp.path(), &["netpol", "matrix", ".", "-f", "txt", "--focus-workload", "db", "--focus-direction", "ingress"], None));
-    assert_eq!(focus, "shop/web[Deployment] => shop/db[Deployment] : TCP 5432\n");
-    let port = stdout(&moat_in(tmp.path(), &["netpol", "matrix", ".", "-f", "txt", "--focus-port", "8080"], None));
-    assert!(port.starts_with("Permitted connections on TCP 8080:\n"), "{port}");
-    assert!(port.contains("0.0.0.0-255.255.255.255[External] => shop/web[Deployment]\n"), "{port}");
+    let dot = stdout(&moat_in(
+        tmp.path(),
+        &["netpol", "matrix", ".", "-f", "dot"],
+        None,
+    ));
+    assert!(
+        dot.starts_with("digraph {")
+            && dot.contains(
+                "\"shop/web[Deployment]\" -> \"shop/db[Deployment]\" [label=\"TCP 5432\"]"
+            ),
+        "{dot}"
+    );
+    let focus = stdout(&moat_in(
+        tmp.path(),
+        &[
+            "netpol",
+            "matrix",
+            ".",
+            "-f",
+            "txt",
+            "--focus-workload",
+            "db",
+            "--focus-direction",
+            "ingress",
+        ],
+        None,
+    ));
+    assert_eq!(
+        focus,
+        "shop/web[Deployment] => shop/db[Deployment] : TCP 5432\n"
+    );
+    let port = stdout(&moat_in(
+        tmp.path(),
+        &["netpol", "matrix", ".", "-f", "txt", "--focus-port", "8080"],
+        None,
+    ));
+    assert!(
+        port.starts_with("Permitted connections on TCP 8080:\n"),
+        "{port}"
+    );
+    assert!(
+        port.contains("0.0.0.0-255.255.255.255[External] => shop/web[Deployment]\n"),
+        "{port}"
+    );
 }
 
 #[test]
@@ -165,12 +302,25 @@ fn matrix_reads_a_snapshot_from_stdin() {
       {"metadata": {"name": "b", "namespace": "x", "labels": {"app": "b"}}, "spec": {"containers": [{"name": "c"}]}}
     ]}
 "#;
-    let o = moat_in(&common::root(), &["netpol", "matrix", "-", "-f", "txt"], Some(snapshot.as_bytes()));
+    let o = moat_in(
+        &common::root(),
+        &["netpol", "matrix", "-", "-f", "txt"],
+        Some(snapshot.as_bytes()),
+    );
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let out = stdout(&o);
-    assert!(out.contains("x/a[Pod] => 0.0.0.0-255.255.255.255[External] : All Connections"), "{out}");
-    assert!(out.contains("x/b[Pod] => 0.0.0.0-255.255.255.255[External]"), "{out}");
-    assert!(!out.contains("=> x/a[Pod]"), "a is isolated for ingress: {out}");
+    assert!(
+        out.contains("x/a[Pod] => 0.0.0.0-255.255.255.255[External] : All Connections"),
+        "{out}"
+    );
+    assert!(
+        out.contains("x/b[Pod] => 0.0.0.0-255.255.255.255[External]"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("=> x/a[Pod]"),
+        "a is isolated for ingress: {out}"
+    );
 }
 
 #[test]
@@ -186,7 +336,10 @@ fn invalid_policies_are_located_and_exit_2() {
     assert_eq!(code(&o), 2);
     let err = stderr(&o);
     assert!(err.contains("bad.yaml:8:"), "{err}");
-    assert!(err.contains("CIDR error: invalid CIDR address: 10.0.0.0/40"), "{err}");
+    assert!(
+        err.contains("CIDR error: invalid CIDR address: 10.0.0.0/40"),
+        "{err}"
+    );
     // The rest is still analysed.
     assert!(stdout(&o).contains("shop/web[Deployment] => shop/db[Deployment] : TCP 5432"));
 }
@@ -203,16 +356,30 @@ fn check_reports_coverage_findings() {
     let o = moat_in(tmp.path(), &["netpol", "check", ".", "-f", "json"], None);
     assert_eq!(code(&o), 0, "no finding reaches the default --fail-on high");
     let v = valid_report(&stdout(&o));
-    let ids: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["check_id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["check_id"].as_str().unwrap())
+        .collect();
     for id in ["MOAT-300", "MOAT-301", "MOAT-302", "MOAT-304"] {
         assert!(ids.contains(&id), "{id} missing from {ids:?}");
     }
-    let lonely = v["findings"].as_array().unwrap().iter().find(|f| f["check_id"] == "MOAT-302").unwrap();
+    let lonely = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check_id"] == "MOAT-302")
+        .unwrap();
     assert_eq!(lonely["resource"]["name"], "lonely");
     assert_eq!(lonely["location"]["file"], "./other.yaml");
     assert_eq!(lonely["location"]["line"], 6);
     assert_eq!(lonely["location"]["path"], "spec.template.metadata.labels");
-    let o = moat_in(tmp.path(), &["netpol", "check", ".", "--fail-on", "medium"], None);
+    let o = moat_in(
+        tmp.path(),
+        &["netpol", "check", ".", "--fail-on", "medium"],
+        None,
+    );
     assert_eq!(code(&o), 1);
     assert!(stdout(&o).contains("MOAT-300"));
 }
@@ -223,7 +390,11 @@ fn diff_lists_changed_connections() {
     fs::create_dir(tmp.path().join("a")).unwrap();
     fs::create_dir(tmp.path().join("b")).unwrap();
     fixture(&tmp.path().join("a"), "shop.yaml", SHOP);
-    fixture(&tmp.path().join("b"), "shop.yaml", &SHOP.replace("- port: pg", "- port: 5433"));
+    fixture(
+        &tmp.path().join("b"),
+        "shop.yaml",
+        &SHOP.replace("- port: pg", "- port: 5433"),
+    );
     let o = moat_in(tmp.path(), &["netpol", "diff", "a", "b"], None);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(

@@ -227,16 +227,20 @@ fn selector(d: &mut Diag<'_>, node: &Node, path: &str) -> Option<LabelSelector> 
 fn protocol(d: &mut Diag<'_>, node: Option<&Node>, path: &str) -> Option<Protocol> {
     match present(node) {
         None => Some(Protocol::Tcp),
-        Some(n) => if let Some(p) = n.as_str().and_then(Protocol::parse) { Some(p) } else {
-            d.error(
-                path,
-                format!(
-                    "unsupported protocol {:?}: supported values: \"SCTP\", \"TCP\", \"UDP\"",
-                    n.as_str().unwrap_or("")
-                ),
-            );
-            None
-        },
+        Some(n) => {
+            if let Some(p) = n.as_str().and_then(Protocol::parse) {
+                Some(p)
+            } else {
+                d.error(
+                    path,
+                    format!(
+                        "unsupported protocol {:?}: supported values: \"SCTP\", \"TCP\", \"UDP\"",
+                        n.as_str().unwrap_or("")
+                    ),
+                );
+                None
+            }
+        }
     }
 }
 
@@ -392,17 +396,25 @@ fn np_peers(d: &mut Diag<'_>, node: Option<&Node>, path: &str) -> Option<Option<
             }
             (true, None) => {
                 let ns_sel = match nss {
-                    Some(n) => if let Some(s) = selector(d, n, &format!("{pp}.namespaceSelector")) { Some(s) } else {
-                        ok = false;
-                        continue;
-                    },
+                    Some(n) => {
+                        if let Some(s) = selector(d, n, &format!("{pp}.namespaceSelector")) {
+                            Some(s)
+                        } else {
+                            ok = false;
+                            continue;
+                        }
+                    }
                     None => None,
                 };
                 let pod_sel = match pods {
-                    Some(n) => if let Some(s) = selector(d, n, &format!("{pp}.podSelector")) { Some(s) } else {
-                        ok = false;
-                        continue;
-                    },
+                    Some(n) => {
+                        if let Some(s) = selector(d, n, &format!("{pp}.podSelector")) {
+                            Some(s)
+                        } else {
+                            ok = false;
+                            continue;
+                        }
+                    }
                     None => None,
                 };
                 out.push(Peer::Selectors {
@@ -486,14 +498,16 @@ fn np_rules(d: &mut Diag<'_>, spec: &Node, field: &str, peer_field: &str) -> Opt
         let ports = np_ports(d, r.get("ports"), &format!("{rp}.ports"));
         match (peers, ports) {
             (Some(peers), Some(ports)) => {
-                if field == "egress" && !ports.named.is_empty()
+                if field == "egress"
+                    && !ports.named.is_empty()
                     && let Some(peers) = &peers
-                        && peers.iter().any(|p| matches!(p, Peer::IpBlock { .. })) {
-                            d.warn(
+                    && peers.iter().any(|p| matches!(p, Peer::IpBlock { .. }))
+                {
+                    d.warn(
                                 &format!("{rp}.ports"),
                                 "named port error: cannot convert named port for an IP destination; the named ports of this rule never match its ipBlock peers",
                             );
-                        }
+                }
                 rules.push(Rule { peers, ports });
             }
             _ => ok = false,
@@ -744,12 +758,14 @@ fn admin_rules(
         }
         let ports = admin_ports(d, r.get("ports"), &format!("{rp}.ports"));
         if let Some(p) = &ports
-            && !p.named.is_empty() && peers.iter().any(|x| matches!(x, AdminPeer::Networks(_))) {
-                d.warn(
+            && !p.named.is_empty()
+            && peers.iter().any(|x| matches!(x, AdminPeer::Networks(_)))
+        {
+            d.warn(
                     &format!("{rp}.ports"),
                     "named port is not defined for IP addresses; skipped for the `networks` peers of this rule",
                 );
-            }
+        }
         match (action, ports) {
             (Some(action), Some(ports)) => out.push(AdminRule {
                 name,
@@ -795,9 +811,7 @@ fn admin_policy(
         let ns = s.get("namespaces");
         let pods = s.get("pods");
         match (ns, pods) {
-            (Some(n), None) => {
-                selector(d, n, "spec.subject.namespaces").map(AdminPeer::Namespaces)
-            }
+            (Some(n), None) => selector(d, n, "spec.subject.namespaces").map(AdminPeer::Namespaces),
             (None, Some(p)) => admin_selector_pair(d, p, "spec.subject.pods"),
             _ => {
                 d.error("spec.subject", "exactly one field must be set in a subject");
@@ -857,13 +871,17 @@ fn container_ports(d: &mut Diag<'_>, pod: &PodSpecView<'_>) -> Vec<ContainerPort
             };
             let protocol = match present(p.get("protocol")).and_then(Node::as_str) {
                 None => Protocol::Tcp,
-                Some(s) => if let Some(p) = Protocol::parse(s) { p } else {
-                    d.warn(
-                        &format!("{base}.protocol"),
-                        format!("unsupported protocol {s:?}; port ignored"),
-                    );
-                    continue;
-                },
+                Some(s) => {
+                    if let Some(p) = Protocol::parse(s) {
+                        p
+                    } else {
+                        d.warn(
+                            &format!("{base}.protocol"),
+                            format!("unsupported protocol {s:?}; port ignored"),
+                        );
+                        continue;
+                    }
+                }
             };
             out.push(ContainerPort {
                 name: p.get("name").and_then(str_of).filter(|s| !s.is_empty()),
@@ -1254,9 +1272,10 @@ pub fn build<'r>(resources: impl IntoIterator<Item = &'r Resource>) -> Built<'r>
                 .chain(labels.keys().filter(|k| !w.labels.contains_key(*k)))
                 .find(|k| policy_keys.contains(*k));
             if let Some(key) = differing
-                && let Some(res) = w.res.and_then(|i| resources.get(i)) {
-                    let pos = res.pos_of("metadata.labels");
-                    errors.push(InputError {
+                && let Some(res) = w.res.and_then(|i| resources.get(i))
+            {
+                let pos = res.pos_of("metadata.labels");
+                errors.push(InputError {
                         file: res.file.to_string(),
                         line: pos.line,
                         column: pos.col,
@@ -1265,7 +1284,7 @@ pub fn build<'r>(resources: impl IntoIterator<Item = &'r Resource>) -> Built<'r>
                             w.namespace, w.name
                         ),
                     });
-                }
+            }
         }
     }
 

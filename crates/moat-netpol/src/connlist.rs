@@ -218,9 +218,10 @@ pub fn connlist(engine: &Engine<'_>, opts: &Options) -> Connlist {
             continue;
         }
         if let Some((p, port)) = opts.focus_conn
-            && !c.contains(p, port) {
-                continue;
-            }
+            && !c.contains(p, port)
+        {
+            continue;
+        }
         out.lines.push(Line {
             src,
             dst,
@@ -235,9 +236,10 @@ pub fn connlist(engine: &Engine<'_>, opts: &Options) -> Connlist {
             continue;
         }
         if let Some((p, port)) = opts.focus_conn
-            && !c.contains(p, port) {
-                continue;
-            }
+            && !c.contains(p, port)
+        {
+            continue;
+        }
         out.lines.push(Line {
             src: Peer::IngressController,
             dst,

@@ -592,7 +592,9 @@ fn add_dns_target(c: &mut Cluster) -> Option<usize> {
     if existing.is_some() {
         return existing;
     }
-    let ns = if let Some(i) = c.namespace("kube-system") { i } else {
+    let ns = if let Some(i) = c.namespace("kube-system") {
+        i
+    } else {
         let labels: Labels = std::iter::once((
             crate::selector::NAMESPACE_NAME_LABEL.to_owned(),
             "kube-system".to_owned(),

@@ -353,21 +353,24 @@ impl<'c> Engine<'c> {
                     continue;
                 }
                 if p.affects_ingress
-                    && let Some(v) = np_ingress.get_mut(i) {
-                        v.push(pi);
-                    }
+                    && let Some(v) = np_ingress.get_mut(i)
+                {
+                    v.push(pi);
+                }
                 if p.affects_egress
-                    && let Some(v) = np_egress.get_mut(i) {
-                        v.push(pi);
-                    }
+                    && let Some(v) = np_egress.get_mut(i)
+                {
+                    v.push(pi);
+                }
             }
         }
         for (i, w) in cluster.workloads.iter().enumerate() {
             for (ai, a) in cluster.admin.iter().enumerate() {
                 if subject_selects(a, w)
-                    && let Some(v) = admin_subject.get_mut(i) {
-                        v.push(ai);
-                    }
+                    && let Some(v) = admin_subject.get_mut(i)
+                {
+                    v.push(ai);
+                }
             }
             if let (Some(b), Some(slot)) = (&cluster.baseline, baseline_subject.get_mut(i)) {
                 *slot = subject_selects(b, w);
@@ -550,37 +553,38 @@ impl<'c> Engine<'c> {
 
         // Layer 3: BaselineAdminNetworkPolicy.
         if let Some(b) = &self.cluster.baseline
-            && self.baseline_subject.get(s).copied().unwrap_or(false) {
-                let rules = match dir {
-                    Direction::Ingress => &b.ingress,
-                    Direction::Egress => &b.egress,
-                };
-                let matches = self.baseline_rules.get(d).map_or(&[][..], Vec::as_slice);
-                for (ri, (rule, m)) in rules.iter().zip(matches).enumerate() {
-                    if !m.matches(other) {
-                        continue;
-                    }
-                    let c = resolve(&rule.ports, dst_w).intersect(&open);
-                    if c.is_empty() {
-                        continue;
-                    }
-                    open = open.subtract(&c);
-                    if rule.action == Action::Allow {
-                        allowed.union_with(&c);
-                    }
-                    if T::ON {
-                        tr.step(Step::AdminRule {
-                            policy: AdminRef::Baseline,
-                            rule: ri,
-                            action: rule.action,
-                            conns: c,
-                        });
-                    }
-                    if open.is_empty() {
-                        break;
-                    }
+            && self.baseline_subject.get(s).copied().unwrap_or(false)
+        {
+            let rules = match dir {
+                Direction::Ingress => &b.ingress,
+                Direction::Egress => &b.egress,
+            };
+            let matches = self.baseline_rules.get(d).map_or(&[][..], Vec::as_slice);
+            for (ri, (rule, m)) in rules.iter().zip(matches).enumerate() {
+                if !m.matches(other) {
+                    continue;
+                }
+                let c = resolve(&rule.ports, dst_w).intersect(&open);
+                if c.is_empty() {
+                    continue;
+                }
+                open = open.subtract(&c);
+                if rule.action == Action::Allow {
+                    allowed.union_with(&c);
+                }
+                if T::ON {
+                    tr.step(Step::AdminRule {
+                        policy: AdminRef::Baseline,
+                        rule: ri,
+                        action: rule.action,
+                        conns: c,
+                    });
+                }
+                if open.is_empty() {
+                    break;
                 }
             }
+        }
 
         // Layer 4: default allow.
         if T::ON && !open.is_empty() {

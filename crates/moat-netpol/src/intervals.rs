@@ -289,16 +289,18 @@ impl<T: Bound> IntervalSet<T> {
                     break;
                 }
                 if b0 > s
-                    && let Some(p) = b0.pred() {
-                        out.push((s, p.min(e0)));
-                    }
+                    && let Some(p) = b0.pred()
+                {
+                    out.push((s, p.min(e0)));
+                }
                 cur = if b1 >= e0 { None } else { b1.succ() };
                 k += 1;
             }
             if let Some(s) = cur
-                && s <= e0 {
-                    out.push((s, e0));
-                }
+                && s <= e0
+            {
+                out.push((s, e0));
+            }
         }
         Self::from_ranges(out)
     }

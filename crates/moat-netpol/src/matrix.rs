@@ -121,7 +121,9 @@ impl Matrix {
                     if conn.is_empty() {
                         continue;
                     }
-                    let id = if let Some(id) = local.get(&conn) { *id } else {
+                    let id = if let Some(id) = local.get(&conn) {
+                        *id
+                    } else {
                         let id = u32::try_from(table.len()).unwrap_or(u32::MAX);
                         table.push(conn.clone());
                         local.insert(conn, id);

@@ -262,7 +262,9 @@ pub fn parse_conn_set(s: &str) -> Option<ConnSet> {
             c.add(proto, MIN_PORT, MAX_PORT);
             continue;
         }
-        let (a, b) = if let Some((a, b)) = ports.split_once('-') { (a.parse().ok()?, b.parse().ok()?) } else {
+        let (a, b) = if let Some((a, b)) = ports.split_once('-') {
+            (a.parse().ok()?, b.parse().ok()?)
+        } else {
             let p = ports.parse().ok()?;
             (p, p)
         };

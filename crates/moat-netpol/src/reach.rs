@@ -274,14 +274,24 @@ pub fn describe_step(
                 .map(|p| format!("'{}'", p.id()))
                 .collect();
             if !none.is_empty() {
-                s.push_str(&format!("; no {field} rule of {} selects the peer", none.join(", ")));
+                s.push_str(&format!(
+                    "; no {field} rule of {} selects the peer",
+                    none.join(", ")
+                ));
             }
             let ports: Vec<String> = mismatched
                 .iter()
-                .filter_map(|(pi, r)| c.policies.get(*pi).map(|p| format!("'{}' rule #{}", p.id(), r + 1)))
+                .filter_map(|(pi, r)| {
+                    c.policies
+                        .get(*pi)
+                        .map(|p| format!("'{}' rule #{}", p.id(), r + 1))
+                })
                 .collect();
             if !ports.is_empty() {
-                s.push_str(&format!("; {} select(s) the peer but not these ports", ports.join(", ")));
+                s.push_str(&format!(
+                    "; {} select(s) the peer but not these ports",
+                    ports.join(", ")
+                ));
             }
             format!("{s}; {denied} denied")
         }

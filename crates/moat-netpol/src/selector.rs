@@ -158,11 +158,12 @@ pub fn validate_key(key: &str) -> Result<(), String> {
         None => (None, key),
     };
     if let Some(p) = prefix
-        && !is_dns_subdomain(p) {
-            return Err(format!(
-                "key: Invalid value: \"{key}\": prefix part must be a lowercase RFC 1123 subdomain"
-            ));
-        }
+        && !is_dns_subdomain(p)
+    {
+        return Err(format!(
+            "key: Invalid value: \"{key}\": prefix part must be a lowercase RFC 1123 subdomain"
+        ));
+    }
     if !is_name(name, 63) {
         return Err(format!("key: Invalid value: \"{key}\": {NAME_MSG}"));
     }

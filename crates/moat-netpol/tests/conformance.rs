@@ -52,9 +52,10 @@ fn load_dir(dir: &Path) -> (Vec<Resource>, Vec<String>) {
         );
         resources.extend(lf.resources);
         if let moat_manifest::Input::File(p) = i
-            && let Ok(text) = std::fs::read_to_string(p) {
-                resources.extend(moat_netpol::input::typed_list_items(&i.name(), &text));
-            }
+            && let Ok(text) = std::fs::read_to_string(p)
+        {
+            resources.extend(moat_netpol::input::typed_list_items(&i.name(), &text));
+        }
     }
     if inputs.is_empty() {
         errors.push(format!("no manifests found under {}", dir.display()));
@@ -407,7 +408,11 @@ fn netpol_analyzer_golden_cases() {
         tally.passed,
         tally.failed.len(),
         tally.skipped.len(),
-        by_reason.iter().map(|(r, n)| format!("{n} × {}", r.split(';').next().unwrap_or(r))).collect::<Vec<_>>().join("; "),
+        by_reason
+            .iter()
+            .map(|(r, n)| format!("{n} × {}", r.split(';').next().unwrap_or(r)))
+            .collect::<Vec<_>>()
+            .join("; "),
         tally.exact_text,
         tally.compared_text,
         tally.pending.len(),
@@ -766,11 +771,20 @@ type Ref = (String, String, String, String); // (kind, policy, direction, rule)
 fn refs_of_line(line: &str) -> Option<Ref> {
     let line = line.trim().trim_start_matches("- ");
     let (kind, rest) = line.split_once(" '")?;
-    if !matches!(kind, "NetworkPolicy" | "AdminNetworkPolicy" | "BaselineAdminNetworkPolicy") {
+    if !matches!(
+        kind,
+        "NetworkPolicy" | "AdminNetworkPolicy" | "BaselineAdminNetworkPolicy"
+    ) {
         return None;
     }
     let (name, rest) = rest.split_once('\'')?;
-    let dir_of = |s: &str| if s.contains("Ingress") { "Ingress" } else { "Egress" };
+    let dir_of = |s: &str| {
+        if s.contains("Ingress") {
+            "Ingress"
+        } else {
+            "Egress"
+        }
+    };
     if let Some((_, r)) = rest.split_once(" connections by ") {
         let (dir, rule) = r.split_once(" rule ")?;
         return Some((kind.into(), name.into(), dir.into(), rule.trim().into()));
@@ -781,7 +795,12 @@ fn refs_of_line(line: &str) -> Option<Ref> {
         return Some((kind.into(), name.into(), dir.into(), rule.into()));
     }
     if rest.contains("is not allowed by any") {
-        return Some((kind.into(), name.into(), dir_of(rest.rsplit_once("by any").map_or("", |x| x.1)).into(), "-".into()));
+        return Some((
+            kind.into(),
+            name.into(),
+            dir_of(rest.rsplit_once("by any").map_or("", |x| x.1)).into(),
+            "-".into(),
+        ));
     }
     None
 }
@@ -792,7 +811,10 @@ struct GoldenExplain {
 }
 
 fn parse_golden_explain(text: &str) -> GoldenExplain {
-    let mut g = GoldenExplain { blocks: Default::default(), defaults: BTreeSet::new() };
+    let mut g = GoldenExplain {
+        blocks: std::collections::BTreeMap::new(),
+        defaults: BTreeSet::new(),
+    };
     let mut cur: Option<(String, String)> = None;
     let mut in_defaults = false;
     for line in text.lines() {
@@ -807,7 +829,10 @@ fn parse_golden_explain(text: &str) -> GoldenExplain {
         if line.starts_with('#') {
             continue;
         }
-        if let Some(pair) = line.strip_prefix("Connections between ").and_then(|l| l.strip_suffix(':')) {
+        if let Some(pair) = line
+            .strip_prefix("Connections between ")
+            .and_then(|l| l.strip_suffix(':'))
+        {
             if let Some((s, d)) = pair.split_once(" => ") {
                 let k = (s.to_owned(), d.to_owned());
                 g.blocks.entry(k.clone()).or_default();
@@ -833,18 +858,38 @@ fn parse_golden_explain(text: &str) -> GoldenExplain {
 /// named when an admin policy allowed or denied part of the traffic (netpol-analyzer keeps only the
 /// admin layer's reasons then), and ingress "ports do not match" reasons come from
 /// `scoped` (the ingress evaluation restricted to what egress allows).
-fn attribution(built: &Built<'_>, steps: &[moat_netpol::Step], dir: Direction, scoped: Option<&[moat_netpol::Step]>) -> BTreeSet<Ref> {
+fn attribution(
+    built: &Built<'_>,
+    steps: &[moat_netpol::Step],
+    dir: Direction,
+    scoped: Option<&[moat_netpol::Step]>,
+) -> BTreeSet<Ref> {
     let admin = steps.iter().any(|s| {
         matches!(s, moat_netpol::Step::AdminRule { action, .. } if *action != moat_netpol::model::Action::Pass)
     });
     let keep = |s: &&moat_netpol::Step| !(admin && matches!(s, moat_netpol::Step::Isolated { .. }));
-    let mut out: BTreeSet<Ref> = my_refs(built, &steps.iter().filter(keep).cloned().collect::<Vec<_>>(), dir, false);
-    let mismatch_source: Vec<moat_netpol::Step> = scoped.unwrap_or(steps).iter().filter(keep).cloned().collect();
+    let mut out: BTreeSet<Ref> = my_refs(
+        built,
+        &steps.iter().filter(keep).cloned().collect::<Vec<_>>(),
+        dir,
+        false,
+    );
+    let mismatch_source: Vec<moat_netpol::Step> = scoped
+        .unwrap_or(steps)
+        .iter()
+        .filter(keep)
+        .cloned()
+        .collect();
     out.extend(my_refs(built, &mismatch_source, dir, true));
     out
 }
 
-fn my_refs(built: &Built<'_>, steps: &[moat_netpol::Step], dir: Direction, mismatched_only: bool) -> BTreeSet<Ref> {
+fn my_refs(
+    built: &Built<'_>,
+    steps: &[moat_netpol::Step],
+    dir: Direction,
+    mismatched_only: bool,
+) -> BTreeSet<Ref> {
     use moat_netpol::eval::AdminRef;
     let c = &built.cluster;
     let mut out = BTreeSet::new();
@@ -852,7 +897,12 @@ fn my_refs(built: &Built<'_>, steps: &[moat_netpol::Step], dir: Direction, misma
         if mismatched_only {
             if let moat_netpol::Step::Isolated { mismatched, .. } = s {
                 for (p, r) in mismatched {
-                    out.insert(("NetworkPolicy".into(), c.policies[*p].id(), dir.as_str().into(), format!("#{}", r + 1)));
+                    out.insert((
+                        "NetworkPolicy".into(),
+                        c.policies[*p].id(),
+                        dir.as_str().into(),
+                        format!("#{}", r + 1),
+                    ));
                 }
             }
             continue;
@@ -864,15 +914,34 @@ fn my_refs(built: &Built<'_>, steps: &[moat_netpol::Step], dir: Direction, misma
                     AdminRef::Baseline => ("BaselineAdminNetworkPolicy", c.baseline.as_ref()),
                 };
                 let p = p.unwrap();
-                let rules = if dir == Direction::Ingress { &p.ingress } else { &p.egress };
-                out.insert((kind.into(), p.name.clone(), dir.as_str().into(), rules[*rule].name.clone()));
+                let rules = if dir == Direction::Ingress {
+                    &p.ingress
+                } else {
+                    &p.egress
+                };
+                out.insert((
+                    kind.into(),
+                    p.name.clone(),
+                    dir.as_str().into(),
+                    rules[*rule].name.clone(),
+                ));
             }
             moat_netpol::Step::PolicyRule { policy, rule, .. } => {
-                out.insert(("NetworkPolicy".into(), c.policies[*policy].id(), dir.as_str().into(), format!("#{}", rule + 1)));
+                out.insert((
+                    "NetworkPolicy".into(),
+                    c.policies[*policy].id(),
+                    dir.as_str().into(),
+                    format!("#{}", rule + 1),
+                ));
             }
             moat_netpol::Step::Isolated { unmatched, .. } => {
                 for p in unmatched {
-                    out.insert(("NetworkPolicy".into(), c.policies[*p].id(), dir.as_str().into(), "-".into()));
+                    out.insert((
+                        "NetworkPolicy".into(),
+                        c.policies[*p].id(),
+                        dir.as_str().into(),
+                        "-".into(),
+                    ));
                 }
             }
             moat_netpol::Step::Default { .. } => {}
@@ -893,11 +962,28 @@ fn check_explain(base: &Path, label: &str, case: &Value, tally: &mut Tally) {
     let (resources, _) = load_dir(&dir);
     let built = build(&resources);
     let engine = Engine::new(&built.cluster);
-    let universe = opts.focus_conn.map_or_else(ConnSet::all, |(p, n)| ConnSet::single(p, n));
+    let universe = opts
+        .focus_conn
+        .map_or_else(ConnSet::all, |(p, n)| ConnSet::single(p, n));
     let (ext_src, ext_dst) = opts.externals.ranges(&built.cluster);
-    let wl: Vec<Endpoint> = built.cluster.workloads.iter().enumerate().filter(|(_, w)| !w.synthetic).map(|(i, _)| Endpoint::Workload(i)).collect();
-    let srcs: Vec<Endpoint> = ext_src.into_iter().map(Endpoint::External).chain(wl.iter().copied()).collect();
-    let dsts: Vec<Endpoint> = ext_dst.into_iter().map(Endpoint::External).chain(wl.iter().copied()).collect();
+    let wl: Vec<Endpoint> = built
+        .cluster
+        .workloads
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| !w.synthetic)
+        .map(|(i, _)| Endpoint::Workload(i))
+        .collect();
+    let srcs: Vec<Endpoint> = ext_src
+        .into_iter()
+        .map(Endpoint::External)
+        .chain(wl.iter().copied())
+        .collect();
+    let dsts: Vec<Endpoint> = ext_dst
+        .into_iter()
+        .map(Endpoint::External)
+        .chain(wl.iter().copied())
+        .collect();
     // netpol-analyzer attributes per port interval and merges the two directions with its
     // own precedence; `attribution` normalises our steps to the same granularity (see
     // docs/netpol.md, "Explanations").
@@ -907,11 +993,20 @@ fn check_explain(base: &Path, label: &str, case: &Value, tally: &mut Tally) {
         let mut is = Vec::new();
         let ing = engine.direction_within(s, d, Direction::Ingress, &universe, &mut is);
         // "ports do not match" reasons of ingress only where egress let traffic through
-        let scope = if eg.is_empty() { universe.clone() } else { eg.clone() };
+        let scope = if eg.is_empty() {
+            universe.clone()
+        } else {
+            eg.clone()
+        };
         let mut is_scoped = Vec::new();
         engine.direction_within(s, d, Direction::Ingress, &scope, &mut is_scoped);
         let mut refs = attribution(&built, &es, Direction::Egress, None);
-        refs.extend(attribution(&built, &is, Direction::Ingress, Some(&is_scoped)));
+        refs.extend(attribution(
+            &built,
+            &is,
+            Direction::Ingress,
+            Some(&is_scoped),
+        ));
         (eg.intersect(&ing), refs)
     };
     let mut blocks = std::collections::BTreeMap::new();
@@ -919,7 +1014,11 @@ fn check_explain(base: &Path, label: &str, case: &Value, tally: &mut Tally) {
     for s in &srcs {
         for d in &dsts {
             let (ps, pd) = (connlist::peer_of(&engine, s), connlist::peer_of(&engine, d));
-            if s == d || (ps.is_external() && pd.is_external()) || ps.to_string() == pd.to_string() || !connlist::include(&opts, &ps, &pd) {
+            if s == d
+                || (ps.is_external() && pd.is_external())
+                || ps.to_string() == pd.to_string()
+                || !connlist::include(&opts, &ps, &pd)
+            {
                 continue;
             }
             let (allowed, refs) = explain_pair(s, d);
@@ -936,32 +1035,62 @@ fn check_explain(base: &Path, label: &str, case: &Value, tally: &mut Tally) {
             }
         }
     }
-    let text = std::fs::read_to_string(base.join(case["expected"]["txt"].as_str().unwrap())).unwrap();
+    let text =
+        std::fs::read_to_string(base.join(case["expected"]["txt"].as_str().unwrap())).unwrap();
     let g = parse_golden_explain(&text);
     let mut report = String::new();
     // The ingress controller's blocks: compare the policies named for the pairs shown.
     let ctrl = moat_netpol::ingress::controller(&engine);
-    for (k, want) in g.blocks.iter().filter(|(k, _)| k.0 == "{ingress-controller}") {
-        let Some(ctrl) = ctrl else { report.push_str("  no ingress controller\n"); break };
-        let Some(d) = wl.iter().find(|e| connlist::peer_of(&engine, e).to_string() == k.1) else { continue };
+    for (k, want) in g
+        .blocks
+        .iter()
+        .filter(|(k, _)| k.0 == "{ingress-controller}")
+    {
+        let Some(ctrl) = ctrl else {
+            report.push_str("  no ingress controller\n");
+            break;
+        };
+        let Some(d) = wl
+            .iter()
+            .find(|e| connlist::peer_of(&engine, e).to_string() == k.1)
+        else {
+            continue;
+        };
         let (_, refs) = explain_pair(&Endpoint::Workload(ctrl), d);
         if &refs != want {
-            report.push_str(&format!("  {} => {}: named {refs:?}, golden {want:?}\n", k.0, k.1));
+            report.push_str(&format!(
+                "  {} => {}: named {refs:?}, golden {want:?}\n",
+                k.0, k.1
+            ));
         }
     }
-    let golden_blocks: std::collections::BTreeMap<_, _> = g.blocks.into_iter().filter(|(k, _)| k.0 != "{ingress-controller}").collect();
-    let (mine, theirs): (BTreeSet<_>, BTreeSet<_>) = (blocks.keys().cloned().collect(), golden_blocks.keys().cloned().collect());
+    let golden_blocks: std::collections::BTreeMap<_, _> = g
+        .blocks
+        .into_iter()
+        .filter(|(k, _)| k.0 != "{ingress-controller}")
+        .collect();
+    let (mine, theirs): (BTreeSet<_>, BTreeSet<_>) = (
+        blocks.keys().cloned().collect(),
+        golden_blocks.keys().cloned().collect(),
+    );
     for k in theirs.difference(&mine).take(5) {
         report.push_str(&format!("  missing explained pair {} => {}\n", k.0, k.1));
     }
     for k in mine.difference(&theirs).take(5) {
-        report.push_str(&format!("  extra explained pair {} => {} ({:?})\n", k.0, k.1, blocks[k]));
+        report.push_str(&format!(
+            "  extra explained pair {} => {} ({:?})\n",
+            k.0, k.1, blocks[k]
+        ));
     }
     for (k, want) in &golden_blocks {
         if let Some(got) = blocks.get(k)
-            && got != want {
-                report.push_str(&format!("  {} => {}: named {got:?}, golden {want:?}\n", k.0, k.1));
-            }
+            && got != want
+        {
+            report.push_str(&format!(
+                "  {} => {}: named {got:?}, golden {want:?}\n",
+                k.0, k.1
+            ));
+        }
     }
     if defaults != g.defaults {
         for k in g.defaults.difference(&defaults).take(3) {
@@ -974,7 +1103,10 @@ fn check_explain(base: &Path, label: &str, case: &Value, tally: &mut Tally) {
     if report.is_empty() {
         tally.passed += 1;
         if o.get("exposure").and_then(Value::as_bool) == Some(true) {
-            tally.pending.push((label.to_owned(), "exposure section (potential peers) not yet produced; explanation part compared"));
+            tally.pending.push((
+                label.to_owned(),
+                "exposure section (potential peers) not yet produced; explanation part compared",
+            ));
         }
     } else {
         tally.failed.push(format!("{label}\n{report}"));

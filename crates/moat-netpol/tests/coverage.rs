@@ -29,7 +29,12 @@ fn fixture_findings_are_exactly_the_expected_lines() {
         .collect();
     let detail: Vec<String> = findings
         .iter()
-        .map(|f| format!("{}:{} {} {}", f.location.line, f.location.path, f.check_id, f.message))
+        .map(|f| {
+            format!(
+                "{}:{} {} {}",
+                f.location.line, f.location.path, f.check_id, f.message
+            )
+        })
         .collect();
     assert_eq!(got, want, "{detail:#?}");
     for f in &findings {
@@ -62,4 +67,23 @@ fn no_findings_for_a_well_covered_namespace() {
     let lf = moat_manifest::load_bytes("ok.yaml", text.as_bytes());
     let f = coverage::findings(&lf.resources);
     assert!(f.is_empty(), "{f:#?}");
+}
+
+#[test]
+fn the_analyser_stays_io_and_runtime_free() {
+    let manifest =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml")).unwrap();
+    let deps = manifest
+        .split("[dependencies]")
+        .nth(1)
+        .unwrap()
+        .split("\n[")
+        .next()
+        .unwrap();
+    for banned in ["tokio", "hyper", "reqwest", "anyhow"] {
+        assert!(
+            !deps.contains(banned),
+            "moat-netpol must not depend on {banned}"
+        );
+    }
 }

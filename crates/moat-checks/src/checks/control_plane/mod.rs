@@ -117,18 +117,9 @@ impl Check for FlagCheck {
             return;
         }
         let line = CommandLine::parse(inv.argv.get(inv.start..).unwrap_or(&[]), component.schema());
-        let env: Vec<EnvVar<'_>> = inv
-            .env
-            .iter()
-            .map(|(index, name, value)| EnvVar {
-                name,
-                value: *value,
-                index: *index,
-            })
-            .collect();
         let mut absent = Vec::new();
         for rule in rules {
-            let Verdict::Fail(v) = moat_flags::evaluate(rule, component, &line, &env) else {
+            let Verdict::Fail(v) = moat_flags::evaluate(rule, component, &line, &inv.env) else {
                 continue;
             };
             let path = match v.site {
@@ -159,7 +150,7 @@ struct Invocation<'a> {
     argv: Vec<Cow<'a, str>>,
     cmd_len: usize,
     start: usize,
-    env: Vec<(usize, &'a str, Option<&'a str>)>,
+    env: Vec<EnvVar<'a>>,
 }
 
 impl<'a> Invocation<'a> {
@@ -224,8 +215,8 @@ fn scalar_text(n: &Node) -> Cow<'_, str> {
     }
 }
 
-/// The container's `env`: index, name, literal value (`None` for `valueFrom`).
-fn env_of<'a>(c: &ContainerView<'a>) -> Vec<(usize, &'a str, Option<&'a str>)> {
+/// The container's `env` with literal values (`None` where the value is not known).
+fn env_of<'a>(c: &ContainerView<'a>) -> Vec<EnvVar<'a>> {
     let Some(env) = c.get("env") else {
         return Vec::new();
     };
@@ -243,14 +234,18 @@ fn env_of<'a>(c: &ContainerView<'a>) -> Vec<(usize, &'a str, Option<&'a str>)> {
                     _ => Some(""),
                 }
             };
-            Some((i, name, value))
+            Some(EnvVar {
+                name,
+                value,
+                index: i,
+            })
         })
         .collect()
 }
 
 /// Kubernetes' `$(VAR)` expansion of `command`/`args`: `$$` is a literal `$`, a
 /// reference to a variable with a literal value is replaced, anything else is kept.
-fn expand<'a>(s: Cow<'a, str>, env: &[(usize, &str, Option<&str>)]) -> Cow<'a, str> {
+fn expand<'a>(s: Cow<'a, str>, env: &[EnvVar<'_>]) -> Cow<'a, str> {
     if !s.contains('$') {
         return s;
     }
@@ -272,8 +267,8 @@ fn expand<'a>(s: Cow<'a, str>, env: &[(usize, &str, Option<&str>)]) -> Cow<'a, s
                 let value = env
                     .iter()
                     .rev()
-                    .find(|(_, n, _)| *n == name)
-                    .and_then(|(_, _, v)| *v);
+                    .find(|e| e.name == name)
+                    .and_then(|e| e.value);
                 if let Some(v) = value {
                     out.push_str(v);
                 } else {
@@ -301,7 +296,12 @@ mod tests {
 
     #[test]
     fn expansion_follows_the_kubelet() {
-        let env = [(0, "A", Some("x")), (1, "B", None), (2, "A", Some("y"))];
+        let var = |index, name, value| EnvVar { name, value, index };
+        let env = [
+            var(0, "A", Some("x")),
+            var(1, "B", None),
+            var(2, "A", Some("y")),
+        ];
         let e = |s: &str| expand(Cow::Borrowed(s), &env).into_owned();
         assert_eq!(e("--a=$(A)"), "--a=y");
         assert_eq!(e("--b=$(B)"), "--b=$(B)");
