@@ -9,6 +9,7 @@ use std::path::Path;
 use moat_checks::{Checker, Settings};
 
 /// Settings from `# moat-settings: key=value[;key=value]` comment lines.
+#[allow(clippy::many_single_char_names)]
 fn settings(text: &str) -> Settings {
     let mut s = Settings::default();
     for line in text.lines() {

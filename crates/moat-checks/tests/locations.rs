@@ -153,7 +153,7 @@ fn render(
                 s += &format!(
                     "{base}  resources:\n{base}  {}limits: {{cpu: 1}}\n",
                     " ".repeat(indent)
-                )
+                );
             }
             2 => {
                 s += &format!(
@@ -161,7 +161,7 @@ fn render(
                     " ".repeat(indent),
                     " ".repeat(indent * 2),
                     " ".repeat(indent * 2)
-                )
+                );
             }
             3 => s += &format!("{base}  resources: {{}}\n"),
             _ => {}

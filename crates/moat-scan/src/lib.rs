@@ -148,9 +148,9 @@ impl Session {
         Session {
             opts,
             config,
+            checker,
             inventory,
             severity_overrides,
-            checker,
             waivers,
             registry,
             errors,

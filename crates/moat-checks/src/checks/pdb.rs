@@ -8,7 +8,7 @@ use moat_manifest::selector::{LabelSelector, labels_of};
 use moat_manifest::{Node, PodSpecView, Pos, Resource};
 
 /// Multi-replica workloads no PodDisruptionBudget selects (only judged when the scanned
-/// set contains PodDisruptionBudgets at all).
+/// set contains `PodDisruptionBudget`s at all).
 pub struct PdbMissing;
 
 static META: CheckMeta = CheckMeta {
