@@ -33,7 +33,11 @@ pub fn resolve(c: &mut Cluster<'_>) {
     // Label index of ClusterRoles for selectors with matchLabels.
     let mut by_label: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
     let cluster_roles: Vec<usize> = (0..n)
-        .filter(|&i| c.roles.get(i).is_some_and(|r| r.kind == RoleKind::ClusterRole))
+        .filter(|&i| {
+            c.roles
+                .get(i)
+                .is_some_and(|r| r.kind == RoleKind::ClusterRole)
+        })
         .collect();
     for &i in &cluster_roles {
         if let Some(r) = c.roles.get(i) {
@@ -69,8 +73,30 @@ pub fn resolve(c: &mut Cluster<'_>) {
         }
     }
     let effective = propagate(&edges, &own);
-    for (role, eff) in c.roles.iter_mut().zip(effective) {
+    // Index each role's effective rules by resource pattern.
+    let mut indexes = Vec::with_capacity(n);
+    for eff in &effective {
+        let mut by: crate::fnv::FnvMap<(&str, &str), Vec<RuleRef>> = crate::fnv::FnvMap::default();
+        let mut urls = Vec::new();
+        for rr in eff {
+            let Some(rule) = c.rule(*rr) else { continue };
+            for p in &rule.resources {
+                let key = p.split_once('/').unwrap_or((p, ""));
+                let v = by.entry(key).or_default();
+                if v.last() != Some(rr) {
+                    v.push(*rr);
+                }
+            }
+            if !rule.non_resource_urls.is_empty() {
+                urls.push(*rr);
+            }
+        }
+        indexes.push((by, urls));
+    }
+    for ((role, eff), (by, urls)) in c.roles.iter_mut().zip(effective).zip(indexes) {
         role.effective = eff;
+        role.by_resource = by;
+        role.url_rules = urls;
     }
 }
 
@@ -180,8 +206,18 @@ mod tests {
     #[test]
     fn long_chain_does_not_recurse() {
         let n = 100_000;
-        let edges: Vec<Vec<usize>> = (0..n).map(|i| if i + 1 < n { vec![i + 1] } else { vec![] }).collect();
-        let own: Vec<Vec<RuleRef>> = (0..n).map(|i| if i + 1 == n { vec![r(i as u32)] } else { vec![] }).collect();
+        let edges: Vec<Vec<usize>> = (0..n)
+            .map(|i| if i + 1 < n { vec![i + 1] } else { vec![] })
+            .collect();
+        let own: Vec<Vec<RuleRef>> = (0..n)
+            .map(|i| {
+                if i + 1 == n {
+                    vec![r(i as u32)]
+                } else {
+                    vec![]
+                }
+            })
+            .collect();
         let out = propagate(&edges, &own);
         assert_eq!(out[0], vec![r((n - 1) as u32)]);
     }

@@ -9,7 +9,7 @@
 //!   without a name — `list`, `create` — never match a rule that lists names);
 //! - `nonResourceURLs`: `*`, the exact path, or a prefix when the rule ends in `*`;
 //! - a RoleBinding only applies to requests in its own namespace; cluster-scoped and
-//!   non-resource requests are only authorised through ClusterRoleBindings.
+//!   non-resource requests are only authorised through `ClusterRoleBindings`.
 
 use serde::Serialize;
 
@@ -224,17 +224,18 @@ pub fn is_cluster_scoped(group: &str, resource: &str) -> bool {
                 | "validatingadmissionpolicybindings"
                 | "mutatingadmissionpolicies"
                 | "mutatingadmissionpolicybindings"
-        ) | (
-            "apiextensions.k8s.io",
-            "customresourcedefinitions"
-        ) | ("apiregistration.k8s.io", "apiservices")
+        ) | ("apiextensions.k8s.io", "customresourcedefinitions")
+            | ("apiregistration.k8s.io", "apiservices")
             | (
                 "storage.k8s.io",
                 "storageclasses" | "csidrivers" | "csinodes" | "volumeattachments"
             )
             | ("scheduling.k8s.io", "priorityclasses")
             | ("node.k8s.io", "runtimeclasses")
-            | ("networking.k8s.io", "ingressclasses" | "ipaddresses" | "servicecidrs")
+            | (
+                "networking.k8s.io",
+                "ingressclasses" | "ipaddresses" | "servicecidrs"
+            )
             | (
                 "flowcontrol.apiserver.k8s.io",
                 "flowschemas" | "prioritylevelconfigurations"
@@ -247,10 +248,7 @@ pub fn is_cluster_scoped(group: &str, resource: &str) -> bool {
                 "authorization.k8s.io",
                 "subjectaccessreviews" | "selfsubjectaccessreviews" | "selfsubjectrulesreviews"
             )
-            | (
-                "resource.k8s.io",
-                "deviceclasses" | "resourceslices"
-            )
+            | ("resource.k8s.io", "deviceclasses" | "resourceslices")
     )
 }
 
@@ -338,7 +336,12 @@ mod tests {
             non_resource_urls: vec!["/healthz", "/api/*", "/metrics**"],
             ..PolicyRule::default()
         };
-        let ok = |p| r.allows(&Attrs::NonResource { verb: "get", path: p });
+        let ok = |p| {
+            r.allows(&Attrs::NonResource {
+                verb: "get",
+                path: p,
+            })
+        };
         assert!(ok("/healthz"));
         assert!(!ok("/healthz/etcd"));
         assert!(ok("/api/v1"));
@@ -362,7 +365,10 @@ mod tests {
     fn scopes() {
         assert!(is_cluster_scoped("", "nodes/proxy"));
         assert!(!is_cluster_scoped("", "pods"));
-        assert!(is_cluster_scoped("rbac.authorization.k8s.io", "clusterroles"));
+        assert!(is_cluster_scoped(
+            "rbac.authorization.k8s.io",
+            "clusterroles"
+        ));
         assert!(!is_cluster_scoped("example.com", "widgets"));
     }
 }

@@ -55,8 +55,8 @@ pub struct BlastRadius<'a> {
 /// Services (and Ingresses routing to them) that select the workload's pods.
 pub fn exposure(c: &Cluster<'_>, w: &Workload<'_>) -> Vec<Exposure> {
     let mut out = Vec::new();
-    for s in &c.services {
-        if s.namespace != w.namespace || s.selector.is_empty() {
+    for s in c.services_in(w.namespace) {
+        if s.selector.is_empty() {
             continue;
         }
         if s.selector.iter().all(|kv| w.labels.contains(kv)) {
@@ -103,7 +103,9 @@ pub fn blast_radius<'a>(c: &Cluster<'a>, g: &Graph<'a>, id: WorkloadId) -> Optio
         (Vec::new(), Vec::new())
     };
     let cluster_admin = mounted && g.reaches_admin(&sa);
-    let node_host = reaches.iter().any(|r: &Reached| r.target == "a node (host root)");
+    let node_host = reaches
+        .iter()
+        .any(|r: &Reached| r.target == "a node (host root)");
     Some(BlastRadius {
         workload: format!("{} {}/{}", w.kind, w.namespace, w.name),
         service_account: sa,
@@ -122,20 +124,13 @@ pub fn blast_radius<'a>(c: &Cluster<'a>, g: &Graph<'a>, id: WorkloadId) -> Optio
 pub fn holds_full_control(c: &Cluster<'_>, who: &Subject) -> bool {
     perms::grants(c, who).iter().any(|g| {
         g.scope == Scope::Cluster
-            && c.roles.get(g.role).is_some_and(|r| {
-                r.effective.iter().any(|rr| {
-                    c.rule(*rr).is_some_and(|rule| {
-                        rule.verbs.contains(&"*")
-                            && rule.resources.contains(&"*")
-                            && rule.resource_names.is_empty()
-                    })
-                })
-            })
+            && c.rules_for(g.role, "*", "")
+                .any(|(_, rule)| rule.verbs.contains(&"*") && rule.resource_names.is_empty())
     })
 }
 
 /// The escalation steps leaving an identity's own node (without summary expansions).
-pub fn direct_steps<'a>(g: &Graph<'a>, who: &Subject) -> Vec<escalate::StepKind> {
+pub fn direct_steps(g: &Graph<'_>, who: &Subject) -> Vec<escalate::StepKind> {
     g.identity(who)
         .and_then(|i| g.edges.get(i))
         .map(|es| es.iter().map(|e| e.step.kind).collect())

@@ -1,4 +1,4 @@
-//! The Kubernetes bootstrap RBAC objects (default ClusterRoles, Roles and their
+//! The Kubernetes bootstrap RBAC objects (default `ClusterRoles`, Roles and their
 //! bindings), kept as YAML data in `builtin/bootstrap.yaml` and parsed once.
 
 use std::sync::OnceLock;

@@ -319,7 +319,11 @@ mod tests {
         assert_eq!(ids, sorted);
         for c in CHECKS {
             assert!(c.id.starts_with("MOAT-2") && c.id.len() == 8, "{}", c.id);
-            assert!(!c.references.is_empty() && c.references.iter().all(|r| r.starts_with("https://")), "{}", c.id);
+            assert!(
+                !c.references.is_empty() && c.references.iter().all(|r| r.starts_with("https://")),
+                "{}",
+                c.id
+            );
             // Every check that describes an attack step names its ATT&CK technique.
             assert!(
                 c.id == INEFFECTIVE.id || c.frameworks.iter().any(|f| f.starts_with("MITRE:T")),
@@ -330,7 +334,20 @@ mod tests {
             assert!(!c.rationale.is_empty() && !c.remediation.is_empty());
         }
         // Every CIS 5.1.x control that concerns RBAC objects maps to a check.
-        for cis in ["CIS-5.1.1", "CIS-5.1.2", "CIS-5.1.3", "CIS-5.1.4", "CIS-5.1.5", "CIS-5.1.6", "CIS-5.1.8", "CIS-5.1.9", "CIS-5.1.10", "CIS-5.1.11", "CIS-5.1.12", "CIS-5.1.13"] {
+        for cis in [
+            "CIS-5.1.1",
+            "CIS-5.1.2",
+            "CIS-5.1.3",
+            "CIS-5.1.4",
+            "CIS-5.1.5",
+            "CIS-5.1.6",
+            "CIS-5.1.8",
+            "CIS-5.1.9",
+            "CIS-5.1.10",
+            "CIS-5.1.11",
+            "CIS-5.1.12",
+            "CIS-5.1.13",
+        ] {
             assert!(CHECKS.iter().any(|c| c.frameworks.contains(&cis)), "{cis}");
         }
     }

@@ -10,7 +10,7 @@
 //! | permission (in scope) | step |
 //! |---|---|
 //! | create pods; create/update/patch pod controllers | run a pod as any ServiceAccount of the namespace; a privileged pod reaches the node (unless the namespace enforces Pod Security `baseline`/`restricted`) |
-//! | create `pods/exec`, `pods/attach` (or `get`, over WebSockets); update/patch `pods`, `pods/ephemeralcontainers` | code execution in existing pods, hence their mounted tokens |
+//! | create `pods/exec`, `pods/attach` (or `get`, over `WebSockets`); update/patch `pods`, `pods/ephemeralcontainers` | code execution in existing pods, hence their mounted tokens |
 //! | create `serviceaccounts/token` | a token for the named (or any) ServiceAccount |
 //! | get/list/watch `secrets` | ServiceAccount token Secrets of the namespace (those in the input when it has Secrets, else any) |
 //! | impersonate `users`/`groups`/`serviceaccounts` | that identity (`system:masters` is cluster-admin) |
@@ -28,11 +28,16 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::authz::ResourceAttrs;
-use crate::model::{BindingId, Cluster, RoleId, RoleKind, RuleRef, Scope, Subject, SubjectKind, WorkloadId};
+use crate::model::{
+    BindingId, Cluster, RoleId, RoleKind, RuleRef, Scope, Subject, SubjectKind, WorkloadId,
+};
 use crate::perms;
 
 /// Most self-grant rounds per identity; each round adds at least one grant.
 const MAX_SATURATION_ROUNDS: usize = 64;
+/// Most grants one identity is saturated with (bounded work on hostile input: an
+/// identity that can bind every role in every namespace is reported long before).
+const MAX_HELD: usize = 100_000;
 
 /// A role (or full control) an identity holds or can give itself.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -134,7 +139,7 @@ pub enum StepKind {
     PatchPods,
     /// Add ephemeral containers.
     EphemeralContainers,
-    /// Create a token with the TokenRequest API.
+    /// Create a token with the `TokenRequest` API.
     TokenRequest,
     /// Read token Secrets with `get` (names are guessable).
     GetSecrets,
@@ -185,7 +190,9 @@ impl StepKind {
             StepKind::ApproveCsr => {
                 "can create and approve client CertificateSigningRequests (any user and group)"
             }
-            StepKind::NodesProxy => "can reach the kubelet API through nodes/proxy (exec in any pod)",
+            StepKind::NodesProxy => {
+                "can reach the kubelet API through nodes/proxy (exec in any pod)"
+            }
             StepKind::PrivilegedPod => "can create a privileged pod",
             StepKind::ClusterAdmin => "holds every permission cluster-wide",
             StepKind::BindRole => "can bind itself a role",
@@ -232,11 +239,7 @@ pub fn probe<'a>(
                 rule: None,
             });
         };
-        let Some(role) = c.roles.get(role_id) else {
-            continue;
-        };
-        for &rr in &role.effective {
-            let Some(rule) = c.rule(rr) else { continue };
+        for (rr, rule) in c.rules_for(role_id, attrs.resource, attrs.subresource) {
             let Some(names) = rule.allowed_names(attrs) else {
                 continue;
             };
@@ -314,14 +317,16 @@ const ANY_NS: &str = "\u{0}any-namespace";
 /// Grants an identity can give itself (bind / escalate), to a fixed point. Returns the
 /// saturated list (held first, gained after).
 pub fn saturate<'a>(c: &Cluster<'a>, mut held: Vec<Held<'a>>) -> Vec<Held<'a>> {
+    let mut have: std::collections::HashSet<(Option<RoleId>, Scope<'a>)> =
+        held.iter().map(|h| (h.role, h.scope)).collect();
     for _ in 0..MAX_SATURATION_ROUNDS {
         let gained = bindable(c, &held);
         let mut added = false;
         for g in gained {
-            if !held
-                .iter()
-                .any(|h| h.role == g.role && h.scope == g.scope)
-            {
+            if held.len() >= MAX_HELD {
+                return held;
+            }
+            if have.insert((g.role, g.scope)) {
                 held.push(g);
                 added = true;
             }
@@ -341,8 +346,14 @@ fn held_describe(c: &Cluster<'_>, held: &[Held<'_>], gi: usize) -> String {
             ..
         }) => format!(
             "{} → {}",
-            c.bindings.get(*b).map(crate::model::Binding::display).unwrap_or_default(),
-            c.roles.get(*r).map(crate::model::Role::display).unwrap_or_default()
+            c.bindings
+                .get(*b)
+                .map(crate::model::Binding::display)
+                .unwrap_or_default(),
+            c.roles
+                .get(*r)
+                .map(crate::model::Role::display)
+                .unwrap_or_default()
         ),
         Some(Held {
             gained: Some(g), ..
@@ -353,29 +364,30 @@ fn held_describe(c: &Cluster<'_>, held: &[Held<'_>], gi: usize) -> String {
 
 /// Roles (and full control) the held grants can give to their holder: `bind` + create
 /// bindings, and `escalate` + update on a held role. Grant-local: used both for
-/// saturation and for the single-permission-set view (KubeHound's ROLE_BIND).
+/// saturation and for the single-permission-set view (`KubeHound`'s `ROLE_BIND`).
 pub fn bindable<'a>(c: &Cluster<'a>, held: &[Held<'a>]) -> Vec<Held<'a>> {
     let rbac = crate::model::RBAC_GROUP;
     let mut out: Vec<Held<'a>> = Vec::new();
     // ClusterRoleBindings: cluster-wide.
-    if let Some(create) = probe(c, held, &attrs("create", rbac, "clusterrolebindings"), "") {
-        if let Some(bind) = probe(c, held, &attrs("bind", rbac, "clusterroles"), "") {
-            for (id, role) in c.roles.iter().enumerate() {
-                if role.kind == RoleKind::ClusterRole && bind.names.contains(role.name) {
-                    out.push(Held {
-                        role: Some(id),
-                        scope: Scope::Cluster,
-                        binding: None,
-                        subject: 0,
-                        gained: Some(format!(
-                            "creates a ClusterRoleBinding to {} (create: {}; bind: {})",
-                            role.display(),
-                            held_describe(c, held, create.grant),
-                            held_describe(c, held, bind.grant)
-                        )),
-                    });
-                }
-            }
+    if let Some(create) = probe(c, held, &attrs("create", rbac, "clusterrolebindings"), "")
+        && let Some(bind) = probe(c, held, &attrs("bind", rbac, "clusterroles"), "")
+    {
+        for id in c.roles_matching(RoleKind::ClusterRole, None, &bind.names) {
+            let Some(role) = c.roles.get(id) else {
+                continue;
+            };
+            out.push(Held {
+                role: Some(id),
+                scope: Scope::Cluster,
+                binding: None,
+                subject: 0,
+                gained: Some(format!(
+                    "creates a ClusterRoleBinding to {} (create: {}; bind: {})",
+                    role.display(),
+                    held_describe(c, held, create.grant),
+                    held_describe(c, held, bind.grant)
+                )),
+            });
         }
     }
     // RoleBindings: per namespace scope.
@@ -385,71 +397,72 @@ pub fn bindable<'a>(c: &Cluster<'a>, held: &[Held<'a>]) -> Vec<Held<'a>> {
             continue;
         };
         if let Some(bind) = probe(c, held, &attrs("bind", rbac, "clusterroles"), req_ns) {
-            for (id, role) in c.roles.iter().enumerate() {
-                if role.kind == RoleKind::ClusterRole && bind.names.contains(role.name) {
-                    out.push(Held {
-                        role: Some(id),
-                        scope: ns.map_or(Scope::AllNamespaces, Scope::Namespace),
-                        binding: None,
-                        subject: 0,
-                        gained: Some(format!(
-                            "creates a RoleBinding {} to {} (create: {}; bind: {})",
-                            ns.map_or_else(|| "in every namespace".to_owned(), |n| format!("in {n}")),
-                            role.display(),
-                            held_describe(c, held, create.grant),
-                            held_describe(c, held, bind.grant)
-                        )),
-                    });
-                }
+            for id in c.roles_matching(RoleKind::ClusterRole, None, &bind.names) {
+                let Some(role) = c.roles.get(id) else {
+                    continue;
+                };
+                out.push(Held {
+                    role: Some(id),
+                    scope: ns.map_or(Scope::AllNamespaces, Scope::Namespace),
+                    binding: None,
+                    subject: 0,
+                    gained: Some(format!(
+                        "creates a RoleBinding {} to {} (create: {}; bind: {})",
+                        ns.map_or_else(|| "in every namespace".to_owned(), |n| format!("in {n}")),
+                        role.display(),
+                        held_describe(c, held, create.grant),
+                        held_describe(c, held, bind.grant)
+                    )),
+                });
             }
         }
         if let Some(bind) = probe(c, held, &attrs("bind", rbac, "roles"), req_ns) {
-            for (id, role) in c.roles.iter().enumerate() {
-                let Some(role_ns) = role.namespace else { continue };
-                if role.kind == RoleKind::Role
-                    && ns.is_none_or(|n| n == role_ns)
-                    && bind.names.contains(role.name)
-                {
-                    out.push(Held {
-                        role: Some(id),
-                        scope: Scope::Namespace(role_ns),
-                        binding: None,
-                        subject: 0,
-                        gained: Some(format!(
-                            "creates a RoleBinding in {role_ns} to {} (create: {}; bind: {})",
-                            role.display(),
-                            held_describe(c, held, create.grant),
-                            held_describe(c, held, bind.grant)
-                        )),
-                    });
-                }
+            for id in c.roles_matching(RoleKind::Role, ns, &bind.names) {
+                let Some(role) = c.roles.get(id) else {
+                    continue;
+                };
+                let Some(role_ns) = role.namespace else {
+                    continue;
+                };
+                out.push(Held {
+                    role: Some(id),
+                    scope: Scope::Namespace(role_ns),
+                    binding: None,
+                    subject: 0,
+                    gained: Some(format!(
+                        "creates a RoleBinding in {role_ns} to {} (create: {}; bind: {})",
+                        role.display(),
+                        held_describe(c, held, create.grant),
+                        held_describe(c, held, bind.grant)
+                    )),
+                });
             }
         }
     }
     // escalate + update/patch a ClusterRole held through some binding.
-    if let Some(esc) = probe(c, held, &attrs("escalate", rbac, "clusterroles"), "") {
-        if let Some(upd) = probe_any(c, held, &["update", "patch"], rbac, "clusterroles", "") {
-            for h in held {
-                let Some(role) = h.role.and_then(|r| c.roles.get(r)) else {
-                    continue;
-                };
-                if role.kind == RoleKind::ClusterRole
-                    && esc.names.contains(role.name)
-                    && upd.names.contains(role.name)
-                {
-                    out.push(Held {
-                        role: None,
-                        scope: h.scope,
-                        binding: None,
-                        subject: 0,
-                        gained: Some(format!(
-                            "adds any rule to {} it holds {} (escalate and update: {})",
-                            role.display(),
-                            h.scope.describe(),
-                            held_describe(c, held, esc.grant)
-                        )),
-                    });
-                }
+    if let Some(esc) = probe(c, held, &attrs("escalate", rbac, "clusterroles"), "")
+        && let Some(upd) = probe_any(c, held, &["update", "patch"], rbac, "clusterroles", "")
+    {
+        for h in held {
+            let Some(role) = h.role.and_then(|r| c.roles.get(r)) else {
+                continue;
+            };
+            if role.kind == RoleKind::ClusterRole
+                && esc.names.contains(role.name)
+                && upd.names.contains(role.name)
+            {
+                out.push(Held {
+                    role: None,
+                    scope: h.scope,
+                    binding: None,
+                    subject: 0,
+                    gained: Some(format!(
+                        "adds any rule to {} it holds {} (escalate and update: {})",
+                        role.display(),
+                        h.scope.describe(),
+                        held_describe(c, held, esc.grant)
+                    )),
+                });
             }
         }
     }
@@ -463,20 +476,21 @@ pub fn bindable<'a>(c: &Cluster<'a>, held: &[Held<'a>]) -> Vec<Held<'a>> {
         };
         let esc = probe(c, held, &attrs("escalate", rbac, "roles"), role_ns);
         let upd = probe_any(c, held, &["update", "patch"], rbac, "roles", role_ns);
-        if let (Some(esc), Some(upd)) = (esc, upd) {
-            if esc.names.contains(role.name) && upd.names.contains(role.name) {
-                out.push(Held {
-                    role: None,
-                    scope: Scope::Namespace(role_ns),
-                    binding: None,
-                    subject: 0,
-                    gained: Some(format!(
-                        "adds any rule to {} it holds (escalate and update: {})",
-                        role.display(),
-                        held_describe(c, held, esc.grant)
-                    )),
-                });
-            }
+        if let (Some(esc), Some(upd)) = (esc, upd)
+            && esc.names.contains(role.name)
+            && upd.names.contains(role.name)
+        {
+            out.push(Held {
+                role: None,
+                scope: Scope::Namespace(role_ns),
+                binding: None,
+                subject: 0,
+                gained: Some(format!(
+                    "adds any rule to {} it holds (escalate and update: {})",
+                    role.display(),
+                    held_describe(c, held, esc.grant)
+                )),
+            });
         }
     }
     out
@@ -492,12 +506,9 @@ pub fn is_cluster_admin(c: &Cluster<'_>, held: &[Held<'_>]) -> Option<(usize, Op
         let Some(role_id) = h.role else {
             return Some((gi, None));
         };
-        let role = c.roles.get(role_id)?;
-        role.effective
-            .iter()
-            .copied()
-            .find(|rr| c.rule(*rr).is_some_and(crate::authz::PolicyRule::is_full_wildcard))
-            .map(|rr| (gi, Some(rr)))
+        c.rules_for(role_id, "*", "")
+            .find(|(_, r)| r.is_full_wildcard())
+            .map(|(rr, _)| (gi, Some(rr)))
     })
 }
 
@@ -552,7 +563,13 @@ pub fn steps<'a>(c: &Cluster<'a>, held: &[Held<'a>]) -> Vec<(Target<'a>, Step<'a
         let req_ns = ns.unwrap_or(ANY_NS);
         let scope = ns.map_or(Scope::AllNamespaces, Scope::Namespace);
         let mut push = |out: &mut Vec<(Target<'a>, Step<'a>)>, t: Target<'a>, s: Step<'a>| {
-            if ns.is_some() && any_scope_kinds.contains(&s.kind) && matches!(t, Target::AnyServiceAccount(_) | Target::AnyWorkload(_) | Target::NodeHost) {
+            if ns.is_some()
+                && any_scope_kinds.contains(&s.kind)
+                && matches!(
+                    t,
+                    Target::AnyServiceAccount(_) | Target::AnyWorkload(_) | Target::NodeHost
+                )
+            {
                 return;
             }
             if ns.is_none() {
@@ -562,34 +579,55 @@ pub fn steps<'a>(c: &Cluster<'a>, held: &[Held<'a>]) -> Vec<(Target<'a>, Step<'a
         };
         // Pods and pod controllers: any ServiceAccount of the namespace, and the node.
         let create = probe(c, held, &attrs("create", "", "pods"), req_ns);
-        let control = CONTROLLERS.iter().find_map(|(g, r)| {
-            probe_any(c, held, &["create", "update", "patch"], g, r, req_ns)
-        });
+        let control = CONTROLLERS
+            .iter()
+            .find_map(|(g, r)| probe_any(c, held, &["create", "update", "patch"], g, r, req_ns));
         if let Some(p) = &create {
-            push(&mut out, Target::AnyServiceAccount(ns), step(StepKind::CreatePods, scope, p));
+            push(
+                &mut out,
+                Target::AnyServiceAccount(ns),
+                step(StepKind::CreatePods, scope, p),
+            );
         }
         if let Some(p) = &control {
-            push(&mut out, Target::AnyServiceAccount(ns), step(StepKind::ControlWorkloads, scope, p));
+            push(
+                &mut out,
+                Target::AnyServiceAccount(ns),
+                step(StepKind::ControlWorkloads, scope, p),
+            );
         }
-        if let Some(p) = create.as_ref().or(control.as_ref()) {
-            if ns.is_none() || !psa_blocks_privileged(c, ns) {
-                push(&mut out, Target::NodeHost, step(StepKind::PrivilegedPod, scope, p));
-            }
+        if let Some(p) = create.as_ref().or(control.as_ref())
+            && (ns.is_none() || !psa_blocks_privileged(c, ns))
+        {
+            push(
+                &mut out,
+                Target::NodeHost,
+                step(StepKind::PrivilegedPod, scope, p),
+            );
         }
         // Code execution in existing pods.
         for (kind, verbs, resource) in [
             (StepKind::Exec, &["create", "get"][..], "pods/exec"),
             (StepKind::Attach, &["create", "get"][..], "pods/attach"),
             (StepKind::PatchPods, &["update", "patch"][..], "pods"),
-            (StepKind::EphemeralContainers, &["update", "patch"][..], "pods/ephemeralcontainers"),
+            (
+                StepKind::EphemeralContainers,
+                &["update", "patch"][..],
+                "pods/ephemeralcontainers",
+            ),
         ] {
             if let Some(p) = probe_any(c, held, verbs, "", resource, req_ns) {
                 match &p.names {
                     Names::All => push(&mut out, Target::AnyWorkload(ns), step(kind, scope, &p)),
                     Names::Some(names) => {
-                        for (wid, w) in c.workloads.iter().enumerate() {
-                            if w.kind == "Pod" && ns.is_none_or(|n| n == w.namespace) && names.contains(w.name) {
-                                push(&mut out, Target::Workload(wid), step(kind, scope, &p));
+                        for name in names {
+                            for &wid in c.pods_named(name) {
+                                if c.workloads
+                                    .get(wid)
+                                    .is_some_and(|w| ns.is_none_or(|n| n == w.namespace))
+                                {
+                                    push(&mut out, Target::Workload(wid), step(kind, scope, &p));
+                                }
                             }
                         }
                     }
@@ -597,8 +635,15 @@ pub fn steps<'a>(c: &Cluster<'a>, held: &[Held<'a>]) -> Vec<(Target<'a>, Step<'a
             }
         }
         // Tokens.
-        if let Some(p) = probe(c, held, &attrs("create", "", "serviceaccounts/token"), req_ns) {
-            sa_targets(c, ns, &p.names, &mut |t| push(&mut out, t, step(StepKind::TokenRequest, scope, &p)));
+        if let Some(p) = probe(
+            c,
+            held,
+            &attrs("create", "", "serviceaccounts/token"),
+            req_ns,
+        ) {
+            sa_targets(c, ns, &p.names, &mut |t| {
+                push(&mut out, t, step(StepKind::TokenRequest, scope, &p));
+            });
         }
         for (kind, verbs) in [
             (StepKind::ListSecrets, &["list", "watch"][..]),
@@ -608,19 +653,38 @@ pub fn steps<'a>(c: &Cluster<'a>, held: &[Held<'a>]) -> Vec<(Target<'a>, Step<'a
                 continue;
             };
             // list/watch with resourceNames only sees the named objects.
-            secret_targets(c, ns, &p.names, &mut |t| push(&mut out, t, step(kind, scope, &p)));
+            secret_targets(c, ns, &p.names, &mut |t| {
+                push(&mut out, t, step(kind, scope, &p));
+            });
         }
-        if let Some(p) = probe(c, held, &attrs("impersonate", "", "serviceaccounts"), req_ns) {
-            sa_targets(c, ns, &p.names, &mut |t| push(&mut out, t, step(StepKind::ImpersonateServiceAccount, scope, &p)));
+        if let Some(p) = probe(
+            c,
+            held,
+            &attrs("impersonate", "", "serviceaccounts"),
+            req_ns,
+        ) {
+            sa_targets(c, ns, &p.names, &mut |t| {
+                push(
+                    &mut out,
+                    t,
+                    step(StepKind::ImpersonateServiceAccount, scope, &p),
+                );
+            });
         }
     }
     // Cluster-scoped requests.
     if let Some(p) = probe(c, held, &attrs("impersonate", "", "users"), "") {
         match &p.names {
-            Names::All => out.push((Target::AnyUser, step(StepKind::ImpersonateUser, Scope::Cluster, &p))),
+            Names::All => out.push((
+                Target::AnyUser,
+                step(StepKind::ImpersonateUser, Scope::Cluster, &p),
+            )),
             Names::Some(names) => {
                 for n in names {
-                    let t = match n.strip_prefix("system:serviceaccount:").and_then(|r| r.split_once(':')) {
+                    let t = match n
+                        .strip_prefix("system:serviceaccount:")
+                        .and_then(|r| r.split_once(':'))
+                    {
                         // Impersonating such a user name is authorised as serviceaccounts.
                         Some(_) => continue,
                         None => Target::User((*n).to_owned()),
@@ -632,51 +696,90 @@ pub fn steps<'a>(c: &Cluster<'a>, held: &[Held<'a>]) -> Vec<(Target<'a>, Step<'a
     }
     if let Some(p) = probe(c, held, &attrs("impersonate", "", "groups"), "") {
         match &p.names {
-            Names::All => out.push((Target::AnyGroup, step(StepKind::ImpersonateGroup, Scope::Cluster, &p))),
+            Names::All => out.push((
+                Target::AnyGroup,
+                step(StepKind::ImpersonateGroup, Scope::Cluster, &p),
+            )),
             Names::Some(names) => {
                 for n in names {
-                    out.push((Target::Group((*n).to_owned()), step(StepKind::ImpersonateGroup, Scope::Cluster, &p)));
+                    out.push((
+                        Target::Group((*n).to_owned()),
+                        step(StepKind::ImpersonateGroup, Scope::Cluster, &p),
+                    ));
                 }
             }
         }
     }
     let certs = "certificates.k8s.io";
     if let (Some(_), Some(approve), Some(signer)) = (
-        probe(c, held, &attrs("create", certs, "certificatesigningrequests"), ""),
-        probe(c, held, &attrs("update", certs, "certificatesigningrequests/approval"), ""),
+        probe(
+            c,
+            held,
+            &attrs("create", certs, "certificatesigningrequests"),
+            "",
+        ),
+        probe(
+            c,
+            held,
+            &attrs("update", certs, "certificatesigningrequests/approval"),
+            "",
+        ),
         probe(c, held, &attrs("approve", certs, "signers"), ""),
-    ) {
-        if signer.names.contains("kubernetes.io/kube-apiserver-client") || signer.names.contains("kubernetes.io/*") {
-            out.push((Target::AnyGroup, step(StepKind::ApproveCsr, Scope::Cluster, &approve)));
-            out.push((Target::AnyUser, step(StepKind::ApproveCsr, Scope::Cluster, &approve)));
-        }
+    ) && (signer.names.contains("kubernetes.io/kube-apiserver-client")
+        || signer.names.contains("kubernetes.io/*"))
+    {
+        out.push((
+            Target::AnyGroup,
+            step(StepKind::ApproveCsr, Scope::Cluster, &approve),
+        ));
+        out.push((
+            Target::AnyUser,
+            step(StepKind::ApproveCsr, Scope::Cluster, &approve),
+        ));
     }
     if let Some(p) = probe_any(c, held, &["get", "create"], "", "nodes/proxy", "") {
-        out.push((Target::AnyWorkload(None), step(StepKind::NodesProxy, Scope::Cluster, &p)));
+        out.push((
+            Target::AnyWorkload(None),
+            step(StepKind::NodesProxy, Scope::Cluster, &p),
+        ));
     }
     out.sort();
     out.dedup_by(|a, b| a.0 == b.0 && a.1.kind == b.1.kind);
     out
 }
 
-fn sa_targets<'a>(c: &Cluster<'a>, ns: Option<&'a str>, names: &Names<'a>, f: &mut dyn FnMut(Target<'a>)) {
+fn sa_targets<'a>(
+    c: &Cluster<'a>,
+    ns: Option<&'a str>,
+    names: &Names<'a>,
+    f: &mut dyn FnMut(Target<'a>),
+) {
     match names {
         Names::All => f(Target::AnyServiceAccount(ns)),
         Names::Some(names) => {
-            let namespaces: Vec<&'a str> = match ns {
-                Some(n) => vec![n],
-                None => c.namespaces.keys().copied().collect(),
-            };
-            for n in namespaces {
-                for name in names {
-                    f(Target::ServiceAccount(n, (*name).to_owned()));
+            for name in names {
+                match ns {
+                    Some(n) => f(Target::ServiceAccount(n, (*name).to_owned())),
+                    // Cluster-wide: the accounts of that name the input knows of.
+                    None => {
+                        for n in c.sa_namespaces(name) {
+                            if let Some((k, _)) = c.namespaces.get_key_value(n.as_str()) {
+                                f(Target::ServiceAccount(k, (*name).to_owned()));
+                            }
+                        }
+                    }
                 }
             }
         }
     }
 }
 
-fn secret_targets<'a>(c: &Cluster<'a>, ns: Option<&'a str>, names: &Names<'a>, f: &mut dyn FnMut(Target<'a>)) {
+fn secret_targets<'a>(
+    c: &Cluster<'a>,
+    ns: Option<&'a str>,
+    names: &Names<'a>,
+    f: &mut dyn FnMut(Target<'a>),
+) {
     let in_ns = |t_ns: &str| ns.is_none_or(|n| n == t_ns);
     let known_everywhere = ns.is_some_and(|n| c.secret_namespaces.contains(n));
     if *names == Names::All && !known_everywhere {
@@ -686,10 +789,16 @@ fn secret_targets<'a>(c: &Cluster<'a>, ns: Option<&'a str>, names: &Names<'a>, f
     }
     for t in &c.token_secrets {
         if in_ns(t.namespace) && names.contains(t.name) {
-            f(Target::ServiceAccount(t.namespace, t.service_account.to_owned()));
+            f(Target::ServiceAccount(
+                t.namespace,
+                t.service_account.to_owned(),
+            ));
         }
     }
 }
+
+/// Saturated grants and the steps they allow, per distinct grant list.
+type Computed<'a> = (Vec<Held<'a>>, Vec<(Target<'a>, Step<'a>)>);
 
 /// A node of the escalation graph.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -732,7 +841,7 @@ pub struct Graph<'a> {
     pub edges: Vec<Vec<Edge<'a>>>,
     /// Saturated grant lists, referenced by [`Edge::held`].
     pub held: Vec<Vec<Held<'a>>>,
-    index: HashMap<Node<'a>, usize>,
+    index: crate::fnv::FnvMap<Node<'a>, usize>,
     /// Per node: (distance to cluster-admin, index of the first edge of a shortest path).
     to_admin: Vec<Option<(u32, usize)>>,
 }
@@ -757,14 +866,14 @@ pub struct PathStep {
 }
 
 impl<'a> Graph<'a> {
-    /// Builds the graph for every identity the cluster names (and the ServiceAccounts of
+    /// Builds the graph for every identity the cluster names (and the `ServiceAccounts` of
     /// every namespace), in parallel.
     pub fn build(c: &Cluster<'a>) -> Self {
         let mut g = Graph {
             nodes: Vec::new(),
             edges: Vec::new(),
             held: Vec::new(),
-            index: HashMap::new(),
+            index: crate::fnv::FnvMap::default(),
             to_admin: Vec::new(),
         };
         // ServiceAccounts per namespace.
@@ -774,10 +883,10 @@ impl<'a> Graph<'a> {
         }
         let subjects = c.known_subjects();
         for s in &subjects {
-            if let (SubjectKind::ServiceAccount, Some(ns)) = (s.kind, s.namespace.as_deref()) {
-                if let Some((k, _)) = c.namespaces.get_key_value(ns) {
-                    sas.entry(k).or_default().insert(s.name.clone());
-                }
+            if let (SubjectKind::ServiceAccount, Some(ns)) = (s.kind, s.namespace.as_deref())
+                && let Some((k, _)) = c.namespaces.get_key_value(ns)
+            {
+                sas.entry(k).or_default().insert(s.name.clone());
             }
         }
         let mut identities: BTreeSet<Subject> = subjects.into_iter().collect();
@@ -790,7 +899,14 @@ impl<'a> Graph<'a> {
         for s in &identities {
             g.node(Node::Identity(s.clone()));
         }
-        for special in [Node::AnyUser, Node::AnyGroup, Node::NodeHost, Node::ClusterAdmin, Node::AnyServiceAccount(None), Node::AnyWorkload(None)] {
+        for special in [
+            Node::AnyUser,
+            Node::AnyGroup,
+            Node::NodeHost,
+            Node::ClusterAdmin,
+            Node::AnyServiceAccount(None),
+            Node::AnyWorkload(None),
+        ] {
             g.node(special);
         }
         // Identity edges, computed once per distinct grant list.
@@ -810,7 +926,7 @@ impl<'a> Graph<'a> {
             }
             owner.push(k);
         }
-        let computed: Vec<(Vec<Held<'a>>, Vec<(Target<'a>, Step<'a>)>)> = uniques
+        let computed: Vec<Computed<'a>> = uniques
             .par_iter()
             .map(|gl| {
                 if gl.is_empty() {
@@ -830,7 +946,9 @@ impl<'a> Graph<'a> {
         }
         for (s, k) in ids.iter().zip(owner) {
             let from = g.node(Node::Identity(s.clone()));
-            let Some(st) = step_lists.get(k) else { continue };
+            let Some(st) = step_lists.get(k) else {
+                continue;
+            };
             for (t, step) in st {
                 let to = g.target_node(c, t);
                 if to != from {
@@ -865,7 +983,10 @@ impl<'a> Graph<'a> {
             let any = g.node(Node::AnyWorkload(Some(w.namespace)));
             g.edge(any, wn, member(StepKind::Member), None);
             if c.token_mounted(w) {
-                let sa = g.node(Node::Identity(Subject::service_account(w.namespace, w.service_account)));
+                let sa = g.node(Node::Identity(Subject::service_account(
+                    w.namespace,
+                    w.service_account,
+                )));
                 g.edge(wn, sa, member(StepKind::RunsAs), None);
             }
         }
@@ -944,11 +1065,11 @@ impl<'a> Graph<'a> {
         while let Some(v) = queue.pop_front() {
             let d = to_admin.get(v).copied().flatten().map_or(0, |(d, _)| d);
             for &(u, ei) in rev.get(v).map_or(&[][..], Vec::as_slice) {
-                if let Some(slot) = to_admin.get_mut(u) {
-                    if slot.is_none() {
-                        *slot = Some((d + 1, ei));
-                        queue.push_back(u);
-                    }
+                if let Some(slot) = to_admin.get_mut(u)
+                    && slot.is_none()
+                {
+                    *slot = Some((d + 1, ei));
+                    queue.push_back(u);
                 }
             }
         }
@@ -1004,23 +1125,34 @@ impl<'a> Graph<'a> {
         let mut order = Vec::new();
         let mut queue = VecDeque::from([start]);
         while let Some(v) = queue.pop_front() {
-            for (ei, e) in self.edges.get(v).map_or(&[][..], Vec::as_slice).iter().enumerate() {
-                if let Some(x) = seen.get_mut(e.to) {
-                    if !*x {
-                        *x = true;
-                        if let Some(p) = parent.get_mut(e.to) {
-                            *p = Some((v, ei));
-                        }
-                        order.push(e.to);
-                        queue.push_back(e.to);
+            for (ei, e) in self
+                .edges
+                .get(v)
+                .map_or(&[][..], Vec::as_slice)
+                .iter()
+                .enumerate()
+            {
+                if let Some(x) = seen.get_mut(e.to)
+                    && !*x
+                {
+                    *x = true;
+                    if let Some(p) = parent.get_mut(e.to) {
+                        *p = Some((v, ei));
                     }
+                    order.push(e.to);
+                    queue.push_back(e.to);
                 }
             }
         }
         let mut out = Vec::new();
         for t in order {
-            let Some(node) = self.nodes.get(t) else { continue };
-            if !matches!(node, Node::Identity(_) | Node::NodeHost | Node::ClusterAdmin) {
+            let Some(node) = self.nodes.get(t) else {
+                continue;
+            };
+            if !matches!(
+                node,
+                Node::Identity(_) | Node::NodeHost | Node::ClusterAdmin
+            ) {
                 continue;
             }
             let mut path = Vec::new();
@@ -1067,7 +1199,22 @@ impl<'a> Graph<'a> {
             StepKind::Masters => "system:masters bypasses RBAC".to_owned(),
             k => {
                 let mut s = k.phrase().to_owned();
-                if e.step.scope != Scope::Cluster || matches!(k, StepKind::CreatePods | StepKind::ControlWorkloads | StepKind::Exec | StepKind::Attach | StepKind::PatchPods | StepKind::EphemeralContainers | StepKind::TokenRequest | StepKind::GetSecrets | StepKind::ListSecrets | StepKind::ImpersonateServiceAccount | StepKind::PrivilegedPod) {
+                if e.step.scope != Scope::Cluster
+                    || matches!(
+                        k,
+                        StepKind::CreatePods
+                            | StepKind::ControlWorkloads
+                            | StepKind::Exec
+                            | StepKind::Attach
+                            | StepKind::PatchPods
+                            | StepKind::EphemeralContainers
+                            | StepKind::TokenRequest
+                            | StepKind::GetSecrets
+                            | StepKind::ListSecrets
+                            | StepKind::ImpersonateServiceAccount
+                            | StepKind::PrivilegedPod
+                    )
+                {
                     s.push(' ');
                     s.push_str(&e.step.scope.describe());
                 }
@@ -1085,9 +1232,18 @@ impl<'a> Graph<'a> {
             } else if let (Some(b), Some(r)) = (h.binding, h.role) {
                 how.push_str(&format!(
                     " ({} → {}{})",
-                    c.bindings.get(b).map(crate::model::Binding::display).unwrap_or_default(),
-                    c.roles.get(r).map(crate::model::Role::display).unwrap_or_default(),
-                    e.step.rule.map(|rr| format!(" rules[{}]", rr.rule)).unwrap_or_default()
+                    c.bindings
+                        .get(b)
+                        .map(crate::model::Binding::display)
+                        .unwrap_or_default(),
+                    c.roles
+                        .get(r)
+                        .map(crate::model::Role::display)
+                        .unwrap_or_default(),
+                    e.step
+                        .rule
+                        .map(|rr| format!(" rules[{}]", rr.rule))
+                        .unwrap_or_default()
                 ));
             }
         }

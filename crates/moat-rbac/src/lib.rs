@@ -1,8 +1,8 @@
 //! `moat-rbac` analyses Kubernetes RBAC the way the API server's authorizer applies it.
 //!
 //! From manifests or a `kubectl get … -o json` snapshot (loaded by `moat-manifest`) it
-//! builds a [`Cluster`] model — Roles, ClusterRoles with [`aggregate`]d rules, bindings,
-//! subjects with their implicit groups, ServiceAccounts and workloads — on top of the
+//! builds a [`Cluster`] model — Roles, `ClusterRoles` with [`aggregate`]d rules, bindings,
+//! subjects with their implicit groups, `ServiceAccounts` and workloads — on top of the
 //! Kubernetes bootstrap roles ([`builtin`], optional). On that model it answers:
 //!
 //! - **who can** perform a request, and through which binding → role → rule
@@ -24,6 +24,7 @@ pub mod blast;
 pub mod builtin;
 pub mod checks;
 pub mod escalate;
+mod fnv;
 pub mod graph;
 pub mod model;
 pub mod perms;
@@ -70,7 +71,11 @@ impl<'a> Analysis<'a> {
         for b in c.bindings.iter().filter(|b| !b.builtin) {
             subjects.extend(b.subjects.iter().map(|(_, s)| s.clone()));
         }
-        subjects.extend(c.workloads.iter().map(|w| Subject::service_account(w.namespace, w.service_account)));
+        subjects.extend(
+            c.workloads
+                .iter()
+                .map(|w| Subject::service_account(w.namespace, w.service_account)),
+        );
         for s in subjects {
             if s.is_system() || !seen.insert(s.clone()) {
                 continue;
@@ -84,7 +89,10 @@ impl<'a> Analysis<'a> {
             let mut node_host = None;
             for (node, path) in reach {
                 match node {
-                    escalate::Node::Identity(t) => can_become.push(blast::Reached { target: t.to_string(), path }),
+                    escalate::Node::Identity(t) => can_become.push(blast::Reached {
+                        target: t.to_string(),
+                        path,
+                    }),
                     escalate::Node::NodeHost => node_host = Some(path),
                     _ => {}
                 }

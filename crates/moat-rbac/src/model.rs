@@ -47,7 +47,7 @@ impl RoleKind {
 pub enum BindingKind {
     /// A namespaced RoleBinding.
     RoleBinding,
-    /// A ClusterRoleBinding.
+    /// A `ClusterRoleBinding`.
     ClusterRoleBinding,
 }
 
@@ -79,7 +79,7 @@ pub struct Subject {
     pub kind: SubjectKind,
     /// Name.
     pub name: String,
-    /// Namespace (ServiceAccounts only).
+    /// Namespace (`ServiceAccounts` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
 }
@@ -113,7 +113,7 @@ impl Subject {
     }
 
     /// The user name the API server authenticates this subject as
-    /// (`system:serviceaccount:NS:NAME` for ServiceAccounts); `None` for groups.
+    /// (`system:serviceaccount:NS:NAME` for `ServiceAccounts`); `None` for groups.
     pub fn username(&self) -> Option<String> {
         match self.kind {
             SubjectKind::User => Some(self.name.clone()),
@@ -127,7 +127,7 @@ impl Subject {
     }
 
     /// The groups every request of this identity carries: `system:authenticated`, and
-    /// for ServiceAccounts `system:serviceaccounts` and `system:serviceaccounts:NS`;
+    /// for `ServiceAccounts` `system:serviceaccounts` and `system:serviceaccounts:NS`;
     /// `system:unauthenticated` for `system:anonymous`. A group subject is itself.
     pub fn implicit_groups(&self) -> Vec<String> {
         match self.kind {
@@ -161,7 +161,8 @@ impl Subject {
     /// `system:authenticated`, `system:serviceaccounts` or `system:serviceaccounts:NS`.
     pub fn is_broad_group(&self) -> bool {
         self.kind == SubjectKind::Group
-            && (self.name == "system:authenticated" || self.name.starts_with("system:serviceaccounts"))
+            && (self.name == "system:authenticated"
+                || self.name.starts_with("system:serviceaccounts"))
     }
 
     /// `system:anonymous` (user) or `system:unauthenticated` (group).
@@ -231,7 +232,7 @@ pub enum Scope<'a> {
     /// Cluster-wide (ClusterRoleBinding): every namespace, cluster-scoped resources and
     /// non-resource URLs.
     Cluster,
-    /// Every namespace but not cluster-scoped resources (RoleBindings to a ClusterRole
+    /// Every namespace but not cluster-scoped resources (`RoleBindings` to a ClusterRole
     /// created in every namespace — only arises from escalation).
     AllNamespaces,
     /// One namespace (RoleBinding).
@@ -307,6 +308,11 @@ pub struct Role<'a> {
     pub builtin: bool,
     /// The rules in force after aggregation (sorted, de-duplicated).
     pub effective: Vec<RuleRef>,
+    /// `effective` indexed by resource pattern, split at `/` (`("*", "")`,
+    /// `("pods", "exec")`, `("*", "exec")`).
+    pub(crate) by_resource: crate::fnv::FnvMap<(&'a str, &'a str), Vec<RuleRef>>,
+    /// Effective rules with non-resource URLs.
+    pub(crate) url_rules: Vec<RuleRef>,
 }
 
 impl Role<'_> {
@@ -319,14 +325,14 @@ impl Role<'_> {
     }
 }
 
-/// A RoleBinding or ClusterRoleBinding.
+/// A RoleBinding or `ClusterRoleBinding`.
 #[derive(Debug)]
 pub struct Binding<'a> {
     /// Kind.
     pub kind: BindingKind,
     /// `metadata.name`.
     pub name: &'a str,
-    /// `metadata.namespace` (RoleBindings; defaults to `default`).
+    /// `metadata.namespace` (`RoleBindings`; defaults to `default`).
     pub namespace: Option<&'a str>,
     /// `roleRef.kind`, when it is `Role` or `ClusterRole`.
     pub role_kind: Option<RoleKind>,
@@ -466,9 +472,9 @@ impl Default for Options {
 /// The whole RBAC model of the input.
 #[derive(Debug)]
 pub struct Cluster<'a> {
-    /// Roles and ClusterRoles.
+    /// Roles and `ClusterRoles`.
     pub roles: Vec<Role<'a>>,
-    /// RoleBindings and ClusterRoleBindings.
+    /// `RoleBindings` and `ClusterRoleBindings`.
     pub bindings: Vec<Binding<'a>>,
     /// ServiceAccount objects.
     pub service_accounts: Vec<ServiceAccount<'a>>,
@@ -491,6 +497,18 @@ pub struct Cluster<'a> {
     user_index: HashMap<String, Vec<(BindingId, usize)>>,
     /// Group subjects by group name.
     group_index: HashMap<String, Vec<(BindingId, usize)>>,
+    /// Bare Pods by name.
+    pods_by_name: HashMap<&'a str, Vec<WorkloadId>>,
+    /// Services by namespace.
+    services_by_ns: HashMap<&'a str, Vec<usize>>,
+    /// Every `ClusterRole`.
+    clusterrole_ids: Vec<RoleId>,
+    /// Roles by namespace.
+    roles_in_ns: HashMap<&'a str, Vec<RoleId>>,
+    /// Roles and cluster roles by name.
+    roles_by_name: HashMap<&'a str, Vec<RoleId>>,
+    /// Namespaces of the known service accounts, by account name.
+    sa_namespaces: HashMap<String, Vec<String>>,
 }
 
 fn str_at<'n>(n: &'n Node, keys: &[&str]) -> Option<&'n str> {
@@ -507,7 +525,7 @@ fn warn(out: &mut Vec<Warning>, res: &Resource, path: &str, message: String) {
     });
 }
 
-fn parse_rules<'a>(node: Option<&'a Node>) -> Vec<PolicyRule<'a>> {
+fn parse_rules(node: Option<&Node>) -> Vec<PolicyRule<'_>> {
     node.map(Node::items)
         .unwrap_or_default()
         .iter()
@@ -550,12 +568,17 @@ impl<'a> Cluster<'a> {
             role_index: HashMap::new(),
             user_index: HashMap::new(),
             group_index: HashMap::new(),
+            pods_by_name: HashMap::new(),
+            services_by_ns: HashMap::new(),
+            clusterrole_ids: Vec::new(),
+            roles_in_ns: HashMap::new(),
+            roles_by_name: HashMap::new(),
+            sa_namespaces: HashMap::new(),
         };
         for ns in ["default", "kube-system", "kube-public"] {
             c.namespaces.insert(ns, None);
         }
-        let mut binding_index: HashMap<(BindingKind, &'a str, &'a str), BindingId> =
-            HashMap::new();
+        let mut binding_index: HashMap<(BindingKind, &'a str, &'a str), BindingId> = HashMap::new();
         for (res, is_builtin) in builtin
             .iter()
             .map(|r| (r, true))
@@ -565,7 +588,105 @@ impl<'a> Cluster<'a> {
         }
         crate::aggregate::resolve(&mut c);
         c.resolve_bindings();
+        for (id, w) in c.workloads.iter().enumerate() {
+            if w.kind == "Pod" {
+                c.pods_by_name.entry(w.name).or_default().push(id);
+            }
+        }
+        for (id, s) in c.services.iter().enumerate() {
+            c.services_by_ns.entry(s.namespace).or_default().push(id);
+        }
+        for (id, r) in c.roles.iter().enumerate() {
+            match (r.kind, r.namespace) {
+                (RoleKind::Role, Some(ns)) => c.roles_in_ns.entry(ns).or_default().push(id),
+                _ => c.clusterrole_ids.push(id),
+            }
+            c.roles_by_name.entry(r.name).or_default().push(id);
+        }
+        for s in c.known_subjects() {
+            if let (SubjectKind::ServiceAccount, Some(ns)) = (s.kind, s.namespace) {
+                c.sa_namespaces.entry(s.name).or_default().push(ns);
+            }
+        }
         c
+    }
+
+    /// Roles of a kind (Roles: in `namespace`, or in any namespace for `None`) whose
+    /// name `names` allows. Uses the indexes: no scan when names are restricted.
+    pub fn roles_matching(
+        &self,
+        kind: RoleKind,
+        namespace: Option<&str>,
+        names: &crate::escalate::Names<'_>,
+    ) -> Vec<RoleId> {
+        let fits = |id: &RoleId| {
+            self.roles.get(*id).is_some_and(|r| {
+                r.kind == kind
+                    && (kind == RoleKind::ClusterRole
+                        || namespace.is_none_or(|n| r.namespace == Some(n)))
+            })
+        };
+        match names {
+            crate::escalate::Names::Some(set) => set
+                .iter()
+                .flat_map(|n| self.roles_by_name.get(n).map_or(&[][..], Vec::as_slice))
+                .copied()
+                .filter(fits)
+                .collect(),
+            crate::escalate::Names::All => match (kind, namespace) {
+                (RoleKind::ClusterRole, _) => self.clusterrole_ids.clone(),
+                (RoleKind::Role, Some(ns)) => self.roles_in_ns.get(ns).cloned().unwrap_or_default(),
+                (RoleKind::Role, None) => self.roles_in_ns.values().flatten().copied().collect(),
+            },
+        }
+    }
+
+    /// Namespaces in which a ServiceAccount of this name is known (object, binding
+    /// subject or workload).
+    pub fn sa_namespaces(&self, name: &str) -> &[String] {
+        self.sa_namespaces.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    /// Effective rules of a role that list a resource pattern able to match
+    /// `resource`/`subresource` (`*`, the exact resource, `*/subresource`); a rule may
+    /// appear twice. Cheap: three hash lookups.
+    pub fn rules_for<'s>(
+        &'s self,
+        role: RoleId,
+        resource: &'s str,
+        subresource: &'s str,
+    ) -> impl Iterator<Item = (RuleRef, &'s PolicyRule<'a>)> + 's {
+        let r = self.roles.get(role);
+        let keys = [("*", ""), (resource, subresource), ("*", subresource)];
+        let n = if subresource.is_empty() { 2 } else { 3 };
+        keys.into_iter()
+            .take(n)
+            .filter_map(move |k| r.and_then(|r| r.by_resource.get(&k)))
+            .flatten()
+            .filter_map(move |rr| self.rule(*rr).map(|x| (*rr, x)))
+    }
+
+    /// Effective rules of a role that grant non-resource URLs.
+    pub fn url_rules(&self, role: RoleId) -> impl Iterator<Item = (RuleRef, &PolicyRule<'a>)> {
+        self.roles
+            .get(role)
+            .map_or(&[][..], |r| r.url_rules.as_slice())
+            .iter()
+            .filter_map(move |rr| self.rule(*rr).map(|x| (*rr, x)))
+    }
+
+    /// Bare Pods (not controllers) with this name, in any namespace.
+    pub fn pods_named(&self, name: &str) -> &[WorkloadId] {
+        self.pods_by_name.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    /// Services of a namespace.
+    pub fn services_in(&self, namespace: &str) -> impl Iterator<Item = &Service<'a>> {
+        self.services_by_ns
+            .get(namespace)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .filter_map(|&i| self.services.get(i))
     }
 
     fn note_namespace(&mut self, ns: &'a str) {
@@ -617,29 +738,28 @@ impl<'a> Cluster<'a> {
                     src: res,
                     builtin: is_builtin,
                     effective: Vec::new(),
+                    by_resource: crate::fnv::FnvMap::default(),
+                    url_rules: Vec::new(),
                 };
                 let key = (kind, namespace.unwrap_or(""), name);
-                match self.role_index.get(&key) {
-                    Some(&id) => {
-                        if let Some(slot) = self.roles.get_mut(id) {
-                            if !slot.builtin && !is_builtin {
-                                warn(
-                                    &mut self.warnings,
-                                    res,
-                                    "metadata.name",
-                                    format!(
-                                        "duplicate {}; the last definition is used",
-                                        role.display()
-                                    ),
-                                );
-                            }
-                            *slot = role;
+                if let Some(&id) = self.role_index.get(&key) {
+                    if let Some(slot) = self.roles.get_mut(id) {
+                        if !slot.builtin && !is_builtin {
+                            warn(
+                                &mut self.warnings,
+                                res,
+                                "metadata.name",
+                                format!(
+                                    "duplicate {}; the last definition is used",
+                                    role.display()
+                                ),
+                            );
                         }
+                        *slot = role;
                     }
-                    None => {
-                        self.role_index.insert(key, self.roles.len());
-                        self.roles.push(role);
-                    }
+                } else {
+                    self.role_index.insert(key, self.roles.len());
+                    self.roles.push(role);
                 }
             }
             "RoleBinding" | "ClusterRoleBinding" if is_rbac(res) => {
@@ -689,20 +809,19 @@ impl<'a> Cluster<'a> {
                     let subject = match skind {
                         SubjectKind::ServiceAccount => {
                             // The authorizer defaults a missing namespace to the binding's.
-                            match str_at(s, &["namespace"]).or(namespace) {
-                                Some(ns) => {
-                                    self.note_namespace(ns);
-                                    Subject::service_account(ns, sname)
-                                }
-                                None => {
-                                    warn(
-                                        &mut self.warnings,
-                                        res,
-                                        &format!("subjects[{i}]"),
-                                        format!("ServiceAccount subject `{sname}` of a ClusterRoleBinding has no namespace; it grants nothing"),
-                                    );
-                                    continue;
-                                }
+                            if let Some(ns) = str_at(s, &["namespace"]).or(namespace) {
+                                self.note_namespace(ns);
+                                Subject::service_account(ns, sname)
+                            } else {
+                                warn(
+                                    &mut self.warnings,
+                                    res,
+                                    &format!("subjects[{i}]"),
+                                    format!(
+                                        "ServiceAccount subject `{sname}` of a ClusterRoleBinding has no namespace; it grants nothing"
+                                    ),
+                                );
+                                continue;
                             }
                         }
                         SubjectKind::User => Subject::user(sname),
@@ -724,16 +843,13 @@ impl<'a> Cluster<'a> {
                         == Some("rbac-defaults"),
                 };
                 let key = (bkind, namespace.unwrap_or(""), name);
-                match binding_index.get(&key) {
-                    Some(&id) => {
-                        if let Some(slot) = self.bindings.get_mut(id) {
-                            *slot = binding;
-                        }
+                if let Some(&id) = binding_index.get(&key) {
+                    if let Some(slot) = self.bindings.get_mut(id) {
+                        *slot = binding;
                     }
-                    None => {
-                        binding_index.insert(key, self.bindings.len());
-                        self.bindings.push(binding);
-                    }
+                } else {
+                    binding_index.insert(key, self.bindings.len());
+                    self.bindings.push(binding);
                 }
             }
             "ServiceAccount" if res.group().is_empty() => {
@@ -741,7 +857,9 @@ impl<'a> Cluster<'a> {
                 self.service_accounts.push(ServiceAccount {
                     namespace: ns,
                     name,
-                    automount: node.get("automountServiceAccountToken").and_then(Node::as_bool),
+                    automount: node
+                        .get("automountServiceAccountToken")
+                        .and_then(Node::as_bool),
                     annotations: string_map(node.get_path(&["metadata", "annotations"])),
                     src: res,
                 });
@@ -756,17 +874,21 @@ impl<'a> Cluster<'a> {
             "Secret" if res.group().is_empty() => {
                 let ns = namespace.unwrap_or("default");
                 self.secret_namespaces.insert(ns);
-                if str_at(node, &["type"]) == Some("kubernetes.io/service-account-token") {
-                    if let Some(sa) = str_at(
+                if str_at(node, &["type"]) == Some("kubernetes.io/service-account-token")
+                    && let Some(sa) = str_at(
                         node,
-                        &["metadata", "annotations", "kubernetes.io/service-account.name"],
-                    ) {
-                        self.token_secrets.push(TokenSecret {
-                            namespace: ns,
-                            name,
-                            service_account: sa,
-                        });
-                    }
+                        &[
+                            "metadata",
+                            "annotations",
+                            "kubernetes.io/service-account.name",
+                        ],
+                    )
+                {
+                    self.token_secrets.push(TokenSecret {
+                        namespace: ns,
+                        name,
+                        service_account: sa,
+                    });
                 }
             }
             "Service" if res.group().is_empty() => {
@@ -781,14 +903,19 @@ impl<'a> Cluster<'a> {
                 let mut services = Vec::new();
                 let spec = node.get("spec");
                 let mut backend = |b: Option<&'a Node>| {
-                    if let Some(b) = b {
-                        if let Some(s) = str_at(b, &["service", "name"]).or_else(|| str_at(b, &["serviceName"])) {
-                            services.push(s);
-                        }
+                    if let Some(b) = b
+                        && let Some(s) =
+                            str_at(b, &["service", "name"]).or_else(|| str_at(b, &["serviceName"]))
+                    {
+                        services.push(s);
                     }
                 };
                 backend(spec.and_then(|s| s.get("defaultBackend").or_else(|| s.get("backend"))));
-                for rule in spec.and_then(|s| s.get("rules")).map(Node::items).unwrap_or_default() {
+                for rule in spec
+                    .and_then(|s| s.get("rules"))
+                    .map(Node::items)
+                    .unwrap_or_default()
+                {
                     for p in rule
                         .get_path(&["http", "paths"])
                         .map(Node::items)
@@ -811,7 +938,13 @@ impl<'a> Cluster<'a> {
         }
     }
 
-    fn add_workload(&mut self, res: &'a Resource, pod: &PodSpecView<'a>, ns: &'a str, name: &'a str) {
+    fn add_workload(
+        &mut self,
+        res: &'a Resource,
+        pod: &PodSpecView<'a>,
+        ns: &'a str,
+        name: &'a str,
+    ) {
         let (service_account, sa_path) = ["serviceAccountName", "serviceAccount"]
             .iter()
             .find_map(|f| {
@@ -828,7 +961,9 @@ impl<'a> Cluster<'a> {
             name,
             service_account,
             sa_path,
-            automount: pod.get("automountServiceAccountToken").and_then(Node::as_bool),
+            automount: pod
+                .get("automountServiceAccountToken")
+                .and_then(Node::as_bool),
             labels: string_map(pod.template.get_path(&["metadata", "labels"])),
             containers: pod
                 .containers()
@@ -876,7 +1011,10 @@ impl<'a> Cluster<'a> {
                             &mut warnings,
                             b.src,
                             "roleRef",
-                            format!("{} has no valid roleRef kind; it grants nothing", b.display()),
+                            format!(
+                                "{} has no valid roleRef kind; it grants nothing",
+                                b.display()
+                            ),
                         );
                     }
                     None
@@ -895,7 +1033,7 @@ impl<'a> Cluster<'a> {
         self.warnings.extend(warnings);
     }
 
-    /// A role by kind, namespace (`""` for ClusterRoles) and name.
+    /// A role by kind, namespace (`""` for `ClusterRoles`) and name.
     pub fn role_id(&self, kind: RoleKind, namespace: &str, name: &str) -> Option<RoleId> {
         self.role_index.get(&(kind, namespace, name)).copied()
     }
@@ -924,7 +1062,7 @@ impl<'a> Cluster<'a> {
         out
     }
 
-    /// All subjects named in bindings plus the ServiceAccounts of workloads and
+    /// All subjects named in bindings plus the `ServiceAccounts` of workloads and
     /// ServiceAccount objects, de-duplicated and sorted.
     pub fn known_subjects(&self) -> Vec<Subject> {
         let mut set: std::collections::BTreeSet<Subject> = std::collections::BTreeSet::new();
@@ -969,14 +1107,23 @@ mod tests {
     #[test]
     fn subject_parsing() {
         let sa = Subject::service_account("ci", "builder");
-        for t in ["sa:ci/builder", "serviceaccount:ci:builder", "system:serviceaccount:ci:builder", "ci/builder", "sa:ci:builder"] {
+        for t in [
+            "sa:ci/builder",
+            "serviceaccount:ci:builder",
+            "system:serviceaccount:ci:builder",
+            "ci/builder",
+            "sa:ci:builder",
+        ] {
             assert_eq!(Subject::parse(t).as_ref(), Ok(&sa), "{t}");
         }
         assert_eq!(Subject::parse("user:jane"), Ok(Subject::user("jane")));
         assert_eq!(Subject::parse("jane"), Ok(Subject::user("jane")));
         assert_eq!(Subject::parse("group:dev"), Ok(Subject::group("dev")));
         assert!(Subject::parse("sa:nonamespace").is_err());
-        assert_eq!(sa.username().as_deref(), Some("system:serviceaccount:ci:builder"));
+        assert_eq!(
+            sa.username().as_deref(),
+            Some("system:serviceaccount:ci:builder")
+        );
         assert_eq!(sa.to_string(), "ServiceAccount ci/builder");
         assert!(Subject::group("system:masters").is_system());
         assert!(!Subject::group("system:authenticated").is_system());
@@ -989,11 +1136,19 @@ mod tests {
             "t.yaml",
             b"apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: r, namespace: ns}\nrules: [{apiGroups: [''], resources: [pods], verbs: [get]}]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: b, namespace: ns}\nroleRef: {kind: Role, name: r, apiGroup: rbac.authorization.k8s.io}\nsubjects: [{kind: ServiceAccount, name: app}, {kind: Robot, name: x}]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: bad}\nroleRef: {kind: Role, name: r}\nsubjects: [{kind: User, name: u}]\n",
         );
-        let c = Cluster::build(&lf.resources, &Options { builtin_roles: false });
+        let c = Cluster::build(
+            &lf.resources,
+            &Options {
+                builtin_roles: false,
+            },
+        );
         assert_eq!(c.roles.len(), 1);
         assert_eq!(c.bindings.len(), 2);
         assert_eq!(c.bindings[0].role, Some(0));
-        assert_eq!(c.bindings[0].subjects, vec![(0, Subject::service_account("ns", "app"))]);
+        assert_eq!(
+            c.bindings[0].subjects,
+            vec![(0, Subject::service_account("ns", "app"))]
+        );
         assert_eq!(c.bindings[1].role, None);
         assert_eq!(c.warnings.len(), 2, "{:?}", c.warnings);
         let b = c.bindings_for(&Subject::service_account("ns", "app"));

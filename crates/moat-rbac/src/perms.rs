@@ -45,7 +45,7 @@ pub struct Via {
     pub binding: String,
     /// `Role ns/name` or `ClusterRole name`.
     pub role: String,
-    /// The role that lists the rule (differs from `role` for aggregated ClusterRoles).
+    /// The role that lists the rule (differs from `role` for aggregated `ClusterRoles`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule_from: Option<String>,
     /// Index of the rule in that role's `rules`.
@@ -144,8 +144,8 @@ pub fn permissions<'a>(c: &Cluster<'a>, who: &Subject) -> Vec<PermissionRow<'a>>
         Vec<&'a str>,
         Vec<&'a str>,
     );
-    let mut rows: BTreeMap<Key<'a>, (BTreeSet<&'a str>, BTreeSet<Via>, Option<&'static str>)> =
-        BTreeMap::new();
+    type Row<'a> = (BTreeSet<&'a str>, BTreeSet<Via>, Option<&'static str>);
+    let mut rows: BTreeMap<Key<'a>, Row<'a>> = BTreeMap::new();
     for g in grants(c, who) {
         let Some(role) = c.roles.get(g.role) else {
             continue;
@@ -172,16 +172,18 @@ pub fn permissions<'a>(c: &Cluster<'a>, who: &Subject) -> Vec<PermissionRow<'a>>
         }
     }
     rows.into_iter()
-        .map(|((scope, g, r, n, u), (verbs, via, ineffective))| PermissionRow {
-            scope,
-            api_groups: g,
-            resources: r,
-            resource_names: n,
-            non_resource_urls: u,
-            verbs: verbs.into_iter().collect(),
-            ineffective,
-            via: via.into_iter().collect(),
-        })
+        .map(
+            |((scope, g, r, n, u), (verbs, via, ineffective))| PermissionRow {
+                scope,
+                api_groups: g,
+                resources: r,
+                resource_names: n,
+                non_resource_urls: u,
+                verbs: verbs.into_iter().collect(),
+                ineffective,
+                via: via.into_iter().collect(),
+            },
+        )
         .collect()
 }
 
@@ -234,53 +236,130 @@ pub fn query_attrs<'q>(q: &Query<'q>) -> (ResourceAttrs<'q>, bool) {
     (a, cluster_scoped)
 }
 
+/// Lookups for answering many `who-can` questions: roles by the resource patterns
+/// their (aggregated) rules list, and bindings by role.
+#[derive(Debug)]
+pub struct WhoCanIndex<'a> {
+    by_pattern: crate::fnv::FnvMap<&'a str, Vec<RoleId>>,
+    url_roles: Vec<RoleId>,
+    bindings_by_role: Vec<Vec<BindingId>>,
+}
+
+impl<'a> WhoCanIndex<'a> {
+    /// Builds the index (linear in the number of rules and bindings).
+    pub fn new(c: &Cluster<'a>) -> Self {
+        let mut by_pattern: crate::fnv::FnvMap<&'a str, Vec<RoleId>> =
+            crate::fnv::FnvMap::default();
+        let mut url_roles = Vec::new();
+        for (id, role) in c.roles.iter().enumerate() {
+            let mut has_url = false;
+            for rr in &role.effective {
+                let Some(rule) = c.rule(*rr) else { continue };
+                for p in &rule.resources {
+                    let v = by_pattern.entry(p).or_default();
+                    if v.last() != Some(&id) {
+                        v.push(id);
+                    }
+                }
+                has_url |= !rule.non_resource_urls.is_empty();
+            }
+            if has_url {
+                url_roles.push(id);
+            }
+        }
+        let mut bindings_by_role = vec![Vec::new(); c.roles.len()];
+        for (id, b) in c.bindings.iter().enumerate() {
+            if let Some(v) = b.role.and_then(|r| bindings_by_role.get_mut(r)) {
+                v.push(id);
+            }
+        }
+        WhoCanIndex {
+            by_pattern,
+            url_roles,
+            bindings_by_role,
+        }
+    }
+}
+
 /// Subjects that can perform the request, sorted by subject then scope.
 pub fn who_can<'a>(c: &Cluster<'a>, q: &Query<'_>) -> Vec<WhoCanRow<'a>> {
+    who_can_with(c, &WhoCanIndex::new(c), q)
+}
+
+/// [`who_can`] with a prebuilt index.
+pub fn who_can_with<'a>(
+    c: &Cluster<'a>,
+    idx: &WhoCanIndex<'a>,
+    q: &Query<'_>,
+) -> Vec<WhoCanRow<'a>> {
     let (attrs, cluster_scoped) = query_attrs(q);
     let request = match q.non_resource_url {
-        Some(path) => Attrs::NonResource {
-            verb: q.verb,
-            path,
-        },
+        Some(path) => Attrs::NonResource { verb: q.verb, path },
         None => Attrs::Resource(attrs),
     };
     let namespaced_request = q.non_resource_url.is_none() && !cluster_scoped;
-    // Which rule of each role allows it (namespace plays no part in rule matching).
-    let role_match: Vec<Option<RuleRef>> = c
-        .roles
-        .iter()
-        .map(|role| {
-            role.effective
-                .iter()
-                .copied()
-                .find(|rr| c.rule(*rr).is_some_and(|r| r.allows(&request)))
-        })
-        .collect();
-    let mut rows = Vec::new();
-    for (id, b) in c.bindings.iter().enumerate() {
-        let Some(role) = b.role else { continue };
-        let Some(Some(rule)) = role_match.get(role) else {
-            continue;
+    // Candidate roles: those listing a resource pattern that can match.
+    let mut candidates: Vec<RoleId> = Vec::new();
+    if q.non_resource_url.is_some() {
+        candidates.extend_from_slice(&idx.url_roles);
+    } else {
+        let combined = if attrs.subresource.is_empty() {
+            attrs.resource.to_owned()
+        } else {
+            format!("{}/{}", attrs.resource, attrs.subresource)
         };
-        let scope = b.scope();
-        let applies = match (scope, namespaced_request, q.namespace) {
-            (Scope::Cluster, _, _) => true,
-            (_, false, _) => false,
-            (s, true, Some(ns)) => s.applies(ns),
-            (_, true, None) => true,
-        };
-        if !applies {
-            continue;
+        let any_sub = format!("*/{}", attrs.subresource);
+        let mut keys = vec!["*", combined.as_str()];
+        if !attrs.subresource.is_empty() {
+            keys.push(any_sub.as_str());
         }
-        for (i, s) in &b.subjects {
-            rows.push(WhoCanRow {
-                subject: s.clone(),
-                scope,
-                binding: id,
-                subject_index: *i,
-                role,
-                rule: *rule,
-            });
+        for k in keys {
+            if let Some(v) = idx.by_pattern.get(k) {
+                candidates.extend_from_slice(v);
+            }
+        }
+    }
+    candidates.sort_unstable();
+    candidates.dedup();
+    let mut rows = Vec::new();
+    for role in candidates {
+        // Which rule of the role allows it (namespace plays no part in rule matching).
+        let found = match request {
+            Attrs::NonResource { .. } => c.url_rules(role).find(|(_, x)| x.allows(&request)),
+            Attrs::Resource(a) => c
+                .rules_for(role, a.resource, a.subresource)
+                .find(|(_, x)| x.allows_resource(&a)),
+        };
+        let Some((rule, _)) = found else {
+            continue;
+        };
+        for &id in idx
+            .bindings_by_role
+            .get(role)
+            .map_or(&[][..], Vec::as_slice)
+        {
+            let Some(b) = c.bindings.get(id) else {
+                continue;
+            };
+            let scope = b.scope();
+            let applies = match (scope, namespaced_request, q.namespace) {
+                (Scope::Cluster, _, _) | (_, true, None) => true,
+                (_, false, _) => false,
+                (s, true, Some(ns)) => s.applies(ns),
+            };
+            if !applies {
+                continue;
+            }
+            for (i, s) in &b.subjects {
+                rows.push(WhoCanRow {
+                    subject: s.clone(),
+                    scope,
+                    binding: id,
+                    subject_index: *i,
+                    role,
+                    rule,
+                });
+            }
         }
     }
     rows.sort();
@@ -310,11 +389,13 @@ pub fn rule_vocabulary<'a>(c: &Cluster<'a>) -> Vec<(&'a str, &'a str, &'a str)> 
 /// returns the number of (subject, grant) answers. Used by the benchmark and by
 /// `moat rbac graph` to count edges.
 pub fn who_can_all(c: &Cluster<'_>) -> usize {
+    let idx = WhoCanIndex::new(c);
     rule_vocabulary(c)
         .par_iter()
         .map(|&(verb, group, resource)| {
-            who_can(
+            who_can_with(
                 c,
+                &idx,
                 &Query {
                     verb,
                     group: Some(group),
@@ -357,14 +438,20 @@ subjects: [{kind: Group, name: ops, apiGroup: rbac.authorization.k8s.io}]
     #[test]
     fn who_can_respects_binding_scope() {
         let lf = moat_manifest::load_bytes("f.yaml", FIX);
-        let c = Cluster::build(&lf.resources, &Options { builtin_roles: false });
+        let c = Cluster::build(
+            &lf.resources,
+            &Options {
+                builtin_roles: false,
+            },
+        );
         let q = |ns, res: &'static str| Query {
             verb: "get",
             resource: res,
             namespace: ns,
             ..Query::default()
         };
-        let names = |rows: Vec<WhoCanRow<'_>>| rows.into_iter().map(|r| r.subject.name).collect::<Vec<_>>();
+        let names =
+            |rows: Vec<WhoCanRow<'_>>| rows.into_iter().map(|r| r.subject.name).collect::<Vec<_>>();
         assert_eq!(names(who_can(&c, &q(Some("a"), "pods"))), ["alice", "ops"]);
         assert_eq!(names(who_can(&c, &q(Some("b"), "pods"))), ["ops"]);
         assert_eq!(names(who_can(&c, &q(None, "pods"))), ["alice", "ops"]);
@@ -379,7 +466,11 @@ subjects: [{kind: Group, name: ops, apiGroup: rbac.authorization.k8s.io}]
         assert_eq!(names(who_can(&c, &url)), ["ops"]);
         let perms = permissions(&c, &Subject::user("alice"));
         assert_eq!(perms.len(), 2);
-        assert!(perms.iter().any(|p| p.ineffective.is_some() && !p.non_resource_urls.is_empty()));
+        assert!(
+            perms
+                .iter()
+                .any(|p| p.ineffective.is_some() && !p.non_resource_urls.is_empty())
+        );
         assert!(who_can_all(&c) >= 2);
     }
 }

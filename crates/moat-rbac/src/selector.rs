@@ -13,7 +13,7 @@ pub struct Requirement<'a> {
     pub values: Vec<&'a str>,
 }
 
-/// A label selector: `matchLabels` and `matchExpressions`, ANDed.
+/// A label selector: `matchLabels` and `matchExpressions`, `ANDed`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LabelSelector<'a> {
     /// `matchLabels`.
@@ -77,9 +77,7 @@ impl<'a> LabelSelector<'a> {
             return false;
         }
         let get = |k: &str| labels.iter().find(|(lk, _)| *lk == k).map(|(_, v)| *v);
-        self.match_labels
-            .iter()
-            .all(|(k, v)| get(k) == Some(*v))
+        self.match_labels.iter().all(|(k, v)| get(k) == Some(*v))
             && self.match_expressions.iter().all(|r| match r.operator {
                 "In" => get(r.key).is_some_and(|v| r.values.contains(&v)),
                 "NotIn" => get(r.key).is_none_or(|v| !r.values.contains(&v)),
