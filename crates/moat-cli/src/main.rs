@@ -5,6 +5,7 @@ mod checks_cmd;
 
 mod netpol_cmd;
 mod pss_cmd;
+mod rbac_cmd;
 
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
@@ -53,6 +54,13 @@ enum Command {
     /// latest) exactly as the API server's Pod Security admission does, with its messages;
     /// Namespace labels and an admission configuration choose the policy per namespace.
     Pss(pss_cmd::PssArgs),
+    /// RBAC analysis: who-can, permissions, escalation paths, blast radius, risk findings.
+    ///
+    /// Applies the API server's RBAC authorizer semantics (aggregation, wildcards,
+    /// subresources, binding scope) to manifests or a `kubectl get … -o json` snapshot,
+    /// on top of the Kubernetes bootstrap roles; findings are MOAT-200…MOAT-229.
+    #[command(subcommand)]
+    Rbac(rbac_cmd::RbacCommand),
 }
 
 const SCAN_EXAMPLES: &str = "\
@@ -162,6 +170,7 @@ fn main() -> ExitCode {
         Command::Explain { id } => checks_cmd::explain(&id),
         Command::Netpol(cmd) => netpol_cmd::run(cmd),
         Command::Pss(args) => pss_cmd::run(&args),
+        Command::Rbac(cmd) => rbac_cmd::run(cmd),
     };
     match result {
         Ok(code) => code,
