@@ -28,14 +28,24 @@ impl LabelSelector {
         let mut requirements = Vec::new();
         if let Some(ml) = n.get("matchLabels") {
             for e in ml.entries() {
-                let v = scalar(&e.value).ok_or_else(|| format!("matchLabels value of `{}` must be a string", e.key))?;
+                let v = scalar(&e.value)
+                    .ok_or_else(|| format!("matchLabels value of `{}` must be a string", e.key))?;
                 requirements.push(Requirement::In(e.key.clone(), vec![v]));
             }
         }
         if let Some(me) = n.get("matchExpressions") {
             for ex in me.items() {
-                let key = ex.get("key").and_then(Node::as_str).ok_or("matchExpressions entry has no key")?.to_owned();
-                let values: Vec<String> = ex.get("values").map_or(&[][..], Node::items).iter().filter_map(scalar).collect();
+                let key = ex
+                    .get("key")
+                    .and_then(Node::as_str)
+                    .ok_or("matchExpressions entry has no key")?
+                    .to_owned();
+                let values: Vec<String> = ex
+                    .get("values")
+                    .map_or(&[][..], Node::items)
+                    .iter()
+                    .filter_map(scalar)
+                    .collect();
                 let op = ex.get("operator").and_then(Node::as_str).unwrap_or("");
                 requirements.push(match op {
                     "In" => Requirement::In(key, values),
@@ -51,7 +61,12 @@ impl LabelSelector {
 
     /// Whether `labels` satisfy the selector.
     pub fn matches(&self, labels: &[(String, String)]) -> bool {
-        let get = |k: &str| labels.iter().find(|(lk, _)| lk == k).map(|(_, v)| v.as_str());
+        let get = |k: &str| {
+            labels
+                .iter()
+                .find(|(lk, _)| lk == k)
+                .map(|(_, v)| v.as_str())
+        };
         self.requirements.iter().all(|r| match r {
             Requirement::In(k, vs) => get(k).is_some_and(|v| vs.iter().any(|x| x == v)),
             Requirement::NotIn(k, vs) => get(k).is_none_or(|v| !vs.iter().any(|x| x == v)),
@@ -74,7 +89,12 @@ fn scalar(n: &Node) -> Option<String> {
 pub fn labels_of(metadata: Option<&Node>) -> Vec<(String, String)> {
     metadata
         .and_then(|m| m.get("labels"))
-        .map(|l| l.entries().iter().filter_map(|e| scalar(&e.value).map(|v| (e.key.clone(), v))).collect())
+        .map(|l| {
+            l.entries()
+                .iter()
+                .filter_map(|e| scalar(&e.value).map(|v| (e.key.clone(), v)))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -90,8 +110,15 @@ mod tests {
 
     #[test]
     fn matching() {
-        let l = |pairs: &[(&str, &str)]| pairs.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect::<Vec<_>>();
-        let s = sel("matchLabels: {app: web}\nmatchExpressions:\n- {key: tier, operator: NotIn, values: [db]}\n- {key: canary, operator: DoesNotExist}\n");
+        let l = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+                .collect::<Vec<_>>()
+        };
+        let s = sel(
+            "matchLabels: {app: web}\nmatchExpressions:\n- {key: tier, operator: NotIn, values: [db]}\n- {key: canary, operator: DoesNotExist}\n",
+        );
         assert!(s.matches(&l(&[("app", "web")])));
         assert!(s.matches(&l(&[("app", "web"), ("tier", "fe")])));
         assert!(!s.matches(&l(&[("app", "web"), ("tier", "db")])));
