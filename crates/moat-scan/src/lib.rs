@@ -255,9 +255,10 @@ impl Session {
                 if f.severity < self.opts.min_severity {
                     continue;
                 }
+                // Checks report in input order, so a resource's findings are adjacent.
                 match groups
-                    .iter_mut()
-                    .find(|g| g.file == f.location.file && g.resource == f.resource)
+                    .last_mut()
+                    .filter(|g| g.file == f.location.file && g.resource == f.resource)
                 {
                     Some(g) => g.findings.push(f),
                     None => groups.push(ResourceResult {

@@ -79,16 +79,21 @@ impl InventoryCheck for PdbMissing {
             .into_iter()
             .filter_map(|f| f.downcast::<PdbFact>().ok().map(|b| *b))
             .collect();
-        let budgets: Vec<(&Option<String>, &LabelSelector)> = facts
-            .iter()
-            .filter_map(|f| match f {
-                PdbFact::Budget {
-                    namespace,
-                    selector,
-                } => Some((namespace, selector)),
-                PdbFact::Workload { .. } => None,
-            })
-            .collect();
+        // Budgets by namespace, so each workload is matched only against its own.
+        let mut budgets: std::collections::HashMap<Option<&str>, Vec<&LabelSelector>> =
+            std::collections::HashMap::new();
+        for f in &facts {
+            if let PdbFact::Budget {
+                namespace,
+                selector,
+            } = f
+            {
+                budgets
+                    .entry(namespace.as_deref())
+                    .or_default()
+                    .push(selector);
+            }
+        }
         if budgets.is_empty() {
             return Vec::new();
         }
@@ -104,8 +109,9 @@ impl InventoryCheck for PdbMissing {
             else {
                 continue;
             };
-            let covered = budgets.iter().any(|(ns, sel)| {
-                **ns == rref.namespace && !sel.requirements.is_empty() && sel.matches(labels)
+            let covered = budgets.get(&rref.namespace.as_deref()).is_some_and(|sels| {
+                sels.iter()
+                    .any(|sel| !sel.requirements.is_empty() && sel.matches(labels))
             });
             if !covered {
                 let mut finding = Finding::from_meta(
