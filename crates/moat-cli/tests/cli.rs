@@ -447,7 +447,7 @@ fn docs_checks_md_is_current() {
     let committed = fs::read_to_string(root().join("docs/checks.md")).unwrap_or_default();
     assert!(
         committed == stdout(&o),
-        "docs/checks.md is stale: run `cargo run -q -- checks --format markdown > docs/checks.md`"
+        "docs/checks.md is stale: run `cargo run -q --bin moat -- checks --format markdown > docs/checks.md`"
     );
 }
 
