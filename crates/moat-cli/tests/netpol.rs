@@ -1,6 +1,7 @@
 //! End-to-end tests of `moat netpol`: reach (text, JSON, --expect exit codes), matrix
 //! formats (the text form against a netpol-analyzer golden), coverage findings against the
-//! report schema, input errors (exit 2 with `file:line`), stdin snapshots and diff.
+//! report schema, input errors (exit 2 with `file:line`), stdin snapshots and diff; and the
+//! coverage findings inside `moat scan` (locations, selection, inline waivers).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -401,4 +402,156 @@ fn diff_lists_changed_connections() {
         stdout(&o),
         "Connectivity diff:\ndiff-type: changed, source: shop/web[Deployment], destination: shop/db[Deployment], ref1: TCP 5432, ref2: TCP 5433\n"
     );
+}
+
+const SCAN_APP: &str = r#"apiVersion: v1
+kind: Namespace
+metadata:
+  name: team
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+  namespace: team
+spec:
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata:
+      labels: {app: api}
+    spec:
+      containers: [{name: c, image: "registry.example/api:1.0"}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: worker
+  namespace: team
+  annotations:
+    moat.dev/ignore: "MOAT-302: isolated by the node firewall"
+spec:
+  selector: {matchLabels: {app: worker}}
+  template:
+    metadata:
+      labels: {app: worker}
+    spec:
+      containers: [{name: c, image: "registry.example/worker:1.0"}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web, namespace: team}
+spec:
+  podSelector:
+    matchLabels: {app: web}
+  policyTypes: [Ingress]
+"#;
+
+const SCAN_OTHER: &str = r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: lonely
+  namespace: misc
+  labels: {app: lonely}
+spec:
+  containers: [{name: c, image: "registry.example/lonely:1.0"}]
+"#;
+
+/// `(file, line, check ID, waived)` of the netpol findings of a JSON report.
+fn netpol_findings(v: &serde_json::Value) -> Vec<(String, u64, String, bool)> {
+    let mut out: Vec<_> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check_id"].as_str().unwrap().starts_with("MOAT-3"))
+        .map(|f| {
+            (
+                f["location"]["file"].as_str().unwrap().to_owned(),
+                f["location"]["line"].as_u64().unwrap(),
+                f["check_id"].as_str().unwrap().to_owned(),
+                !f["waived"].is_null(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn scan_reports_netpol_coverage_and_honours_inline_waivers() {
+    let tmp = tempfile::tempdir().unwrap();
+    fixture(tmp.path(), "app.yaml", SCAN_APP);
+    fixture(tmp.path(), "other.yaml", SCAN_OTHER);
+    let o = moat_in(
+        tmp.path(),
+        &[
+            "scan",
+            ".",
+            "-f",
+            "json",
+            "--no-config",
+            "--fail-on",
+            "never",
+        ],
+        None,
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v = valid_report(&stdout(&o));
+    let f = |file: &str, line: u64, id: &str, waived: bool| {
+        (format!("./{file}"), line, id.to_owned(), waived)
+    };
+    assert_eq!(
+        netpol_findings(&v),
+        vec![
+            // The Namespace object of a namespace without default-deny policies.
+            f("app.yaml", 4, "MOAT-300", false),
+            f("app.yaml", 4, "MOAT-301", false),
+            // Pod template labels of workloads no policy selects; the worker's is waived
+            // by its `moat.dev/ignore` annotation.
+            f("app.yaml", 15, "MOAT-302", false),
+            f("app.yaml", 30, "MOAT-302", true),
+            // The podSelector of a policy that selects no pod.
+            f("app.yaml", 38, "MOAT-303", false),
+            // A namespace with no Namespace object: its workload's `metadata.namespace`.
+            f("other.yaml", 5, "MOAT-300", false),
+            f("other.yaml", 5, "MOAT-301", false),
+            f("other.yaml", 6, "MOAT-302", false),
+        ]
+    );
+    let waived = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["check_id"] == "MOAT-302" && !x["waived"].is_null())
+        .unwrap();
+    assert_eq!(waived["resource"]["name"], "worker");
+    assert_eq!(waived["waived"]["reason"], "isolated by the node firewall");
+    assert_eq!(waived["location"]["path"], "spec.template.metadata.labels");
+
+    // Selection by ID applies to the cross-object checks too.
+    let o = moat_in(
+        tmp.path(),
+        &[
+            "scan",
+            ".",
+            "-f",
+            "json",
+            "--no-config",
+            "--check",
+            "MOAT-302",
+        ],
+        None,
+    );
+    let v = valid_report(&stdout(&o));
+    let ids: std::collections::BTreeSet<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["check_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["MOAT-302"].into_iter().collect());
+
+    // The catalogue knows the checks.
+    let o = moat(&["explain", "MOAT-300"]);
+    assert_eq!(code(&o), 0);
+    assert!(stdout(&o).contains("netpol-no-default-deny-ingress"));
 }

@@ -2,10 +2,11 @@
 //! would. An invalid object becomes a located [`InputError`] and is left out of the analysis
 //! (the API server would have rejected it); everything else is still analysed.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
-use moat_core::{InputError, Warning};
-use moat_manifest::{Node, PodSpecView, Resource, Value};
+use moat_core::{InputError, ResourceRef, Warning};
+use moat_manifest::{Node, PodSpecView, Pos, Resource, Value};
 
 use crate::ipnet::{IpSet, parse_cidr};
 use crate::model::{
@@ -68,42 +69,224 @@ impl Built<'_> {
     }
 }
 
+/// What is kept of a source object once its tree is gone (`moat scan` keeps this instead of
+/// the whole resource): identity, file, and the positions of the fields that findings and
+/// errors point at.
+#[derive(Clone, Debug)]
+pub struct Origin {
+    /// File it came from.
+    pub file: Arc<str>,
+    /// `apiVersion`.
+    pub api_version: Arc<str>,
+    /// `kind`.
+    pub kind: Arc<str>,
+    /// `metadata.namespace`, if set.
+    pub namespace: Option<Arc<str>>,
+    /// `metadata.name`, if set.
+    pub name: Option<Arc<str>>,
+    /// Position of the object; paths that were not recorded resolve to it.
+    pub pos: Pos,
+    /// Path of the pod template of a workload (see [`PodSpecView`]), `""` otherwise.
+    pub template_path: &'static str,
+    /// Positions of the recorded field paths (paths are shared strings: most are the same
+    /// in every object).
+    pub fields: Box<[(Arc<str>, Pos)]>,
+}
+
+impl Origin {
+    /// The identity, file and object position of a resource, with no field recorded yet.
+    pub fn of(res: &Resource, intern: &mut impl FnMut(&str) -> Arc<str>) -> Self {
+        Origin {
+            file: Arc::clone(&res.file),
+            api_version: intern(&res.rref.api_version),
+            kind: intern(&res.rref.kind),
+            namespace: res.rref.namespace.as_deref().map(&mut *intern),
+            name: res.rref.name.as_deref().map(&mut *intern),
+            pos: res.node.pos,
+            template_path: PodSpecView::of(res).map_or("", |p| p.template_path),
+            fields: Box::default(),
+        }
+    }
+
+    /// Records the positions of field paths (as [`Resource::pos_of`] resolves them).
+    pub fn record(&mut self, res: &Resource, paths: impl IntoIterator<Item = Arc<str>>) {
+        let mut fields = std::mem::take(&mut self.fields).into_vec();
+        fields.extend(paths.into_iter().map(|p| {
+            let pos = res.pos_of(&p);
+            (p, pos)
+        }));
+        self.fields = fields.into_boxed_slice();
+    }
+}
+
+/// Where a model object came from: the model's `res` indices point into a list of these.
+#[derive(Debug)]
+pub enum Source<'r> {
+    /// A loaded resource.
+    Resource(&'r Resource),
+    /// What was kept of a resource.
+    Origin(Box<Origin>),
+}
+
+impl Source<'_> {
+    /// File the object came from.
+    pub fn file(&self) -> &str {
+        match self {
+            Source::Resource(r) => &r.file,
+            Source::Origin(o) => &o.file,
+        }
+    }
+
+    /// Position of a field path (an [`Origin`] knows only the paths it recorded; others
+    /// resolve to the object).
+    pub fn pos_of(&self, path: &str) -> Pos {
+        match self {
+            Source::Resource(r) => r.pos_of(path),
+            Source::Origin(o) => o
+                .fields
+                .iter()
+                .find(|(p, _)| **p == *path)
+                .map_or(o.pos, |(_, pos)| *pos),
+        }
+    }
+
+    /// The object's identity.
+    pub fn rref(&self) -> ResourceRef {
+        match self {
+            Source::Resource(r) => r.rref.clone(),
+            Source::Origin(o) => ResourceRef {
+                api_version: o.api_version.to_string(),
+                kind: o.kind.to_string(),
+                namespace: o.namespace.as_deref().map(str::to_owned),
+                name: o.name.as_deref().map(str::to_owned),
+            },
+        }
+    }
+
+    /// Path of the pod template of a workload (`""` for a Pod or for other kinds).
+    pub fn template_path(&self) -> &'static str {
+        match self {
+            Source::Resource(r) => PodSpecView::of(r).map_or("", |p| p.template_path),
+            Source::Origin(o) => o.template_path,
+        }
+    }
+
+    fn describe(&self) -> String {
+        let (kind, namespace, name) = match self {
+            Source::Resource(r) => (
+                r.rref.kind.as_str(),
+                r.rref.namespace.as_deref(),
+                r.rref.name.as_deref(),
+            ),
+            Source::Origin(o) => (&*o.kind, o.namespace.as_deref(), o.name.as_deref()),
+        };
+        let name = name.unwrap_or("<unnamed>");
+        match namespace {
+            Some(ns) => format!("{kind} {ns}/{name}"),
+            None => format!("{kind} {name}"),
+        }
+    }
+}
+
+/// A workload object reduced to what the model needs: what [`build`] reads from a Pod,
+/// Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob or ReplicationController.
+#[derive(Clone, Debug)]
+pub struct WorkloadParts {
+    /// Namespace ([`DEFAULT_NAMESPACE`] when the object names none).
+    pub namespace: String,
+    /// Workload name: the controlling owner's for owned Pods.
+    pub name: String,
+    /// Workload kind: the controlling owner's for owned Pods.
+    pub kind: String,
+    /// The object's own name.
+    pub own_name: String,
+    /// Pod template labels.
+    pub labels: Labels,
+    /// Ports of the pod's `containers`.
+    pub ports: Vec<ContainerPort>,
+}
+
+/// One input of [`build_inputs`].
+#[derive(Debug)]
+pub enum Input<'r> {
+    /// A loaded resource (kinds the analysis does not use are ignored).
+    Resource(&'r Resource),
+    /// A workload object reduced by [`workload_parts`], with what was kept of it.
+    Workload(WorkloadParts, Box<Origin>),
+    /// A valid NetworkPolicy parsed by [`parse_network_policy`], with what was kept of it.
+    Policy(Box<NetworkPolicy>, Box<Origin>),
+}
+
+/// The result of [`build_inputs`]: the model, whose `res` indices point into `sources`
+/// (one per input, in input order).
+#[derive(Debug, Default)]
+pub struct BuiltSources<'r> {
+    /// The model.
+    pub cluster: Cluster,
+    /// Where each input came from.
+    pub sources: Vec<Source<'r>>,
+    /// Invalid objects (left out of the model).
+    pub errors: Vec<InputError>,
+    /// Suspicious input that was still analysed.
+    pub warnings: Vec<Warning>,
+}
+
 struct Diag<'a> {
-    res: &'a Resource,
+    src: &'a Source<'a>,
     errors: &'a mut Vec<InputError>,
     warnings: &'a mut Vec<Warning>,
     failed: bool,
 }
 
-fn describe(res: &Resource) -> String {
-    let name = res.rref.name.as_deref().unwrap_or("<unnamed>");
-    match &res.rref.namespace {
-        Some(ns) => format!("{} {ns}/{name}", res.rref.kind),
-        None => format!("{} {name}", res.rref.kind),
-    }
-}
-
 impl Diag<'_> {
     fn error(&mut self, path: &str, msg: impl std::fmt::Display) {
-        let pos = self.res.pos_of(path);
+        let pos = self.src.pos_of(path);
         self.errors.push(InputError {
-            file: self.res.file.to_string(),
+            file: self.src.file().to_owned(),
             line: pos.line,
             column: pos.col,
-            message: format!("{}: {msg} (at `{path}`)", describe(self.res)),
+            message: format!("{}: {msg} (at `{path}`)", self.src.describe()),
         });
         self.failed = true;
     }
 
     fn warn(&mut self, path: &str, msg: impl std::fmt::Display) {
-        let pos = self.res.pos_of(path);
+        let pos = self.src.pos_of(path);
         self.warnings.push(Warning {
-            file: self.res.file.to_string(),
+            file: self.src.file().to_owned(),
             line: pos.line,
             column: pos.col,
-            message: format!("{}: {msg} (at `{path}`)", describe(self.res)),
+            message: format!("{}: {msg} (at `{path}`)", self.src.describe()),
         });
     }
+}
+
+/// Runs `f` with a diagnostics sink that is thrown away.
+fn quietly<T>(res: &Resource, f: impl FnOnce(&mut Diag<'_>) -> T) -> T {
+    let src = Source::Resource(res);
+    let (mut errors, mut warnings) = (Vec::new(), Vec::new());
+    let mut d = Diag {
+        src: &src,
+        errors: &mut errors,
+        warnings: &mut warnings,
+        failed: false,
+    };
+    f(&mut d)
+}
+
+/// The workload of a workload object, as [`build`] reads it (diagnostics dropped); `None`
+/// for other kinds.
+pub fn workload_parts(res: &Resource) -> Option<WorkloadParts> {
+    quietly(res, |d| workload_of(d, res))
+}
+
+/// A NetworkPolicy object as [`build`] reads it; `None` when it is not a NetworkPolicy or
+/// is invalid (the builder would leave it out). Its `res` is 0 until it is built.
+pub fn parse_network_policy(res: &Resource) -> Option<NetworkPolicy> {
+    if res.rref.kind != "NetworkPolicy" {
+        return None;
+    }
+    quietly(res, |d| network_policy(d, res, 0))
 }
 
 fn present(n: Option<&Node>) -> Option<&Node> {
@@ -478,10 +661,15 @@ fn np_peers(d: &mut Diag<'_>, node: Option<&Node>, path: &str) -> Option<Option<
                         }
                     }
                 }
-                out.push(Peer::IpBlock { set, cidr, except });
+                out.push(Peer::IpBlock {
+                    set: Box::new(set),
+                    cidr,
+                    except,
+                });
             }
         }
     }
+    out.shrink_to_fit();
     ok.then_some(Some(out))
 }
 
@@ -513,6 +701,7 @@ fn np_rules(d: &mut Diag<'_>, spec: &Node, field: &str, peer_field: &str) -> Opt
             _ => ok = false,
         }
     }
+    rules.shrink_to_fit();
     ok.then_some(rules)
 }
 
@@ -1073,9 +1262,129 @@ struct PodGroup {
     variants: Vec<(String, Labels)>,
 }
 
+/// Reads the workload of a workload object (`None` for other kinds and pod templates).
+fn workload_of(d: &mut Diag<'_>, res: &Resource) -> Option<WorkloadParts> {
+    let kind = res.rref.kind.as_str();
+    let pod = PodSpecView::of(res)?;
+    if kind == "PodTemplate" {
+        return None;
+    }
+    let namespace = res
+        .rref
+        .namespace
+        .clone()
+        .unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned());
+    let labels = labels_of(
+        d,
+        pod.template.get_path(&["metadata", "labels"]),
+        &format!(
+            "{}metadata.labels",
+            if pod.template_path.is_empty() {
+                String::new()
+            } else {
+                format!("{}.", pod.template_path)
+            }
+        ),
+    );
+    let ports = container_ports(d, &pod);
+    let own_name = res.rref.name.clone().unwrap_or_default();
+    let (name, kind) = if kind == "Pod" {
+        owner(res).unwrap_or_else(|| (own_name.clone(), "Pod".to_owned()))
+    } else {
+        (own_name.clone(), kind.to_owned())
+    };
+    Some(WorkloadParts {
+        namespace,
+        name,
+        kind,
+        own_name,
+        labels,
+        ports,
+    })
+}
+
+/// Adds a workload to its group (pods of one owner form one workload).
+fn add_workload(groups: &mut BTreeMap<String, PodGroup>, parts: WorkloadParts, idx: usize) {
+    let WorkloadParts {
+        namespace,
+        name,
+        kind,
+        own_name,
+        labels,
+        ports,
+    } = parts;
+    let w = Workload {
+        namespace,
+        ns: 0,
+        name,
+        kind,
+        labels,
+        ports,
+        res: Some(idx),
+        synthetic: false,
+    };
+    let id = w.id();
+    match groups.get_mut(&id) {
+        Some(g) => {
+            if g.workload.labels != w.labels {
+                g.variants
+                    .push((format!("{}/{own_name}", w.namespace), w.labels));
+            }
+        }
+        None => {
+            groups.insert(
+                id,
+                PodGroup {
+                    workload: w,
+                    variants: Vec::new(),
+                },
+            );
+        }
+    }
+}
+
+/// Adds a valid NetworkPolicy unless one of the same name exists.
+fn add_policy(
+    d: &mut Diag<'_>,
+    p: NetworkPolicy,
+    names: &mut HashSet<(String, String)>,
+    policies: &mut Vec<NetworkPolicy>,
+) {
+    let key = (p.namespace.clone(), p.name.clone());
+    if names.contains(&key) {
+        d.error(
+            "metadata.name",
+            format!("NetworkPolicy \"{}/{}\" is already exists. Only one object of a given kind can have a given name at a time.", key.0, key.1),
+        );
+        return;
+    }
+    names.insert(key);
+    policies.push(p);
+}
+
 /// Builds the model from resources. Resources of kinds the analysis does not use are ignored.
 pub fn build<'r>(resources: impl IntoIterator<Item = &'r Resource>) -> Built<'r> {
-    let resources: Vec<&'r Resource> = resources.into_iter().collect();
+    let b = build_inputs(resources.into_iter().map(Input::Resource));
+    Built {
+        cluster: b.cluster,
+        resources: b
+            .sources
+            .into_iter()
+            .filter_map(|s| match s {
+                Source::Resource(r) => Some(r),
+                Source::Origin(_) => None,
+            })
+            .collect(),
+        errors: b.errors,
+        warnings: b.warnings,
+    }
+}
+
+/// Builds the model from resources and from objects already reduced to what the model needs
+/// (workloads and `NetworkPolicies`, as `moat scan` keeps them); the same model [`build`]
+/// makes of the resources they came from.
+pub fn build_inputs<'r>(inputs: impl IntoIterator<Item = Input<'r>>) -> BuiltSources<'r> {
+    let mut sources: Vec<Source<'r>> = Vec::new();
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
     let mut namespaces: BTreeMap<String, Namespace> = BTreeMap::new();
@@ -1085,178 +1394,46 @@ pub fn build<'r>(resources: impl IntoIterator<Item = &'r Resource>) -> Built<'r>
     let mut baselines: Vec<AdminPolicy> = Vec::new();
     let mut services = Vec::new();
     let mut backends = Vec::new();
-    let mut np_names: HashMap<(String, String), usize> = HashMap::new();
+    let mut np_names: HashSet<(String, String)> = HashSet::new();
     let mut skipped_kinds: HashSet<&str> = HashSet::new();
 
-    for (idx, res) in resources.iter().enumerate() {
+    for (idx, input) in inputs.into_iter().enumerate() {
+        let (src, compact) = match input {
+            Input::Resource(res) => (Source::Resource(res), None),
+            Input::Workload(parts, origin) => (Source::Origin(origin), Some(Ok(parts))),
+            Input::Policy(policy, origin) => (Source::Origin(origin), Some(Err(policy))),
+        };
         let mut d = Diag {
-            res,
+            src: &src,
             errors: &mut errors,
             warnings: &mut warnings,
             failed: false,
         };
-        let kind = res.rref.kind.as_str();
-        let ns_name = || {
-            res.rref
-                .namespace
-                .clone()
-                .unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned())
-        };
-        match kind {
-            "Namespace" => {
-                let name = res.rref.name.clone().unwrap_or_default();
-                let mut labels = labels_of(
-                    &mut d,
-                    res.node.get_path(&["metadata", "labels"]),
-                    "metadata.labels",
-                );
-                labels
-                    .entry(NAMESPACE_NAME_LABEL.to_owned())
-                    .or_insert_with(|| name.clone());
-                if namespaces.contains_key(&name) {
-                    d.error(
-                        "metadata.name",
-                        format!("Namespace {name:?} is already exists. Only one object of a given kind can have a given name at a time."),
-                    );
-                    continue;
-                }
-                namespaces.insert(
-                    name.clone(),
-                    Namespace {
-                        name,
-                        labels,
-                        res: Some(idx),
-                    },
-                );
+        match (compact, &src) {
+            (Some(Ok(parts)), _) => add_workload(&mut groups, parts, idx),
+            (Some(Err(mut p)), _) => {
+                p.res = idx;
+                add_policy(&mut d, *p, &mut np_names, &mut policies);
             }
-            "NetworkPolicy" => {
-                if let Some(p) = network_policy(&mut d, res, idx) {
-                    let key = (p.namespace.clone(), p.name.clone());
-                    if np_names.contains_key(&key) {
-                        d.error(
-                            "metadata.name",
-                            format!("NetworkPolicy \"{}/{}\" is already exists. Only one object of a given kind can have a given name at a time.", key.0, key.1),
-                        );
-                        continue;
-                    }
-                    np_names.insert(key, policies.len());
-                    policies.push(p);
-                }
-            }
-            "AdminNetworkPolicy" => {
-                if let Some(p) = admin_policy(&mut d, res, idx, false) {
-                    if admin.iter().any(|a: &AdminPolicy| a.name == p.name) {
-                        d.error(
-                            "metadata.name",
-                            format!("an AdminNetworkPolicy {:?} is already exists. Only one object of a given kind can have a given name at a time.", p.name),
-                        );
-                        continue;
-                    }
-                    if let Some(other) = admin
-                        .iter()
-                        .find(|a: &&AdminPolicy| a.priority == p.priority)
-                    {
-                        d.error(
-                            "spec.priority",
-                            format!(
-                                "Admin Network Policies: {} and {} have same priority;Two policies are considered to be conflicting if they are assigned the same priority.",
-                                other.name, p.name
-                            ),
-                        );
-                        continue;
-                    }
-                    admin.push(p);
-                }
-            }
-            "BaselineAdminNetworkPolicy" => {
-                if let Some(p) = admin_policy(&mut d, res, idx, true) {
-                    if !baselines.is_empty() {
-                        d.error(
-                            "metadata.name",
-                            "only one baseline admin network policy may be provided in input resources; one already exists",
-                        );
-                        continue;
-                    }
-                    baselines.push(p);
-                }
-            }
-            "Service" => {
-                if let Some(s) = service(&mut d, res, idx) {
-                    services.push(s);
-                }
-            }
-            "Ingress" | "Route" => ingress_backends(&mut d, res, idx, &mut backends),
-            k if UNMODELLED_KINDS.contains(&k) => {
-                if skipped_kinds.insert(
-                    UNMODELLED_KINDS
-                        .iter()
-                        .find(|x| **x == k)
-                        .copied()
-                        .unwrap_or(""),
-                ) {
-                    d.warn(
-                        "kind",
-                        format!("skipping object with type: {k} (multi-network and virtualisation resources are not modelled)"),
-                    );
-                }
-            }
-            _ => {
-                let Some(pod) = PodSpecView::of(res) else {
-                    continue;
-                };
-                if kind == "PodTemplate" {
-                    continue;
-                }
-                let namespace = ns_name();
-                let labels = labels_of(
-                    &mut d,
-                    pod.template.get_path(&["metadata", "labels"]),
-                    &format!(
-                        "{}metadata.labels",
-                        if pod.template_path.is_empty() {
-                            String::new()
-                        } else {
-                            format!("{}.", pod.template_path)
-                        }
-                    ),
-                );
-                let ports = container_ports(&mut d, &pod);
-                let own_name = res.rref.name.clone().unwrap_or_default();
-                let (name, wkind) = if kind == "Pod" {
-                    owner(res).unwrap_or_else(|| (own_name.clone(), "Pod".to_owned()))
-                } else {
-                    (own_name.clone(), kind.to_owned())
-                };
-                let w = Workload {
-                    namespace: namespace.clone(),
-                    ns: 0,
-                    name,
-                    kind: wkind,
-                    labels,
-                    ports,
-                    res: Some(idx),
-                    synthetic: false,
-                };
-                let id = w.id();
-                match groups.get_mut(&id) {
-                    Some(g) => {
-                        if g.workload.labels != w.labels {
-                            g.variants
-                                .push((format!("{namespace}/{own_name}"), w.labels));
-                        }
-                    }
-                    None => {
-                        groups.insert(
-                            id,
-                            PodGroup {
-                                workload: w,
-                                variants: Vec::new(),
-                            },
-                        );
-                    }
-                }
-            }
+            (None, Source::Resource(res)) => add_resource(
+                &mut d,
+                res,
+                idx,
+                &mut Collect {
+                    namespaces: &mut namespaces,
+                    groups: &mut groups,
+                    policies: &mut policies,
+                    np_names: &mut np_names,
+                    admin: &mut admin,
+                    baselines: &mut baselines,
+                    services: &mut services,
+                    backends: &mut backends,
+                    skipped_kinds: &mut skipped_kinds,
+                },
+            ),
+            (None, Source::Origin(_)) => {}
         }
+        sources.push(src);
     }
 
     // Pods of one owner with different labels: fine unless a policy selects on a differing key.
@@ -1267,16 +1444,16 @@ pub fn build<'r>(resources: impl IntoIterator<Item = &'r Resource>) -> Built<'r>
             let differing = w
                 .labels
                 .iter()
-                .filter(|(k, v)| labels.get(*k) != Some(*v))
+                .filter(|(k, v)| labels.get(k) != Some(*v))
                 .map(|(k, _)| k)
-                .chain(labels.keys().filter(|k| !w.labels.contains_key(*k)))
+                .chain(labels.keys().filter(|k| !w.labels.contains_key(k)))
                 .find(|k| policy_keys.contains(*k));
             if let Some(key) = differing
-                && let Some(res) = w.res.and_then(|i| resources.get(i))
+                && let Some(src) = w.res.and_then(|i| sources.get(i))
             {
-                let pos = res.pos_of("metadata.labels");
+                let pos = src.pos_of("metadata.labels");
                 errors.push(InputError {
-                        file: res.file.to_string(),
+                        file: src.file().to_owned(),
                         line: pos.line,
                         column: pos.col,
                         message: format!(
@@ -1307,14 +1484,13 @@ pub fn build<'r>(resources: impl IntoIterator<Item = &'r Resource>) -> Built<'r>
             .binary_search_by(|n| n.name.as_str().cmp(name))
             .unwrap_or(0)
     };
-    let mut workloads: Vec<Workload> = groups
-        .into_values()
-        .map(|g| {
-            let mut w = g.workload;
-            w.ns = ns_index(&w.namespace);
-            w
-        })
-        .collect();
+    // Room for the synthetic workloads (the ingress controller, coverage's kube-dns).
+    let mut workloads: Vec<Workload> = Vec::with_capacity(groups.len() + 2);
+    workloads.extend(groups.into_values().map(|g| {
+        let mut w = g.workload;
+        w.ns = ns_index(&w.namespace);
+        w
+    }));
     if !backends.is_empty() {
         workloads.push(Workload {
             namespace: INGRESS_CONTROLLER_NS.to_owned(),
@@ -1328,7 +1504,7 @@ pub fn build<'r>(resources: impl IntoIterator<Item = &'r Resource>) -> Built<'r>
         });
     }
     admin.sort_by_key(|a| a.priority);
-    Built {
+    BuiltSources {
         cluster: Cluster {
             namespaces,
             workloads,
@@ -1338,9 +1514,123 @@ pub fn build<'r>(resources: impl IntoIterator<Item = &'r Resource>) -> Built<'r>
             services,
             ingress_backends: backends,
         },
-        resources,
+        sources,
         errors,
         warnings,
+    }
+}
+
+/// What the builder collects while reading inputs.
+struct Collect<'a> {
+    namespaces: &'a mut BTreeMap<String, Namespace>,
+    groups: &'a mut BTreeMap<String, PodGroup>,
+    policies: &'a mut Vec<NetworkPolicy>,
+    np_names: &'a mut HashSet<(String, String)>,
+    admin: &'a mut Vec<AdminPolicy>,
+    baselines: &'a mut Vec<AdminPolicy>,
+    services: &'a mut Vec<Service>,
+    backends: &'a mut Vec<IngressBackend>,
+    skipped_kinds: &'a mut HashSet<&'static str>,
+}
+
+/// Reads one loaded resource into the model being built.
+fn add_resource(d: &mut Diag<'_>, res: &Resource, idx: usize, c: &mut Collect<'_>) {
+    let kind = res.rref.kind.as_str();
+    match kind {
+        "Namespace" => {
+            let name = res.rref.name.clone().unwrap_or_default();
+            let mut labels = labels_of(
+                d,
+                res.node.get_path(&["metadata", "labels"]),
+                "metadata.labels",
+            );
+            if !labels.contains_key(NAMESPACE_NAME_LABEL) {
+                labels.insert(NAMESPACE_NAME_LABEL, name.as_str());
+            }
+            if c.namespaces.contains_key(&name) {
+                d.error(
+                    "metadata.name",
+                    format!("Namespace {name:?} is already exists. Only one object of a given kind can have a given name at a time."),
+                );
+                return;
+            }
+            c.namespaces.insert(
+                name.clone(),
+                Namespace {
+                    name,
+                    labels,
+                    res: Some(idx),
+                },
+            );
+        }
+        "NetworkPolicy" => {
+            if let Some(p) = network_policy(d, res, idx) {
+                add_policy(d, p, c.np_names, c.policies);
+            }
+        }
+        "AdminNetworkPolicy" => {
+            if let Some(p) = admin_policy(d, res, idx, false) {
+                if c.admin.iter().any(|a: &AdminPolicy| a.name == p.name) {
+                    d.error(
+                        "metadata.name",
+                        format!("an AdminNetworkPolicy {:?} is already exists. Only one object of a given kind can have a given name at a time.", p.name),
+                    );
+                    return;
+                }
+                if let Some(other) = c
+                    .admin
+                    .iter()
+                    .find(|a: &&AdminPolicy| a.priority == p.priority)
+                {
+                    d.error(
+                        "spec.priority",
+                        format!(
+                            "Admin Network Policies: {} and {} have same priority;Two policies are considered to be conflicting if they are assigned the same priority.",
+                            other.name, p.name
+                        ),
+                    );
+                    return;
+                }
+                c.admin.push(p);
+            }
+        }
+        "BaselineAdminNetworkPolicy" => {
+            if let Some(p) = admin_policy(d, res, idx, true) {
+                if !c.baselines.is_empty() {
+                    d.error(
+                        "metadata.name",
+                        "only one baseline admin network policy may be provided in input resources; one already exists",
+                    );
+                    return;
+                }
+                c.baselines.push(p);
+            }
+        }
+        "Service" => {
+            if let Some(s) = service(d, res, idx) {
+                c.services.push(s);
+            }
+        }
+        "Ingress" | "Route" => ingress_backends(d, res, idx, c.backends),
+        k if UNMODELLED_KINDS.contains(&k) => {
+            if c.skipped_kinds.insert(
+                UNMODELLED_KINDS
+                    .iter()
+                    .find(|x| **x == k)
+                    .copied()
+                    .unwrap_or(""),
+            ) {
+                d.warn(
+                    "kind",
+                    format!("skipping object with type: {k} (multi-network and virtualisation resources are not modelled)"),
+                );
+            }
+        }
+        _ => {
+            if let Some(parts) = workload_of(d, res) {
+                add_workload(c.groups, parts, idx);
+            }
+        }
     }
 }
 

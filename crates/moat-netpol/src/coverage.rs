@@ -4,15 +4,15 @@
 //! These are cross-object checks: each needs the whole set of namespaces, workloads and
 //! policies, so they run once per input ([`findings`]) rather than per resource.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use moat_core::{CheckMeta, Finding, Location, Registry, Severity};
-use moat_manifest::Resource;
+use moat_manifest::{Pos, Resource};
 
-use crate::build::Built;
-use crate::eval::{Direction, Endpoint, Engine};
+use crate::build::{Built, BuiltSources, Input, Source};
+use crate::eval::{Direction, Endpoint, Engine, NoTrace};
 use crate::ipnet::{IpSet, parse_cidr};
-use crate::model::{Cluster, Peer, PortSpec, Workload};
+use crate::model::{Cluster, NetworkPolicy, Peer, PortSpec, Workload};
 use crate::ports::{ConnSet, Protocol};
 use crate::selector::Labels;
 
@@ -189,38 +189,109 @@ const POD_RANGES: &[&str] = &[
     "172.16.0.0/12",
 ];
 
+/// A finding before it is materialised: findings are sorted in this small form, then built
+/// into a vector of exactly their number.
+struct Pending<'a> {
+    meta: &'static CheckMeta,
+    res: usize,
+    file: &'a str,
+    pos: Pos,
+    path: String,
+    message: String,
+}
+
 struct Out<'a> {
-    resources: &'a [&'a Resource],
-    findings: Vec<Finding>,
+    sources: &'a [Source<'a>],
+    pending: Vec<Pending<'a>>,
 }
 
 impl Out<'_> {
     fn push(&mut self, meta: &'static CheckMeta, res: Option<usize>, path: &str, message: String) {
-        let Some(r) = res.and_then(|i| self.resources.get(i)) else {
+        let Some((res, r)) = res.and_then(|i| self.sources.get(i).map(|r| (i, r))) else {
             return;
         };
-        let pos = r.pos_of(path);
-        let mut f = Finding::from_meta(meta, message);
-        f.resource = r.rref.clone();
-        f.location = Location {
-            file: r.file.to_string(),
-            line: pos.line,
-            column: pos.col,
+        self.pending.push(Pending {
+            meta,
+            res,
+            file: r.file(),
+            pos: r.pos_of(path),
             path: path.to_owned(),
-        };
-        self.findings.push(f);
+            message,
+        });
+    }
+
+    /// The findings, sorted by file, line, check and message (stably).
+    fn finish(self) -> Vec<Finding> {
+        let mut pending = self.pending;
+        pending.sort_by(|a, b| {
+            (a.file, a.pos.line, a.meta.id, &a.message)
+                .cmp(&(b.file, b.pos.line, b.meta.id, &b.message))
+        });
+        let mut findings = Vec::with_capacity(pending.len());
+        for p in pending {
+            let mut f = Finding::from_meta(p.meta, p.message);
+            if let Some(r) = self.sources.get(p.res) {
+                f.resource = r.rref();
+            }
+            f.location = Location {
+                file: p.file.to_owned(),
+                line: p.pos.line,
+                column: p.pos.col,
+                path: p.path,
+            };
+            findings.push(f);
+        }
+        findings
     }
 }
 
-fn template_path(r: Option<&&Resource>) -> String {
-    let tp = r
-        .and_then(|r| moat_manifest::PodSpecView::of(r))
-        .map_or("", |p| p.template_path);
-    if tp.is_empty() {
-        "metadata".to_owned()
+/// Path of the pod template labels of a workload whose template is at `template_path`
+/// (`""` for a Pod): what findings about a workload point at.
+pub fn labels_path(template_path: &str) -> String {
+    if template_path.is_empty() {
+        "metadata.labels".to_owned()
     } else {
-        format!("{tp}.metadata")
+        format!("{template_path}.metadata.labels")
     }
+}
+
+/// Path a namespace finding points at when the namespace has no `Namespace` object: the
+/// `metadata.namespace` of one of its workloads.
+pub const WORKLOAD_NAMESPACE_PATH: &str = "metadata.namespace";
+
+fn rule_path(field: &str, ri: usize) -> String {
+    format!("spec.{field}[{ri}]")
+}
+
+fn port_path(field: &str, ri: usize, k: usize) -> String {
+    format!("spec.{field}[{ri}].ports[{k}]")
+}
+
+fn cidr_path(field: &str, peer_field: &str, ri: usize, k: usize) -> String {
+    format!("spec.{field}[{ri}].{peer_field}[{k}].ipBlock.cidr")
+}
+
+/// Every path a finding about a (valid) NetworkPolicy may point at: its podSelector, its
+/// rules, their named ports and their ipBlock CIDRs.
+pub fn policy_paths(p: &NetworkPolicy) -> Vec<String> {
+    let mut out = vec!["spec.podSelector".to_owned()];
+    for (rules, field, peer_field) in [(&p.ingress, "ingress", "from"), (&p.egress, "egress", "to")]
+    {
+        for (ri, r) in rules.iter().enumerate() {
+            out.push(rule_path(field, ri));
+            for (k, spec) in r.ports.specs.iter().flatten().enumerate() {
+                if matches!(spec, PortSpec::Named(..)) {
+                    out.push(port_path(field, ri, k));
+                }
+            }
+            for (k, peer) in r.peers.iter().flatten().enumerate() {
+                if matches!(peer, Peer::IpBlock { .. }) {
+                    out.push(cidr_path(field, peer_field, ri, k));
+                }
+            }
+        }
+    }
+    out
 }
 
 fn covers_everything(set: &IpSet) -> bool {
@@ -229,18 +300,39 @@ fn covers_everything(set: &IpSet) -> bool {
 
 /// Coverage findings for a set of resources.
 pub fn findings<'r>(resources: impl IntoIterator<Item = &'r Resource>) -> Vec<Finding> {
-    findings_for(&crate::build::build(resources))
+    findings_from(crate::build::build_inputs(
+        resources.into_iter().map(Input::Resource),
+    ))
 }
 
 /// Coverage findings for an already built model.
 pub fn findings_for(built: &Built<'_>) -> Vec<Finding> {
-    let mut cluster = built.cluster.clone();
+    let sources: Vec<Source<'_>> = built
+        .resources
+        .iter()
+        .map(|r| Source::Resource(r))
+        .collect();
+    findings_in(built.cluster.clone(), &sources)
+}
+
+/// Coverage findings for a model built from inputs (consumed: the model is not copied).
+pub fn findings_from(built: BuiltSources<'_>) -> Vec<Finding> {
+    findings_in(built.cluster, &built.sources)
+}
+
+fn findings_in(cluster: Cluster, sources: &[Source<'_>]) -> Vec<Finding> {
+    // The model is dropped before the findings are built: only their sources are needed.
+    analyse(cluster, sources).finish()
+}
+
+/// Runs every check; the findings are left pending.
+fn analyse<'a>(mut cluster: Cluster, sources: &'a [Source<'a>]) -> Out<'a> {
     let dns = add_dns_target(&mut cluster);
     let engine = Engine::new(&cluster);
     let c = &cluster;
     let mut out = Out {
-        resources: &built.resources,
-        findings: Vec::new(),
+        sources,
+        pending: Vec::new(),
     };
     let real: Vec<(usize, &Workload)> = c
         .workloads
@@ -272,7 +364,7 @@ pub fn findings_for(built: &Built<'_>) -> Vec<Finding> {
         {
             "metadata.name"
         } else {
-            "metadata.namespace"
+            WORKLOAD_NAMESPACE_PATH
         };
         for (meta, dir) in [
             (&NO_DEFAULT_DENY_INGRESS, Direction::Ingress),
@@ -307,12 +399,15 @@ pub fn findings_for(built: &Built<'_>) -> Vec<Finding> {
         let admin = engine.admin_subject.get(*i).is_some_and(|v| !v.is_empty())
             || engine.baseline_subject.get(*i).copied().unwrap_or(false);
         if !np && !admin {
-            let r = w.res.and_then(|x| out.resources.get(x));
-            let path = template_path(r);
+            let path = labels_path(
+                w.res
+                    .and_then(|x| out.sources.get(x))
+                    .map_or("", Source::template_path),
+            );
             out.push(
                 &WORKLOAD_UNSELECTED,
                 w.res,
-                &format!("{path}.labels"),
+                &path,
                 format!(
                     "{} is selected by no NetworkPolicy: all ingress and egress is allowed",
                     w.id()
@@ -321,14 +416,30 @@ pub fn findings_for(built: &Built<'_>) -> Vec<Finding> {
         }
     }
 
+    // Policies isolating some workload of the input.
+    let mut isolating = vec![false; c.policies.len()];
+    for (i, _) in &real {
+        for pi in [&engine.np_ingress, &engine.np_egress]
+            .into_iter()
+            .filter_map(|v| v.get(*i))
+            .flatten()
+        {
+            if let Some(slot) = isolating.get_mut(*pi) {
+                *slot = true;
+            }
+        }
+    }
+    let in_namespace = |ns: &str| {
+        by_ns
+            .get(ns)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .filter_map(|i| c.workloads.get(*i))
+    };
     for (pi, p) in c.policies.iter().enumerate() {
         // MOAT-303: selects nothing.
-        let selects = real.iter().any(|(i, _)| {
-            engine.np_ingress.get(*i).is_some_and(|v| v.contains(&pi))
-                || engine.np_egress.get(*i).is_some_and(|v| v.contains(&pi))
-        }) || real
-            .iter()
-            .any(|(_, w)| w.namespace == p.namespace && p.pod_selector.matches(&w.labels));
+        let selects = isolating.get(pi).copied().unwrap_or(false)
+            || in_namespace(&p.namespace).any(|w| p.pod_selector.matches(&w.labels));
         if !selects && !real.is_empty() {
             out.push(
                 &POLICY_SELECTS_NOTHING,
@@ -414,12 +525,8 @@ pub fn findings_for(built: &Built<'_>) -> Vec<Finding> {
                         continue;
                     };
                     let candidates: Vec<&Workload> = match dir {
-                        Direction::Ingress => real
-                            .iter()
-                            .filter(|(_, w)| {
-                                w.namespace == p.namespace && p.pod_selector.matches(&w.labels)
-                            })
-                            .map(|(_, w)| *w)
+                        Direction::Ingress => in_namespace(&p.namespace)
+                            .filter(|w| p.pod_selector.matches(&w.labels))
                             .collect(),
                         Direction::Egress => {
                             let m = engine
@@ -501,7 +608,7 @@ pub fn findings_for(built: &Built<'_>) -> Vec<Finding> {
                 &Endpoint::Workload(*i),
                 &dns_ep,
                 Direction::Egress,
-                &mut crate::eval::NoTrace,
+                &mut NoTrace,
             );
             let missing: Vec<&str> = [(Protocol::Udp, "UDP"), (Protocol::Tcp, "TCP")]
                 .into_iter()
@@ -509,22 +616,25 @@ pub fn findings_for(built: &Built<'_>) -> Vec<Finding> {
                 .map(|(_, s)| s)
                 .collect();
             if !missing.is_empty() {
-                let r = w.res.and_then(|x| out.resources.get(x));
-                let path = template_path(r);
+                let path = labels_path(
+                    w.res
+                        .and_then(|x| out.sources.get(x))
+                        .map_or("", Source::template_path),
+                );
                 let pols: Vec<String> = engine
                     .np_egress
                     .get(*i)
                     .map(|v| {
                         v.iter()
                             .filter_map(|pi| c.policies.get(*pi))
-                            .map(super::model::NetworkPolicy::id)
+                            .map(NetworkPolicy::id)
                             .collect()
                     })
                     .unwrap_or_default();
                 out.push(
                     &EGRESS_WITHOUT_DNS,
                     w.res,
-                    &format!("{path}.labels"),
+                    &path,
                     format!(
                         "{} is isolated for egress by {} but may not reach kube-dns on {} 53: name resolution will fail",
                         w.id(),
@@ -542,23 +652,49 @@ pub fn findings_for(built: &Built<'_>) -> Vec<Finding> {
         if w.namespace != "kube-system" {
             continue;
         }
-        let sources: BTreeSet<String> = real
-            .iter()
-            .filter(|(_, s)| s.namespace != "kube-system")
-            .filter(|(s, _)| {
-                let conns = engine.allowed(&Endpoint::Workload(*s), &Endpoint::Workload(*i));
-                !conns.subtract(&dns_only).is_empty()
-            })
-            .map(|(_, s)| s.namespace.clone())
-            .collect();
+        // A namespace counts once one of its workloads gets through. The destination's
+        // ingress verdict depends on the source only through which of its rules match it,
+        // so it is computed once per signature; egress only when ingress admits more than DNS.
+        let dst = Endpoint::Workload(*i);
+        let mut ingress: HashMap<Vec<u64>, ConnSet> = HashMap::new();
+        let mut sig = Vec::new();
+        let mut sources: BTreeSet<&str> = BTreeSet::new();
+        for (ns, members) in &by_ns {
+            if *ns == "kube-system" {
+                continue;
+            }
+            for s in members {
+                let src = Endpoint::Workload(*s);
+                engine.ingress_signature(*i, &src, &mut sig);
+                let ing = if let Some(c) = ingress.get(sig.as_slice()) {
+                    c
+                } else {
+                    let c = engine.direction(&src, &dst, Direction::Ingress, &mut NoTrace);
+                    ingress.entry(sig.clone()).or_insert(c)
+                };
+                if ing.subtract(&dns_only).is_empty() {
+                    continue;
+                }
+                let conns = engine
+                    .direction(&src, &dst, Direction::Egress, &mut NoTrace)
+                    .intersect(ing);
+                if !conns.subtract(&dns_only).is_empty() {
+                    sources.insert(ns);
+                    break;
+                }
+            }
+        }
         if !sources.is_empty() {
-            let r = w.res.and_then(|x| out.resources.get(x));
-            let path = template_path(r);
-            let list: Vec<&str> = sources.iter().map(String::as_str).take(5).collect();
+            let path = labels_path(
+                w.res
+                    .and_then(|x| out.sources.get(x))
+                    .map_or("", Source::template_path),
+            );
+            let list: Vec<&str> = sources.iter().copied().take(5).collect();
             out.push(
                 &KUBE_SYSTEM_EXPOSED,
                 w.res,
-                &format!("{path}.labels"),
+                &path,
                 format!(
                     "{} accepts connections beyond DNS from workloads in {} other namespace(s) ({}{})",
                     w.id(),
@@ -570,15 +706,7 @@ pub fn findings_for(built: &Built<'_>) -> Vec<Finding> {
         }
     }
 
-    out.findings.sort_by(|a, b| {
-        (&a.location.file, a.location.line, &a.check_id, &a.message).cmp(&(
-            &b.location.file,
-            b.location.line,
-            &b.check_id,
-            &b.message,
-        ))
-    });
-    out.findings
+    out
 }
 
 /// Adds a synthetic kube-dns workload when the input has none, so egress rules can be

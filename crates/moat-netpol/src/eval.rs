@@ -4,10 +4,13 @@
 //! the union of matching rules is allowed), then the `BaselineAdminNetworkPolicy`, then the
 //! default (allow). Connections are port sets, so one evaluation answers for every port.
 
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
 use crate::ipnet::{IpRange, IpSet};
 use crate::model::{Action, AdminPeer, AdminPolicy, Cluster, Peer, Ports, Workload};
 use crate::ports::ConnSet;
-use crate::selector::LabelSelector;
+use crate::selector::{LabelSelector, Op};
 
 /// One end of a connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -112,19 +115,12 @@ impl Tracer for Vec<Step> {
     }
 }
 
-/// A fixed-size set of workload indices.
+/// A fixed-size set of workload indices. Equal sets built for one [`Engine`] share their
+/// storage (many rules select the same pods).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Bits(Vec<u64>);
+pub struct Bits(Arc<[u64]>);
 
 impl Bits {
-    fn new(n: usize) -> Self {
-        Bits(vec![0; n.div_ceil(64)])
-    }
-    fn set(&mut self, i: usize) {
-        if let Some(w) = self.0.get_mut(i / 64) {
-            *w |= 1u64 << (i % 64);
-        }
-    }
     /// Whether `i` is in the set.
     pub fn get(&self, i: usize) -> bool {
         self.0
@@ -137,6 +133,112 @@ impl Bits {
     }
 }
 
+/// An address set, boxed when not empty (most rules match no address).
+fn boxed(ips: IpSet) -> Option<Box<IpSet>> {
+    (ips != IpSet::default()).then(|| Box::new(ips))
+}
+
+/// Selector key: (namespace selector, own namespace when there is none, pod selector).
+type SelectKey<'c> = (
+    Option<&'c LabelSelector>,
+    Option<&'c str>,
+    Option<&'c LabelSelector>,
+);
+
+/// Computes pod selections while an [`Engine`] is built: once per distinct selector, with
+/// equal sets sharing one allocation.
+struct Selections<'c> {
+    cluster: &'c Cluster,
+    /// Workloads per namespace, so selections only visit the namespaces that match.
+    by_ns: Vec<Vec<usize>>,
+    words: usize,
+    cache: HashMap<SelectKey<'c>, Bits>,
+    interned: HashSet<Arc<[u64]>>,
+}
+
+impl<'c> Selections<'c> {
+    fn new(cluster: &'c Cluster) -> Self {
+        let mut by_ns: Vec<Vec<usize>> = vec![Vec::new(); cluster.namespaces.len()];
+        for (i, w) in cluster.workloads.iter().enumerate() {
+            if let Some(v) = by_ns.get_mut(w.ns) {
+                v.push(i);
+            }
+        }
+        Selections {
+            cluster,
+            by_ns,
+            words: cluster.workloads.len().div_ceil(64),
+            cache: HashMap::new(),
+            interned: HashSet::new(),
+        }
+    }
+
+    fn intern(&mut self, words: Vec<u64>) -> Bits {
+        if let Some(b) = self.interned.get(words.as_slice()) {
+            return Bits(Arc::clone(b));
+        }
+        let b: Arc<[u64]> = words.into();
+        self.interned.insert(Arc::clone(&b));
+        Bits(b)
+    }
+
+    /// Pods of the namespaces `ns_sel` matches (or of `own_ns`, or of every namespace)
+    /// whose labels `pods` matches (every pod when `None`).
+    fn pods(
+        &mut self,
+        ns_sel: Option<&'c LabelSelector>,
+        own_ns: Option<&'c str>,
+        pods: Option<&'c LabelSelector>,
+    ) -> Bits {
+        let key = (ns_sel, own_ns.filter(|_| ns_sel.is_none()), pods);
+        if let Some(b) = self.cache.get(&key) {
+            return b.clone();
+        }
+        let cluster = self.cluster;
+        let mut words = vec![0u64; self.words];
+        for (ni, ns) in cluster.namespaces.iter().enumerate() {
+            let ok = match (ns_sel, own_ns) {
+                (Some(s), _) => s.matches(&ns.labels),
+                (None, Some(own)) => ns.name == own,
+                (None, None) => true,
+            };
+            if !ok {
+                continue;
+            }
+            for &i in self.by_ns.get(ni).map_or(&[][..], Vec::as_slice) {
+                if cluster
+                    .workloads
+                    .get(i)
+                    .is_some_and(|w| pods.is_none_or(|p| p.matches(&w.labels)))
+                    && let Some(w) = words.get_mut(i / 64)
+                {
+                    *w |= 1u64 << (i % 64);
+                }
+            }
+        }
+        let b = self.intern(words);
+        self.cache.insert(key, b.clone());
+        b
+    }
+
+    /// The union of selections.
+    fn union(&mut self, sets: &[Bits]) -> Bits {
+        match sets {
+            [] => self.intern(vec![0u64; self.words]),
+            [one] => one.clone(),
+            _ => {
+                let mut words = vec![0u64; self.words];
+                for b in sets {
+                    for (x, y) in words.iter_mut().zip(b.0.iter()) {
+                        *x |= y;
+                    }
+                }
+                self.intern(words)
+            }
+        }
+    }
+}
+
 /// Which endpoints a rule's peers match.
 #[derive(Clone, Debug, Default)]
 pub struct PeerMatch {
@@ -144,8 +246,8 @@ pub struct PeerMatch {
     pub all: bool,
     /// Matched workloads.
     pub pods: Bits,
-    /// Matched addresses.
-    pub ips: IpSet,
+    /// Matched addresses (`None`: none).
+    pub ips: Option<Box<IpSet>>,
 }
 
 impl PeerMatch {
@@ -155,7 +257,7 @@ impl PeerMatch {
         self.all
             || match e {
                 Endpoint::Workload(w) => self.pods.get(*w),
-                Endpoint::External(r) => self.ips.contains_range(r),
+                Endpoint::External(r) => self.ips.as_ref().is_some_and(|s| s.contains_range(r)),
             }
     }
 }
@@ -195,105 +297,26 @@ impl<'c> Engine<'c> {
         let n = cluster.workloads.len();
         let ns_labels: Vec<_> = cluster.namespaces.iter().map(|n| &n.labels).collect();
         let wl_ns_labels = |w: &Workload| ns_labels.get(w.ns).copied();
-        // Workloads per namespace, so selections only visit the namespaces that match.
-        let mut by_ns: Vec<Vec<usize>> = vec![Vec::new(); cluster.namespaces.len()];
-        for (i, w) in cluster.workloads.iter().enumerate() {
-            if let Some(v) = by_ns.get_mut(w.ns) {
-                v.push(i);
-            }
-        }
-        let select_pods =
-            |ns_sel: Option<&LabelSelector>, own_ns: Option<&str>, pods: Option<&LabelSelector>| {
-                let mut bits = Bits::new(n);
-                for (ni, ns) in cluster.namespaces.iter().enumerate() {
-                    let ok = match (ns_sel, own_ns) {
-                        (Some(s), _) => s.matches(&ns.labels),
-                        (None, Some(own)) => ns.name == own,
-                        (None, None) => true,
-                    };
-                    if !ok {
-                        continue;
-                    }
-                    for &i in by_ns.get(ni).map_or(&[][..], Vec::as_slice) {
-                        if cluster
-                            .workloads
-                            .get(i)
-                            .is_some_and(|w| pods.is_none_or(|p| p.matches(&w.labels)))
-                        {
-                            bits.set(i);
-                        }
-                    }
-                }
-                bits
-            };
-        let admin_peer_match = |peers: &[AdminPeer]| {
-            let mut m = PeerMatch {
-                all: false,
-                pods: Bits::new(n),
-                ips: IpSet::default(),
-            };
+        let mut sel = Selections::new(cluster);
+        let mut admin_peer_match = |peers: &'c [AdminPeer]| {
+            let mut ips = IpSet::default();
+            let mut sets = Vec::new();
             for p in peers {
                 match p {
-                    AdminPeer::Namespaces(s) => {
-                        let b = select_pods(Some(s), None, None);
-                        for (x, y) in m.pods.0.iter_mut().zip(b.0) {
-                            *x |= y;
-                        }
-                    }
+                    AdminPeer::Namespaces(s) => sets.push(sel.pods(Some(s), None, None)),
                     AdminPeer::Pods { namespaces, pods } => {
-                        let b = select_pods(Some(namespaces), None, Some(pods));
-                        for (x, y) in m.pods.0.iter_mut().zip(b.0) {
-                            *x |= y;
-                        }
+                        sets.push(sel.pods(Some(namespaces), None, Some(pods)));
                     }
-                    AdminPeer::Networks(set) => m.ips = m.ips.union(set),
+                    AdminPeer::Networks(set) => ips = ips.union(set),
                     AdminPeer::Nodes => {}
                 }
             }
-            m
+            PeerMatch {
+                all: false,
+                pods: sel.union(&sets),
+                ips: boxed(ips),
+            }
         };
-        let np_rules: Vec<[Vec<PeerMatch>; 2]> = cluster
-            .policies
-            .iter()
-            .map(|p| {
-                let build = |rules: &[crate::model::Rule]| -> Vec<PeerMatch> {
-                    rules
-                        .iter()
-                        .map(|r| match &r.peers {
-                            None => PeerMatch {
-                                all: true,
-                                pods: Bits::default(),
-                                ips: IpSet::default(),
-                            },
-                            Some(peers) => {
-                                let mut m = PeerMatch {
-                                    all: false,
-                                    pods: Bits::new(n),
-                                    ips: IpSet::default(),
-                                };
-                                for peer in peers {
-                                    match peer {
-                                        Peer::Selectors { namespaces, pods } => {
-                                            let b = select_pods(
-                                                namespaces.as_ref(),
-                                                Some(&p.namespace),
-                                                pods.as_ref(),
-                                            );
-                                            for (x, y) in m.pods.0.iter_mut().zip(b.0) {
-                                                *x |= y;
-                                            }
-                                        }
-                                        Peer::IpBlock { set, .. } => m.ips = m.ips.union(set),
-                                    }
-                                }
-                                m
-                            }
-                        })
-                        .collect()
-                };
-                [build(&p.ingress), build(&p.egress)]
-            })
-            .collect();
         let admin_rules = cluster
             .admin
             .iter()
@@ -325,6 +348,47 @@ impl<'c> Engine<'c> {
                 ]
             },
         );
+        let np_rules: Vec<[Vec<PeerMatch>; 2]> = cluster
+            .policies
+            .iter()
+            .map(|p| {
+                let mut build = |rules: &'c [crate::model::Rule]| -> Vec<PeerMatch> {
+                    rules
+                        .iter()
+                        .map(|r| match &r.peers {
+                            None => PeerMatch {
+                                all: true,
+                                pods: Bits::default(),
+                                ips: None,
+                            },
+                            Some(peers) => {
+                                let mut ips = IpSet::default();
+                                let mut sets = Vec::new();
+                                for peer in peers {
+                                    match peer {
+                                        Peer::Selectors { namespaces, pods } => {
+                                            sets.push(sel.pods(
+                                                namespaces.as_ref(),
+                                                Some(&p.namespace),
+                                                pods.as_ref(),
+                                            ));
+                                        }
+                                        Peer::IpBlock { set, .. } => ips = ips.union(set),
+                                    }
+                                }
+                                PeerMatch {
+                                    all: false,
+                                    pods: sel.union(&sets),
+                                    ips: boxed(ips),
+                                }
+                            }
+                        })
+                        .collect()
+                };
+                [build(&p.ingress), build(&p.egress)]
+            })
+            .collect();
+        let by_ns = sel.by_ns;
         let subject_selects = |a: &AdminPolicy, w: &Workload| -> bool {
             let nsl = wl_ns_labels(w);
             match &a.subject {
@@ -339,12 +403,42 @@ impl<'c> Engine<'c> {
         let mut np_egress = vec![Vec::new(); n];
         let mut admin_subject = vec![Vec::new(); n];
         let mut baseline_subject = vec![false; n];
+        // A pod selector with a `key In (value)` requirement can only match the workloads
+        // carrying that label: they are found through an index of the namespace by that key,
+        // built on first use.
+        let mut by_label: HashMap<(usize, &str), HashMap<&str, Vec<usize>>> = HashMap::new();
         for (pi, p) in cluster.policies.iter().enumerate() {
-            let members = cluster
-                .namespace(&p.namespace)
-                .and_then(|ni| by_ns.get(ni))
-                .map_or(&[][..], Vec::as_slice);
-            for &i in members {
+            let Some(ni) = cluster.namespace(&p.namespace) else {
+                continue;
+            };
+            let members = by_ns.get(ni).map_or(&[][..], Vec::as_slice);
+            let narrowing =
+                p.pod_selector
+                    .requirements
+                    .iter()
+                    .find_map(|r| match r.values.as_slice() {
+                        [value] if r.op == Op::In => Some((r.key.as_str(), value.as_str())),
+                        _ => None,
+                    });
+            let candidates = match narrowing {
+                None => members,
+                Some((key, value)) => by_label
+                    .entry((ni, key))
+                    .or_insert_with(|| {
+                        let mut index: HashMap<&str, Vec<usize>> = HashMap::new();
+                        for &i in members {
+                            if let Some(v) =
+                                cluster.workloads.get(i).and_then(|w| w.labels.get(key))
+                            {
+                                index.entry(v).or_default().push(i);
+                            }
+                        }
+                        index
+                    })
+                    .get(value)
+                    .map_or(&[][..], Vec::as_slice),
+            };
+            for &i in candidates {
                 let selected = cluster
                     .workloads
                     .get(i)
@@ -604,6 +698,44 @@ impl<'c> Engine<'c> {
             return eg;
         }
         eg.intersect(&self.direction(src, dst, Direction::Ingress, &mut NoTrace))
+    }
+
+    /// Which of the rules that can decide the ingress of workload `dst` match `src`, as bits
+    /// (admin rules, then the rules of the isolating `NetworkPolicies`, then the baseline's),
+    /// written to `out`. Rules see a source only through whether they match it, so sources
+    /// with equal signatures get the same ingress verdict from [`Engine::direction`].
+    pub fn ingress_signature(&self, dst: usize, src: &Endpoint, out: &mut Vec<u64>) {
+        out.clear();
+        let d = dir_idx(Direction::Ingress);
+        let admin = self
+            .admin_subject
+            .get(dst)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .filter_map(|ai| self.admin_rules.get(*ai).and_then(|m| m.get(d)));
+        let np = self
+            .np_ingress
+            .get(dst)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .filter_map(|pi| self.np_rules.get(*pi).and_then(|m| m.get(d)));
+        let baseline = self
+            .baseline_subject
+            .get(dst)
+            .copied()
+            .unwrap_or(false)
+            .then(|| self.baseline_rules.get(d))
+            .flatten();
+        for (n, m) in admin.chain(np).chain(baseline).flatten().enumerate() {
+            if n % 64 == 0 {
+                out.push(0);
+            }
+            if m.matches(src)
+                && let Some(w) = out.last_mut()
+            {
+                *w |= 1 << (n % 64);
+            }
+        }
     }
 
     /// Whether a workload is isolated for a direction by any NetworkPolicy.

@@ -3,7 +3,7 @@
 //! `AdminNetworkPolicy` / `BaselineAdminNetworkPolicy`, applied to the workloads and namespaces
 //! of a set of manifests.
 //!
-//! - [`mod@build`] turns loaded resources into a [`model::Cluster`] (workloads by pod template
+//! - [`build`] turns loaded resources into a [`model::Cluster`] (workloads by pod template
 //!   labels and container ports, namespaces by labels including the automatic
 //!   `kubernetes.io/metadata.name`), validating policies with located errors.
 //! - [`eval`] decides, for one direction of one connection, which protocol/port sets are
@@ -15,6 +15,8 @@
 //!   [`ingress`] adds what Ingress/Route objects expose to the ingress controller.
 //! - [`coverage`] reports missing default-deny, unselected workloads, over-broad rules and
 //!   other findings as [`moat_core::Finding`]s with [`moat_core::CheckMeta`].
+//! - [`inventory`] runs the coverage findings inside `moat scan` ([`inventory::COVERAGE`]),
+//!   keeping a compact fact per workload instead of the resources.
 //!
 //! The crate is IO-free: it reads nothing, prints nothing and spawns no runtime.
 #![deny(clippy::indexing_slicing)]
@@ -26,6 +28,7 @@ pub mod eval;
 pub mod ingress;
 pub mod input;
 pub mod intervals;
+pub mod inventory;
 pub mod ipnet;
 pub mod matrix;
 pub mod model;

@@ -38,7 +38,7 @@ pub fn referenced_blocks(c: &Cluster) -> (Vec<&IpSet>, Vec<&IpSet>) {
             for r in rules {
                 for peer in r.peers.iter().flatten() {
                     if let Peer::IpBlock { set, .. } = peer {
-                        out.push(set);
+                        out.push(&**set);
                     }
                 }
             }

@@ -127,8 +127,8 @@ pub enum Peer {
     },
     /// `ipBlock`: `cidr` minus `except`.
     IpBlock {
-        /// The resulting set.
-        set: IpSet,
+        /// The resulting set (boxed: most peers are selectors, and a peer is kept per rule).
+        set: Box<IpSet>,
         /// `cidr` as written.
         cidr: String,
         /// `except` as written.

@@ -1,11 +1,92 @@
 //! Label selectors (`matchLabels` + `matchExpressions`) with Kubernetes validation and
 //! matching semantics: all requirements AND-ed; an empty selector matches everything.
 
-use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
-/// A label set (pod or namespace labels).
-pub type Labels = BTreeMap<String, String>;
+/// A label set (pod or namespace labels): each key once, sorted by key. Keys and values are
+/// shared strings, so label sets made from one string table share their text (a workload's
+/// labels cost two pointers each).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Labels(Vec<(Arc<str>, Arc<str>)>);
+
+impl Labels {
+    /// No labels.
+    pub fn new() -> Self {
+        Labels(Vec::new())
+    }
+
+    fn find(&self, key: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| (**k).cmp(key))
+    }
+
+    /// The value of a label.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.find(key)
+            .ok()
+            .and_then(|i| self.0.get(i))
+            .map(|(_, v)| &**v)
+    }
+
+    /// Whether a label is set.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.find(key).is_ok()
+    }
+
+    /// Sets a label (replacing its value).
+    pub fn insert(&mut self, key: impl Into<Arc<str>>, value: impl Into<Arc<str>>) {
+        let key = key.into();
+        match self.find(&key) {
+            Ok(i) => {
+                if let Some(slot) = self.0.get_mut(i) {
+                    slot.1 = value.into();
+                }
+            }
+            Err(i) => self.0.insert(i, (key, value.into())),
+        }
+    }
+
+    /// Labels in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (&**k, &**v))
+    }
+
+    /// Keys in order.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(k, _)| &**k)
+    }
+
+    /// Number of labels.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are no labels.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Collects labels; for a key given twice the last value wins (as for a map).
+impl<K: Into<Arc<str>>, V: Into<Arc<str>>> FromIterator<(K, V)> for Labels {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        let mut v: Vec<(Arc<str>, Arc<str>)> = iter
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
+        // Stable: equal keys stay in input order, and the last one is kept.
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut out: Vec<(Arc<str>, Arc<str>)> = Vec::with_capacity(v.len());
+        for kv in v {
+            match out.last_mut() {
+                Some(last) if last.0 == kv.0 => *last = kv,
+                _ => out.push(kv),
+            }
+        }
+        out.shrink_to_fit();
+        Labels(out)
+    }
+}
 
 /// The well-known label the API server puts on every namespace.
 pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
@@ -289,7 +370,7 @@ mod tests {
             let keys = ["a", "b", "c"];
             let mut l = Labels::new();
             for (k, v) in keys.iter().zip(&vals) {
-                if let Some(v) = v { l.insert((*k).into(), v.to_string()); }
+                if let Some(v) = v { l.insert(*k, v.to_string()); }
             }
             let reqs: Vec<Requirement> = ops.iter().enumerate().map(|(i, (op, vs))| {
                 let op = [Op::In, Op::NotIn, Op::Exists, Op::DoesNotExist][usize::from(*op)];
@@ -301,8 +382,8 @@ mod tests {
             let expected = reqs.iter().all(|r| {
                 let v = l.get(&r.key);
                 match r.op {
-                    Op::In => v.is_some_and(|v| r.values.contains(v)),
-                    Op::NotIn => !v.is_some_and(|v| r.values.contains(v)),
+                    Op::In => v.is_some_and(|v| r.values.iter().any(|x| x == v)),
+                    Op::NotIn => !v.is_some_and(|v| r.values.iter().any(|x| x == v)),
                     Op::Exists => v.is_some(),
                     Op::DoesNotExist => v.is_none(),
                 }

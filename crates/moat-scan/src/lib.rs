@@ -50,7 +50,9 @@ pub struct ScanOptions {
 
 /// Every check moat knows (metadata).
 pub fn registry() -> Registry {
-    moat_checks::registry()
+    let mut r = moat_checks::registry();
+    r.extend(moat_netpol::inventory::COVERAGE.checks());
+    r
 }
 
 /// A prepared scan: config read, checks selected.
@@ -136,8 +138,10 @@ impl Session {
                 .collect();
             checker = checker.with_family(family, enabled);
         }
+        let netpol: &'static dyn InventoryCheck = &moat_netpol::inventory::COVERAGE;
         let inventory = moat_checks::inventory()
             .into_iter()
+            .chain(std::iter::once(netpol))
             .filter(|c| {
                 c.checks().iter().any(|m| {
                     opts.selection.enabled(m)
