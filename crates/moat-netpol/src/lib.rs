@@ -3,7 +3,7 @@
 //! `AdminNetworkPolicy` / `BaselineAdminNetworkPolicy`, applied to the workloads and namespaces
 //! of a set of manifests.
 //!
-//! - [`build`] turns loaded resources into a [`model::Cluster`] (workloads by pod template
+//! - [`mod@build`] turns loaded resources into a [`model::Cluster`] (workloads by pod template
 //!   labels and container ports, namespaces by labels including the automatic
 //!   `kubernetes.io/metadata.name`), validating policies with located errors.
 //! - [`eval`] decides, for one direction of one connection, which protocol/port sets are
