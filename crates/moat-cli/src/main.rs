@@ -2,6 +2,7 @@
 //! checks in `moat-checks`, rendering in `moat-report`.
 
 mod checks_cmd;
+mod inputs;
 
 mod netpol_cmd;
 mod pss_cmd;

@@ -1,17 +1,18 @@
 //! `moat netpol`: NetworkPolicy reachability queries, the connectivity matrix, coverage
 //! findings and connectivity diffs. Wiring only; the analysis is `moat-netpol`.
 
-use std::io::{self, IsTerminal, Read, Write};
+use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::inputs::{Loaded, load_all, render_findings};
+
 use clap::{Args, Subcommand, ValueEnum};
 use moat_core::{InputError, Severity, Summary, Warning};
-use moat_manifest::{Input, LoadOptions, Resource, discover};
 use moat_netpol::connlist::{self, Options};
 use moat_netpol::ipnet::{IpSet, parse_cidr};
 use moat_netpol::{Direction, Engine, Externals, Protocol, reach};
-use moat_report::{Format, ResourceResult, RunInfo};
+use moat_report::Format;
 
 /// NetworkPolicy analysis (`networking.k8s.io/v1` NetworkPolicy, `AdminNetworkPolicy` and
 /// `BaselineAdminNetworkPolicy`) over manifests or a `kubectl get … -o json` snapshot.
@@ -193,72 +194,8 @@ fn usage(msg: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(2)
 }
 
-struct Loaded {
-    resources: Vec<Resource>,
-    errors: Vec<InputError>,
-    warnings: Vec<Warning>,
-    files: u64,
-}
-
-fn read_input(input: &Input, limit: u64) -> Result<Vec<u8>, String> {
-    let mut buf = Vec::new();
-    let res = match input {
-        Input::Stdin => io::stdin().lock().take(limit + 1).read_to_end(&mut buf),
-        Input::File(p) => {
-            std::fs::File::open(p).and_then(|f| f.take(limit + 1).read_to_end(&mut buf))
-        }
-    };
-    res.map_err(|e| format!("cannot read: {e}"))?;
-    if buf.len() as u64 > limit {
-        return Err(format!(
-            "larger than the {} MiB limit (--max-file-size); not read",
-            limit / (1024 * 1024)
-        ));
-    }
-    Ok(buf)
-}
-
 fn load_inputs(args: &InputArgs) -> Loaded {
-    let mut paths = args.paths.clone();
-    if paths.is_empty() {
-        paths.push(PathBuf::from("."));
-    }
-    let opts = LoadOptions {
-        exclude: args.exclude.clone(),
-        ..LoadOptions::default()
-    };
-    let (inputs, mut errors) = discover(&paths, &opts);
-    let limit = args.max_file_size.saturating_mul(1024 * 1024);
-    let mut resources = Vec::new();
-    let mut warnings = Vec::new();
-    for input in &inputs {
-        let name = input.name();
-        let bytes = match read_input(input, limit) {
-            Ok(b) => b,
-            Err(message) => {
-                errors.push(InputError {
-                    file: name,
-                    line: 0,
-                    column: 0,
-                    message,
-                });
-                continue;
-            }
-        };
-        let lf = moat_manifest::load_bytes(&name, &bytes);
-        errors.extend(lf.errors);
-        warnings.extend(lf.warnings);
-        resources.extend(lf.resources);
-        if let Ok(text) = std::str::from_utf8(&bytes) {
-            resources.extend(moat_netpol::input::typed_list_items(&name, text));
-        }
-    }
-    Loaded {
-        resources,
-        errors,
-        warnings,
-        files: inputs.len() as u64,
-    }
+    load_all(&args.paths, &args.exclude, args.max_file_size)
 }
 
 fn externals(args: &InputArgs) -> Result<Externals, String> {
@@ -444,53 +381,18 @@ fn check_cmd(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     summary.errors.extend(built.errors.iter().cloned());
     summary.warnings = loaded.warnings;
     summary.warnings.extend(built.warnings.iter().cloned());
-    // Group findings per resource, in input order.
-    let mut groups: Vec<ResourceResult> = Vec::new();
-    for f in findings {
-        summary.count(&f);
-        match groups
-            .iter_mut()
-            .find(|g| g.resource == f.resource && g.file == f.location.file)
-        {
-            Some(g) => g.findings.push(f),
-            None => groups.push(ResourceResult {
-                resource: f.resource.clone(),
-                file: f.location.file.clone(),
-                line: f.location.line,
-                checks_run: Vec::new(),
-                findings: vec![f],
-            }),
-        }
-    }
-    for g in &mut groups {
-        let mut ids: Vec<&'static str> =
-            moat_netpol::coverage::CHECKS.iter().map(|m| m.id).collect();
-        ids.retain(|id| g.findings.iter().any(|f| f.check_id == *id));
-        g.checks_run = ids;
-    }
     let format = match args.format {
         CheckFormat::Table => Format::Table,
         CheckFormat::Json => Format::Json,
         CheckFormat::Sarif => Format::Sarif,
         CheckFormat::Junit => Format::Junit,
     };
-    let stdout = io::stdout();
-    let color = matches!(format, Format::Table)
-        && stdout.is_terminal()
-        && std::env::var_os("NO_COLOR").is_none();
-    let info = RunInfo {
-        version: env!("CARGO_PKG_VERSION").to_owned(),
-        checks: moat_netpol::coverage::CHECKS.to_vec(),
-        show_waived: false,
-        color,
-    };
-    let mut r = moat_report::renderer(format, Box::new(io::BufWriter::new(stdout.lock())), info);
-    r.begin()?;
-    for g in &groups {
-        r.resource(g)?;
-    }
-    r.finish(&summary)?;
-    drop(r);
+    render_findings(
+        findings,
+        moat_netpol::coverage::CHECKS,
+        format,
+        &mut summary,
+    )?;
     if !summary.errors.is_empty() {
         if !matches!(format, Format::Table) {
             let _ = writeln!(

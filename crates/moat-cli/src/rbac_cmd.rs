@@ -3,17 +3,18 @@
 //! analysis is `moat-rbac`.
 
 use std::fmt::Write as _;
-use std::io::{self, IsTerminal, Read, Write};
+use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::inputs::{Loaded, load_all, render_findings};
+
 use clap::{Args, Subcommand, ValueEnum};
 use moat_core::{InputError, Severity, Summary, Warning};
-use moat_manifest::{Input, LoadOptions, Resource, discover};
 use moat_rbac::escalate::{PathStep, render_path};
 use moat_rbac::perms::{self, Query};
 use moat_rbac::{Analysis, Options, Subject};
-use moat_report::{Format, ResourceResult, RunInfo};
+use moat_report::Format;
 use serde_json::json;
 
 /// Kubernetes RBAC analysis over manifests or a `kubectl get … -o json` snapshot.
@@ -212,73 +213,8 @@ fn usage(msg: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(2)
 }
 
-struct Loaded {
-    resources: Vec<Resource>,
-    errors: Vec<InputError>,
-    warnings: Vec<Warning>,
-    files: u64,
-}
-
-fn read_input(input: &Input, limit: u64) -> Result<Vec<u8>, String> {
-    let mut buf = Vec::new();
-    let res = match input {
-        Input::Stdin => io::stdin().lock().take(limit + 1).read_to_end(&mut buf),
-        Input::File(p) => {
-            std::fs::File::open(p).and_then(|f| f.take(limit + 1).read_to_end(&mut buf))
-        }
-    };
-    res.map_err(|e| format!("cannot read: {e}"))?;
-    if buf.len() as u64 > limit {
-        return Err(format!(
-            "larger than the {} MiB limit (--max-file-size); not read",
-            limit / (1024 * 1024)
-        ));
-    }
-    Ok(buf)
-}
-
 fn load_inputs(paths: &[PathBuf], args: &InputArgs) -> Loaded {
-    let mut paths = paths.to_vec();
-    if paths.is_empty() {
-        paths.push(PathBuf::from("."));
-    }
-    let opts = LoadOptions {
-        exclude: args.exclude.clone(),
-        ..LoadOptions::default()
-    };
-    let (inputs, mut errors) = discover(&paths, &opts);
-    let limit = args.max_file_size.saturating_mul(1024 * 1024);
-    let mut resources = Vec::new();
-    let mut warnings = Vec::new();
-    for input in &inputs {
-        let name = input.name();
-        let bytes = match read_input(input, limit) {
-            Ok(b) => b,
-            Err(message) => {
-                errors.push(InputError {
-                    file: name,
-                    line: 0,
-                    column: 0,
-                    message,
-                });
-                continue;
-            }
-        };
-        let lf = moat_manifest::load_bytes(&name, &bytes);
-        errors.extend(lf.errors);
-        warnings.extend(lf.warnings);
-        resources.extend(lf.resources);
-        // Items of typed lists (`RoleList` from the API) lack their own kind.
-        if let Ok(text) = std::str::from_utf8(&bytes) {
-            resources.extend(moat_netpol::input::typed_list_items(&name, text));
-        }
-    }
-    Loaded {
-        resources,
-        errors,
-        warnings,
-        files: inputs.len() as u64,
-    }
+    load_all(paths, &args.exclude, args.max_file_size)
 }
 
 fn options(args: &InputArgs) -> Options {
@@ -674,7 +610,6 @@ fn risks(args: &RisksArgs) -> anyhow::Result<ExitCode> {
     summary.warnings.clone_from(&loaded.warnings);
     summary.warnings.extend(a.cluster.warnings.iter().cloned());
     // Group per resource, in file order.
-    let mut groups: Vec<ResourceResult> = Vec::new();
     let mut sorted = findings;
     sorted.sort_by(|x, y| {
         (&x.location.file, x.location.line, &x.check_id).cmp(&(
@@ -683,50 +618,13 @@ fn risks(args: &RisksArgs) -> anyhow::Result<ExitCode> {
             &y.check_id,
         ))
     });
-    for f in sorted {
-        summary.count(&f);
-        match groups
-            .iter_mut()
-            .find(|g| g.resource == f.resource && g.file == f.location.file)
-        {
-            Some(g) => g.findings.push(f),
-            None => groups.push(ResourceResult {
-                resource: f.resource.clone(),
-                file: f.location.file.clone(),
-                line: f.location.line,
-                checks_run: Vec::new(),
-                findings: vec![f],
-            }),
-        }
-    }
-    for g in &mut groups {
-        let mut ids: Vec<&'static str> = moat_rbac::CHECKS.iter().map(|m| m.id).collect();
-        ids.retain(|id| g.findings.iter().any(|f| f.check_id == *id));
-        g.checks_run = ids;
-    }
     let format = match args.format {
         RisksFormat::Table => Format::Table,
         RisksFormat::Json => Format::Json,
         RisksFormat::Sarif => Format::Sarif,
         RisksFormat::Junit => Format::Junit,
     };
-    let stdout = io::stdout();
-    let color = matches!(format, Format::Table)
-        && stdout.is_terminal()
-        && std::env::var_os("NO_COLOR").is_none();
-    let info = RunInfo {
-        version: env!("CARGO_PKG_VERSION").to_owned(),
-        checks: moat_rbac::CHECKS.to_vec(),
-        show_waived: false,
-        color,
-    };
-    let mut r = moat_report::renderer(format, Box::new(io::BufWriter::new(stdout.lock())), info);
-    r.begin()?;
-    for g in &groups {
-        r.resource(g)?;
-    }
-    r.finish(&summary)?;
-    drop(r);
+    render_findings(sorted, moat_rbac::CHECKS, format, &mut summary)?;
     if report_problems(&[], &summary.warnings) || !summary.errors.is_empty() {
         let _ = writeln!(
             io::stderr(),

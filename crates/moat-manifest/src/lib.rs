@@ -12,6 +12,8 @@ pub mod selector;
 pub mod workload;
 pub mod yaml;
 
-pub use loader::{Input, LoadOptions, LoadedFile, Resource, discover, load, load_bytes};
+pub use loader::{
+    Input, LoadOptions, LoadedFile, Resource, discover, load, load_bytes, read_input,
+};
 pub use node::{Entry, Lookup, Node, Pos, Value};
 pub use workload::{ContainerKind, ContainerView, Effective, Level, PodSpecView, effective};

@@ -245,11 +245,9 @@ fn walk_dir(
     }
 }
 
-/// Reads and parses one input.
-pub fn load(input: &Input, opts: &LoadOptions) -> LoadedFile {
-    let name = input.name();
-    let limit = opts.max_file_size;
-    let read = match input {
+/// Reads one input's bytes, refusing more than `limit` bytes (`--max-file-size`).
+pub fn read_input(input: &Input, limit: u64) -> Result<Vec<u8>, String> {
+    match input {
         Input::Stdin => read_limited(std::io::stdin().lock(), limit),
         Input::File(p) => match std::fs::metadata(p) {
             Ok(m) if m.len() > limit => Err(too_big(m.len(), limit)),
@@ -258,8 +256,13 @@ pub fn load(input: &Input, opts: &LoadOptions) -> LoadedFile {
                 .and_then(|f| read_limited(f, limit)),
             Err(e) => Err(format!("cannot read: {e}")),
         },
-    };
-    match read {
+    }
+}
+
+/// Reads and parses one input.
+pub fn load(input: &Input, opts: &LoadOptions) -> LoadedFile {
+    let name = input.name();
+    match read_input(input, opts.max_file_size) {
         Ok(bytes) => load_bytes(&name, &bytes),
         Err(msg) => {
             let mut lf = LoadedFile {
