@@ -62,6 +62,7 @@ pub struct ScanOptions {
 pub fn registry() -> Registry {
     let mut r = moat_checks::registry();
     r.extend(moat_netpol::inventory::COVERAGE.checks());
+    r.extend(moat_rbac::inventory::RISKS.checks());
     r
 }
 
@@ -149,7 +150,9 @@ impl Session {
             checker = checker.with_family(family, enabled);
         }
         let netpol: &'static dyn InventoryCheck = &moat_netpol::inventory::COVERAGE;
-        let inventory = std::iter::once(netpol)
+        let rbac: &'static dyn InventoryCheck = &moat_rbac::inventory::RISKS;
+        let inventory = [netpol, rbac]
+            .into_iter()
             .filter(|c| {
                 c.checks().iter().any(|m| {
                     opts.selection.enabled(m)
