@@ -26,8 +26,8 @@ fn json_on_examples_matches_schema() {
     assert_eq!(code(&o), 1);
     let text = stdout(&o);
     let v = valid_report(&text);
-    assert_eq!(v["scanned"]["files"], 6);
-    assert_eq!(v["scanned"]["resources"], 7);
+    assert_eq!(v["scanned"]["files"], 7);
+    assert_eq!(v["scanned"]["resources"], 9);
     let waived = v["findings"]
         .as_array()
         .unwrap()
