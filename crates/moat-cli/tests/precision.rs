@@ -3,9 +3,10 @@
 //! exactly the findings listed there (check ID, file and line, with multiplicity), and
 //! the per-check verdict counts in `docs/precision.md` must match the expected files.
 //!
-//! `expected.txt`: `#` lines are comments (`# FN:` records a false negative); every other
-//! line is `MOAT-NNN FILE:LINE VERDICT NOTE`, VERDICT being `TP` (true positive), `DEB`
-//! (debatable, explained in docs/precision.md) or `FP` (a known false positive not fixed).
+//! `expected.txt`: `#` lines are comments (`# FN:` records a false negative, `# FIXED:` a
+//! false positive this review removed); every other line is `MOAT-NNN FILE:LINE VERDICT
+//! NOTE`, VERDICT being `TP` (true positive), `DEB` (debatable, explained in
+//! docs/precision.md) or `FP` (a known false positive not fixed).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
