@@ -4,10 +4,10 @@
 //! (`moat_manifest::load_matching`), so these checks run per resource like any other:
 //! nothing is held per workload and their findings stream with the resource's.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use moat_manifest::Resource;
 use moat_manifest::selector::LabelSelector;
+use moat_manifest::{Node, Resource};
 
 /// Facts about the scanned set, built from the objects [`Context::wants`].
 #[derive(Clone, Debug, Default)]
@@ -15,17 +15,32 @@ pub struct Context {
     /// PodDisruptionBudget selectors by namespace; `None` when the set has none (the
     /// PDB check then stays silent: the project does not manage PDBs in these files).
     pdbs: Option<HashMap<Option<String>, Vec<LabelSelector>>>,
+    /// ServiceAccounts (namespace as written, name) with `automountServiceAccountToken:
+    /// false`.
+    no_automount: HashSet<(Option<String>, String)>,
+    /// HorizontalPodAutoscaler `minReplicas` (default 1) by target (namespace as written,
+    /// kind, name); the highest when several target one workload.
+    hpa_min: HashMap<(Option<String>, String, String), i64>,
     /// Context objects added, per file, to detect objects the pre-pass missed.
     seen: HashMap<String, u32>,
 }
 
 impl Context {
     /// Every object the context reads contains one of these strings (its kind).
-    pub const NEEDLES: &'static [&'static str] = &["PodDisruptionBudget"];
+    pub const NEEDLES: &'static [&'static str] = &[
+        "PodDisruptionBudget",
+        "ServiceAccount",
+        "HorizontalPodAutoscaler",
+    ];
 
     /// Whether `res` is an object the context is built from.
     pub fn wants(res: &Resource) -> bool {
-        res.rref.kind == "PodDisruptionBudget" && res.group() == "policy"
+        match res.rref.kind.as_str() {
+            "PodDisruptionBudget" => res.group() == "policy",
+            "ServiceAccount" => res.group().is_empty(),
+            "HorizontalPodAutoscaler" => res.group() == "autoscaling",
+            _ => false,
+        }
     }
 
     /// Builds the context from every resource of a set (in input order); others are
@@ -44,6 +59,39 @@ impl Context {
             return;
         }
         *self.seen.entry(res.file.to_string()).or_default() += 1;
+        match res.rref.kind.as_str() {
+            "ServiceAccount" => {
+                if res
+                    .node
+                    .get("automountServiceAccountToken")
+                    .and_then(Node::as_bool)
+                    == Some(false)
+                    && let Some(name) = &res.rref.name
+                {
+                    self.no_automount
+                        .insert((res.rref.namespace.clone(), name.clone()));
+                }
+                return;
+            }
+            "HorizontalPodAutoscaler" => {
+                let target = res.node.get_path(&["spec", "scaleTargetRef"]);
+                let field = |k: &str| target.and_then(|t| t.get(k)).and_then(Node::as_str);
+                if let (Some(kind), Some(name)) = (field("kind"), field("name")) {
+                    let min = res
+                        .node
+                        .get_path(&["spec", "minReplicas"])
+                        .and_then(Node::as_i64)
+                        .unwrap_or(1);
+                    let slot = self
+                        .hpa_min
+                        .entry((res.rref.namespace.clone(), kind.to_owned(), name.to_owned()))
+                        .or_insert(min);
+                    *slot = (*slot).max(min);
+                }
+                return;
+            }
+            _ => {}
+        }
         if let Some(selector) = res
             .node
             .get_path(&["spec", "selector"])
@@ -55,6 +103,25 @@ impl Context {
                 .or_default()
                 .push(selector);
         }
+    }
+
+    /// Whether the ServiceAccount `name` of `namespace` (as written in the manifests) is
+    /// in the set with `automountServiceAccountToken: false`.
+    pub fn sa_disables_automount(&self, namespace: Option<&str>, name: &str) -> bool {
+        self.no_automount
+            .contains(&(namespace.map(str::to_owned), name.to_owned()))
+    }
+
+    /// `minReplicas` of the HorizontalPodAutoscaler(s) scaling the workload `kind`/`name`
+    /// of `namespace` (as written), if one does.
+    pub fn hpa_min_replicas(&self, namespace: Option<&str>, kind: &str, name: &str) -> Option<i64> {
+        self.hpa_min
+            .get(&(
+                namespace.map(str::to_owned),
+                kind.to_owned(),
+                name.to_owned(),
+            ))
+            .copied()
     }
 
     /// How many context objects of `file` were added.

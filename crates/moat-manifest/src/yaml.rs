@@ -91,16 +91,25 @@ pub fn parse_stream(text: &str) -> Parsed {
     out
 }
 
-/// Parses only the documents of `text` that contain one of `needles`, for a pre-pass
-/// that needs a few kinds of object out of a large stream. Documents are split at
-/// `---` marker lines, which YAML forbids inside any scalar or flow collection, so the
-/// split is exact; a document is parsed whole when it holds a needle anywhere. Errors
-/// and warnings are those of the parsed documents only.
+/// Parses only the documents of `text` that contain one of `needles` as a word, for a
+/// pre-pass that needs a few kinds of object out of a large stream. Documents are split
+/// at `---` marker lines, which YAML forbids inside any scalar or flow collection, so the
+/// split is exact; a document is parsed whole when it holds a needle anywhere, not
+/// preceded or followed by a letter, digit or `_` (a `List` suffix is allowed:
+/// `ServiceAccountList`), so `kind: ServiceAccount` matches and
+/// `automountServiceAccountToken` does not. Errors and warnings are those of the parsed
+/// documents only.
 pub fn parse_matching(text: &str, needles: &[&str]) -> Parsed {
     let contains = |t: &str| {
         needles
             .iter()
-            .any(|n| memchr::memmem::find(t.as_bytes(), n.as_bytes()).is_some())
+            .any(|n| contains_word(t.as_bytes(), n.as_bytes()))
+    };
+    let wanted = |doc: &str| match top_level_kind(doc) {
+        // A block mapping's own kind decides (a RoleBinding naming a ServiceAccount
+        // subject is not a ServiceAccount); a List's items may be anything.
+        Some(kind) if !kind.ends_with("List") => needles.contains(&kind),
+        _ => contains(doc),
     };
     if !contains(text) {
         return Parsed::default();
@@ -119,7 +128,7 @@ pub fn parse_matching(text: &str, needles: &[&str]) -> Parsed {
         let Some(seg) = text.get(from..to) else {
             return;
         };
-        if !contains(seg) {
+        if !wanted(seg) {
             return;
         }
         let owned;
@@ -151,6 +160,60 @@ pub fn parse_matching(text: &str, needles: &[&str]) -> Parsed {
     }
     flush(start, text.len(), start_line, &mut out);
     out
+}
+
+/// The value of a document's top-level `kind:` key when the document is a block mapping
+/// that writes it plainly on one line at column 0 (`kind: Secret`, `kind: "Secret"`,
+/// with an optional comment). Such a line can only be a key of the root mapping: block
+/// scalars and plain continuation lines under a root key are indented. `None` for
+/// anything else (flow or JSON documents, escapes, aliases, tags, two `kind` keys), for
+/// which the caller falls back to a text search.
+fn top_level_kind(doc: &str) -> Option<&str> {
+    let mut found = None;
+    let starts = doc
+        .starts_with("kind:")
+        .then_some(0)
+        .into_iter()
+        .chain(memchr::memmem::find_iter(doc.as_bytes(), b"\nkind:").map(|i| i + 1));
+    for start in starts {
+        let line = doc.get(start..).unwrap_or_default();
+        let line = line
+            .get(..line.find('\n').unwrap_or(line.len()))
+            .unwrap_or_default();
+        let Some(rest) = line.strip_prefix("kind:") else {
+            continue;
+        };
+        if found.is_some() {
+            return None;
+        }
+        let value = match rest.find(" #") {
+            Some(i) => rest.get(..i)?,
+            None => rest,
+        }
+        .trim_matches([' ', '\t', '\r']);
+        let value = value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
+            .unwrap_or(value);
+        if value.is_empty() || !value.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return None;
+        }
+        found = Some(value);
+    }
+    found
+}
+
+/// Whether `needle` occurs in `hay` as a word (see [`parse_matching`]).
+fn contains_word(hay: &[u8], needle: &[u8]) -> bool {
+    let word = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_');
+    memchr::memmem::find_iter(hay, needle).any(|at| {
+        let end = at + needle.len();
+        let before = at.checked_sub(1).and_then(|i| hay.get(i));
+        let after = hay.get(end..).unwrap_or(&[]);
+        let after = after.strip_prefix(b"List").unwrap_or(after);
+        !word(before) && !word(after.first())
+    })
 }
 
 /// Byte offset of 0-based line `line`.
@@ -812,6 +875,30 @@ fn is_go_yaml_float(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pre_pass_selects_documents_by_kind() {
+        let text = "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nsubjects:\n- kind: ServiceAccount\n  name: a\n---\napiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      automountServiceAccountToken: false\n---\n{apiVersion: v1, kind: ServiceAccount, metadata: {name: b}}\n---\napiVersion: v1\nkind: ServiceAccountList\nitems: []\n---\napiVersion: v1\nkind: \"ServiceAccount\" # quoted\nmetadata: {name: c}\n";
+        let p = parse_matching(text, &["ServiceAccount"]);
+        let lines: Vec<u32> = p.docs.iter().map(|d| d.pos.line).collect();
+        // The RoleBinding (subject kind) and the Deployment (a field name) are skipped.
+        assert_eq!(lines, vec![1, 17, 19, 23], "{:?}", p.docs);
+        assert_eq!(top_level_kind("kind: Pod # x\n"), Some("Pod"));
+        assert_eq!(top_level_kind("kind: 'Pod'\n"), Some("Pod"));
+        assert_eq!(top_level_kind("kind: \"P\\x6fd\"\n"), None);
+        assert_eq!(top_level_kind("kind: *k\n"), None);
+        assert_eq!(top_level_kind("kind: A\nkind: B\n"), None);
+        assert_eq!(top_level_kind("items:\n- kind: Pod\n"), None);
+        assert!(contains_word(
+            b"kind: ServiceAccountList",
+            b"ServiceAccount"
+        ));
+        assert!(!contains_word(
+            b"automountServiceAccountToken",
+            b"ServiceAccount"
+        ));
+        assert!(!contains_word(b"ServiceAccounts", b"ServiceAccount"));
+    }
 
     fn root(text: &str) -> Node {
         let p = parse_stream(text);

@@ -575,9 +575,10 @@ proptest! {
                 );
             }
         }
-        // Parsing only the documents that hold a needle (here: every mapping) yields the
+        // Parsing only the documents of some kinds (here: every kind present) yields the
         // very same trees, positions included.
-        let some = load_bytes_matching("gen.yaml", text.as_bytes(), &[":"]);
+        let kinds: Vec<&str> = lf.resources.iter().map(|r| r.rref.kind.as_str()).collect();
+        let some = load_bytes_matching("gen.yaml", text.as_bytes(), &kinds);
         prop_assert_eq!(some.resources.len(), lf.resources.len());
         for (a, b) in some.resources.iter().zip(&lf.resources) {
             prop_assert!(a.node == b.node && a.rref == b.rref, "pre-pass differs in\n{}", numbered(&text));

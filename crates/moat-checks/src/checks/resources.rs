@@ -179,7 +179,7 @@ static REPLICAS_META: CheckMeta = CheckMeta {
     name: "single-replica",
     severity: Severity::Info,
     title: "Deployment runs a single replica",
-    rationale: "One replica means every node drain, eviction or crash is an outage. (An absent `replicas` defaults to 1; a HorizontalPodAutoscaler may manage it — then waive this.)",
+    rationale: "One replica means every node drain, eviction or crash is an outage. An absent `replicas` defaults to 1. When a HorizontalPodAutoscaler in the scanned manifests scales the Deployment, its `minReplicas` is judged instead.",
     remediation: "Run at least 2 replicas, spread across nodes or zones, with a PodDisruptionBudget.",
     fix_example: "spec:\n  replicas: 3\n",
     references: &["https://kubernetes.io/docs/concepts/workloads/controllers/deployment/"],
@@ -191,8 +191,26 @@ impl Check for Replicas {
         &REPLICAS_META
     }
 
+    fn uses_context(&self) -> bool {
+        true
+    }
+
     fn check_pod(&self, pod: &PodSpecView<'_>, out: &mut Emit<'_>) {
         if pod.resource.rref.kind != "Deployment" {
+            return;
+        }
+        // A HorizontalPodAutoscaler in the set manages the count: judge its minimum.
+        let rref = &pod.resource.rref;
+        if let Some(min) = rref.name.as_deref().and_then(|name| {
+            out.context
+                .hpa_min_replicas(rref.namespace.as_deref(), "Deployment", name)
+        }) {
+            if min < 2 {
+                out.report(
+                    "spec.replicas".to_owned(),
+                    format!("the HorizontalPodAutoscaler of this Deployment may scale it down to {min} replica"),
+                );
+            }
             return;
         }
         match pod.resource.node.get_path(&["spec", "replicas"]) {

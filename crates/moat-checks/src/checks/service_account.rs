@@ -39,12 +39,35 @@ impl Check for AutomountToken {
                 pod.path("automountServiceAccountToken"),
                 "pod sets automountServiceAccountToken to something other than false".to_owned(),
             ),
+            // The ServiceAccount's own setting applies when the pod sets none.
+            None if account_disables_automount(pod, out) => {}
             None => out.report(
                 pod.spec_path(),
                 "pod does not set automountServiceAccountToken: false".to_owned(),
             ),
         }
     }
+
+    fn uses_context(&self) -> bool {
+        true
+    }
+}
+
+/// The ServiceAccount a pod runs as (`default` when it names none).
+fn account_of<'p>(pod: &'p PodSpecView<'_>) -> &'p str {
+    ["serviceAccountName", "serviceAccount"]
+        .iter()
+        .find_map(|f| pod.get(f).and_then(Node::as_str).filter(|s| !s.is_empty()))
+        .unwrap_or("default")
+}
+
+/// Whether the pod's ServiceAccount, in the scanned set, sets
+/// `automountServiceAccountToken: false` (which the pod inherits unless it sets its own).
+fn account_disables_automount(pod: &PodSpecView<'_>, out: &Emit<'_>) -> bool {
+    pod.get("automountServiceAccountToken").is_none()
+        && out
+            .context
+            .sa_disables_automount(pod.resource.rref.namespace.as_deref(), account_of(pod))
 }
 
 /// The pod runs as the namespace's `default` service account.
@@ -67,6 +90,10 @@ impl Check for DefaultServiceAccount {
         &DEFAULT_META
     }
 
+    fn uses_context(&self) -> bool {
+        true
+    }
+
     fn check_pod(&self, pod: &PodSpecView<'_>, out: &mut Emit<'_>) {
         // A static pod has no service account at all. A pod that does not mount the
         // token cannot act with the account's permissions.
@@ -75,6 +102,7 @@ impl Check for DefaultServiceAccount {
                 .get("automountServiceAccountToken")
                 .and_then(Node::as_bool)
                 == Some(false)
+            || account_disables_automount(pod, out)
         {
             return;
         }
