@@ -170,6 +170,8 @@ impl<'a> Model<'a> {
     pub fn lookup(&self, stage: usize, pos: usize, name: &str) -> Option<String> {
         let s = self.stages.get(stage)?;
         let before = s.body.get(..pos).unwrap_or_default();
+        // `ARG NAME` without a value keeps an earlier value, else the global default.
+        let mut declared = false;
         for (j, instr) in before.iter().enumerate().rev() {
             match &instr.body {
                 Body::Env(kvs) => {
@@ -179,13 +181,18 @@ impl<'a> Model<'a> {
                 }
                 Body::Arg(decls) => {
                     if let Some(d) = decls.iter().rev().find(|d| d.name.value == name) {
-                        return match &d.default {
-                            Some(w) => Some(self.expand_at(stage, j, &w.raw).value),
-                            None => lookup_in(&self.globals, name).map(str::to_owned),
-                        };
+                        match &d.default {
+                            Some(w) => return Some(self.expand_at(stage, j, &w.raw).value),
+                            None => declared = true,
+                        }
                     }
                 }
                 _ => {}
+            }
+        }
+        if declared {
+            if let Some(v) = lookup_in(&self.globals, name) {
+                return Some(v.to_owned());
             }
         }
         let base = s.base_stage?;
