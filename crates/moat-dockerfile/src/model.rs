@@ -190,11 +190,10 @@ impl<'a> Model<'a> {
                 _ => {}
             }
         }
-        if declared {
-            if let Some(v) = lookup_in(&self.globals, name) {
+        if declared
+            && let Some(v) = lookup_in(&self.globals, name) {
                 return Some(v.to_owned());
             }
-        }
         let base = s.base_stage?;
         let len = self.stages.get(base)?.body.len();
         // Only ENV crosses stages.
