@@ -1,5 +1,7 @@
 //! Shared by the fixture harnesses: settings and expectations read from comments.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
+
 use std::collections::BTreeSet;
 
 use moat_dockerfile::{Linter, Settings, parse, rules};
