@@ -190,10 +190,9 @@ impl<'a> Model<'a> {
                 _ => {}
             }
         }
-        if declared
-            && let Some(v) = lookup_in(&self.globals, name) {
-                return Some(v.to_owned());
-            }
+        if declared && let Some(v) = lookup_in(&self.globals, name) {
+            return Some(v.to_owned());
+        }
         let base = s.base_stage?;
         let len = self.stages.get(base)?.body.len();
         // Only ENV crosses stages.

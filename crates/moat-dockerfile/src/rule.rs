@@ -251,9 +251,26 @@ impl Linter {
 
     /// Runs every rule on a parsed file; findings sorted by position, then rule ID.
     pub fn lint(&self, file: &Dockerfile) -> Vec<Hit> {
+        self.lint_in(file, &self.settings)
+    }
+
+    /// Like [`Linter::lint`], with whether the build context has a `.dockerignore`
+    /// (`None`: unknown) overriding the settings.
+    pub fn lint_with(&self, file: &Dockerfile, dockerignore: Option<bool>) -> Vec<Hit> {
+        if dockerignore == self.settings.dockerignore {
+            return self.lint(file);
+        }
+        let settings = Settings {
+            dockerignore,
+            ..self.settings.clone()
+        };
+        self.lint_in(file, &settings)
+    }
+
+    fn lint_in(&self, file: &Dockerfile, settings: &Settings) -> Vec<Hit> {
         let cx = Context {
             model: Model::new(file),
-            settings: &self.settings,
+            settings,
         };
         let mut sites: Vec<(usize, &Instruction, bool, Vec<Command>)> = Vec::new();
         for (index, instr) in file.instructions.iter().enumerate() {

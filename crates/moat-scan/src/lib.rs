@@ -3,6 +3,7 @@
 //! applies waivers and filters, and streams each resource's result to a renderer in a
 //! deterministic order (files sorted, documents in order, checks in ID order).
 
+mod dockerfile;
 mod waivers;
 
 use std::io;
@@ -13,11 +14,12 @@ use moat_core::waiver::Waivers;
 use moat_core::{InputError, Registry, ResourceRef, Selection, Severity, Summary, Warning};
 use moat_manifest::config::{Config, find_config, load_config};
 use moat_manifest::inventory::{Fact, InventoryCheck};
-use moat_manifest::{Input, LoadOptions, discover, load};
+use moat_manifest::{Input, LoadOptions, discover_matching, is_manifest_path, load};
 use moat_report::{Renderer, ResourceResult};
 use rayon::prelude::*;
 use waivers::Inline;
 
+pub use dockerfile::DEFAULT_FILES as DEFAULT_DOCKERFILES;
 pub use waivers::{apply_waivers, inline_waivers, waive};
 
 /// Files processed in parallel per batch; results are emitted in order after each batch.
@@ -52,6 +54,7 @@ pub struct ScanOptions {
 pub fn registry() -> Registry {
     let mut r = moat_checks::registry();
     r.extend(moat_netpol::inventory::COVERAGE.checks());
+    r.extend(moat_dockerfile::metas());
     r
 }
 
@@ -67,6 +70,7 @@ pub struct Session {
     registry: Registry,
     errors: Vec<InputError>,
     warnings: Vec<Warning>,
+    docker: dockerfile::Docker,
 }
 
 impl Session {
@@ -149,6 +153,7 @@ impl Session {
                 })
             })
             .collect();
+        let docker = dockerfile::Docker::new(&opts, &config, &mut errors);
         Session {
             opts,
             config,
@@ -159,7 +164,15 @@ impl Session {
             registry,
             errors,
             warnings,
+            docker,
         }
+    }
+
+    /// Treats every input as a Dockerfile (`moat dockerfile`).
+    #[must_use]
+    pub fn dockerfiles_only(mut self) -> Self {
+        self.docker.only = true;
+        self
     }
 
     /// The checks that will run.
@@ -171,6 +184,7 @@ impl Session {
                 .flat_map(|c| c.checks())
                 .filter(|m| self.opts.selection.enabled(m)),
         );
+        v.extend(self.docker.rules());
         v.sort_by_key(|m| m.id);
         v
     }
@@ -186,8 +200,11 @@ impl Session {
             exclude,
             max_file_size: self.opts.max_file_size,
         };
-        let (inputs, discover_errors) = discover(&self.opts.paths, &load_opts);
+        let (inputs, discover_errors) = discover_matching(&self.opts.paths, &load_opts, &|p| {
+            self.docker.matches(p) || (!self.docker.only && is_manifest_path(p))
+        });
         summary.errors.extend(discover_errors);
+        let (inputs, dockerfiles) = self.docker.partition(inputs);
         out.begin()?;
         // Batches are checked in parallel on the rayon pool while this thread renders the
         // previous batch: parsing and output overlap, and at most two batches are alive.
@@ -219,6 +236,7 @@ impl Session {
             drop(rx);
         });
         write_result?;
+        self.run_dockerfiles(&dockerfiles, out, &mut summary)?;
         self.conclude(inventory, out, &mut summary)?;
         out.finish(&summary)?;
         Ok(summary)
