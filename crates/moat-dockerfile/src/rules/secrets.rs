@@ -233,6 +233,28 @@ static VALUE: CheckMeta = meta!(
 impl Rule for SecretValue {
     rule_meta!(VALUE);
 
+    /// `echo 'user:password' | chpasswd` sets a literal password.
+    fn check_command(&self, _cx: &Context<'_>, at: &At<'_>, i: usize, out: &mut Emit<'_>) {
+        let Some(c) = at.commands.get(i) else { return };
+        if !matches!(c.program(), Some("echo" | "printf")) {
+            return;
+        }
+        let Some(next) = super::util::piped_into(at.commands, i) else {
+            return;
+        };
+        let literal = c.args().iter().any(|w| {
+            w.value
+                .split_once(':')
+                .is_some_and(|(u, p)| !u.is_empty() && !p.is_empty() && !w.value.contains('$'))
+        });
+        if literal && next.program() == Some("chpasswd") {
+            out.report(
+                c.pos,
+                "RUN sets a literal password with chpasswd".to_owned(),
+            );
+        }
+    }
+
     fn check_instruction(&self, _cx: &Context<'_>, at: &At<'_>, out: &mut Emit<'_>) {
         for (text, pos) in instruction_texts(at.instr) {
             if let Some(what) = credential_in(text) {
