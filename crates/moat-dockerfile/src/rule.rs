@@ -50,7 +50,9 @@ pub struct Hit {
 /// Collects what a rule reports.
 pub struct Emit<'a> {
     meta: &'static CheckMeta,
-    stage: Option<String>,
+    /// Index into `labels` of the current instruction's stage.
+    stage: Option<usize>,
+    labels: &'a [String],
     out: &'a mut Vec<Hit>,
 }
 
@@ -61,7 +63,7 @@ impl Emit<'_> {
             meta: self.meta,
             pos,
             message,
-            stage: self.stage.clone(),
+            stage: self.stage.and_then(|i| self.labels.get(i)).cloned(),
         });
     }
 
@@ -279,11 +281,13 @@ impl Linter {
                 sites.push((index, inner, true, run_commands(inner, file.escape)));
             }
         }
+        let labels: Vec<String> = cx.model.stages.iter().map(stage_label).collect();
         let mut hits = Vec::new();
         for rule in &self.rules {
             let mut emit = Emit {
                 meta: rule.meta(),
                 stage: None,
+                labels: &labels,
                 out: &mut hits,
             };
             rule.check_file(&cx, &mut emit);
@@ -300,7 +304,7 @@ impl Linter {
                     stage,
                     commands,
                 };
-                emit.stage = stage.map(stage_label);
+                emit.stage = stage.map(|s| s.index);
                 rule.check_instruction(&cx, &at, &mut emit);
                 for i in 0..commands.len() {
                     rule.check_command(&cx, &at, i, &mut emit);

@@ -134,8 +134,10 @@ fn unverified_option(c: &Command) -> Option<String> {
     let has = |opts: &[&str]| {
         args.iter()
             .find(|a| {
-                opts.iter()
-                    .any(|o| a == &o || a.starts_with(&format!("{o}=")))
+                opts.iter().any(|o| {
+                    a.strip_prefix(o)
+                        .is_some_and(|r| r.is_empty() || r.starts_with('='))
+                })
             })
             .map(|s| (*s).to_owned())
     };
