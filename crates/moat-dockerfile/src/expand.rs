@@ -1,4 +1,4 @@
-//! Variable expansion as `BuildKit` does it for `FROM`, `COPY`, `ENV`, `USER`, `WORKDIR`…:
+//! Variable expansion as BuildKit does it for `FROM`, `COPY`, `ENV`, `USER`, `WORKDIR`…:
 //! `$VAR`, `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `${VAR:+alt}`, `${VAR+alt}`,
 //! with quote removal and the escape character.
 

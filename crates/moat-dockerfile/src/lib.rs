@@ -1,4 +1,4 @@
-//! `moat-dockerfile` owns Dockerfiles: a parser for the full `BuildKit` syntax ([`parse`]:
+//! `moat-dockerfile` owns Dockerfiles: a parser for the full BuildKit syntax ([`mod@parse`]:
 //! parser directives, the escape character, line continuations with comments inside,
 //! heredocs, exec and shell forms, flags, `ONBUILD`), a small shell lexer that splits
 //! `RUN` into commands ([`shell`]), variable expansion and build-stage scoping

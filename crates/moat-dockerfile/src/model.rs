@@ -5,7 +5,7 @@
 use crate::ast::{Body, Dockerfile, Instruction, Word};
 use crate::expand::{Expanded, expand};
 
-/// Build arguments `BuildKit` defines automatically in the global scope.
+/// Build arguments BuildKit defines automatically in the global scope.
 pub const AUTOMATIC_ARGS: &[&str] = &[
     "BUILDPLATFORM",
     "BUILDOS",

@@ -56,7 +56,7 @@ impl Rule for CopyContext {
     }
 }
 
-/// The texts of an instruction that `BuildKit` or the shell expands, with positions.
+/// The texts of an instruction that BuildKit or the shell expands, with positions.
 fn expandable(instr: &Instruction) -> Vec<(String, Pos, Option<&crate::ast::ShellText>)> {
     let mut out = Vec::new();
     let words = |ws: &[crate::ast::Word],
