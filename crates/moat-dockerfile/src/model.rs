@@ -2,6 +2,9 @@
 //! to `FROM` lines only; inside a stage, `ARG NAME` re-declares one, `ENV` values are
 //! inherited by stages built `FROM` an earlier stage, `ARG`s are not.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use crate::ast::{Body, Dockerfile, Instruction, Word};
 use crate::expand::{Expanded, expand};
 
@@ -33,6 +36,13 @@ pub const PREDEFINED_ARGS: &[&str] = &[
     "all_proxy",
 ];
 
+/// How many instructions a variable lookup walks back: keeps hostile files with millions
+/// of instructions linear; real Dockerfiles are far shorter.
+pub const LOOKBACK: usize = 256;
+
+/// How deeply variable values referring to other variables are expanded.
+const MAX_DEPTH: u32 = 8;
+
 /// One build stage.
 #[derive(Debug)]
 pub struct Stage<'a> {
@@ -52,6 +62,10 @@ pub struct Stage<'a> {
     pub start: usize,
     /// Instructions after `FROM` up to the next `FROM`.
     pub body: &'a [Instruction],
+    /// Body index of the first instruction of each keyword.
+    pub first: HashMap<crate::Keyword, usize>,
+    /// Body indices of the `SHELL` instructions.
+    pub shells: Vec<usize>,
 }
 
 impl Stage<'_> {
@@ -72,6 +86,10 @@ pub struct Model<'a> {
     pub globals: Vec<(&'a str, Option<String>)>,
     /// Stages in order.
     pub stages: Vec<Stage<'a>>,
+    /// First stage of each lowercased name.
+    by_name: HashMap<String, usize>,
+    /// Expanded values of variable definitions: (stage, instruction, name) → value.
+    cache: RefCell<HashMap<(usize, usize, String), String>>,
 }
 
 impl<'a> Model<'a> {
@@ -96,6 +114,8 @@ impl<'a> Model<'a> {
             }
         }
         let mut stages: Vec<Stage<'a>> = Vec::new();
+        // Latest stage of each (lowercased) name so far: what a later FROM refers to.
+        let mut by_name: HashMap<String, usize> = HashMap::new();
         let mut idx = first_from;
         while let Some(from) = instrs.get(idx) {
             let end = instrs
@@ -109,16 +129,22 @@ impl<'a> Model<'a> {
             };
             let lookup = |n: &str| lookup_in(&globals, n);
             let resolved = expand(&image.raw, file.escape, &lookup);
-            let base_stage = stages
-                .iter()
-                .rev()
-                .find(|s| {
-                    s.name
-                        .as_deref()
-                        .is_some_and(|n| n.eq_ignore_ascii_case(&resolved.value))
-                })
-                .map(|s| s.index);
+            let base_stage = by_name.get(&resolved.value.to_ascii_lowercase()).copied();
+            if let Some(n) = name {
+                by_name.insert(n.value.to_ascii_lowercase(), stages.len());
+            }
+            let body = instrs.get(idx + 1..end).unwrap_or_default();
+            let mut first = HashMap::new();
+            let mut shells = Vec::new();
+            for (k, i) in body.iter().enumerate() {
+                first.entry(i.keyword).or_insert(k);
+                if i.keyword == crate::Keyword::Shell {
+                    shells.push(k);
+                }
+            }
             stages.push(Stage {
+                first,
+                shells,
                 index: stages.len(),
                 from,
                 image,
@@ -126,15 +152,23 @@ impl<'a> Model<'a> {
                 name: name.as_ref().map(|n| n.value.to_ascii_lowercase()),
                 base_stage,
                 start: idx + 1,
-                body: instrs.get(idx + 1..end).unwrap_or_default(),
+                body,
             });
             idx = end;
+        }
+        let mut first_named = HashMap::new();
+        for s in &stages {
+            if let Some(n) = &s.name {
+                first_named.entry(n.clone()).or_insert(s.index);
+            }
         }
         Model {
             file,
             preamble,
             globals,
             stages,
+            by_name: first_named,
+            cache: RefCell::new(HashMap::new()),
         }
     }
 
@@ -153,13 +187,9 @@ impl<'a> Model<'a> {
 
     /// A stage by name (case-insensitive) or index, as `COPY --from` and `FROM` name them.
     pub fn stage_named(&self, name: &str) -> Option<&Stage<'a>> {
-        self.stages
-            .iter()
-            .find(|s| {
-                s.name
-                    .as_deref()
-                    .is_some_and(|n| n.eq_ignore_ascii_case(name))
-            })
+        self.by_name
+            .get(&name.to_ascii_lowercase())
+            .and_then(|&i| self.stages.get(i))
             .or_else(|| name.parse::<usize>().ok().and_then(|i| self.stages.get(i)))
     }
 
@@ -168,66 +198,105 @@ impl<'a> Model<'a> {
     /// it is built from, and global `ARG` defaults for re-declared names. `None` when it
     /// has no known value.
     pub fn lookup(&self, stage: usize, pos: usize, name: &str) -> Option<String> {
+        self.lookup_d(stage, pos, name, 0)
+    }
+
+    /// Expands `raw` as instruction `pos` of stage `stage` would see it.
+    pub fn expand_at(&self, stage: usize, pos: usize, raw: &str) -> Expanded {
+        self.expand_d(stage, pos, raw, 0)
+    }
+
+    fn lookup_d(&self, stage: usize, pos: usize, name: &str, depth: u32) -> Option<String> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
         let s = self.stages.get(stage)?;
-        let before = s.body.get(..pos).unwrap_or_default();
+        let skipped = pos.saturating_sub(LOOKBACK);
+        let before = s.body.get(skipped..pos).unwrap_or_default();
         // `ARG NAME` without a value keeps an earlier value, else the global default.
         let mut declared = false;
         for (j, instr) in before.iter().enumerate().rev() {
-            match &instr.body {
-                Body::Env(kvs) => {
-                    if let Some(kv) = kvs.iter().rev().find(|kv| kv.key.value == name) {
-                        return Some(self.expand_at(stage, j, &kv.value.raw).value);
-                    }
-                }
-                Body::Arg(decls) => {
-                    if let Some(d) = decls.iter().rev().find(|d| d.name.value == name) {
-                        match &d.default {
-                            Some(w) => return Some(self.expand_at(stage, j, &w.raw).value),
-                            None => declared = true,
+            let raw = match &instr.body {
+                Body::Env(kvs) => kvs
+                    .iter()
+                    .rev()
+                    .find(|kv| kv.key.value == name)
+                    .map(|kv| kv.value.raw.as_str()),
+                Body::Arg(decls) => match decls.iter().rev().find(|d| d.name.value == name) {
+                    Some(d) => {
+                        if d.default.is_none() {
+                            declared = true;
                         }
+                        d.default.as_ref().map(|w| w.raw.as_str())
                     }
-                }
-                _ => {}
+                    None => None,
+                },
+                _ => None,
+            };
+            if let Some(raw) = raw {
+                return Some(self.memo(stage, skipped + j, name, raw, depth));
             }
         }
         if declared && let Some(v) = lookup_in(&self.globals, name) {
             return Some(v.to_owned());
         }
-        let base = s.base_stage?;
-        let len = self.stages.get(base)?.body.len();
-        // Only ENV crosses stages.
-        self.lookup_env_only(base, len, name)
-    }
-
-    fn lookup_env_only(&self, stage: usize, pos: usize, name: &str) -> Option<String> {
-        let s = self.stages.get(stage)?;
-        let before = s.body.get(..pos).unwrap_or_default();
-        for (j, instr) in before.iter().enumerate().rev() {
-            if let Body::Env(kvs) = &instr.body
-                && let Some(kv) = kvs.iter().rev().find(|kv| kv.key.value == name)
-            {
-                return Some(self.expand_at(stage, j, &kv.value.raw).value);
+        // Only ENV crosses stages; walk the base stages iteratively.
+        let mut cur = s.base_stage;
+        let mut hops = 0;
+        while let Some(b) = cur {
+            hops += 1;
+            if hops > self.stages.len() {
+                break;
             }
+            let bs = self.stages.get(b)?;
+            let sk = bs.body.len().saturating_sub(LOOKBACK);
+            for (j, instr) in bs
+                .body
+                .get(sk..)
+                .unwrap_or_default()
+                .iter()
+                .enumerate()
+                .rev()
+            {
+                if let Body::Env(kvs) = &instr.body
+                    && let Some(kv) = kvs.iter().rev().find(|kv| kv.key.value == name)
+                {
+                    return Some(self.memo(b, sk + j, name, &kv.value.raw, depth));
+                }
+            }
+            cur = bs.base_stage;
         }
-        let base = s.base_stage?;
-        let len = self.stages.get(base)?.body.len();
-        self.lookup_env_only(base, len, name)
+        None
     }
 
-    /// Expands `raw` as instruction `pos` of stage `stage` would see it.
-    pub fn expand_at(&self, stage: usize, pos: usize, raw: &str) -> Expanded {
+    /// The expanded value of the definition of `name` at instruction `at`, computed once.
+    fn memo(&self, stage: usize, at: usize, name: &str, raw: &str, depth: u32) -> String {
+        let key = (stage, at, name.to_owned());
+        let cached = self.cache.borrow().get(&key).cloned();
+        if let Some(v) = cached {
+            return v;
+        }
+        let v = self.expand_d(stage, at, raw, depth + 1).value;
+        self.cache.borrow_mut().insert(key, v.clone());
+        v
+    }
+
+    fn expand_d(&self, stage: usize, pos: usize, raw: &str, depth: u32) -> Expanded {
         if !raw.contains('$') {
             return expand(raw, self.file.escape, &|_| None);
         }
         // Values are owned; collect the names referenced first.
-        let names: Vec<(String, Option<String>)> = crate::expand::references(raw, self.file.escape)
-            .into_iter()
-            .map(|(_, n)| (n.to_owned(), self.lookup(stage, pos, n)))
-            .collect();
+        let mut names: Vec<(&str, Option<String>)> = Vec::new();
+        for (_, n) in crate::expand::references(raw, self.file.escape) {
+            if !names.iter().any(|(k, _)| *k == n) {
+                let v = self.lookup_d(stage, pos, n, depth);
+                names.push((n, v));
+            }
+        }
         let lookup = |n: &str| {
             names
                 .iter()
-                .find(|(k, _)| k == n)
+                .find(|(k, _)| *k == n)
                 .and_then(|(_, v)| v.as_deref())
         };
         expand(raw, self.file.escape, &lookup)

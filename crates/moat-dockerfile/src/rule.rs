@@ -2,7 +2,7 @@
 
 use moat_core::CheckMeta;
 
-use crate::ast::{Body, CmdLine, Dockerfile, Heredoc, Instruction, Keyword, Pos, Word};
+use crate::ast::{Body, CmdLine, Dockerfile, Heredoc, Instruction, Pos, Word};
 use crate::model::{Model, Stage};
 use crate::shell::{self, Command};
 use crate::source::SourceMap;
@@ -83,6 +83,9 @@ pub fn stage_label(s: &Stage<'_>) -> String {
     s.name.clone().unwrap_or_else(|| format!("#{}", s.index))
 }
 
+/// How many stages built on one another are followed (hostile files stay linear).
+pub const MAX_CHAIN: usize = 64;
+
 /// What every rule sees about the file.
 pub struct Context<'a> {
     /// Stages and scoping.
@@ -102,7 +105,7 @@ impl Context<'_> {
         stage.is_some_and(|s| s.index + 1 == self.model.stages.len())
     }
 
-    /// The stage and the ones it is built from (itself first).
+    /// The stage and the ones it is built from (itself first), at most [`MAX_CHAIN`].
     pub fn chain<'s>(&'s self, stage: &'s Stage<'_>) -> Vec<&'s Stage<'s>> {
         let mut out = vec![stage];
         let mut cur = stage.base_stage;
@@ -110,7 +113,7 @@ impl Context<'_> {
             let Some(s) = self.model.stages.get(i) else {
                 break;
             };
-            if out.len() > self.model.stages.len() {
+            if out.len() >= MAX_CHAIN {
                 break;
             }
             out.push(s);
@@ -274,6 +277,17 @@ impl Linter {
             model: Model::new(file),
             settings,
         };
+        // The stage of each instruction (a FROM belongs to the stage it starts).
+        let mut stage_of: Vec<Option<usize>> = vec![None; file.instructions.len()];
+        for s in &cx.model.stages {
+            for slot in stage_of
+                .iter_mut()
+                .take(s.start + s.body.len())
+                .skip(s.start.saturating_sub(1))
+            {
+                *slot = Some(s.index);
+            }
+        }
         let mut sites: Vec<(usize, &Instruction, bool, Vec<Command>)> = Vec::new();
         for (index, instr) in file.instructions.iter().enumerate() {
             sites.push((index, instr, false, run_commands(instr, file.escape)));
@@ -292,11 +306,11 @@ impl Linter {
             };
             rule.check_file(&cx, &mut emit);
             for (index, instr, onbuild, commands) in &sites {
-                let stage = if instr.keyword == Keyword::From {
-                    cx.model.stages.iter().find(|s| s.start == index + 1)
-                } else {
-                    cx.model.stage_of(*index)
-                };
+                let stage = stage_of
+                    .get(*index)
+                    .copied()
+                    .flatten()
+                    .and_then(|i| cx.model.stages.get(i));
                 let at = At {
                     index: *index,
                     instr,

@@ -68,7 +68,9 @@ pub fn inline_waivers(df: &Dockerfile) -> (Vec<InlineWaiver>, Vec<ParseError>) {
             continue;
         }
         let line = c.pos.line;
-        let Some(instr) = df.instructions.iter().find(|i| i.end_line > line) else {
+        // Instructions are in file order, so their last lines are sorted.
+        let first = df.instructions.partition_point(|i| i.end_line <= line);
+        let Some(instr) = df.instructions.get(first) else {
             errors.push(ParseError {
                 pos: c.pos,
                 message: "`moat:ignore` comment is not followed by an instruction".to_owned(),

@@ -202,6 +202,7 @@ impl Session {
                 }
             }
         }
+        inline.sort_by_key(|w| w.0);
         let mut findings = Vec::with_capacity(hits.len());
         for hit in hits {
             let mut f = moat_dockerfile::finding(&name, hit);
@@ -213,8 +214,10 @@ impl Session {
                 f.severity = *sev;
             }
             let line = f.location.line;
-            if let Some((.., reason)) = inline
-                .iter()
+            // Waivers starting at or before the line, nearest first (a bounded look).
+            let upto = inline.partition_point(|w| w.0 <= line);
+            let mut candidates = inline.get(..upto).unwrap_or_default().iter().rev().take(64);
+            if let Some((.., reason)) = candidates
                 .find(|(from, to, id, _)| *id == f.check_id && (*from..=*to).contains(&line))
             {
                 f.waived = Some(moat_core::Waived {

@@ -36,23 +36,21 @@ impl Rule for Pipefail {
         }
         // The stage's SHELL (in it or a stage it is built from), before this RUN.
         let shell_ok = at.stage.is_some_and(|s| {
-            cx.chain(s).iter().enumerate().any(|(depth, st)| {
+            for (depth, st) in cx.chain(s).iter().enumerate() {
                 let upto = if depth == 0 {
                     at.in_stage()
                 } else {
                     st.body.len()
                 };
-                st.body
-                    .get(..upto)
-                    .unwrap_or_default()
-                    .iter()
-                    .rev()
-                    .find_map(|i| match &i.body {
-                        Body::Shell(ws) => Some(ws.iter().any(|w| w.value.contains("pipefail"))),
-                        _ => None,
-                    })
-                    == Some(true)
-            })
+                let n = st.shells.partition_point(|&k| k < upto);
+                if let Some(&k) = n.checked_sub(1).and_then(|i| st.shells.get(i)) {
+                    return matches!(
+                        st.body.get(k).map(|i| &i.body),
+                        Some(Body::Shell(ws)) if ws.iter().any(|w| w.value.contains("pipefail"))
+                    );
+                }
+            }
+            false
         });
         if !shell_ok {
             out.report(

@@ -158,7 +158,13 @@ fn unverified_option(c: &Command) -> Option<String> {
                 .map(|s| (*s).to_owned())
         }),
         "apk" => has(&["--allow-untrusted"]),
-        "rpm" => has(&["--nosignature", "--nodigest", "--nogpgcheck"]),
+        "rpm" => has(&[
+            "--nosignature",
+            "--nodigest",
+            "--nogpgcheck",
+            "--noverify",
+            "--nofiledigest",
+        ]),
         "yum" | "dnf" | "microdnf" | "tdnf" | "zypper" => has(&[
             "--nogpgcheck",
             "--no-gpg-checks",

@@ -100,12 +100,9 @@ static MULTI_HC: CheckMeta = meta!(
 );
 
 fn earlier_in_stage(at: &At<'_>, keyword: Keyword) -> bool {
-    let Some(s) = at.stage else { return false };
-    s.body
-        .get(..at.in_stage())
-        .unwrap_or_default()
-        .iter()
-        .any(|i| i.keyword == keyword)
+    at.stage
+        .and_then(|s| s.first.get(&keyword))
+        .is_some_and(|&k| k < at.in_stage())
 }
 
 impl Rule for MultipleHealthcheck {

@@ -227,7 +227,7 @@ static VALUE: CheckMeta = meta!(
     remediation: "Revoke and rotate the credential now, then pass it at build time with RUN --mount=type=secret or at run time from a secret store.",
     fix: "RUN --mount=type=secret,id=gh_token,env=GITHUB_TOKEN \\\n    git clone https://x-access-token:${GITHUB_TOKEN}@github.com/example/private.git /src\n",
     refs: ["https://docs.docker.com/build/building/secrets/", CIS_DOCKER],
-    frameworks: ["CIS-Docker-4.10"],
+    frameworks: ["CIS-Docker-4.10", "checkov:CKV2_DOCKER_17"],
 );
 
 impl Rule for SecretValue {

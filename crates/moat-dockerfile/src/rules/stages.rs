@@ -112,7 +112,7 @@ impl Rule for GlobalArg {
             return;
         }
         for stage in &cx.model.stages {
-            let mut declared: HashSet<&str> = HashSet::new();
+            let mut declared: HashSet<String> = HashSet::new();
             let mut reported: HashSet<String> = HashSet::new();
             for (k, instr) in stage.body.iter().enumerate() {
                 for (text, pos, shell) in expandable(instr) {
@@ -122,8 +122,12 @@ impl Rule for GlobalArg {
                             || AUTOMATIC_ARGS.contains(&name)
                             || PREDEFINED_ARGS.contains(&name)
                             || reported.contains(name)
-                            || cx.model.lookup(stage.index, k, name).is_some()
                         {
+                            continue;
+                        }
+                        if cx.model.lookup(stage.index, k, name).is_some() {
+                            // Set by ENV (or an ARG default) in scope: stays set.
+                            declared.insert(name.to_owned());
                             continue;
                         }
                         let at = shell.map_or(pos, |s| s.pos(off));
@@ -135,7 +139,7 @@ impl Rule for GlobalArg {
                     }
                 }
                 if let Body::Arg(decls) = &instr.body {
-                    declared.extend(decls.iter().map(|d| d.name.value.as_str()));
+                    declared.extend(decls.iter().map(|d| d.name.value.clone()));
                 }
             }
         }
