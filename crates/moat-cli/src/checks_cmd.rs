@@ -101,21 +101,6 @@ pub fn markdown(checks: &[&CheckMeta]) -> String {
     s
 }
 
-/// The language of a fix example: Dockerfile snippets start (after comments) with an
-/// upper-case instruction keyword.
-fn fix_language(fix: &str) -> &'static str {
-    let first = fix
-        .lines()
-        .find(|l| !l.trim_start().starts_with('#'))
-        .and_then(|l| l.split_whitespace().next())
-        .unwrap_or_default();
-    if first.len() > 1 && first.bytes().all(|b| b.is_ascii_uppercase()) {
-        "dockerfile"
-    } else {
-        "yaml"
-    }
-}
-
 fn explain_text(m: &CheckMeta) -> String {
     let mut s = format!(
         "**{}** — severity {}\n\n{}\n\n**Remediation.** {}\n\n```{}\n{}```\n\n**Frameworks:** {}\n\n**References:**\n",
@@ -123,7 +108,7 @@ fn explain_text(m: &CheckMeta) -> String {
         m.severity,
         m.rationale,
         m.remediation,
-        fix_language(m.fix_example),
+        m.fix_language(),
         m.fix_example,
         m.frameworks.join(", ")
     );
