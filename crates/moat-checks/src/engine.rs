@@ -1,6 +1,8 @@
 use moat_core::{CheckMeta, Finding, Location};
 use moat_manifest::{ContainerView, PodSpecView, Resource};
 
+use crate::context::Context;
+
 /// Which resources a check looks at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scope {
@@ -18,6 +20,11 @@ pub trait Check: Sync + Send {
     /// Which resources it evaluates (default: workloads).
     fn scope(&self) -> Scope {
         Scope::Workload
+    }
+
+    /// Whether it reads [`Emit::context`] (then a scan collects the context first).
+    fn uses_context(&self) -> bool {
+        false
     }
 
     /// Called once per resource, any kind.
@@ -80,6 +87,8 @@ pub struct Emit<'a> {
     out: &'a mut Vec<Raw>,
     /// Check tunables.
     pub settings: &'a Settings,
+    /// Facts about the other objects of the scanned set.
+    pub context: &'a Context,
 }
 
 impl Emit<'_> {
@@ -122,6 +131,7 @@ pub struct Checker {
     checks: Vec<&'static dyn Check>,
     families: Vec<(&'static dyn Family, Vec<&'static str>)>,
     settings: Settings,
+    context: Context,
 }
 
 impl Checker {
@@ -136,7 +146,25 @@ impl Checker {
             checks,
             families: Vec::new(),
             settings,
+            context: Context::default(),
         }
+    }
+
+    /// Sets the facts about the scanned set that context checks judge against.
+    #[must_use]
+    pub fn with_context(mut self, context: Context) -> Self {
+        self.context = context;
+        self
+    }
+
+    /// Whether some check reads the context (see [`Check::uses_context`]).
+    pub fn needs_context(&self) -> bool {
+        self.checks.iter().any(|c| c.uses_context())
+    }
+
+    /// The facts about the scanned set in use.
+    pub fn context(&self) -> &Context {
+        &self.context
     }
 
     /// Adds a family, limited to the check IDs in `enabled`. Inactive families (per the
@@ -172,6 +200,7 @@ impl Checker {
                 meta: check.meta(),
                 out: &mut out,
                 settings: &self.settings,
+                context: &self.context,
             };
             check.check_object(res, &mut emit);
             if let Some(pod) = &pod {

@@ -1,13 +1,16 @@
 //! `moat-checks` owns the workload misconfiguration checks. Each check is one file in
 //! [`checks`] implementing [`Check`]: static metadata plus hooks that see a resource, its
 //! pod spec, or each container. [`Checker`] runs the enabled checks on a resource and
-//! turns what they report into located findings. Cross-object checks (e.g. PodDisruptionBudget
-//! coverage) implement `moat_manifest::inventory::InventoryCheck` ([`inventory`]).
+//! turns what they report into located findings. Checks that judge a resource against other
+//! objects of the scanned set (e.g. PodDisruptionBudget coverage) read a [`Context`]
+//! collected before the scan.
 
 pub mod checks;
+pub mod context;
 mod engine;
 pub mod util;
 
+pub use context::Context;
 pub use engine::{Check, Checker, Emit, Family, Raw, Scope, Settings, locate};
 
 use moat_core::{CheckMeta, Registry};
@@ -25,15 +28,9 @@ pub fn families() -> Vec<&'static dyn Family> {
     vec![&checks::pss::PSS]
 }
 
-/// Cross-object checks of this crate.
-pub fn inventory() -> Vec<&'static dyn moat_manifest::inventory::InventoryCheck> {
-    checks::INVENTORY.to_vec()
-}
-
-/// Metadata of every check of this crate (per-resource and cross-object).
+/// Metadata of every check of this crate.
 pub fn registry() -> Registry {
     let mut metas: Vec<&'static CheckMeta> = all().iter().map(|c| c.meta()).collect();
-    metas.extend(checks::INVENTORY.iter().flat_map(|c| c.checks()));
     metas.extend(families().iter().flat_map(|f| f.metas()));
     Registry::new(metas)
 }

@@ -3,12 +3,30 @@
 use moat_manifest::node::push_key;
 use moat_manifest::{ContainerView, Node, PodSpecView};
 
-/// Whether the pod declares `spec.os.name: windows`.
+/// Whether the pod can only run on Windows: it declares `spec.os.name: windows`, its
+/// `nodeSelector` requires `kubernetes.io/os: windows` (a label the kubelet sets from the
+/// node's operating system), or its pod-level `windowsOptions.hostProcess` is `true`
+/// (HostProcess containers exist only on Windows). Linux-only fields are ignored there.
 pub fn is_windows(pod: &PodSpecView<'_>) -> bool {
-    pod.get("os")
+    let os = pod
+        .get("os")
         .and_then(|o| o.get("name"))
+        .and_then(Node::as_str);
+    if let Some(os) = os {
+        return os == "windows";
+    }
+    let selected = pod
+        .get("nodeSelector")
+        .and_then(|s| s.get("kubernetes.io/os"))
         .and_then(Node::as_str)
-        == Some("windows")
+        == Some("windows");
+    let host_process = pod
+        .get("securityContext")
+        .and_then(|sc| sc.get("windowsOptions"))
+        .and_then(|w| w.get("hostProcess"))
+        .and_then(Node::as_bool)
+        == Some(true);
+    selected || host_process
 }
 
 /// A field of the container's own `securityContext` and its path.

@@ -55,14 +55,11 @@ fn checker_for(text: &str) -> Checker {
     c
 }
 
-/// All findings of every check (per-resource and cross-object) on one file.
-fn run_all(checker: &Checker, resources: &[moat_manifest::Resource]) -> Vec<moat_core::Finding> {
-    let mut out: Vec<moat_core::Finding> = resources.iter().flat_map(|r| checker.run(r)).collect();
-    for inv in moat_checks::inventory() {
-        let facts = resources.iter().filter_map(|r| inv.observe(r)).collect();
-        out.extend(inv.conclude(facts));
-    }
-    out
+/// All findings of every check on one file, judged against the file's own context
+/// (its budgets, …) as a scan of just that file would.
+fn run_all(checker: Checker, resources: &[moat_manifest::Resource]) -> Vec<moat_core::Finding> {
+    let checker = checker.with_context(moat_checks::Context::from_resources(resources));
+    resources.iter().flat_map(|r| checker.run(r)).collect()
 }
 
 fn expected(text: &str) -> BTreeSet<(u32, String)> {
@@ -97,7 +94,7 @@ fn every_check_has_pass_and_fail_fixtures_and_they_hold() {
             let checker = checker_for(&text);
             let lf = moat_manifest::load_bytes(&path.display().to_string(), text.as_bytes());
             assert!(lf.errors.is_empty(), "{}: {:?}", path.display(), lf.errors);
-            let got: BTreeSet<(u32, String)> = run_all(&checker, &lf.resources)
+            let got: BTreeSet<(u32, String)> = run_all(checker, &lf.resources)
                 .into_iter()
                 .filter(|f| f.check_id == id)
                 .map(|f| (f.location.line, f.check_id.to_string()))
@@ -148,7 +145,7 @@ fn traps_hold_for_all_checks() {
         let checker = checker_for(&text);
         let lf = moat_manifest::load_bytes(&path.display().to_string(), text.as_bytes());
         assert!(lf.errors.is_empty(), "{}: {:?}", path.display(), lf.errors);
-        let got: BTreeSet<(u32, String)> = run_all(&checker, &lf.resources)
+        let got: BTreeSet<(u32, String)> = run_all(checker, &lf.resources)
             .into_iter()
             .map(|f| (f.location.line, f.check_id.to_string()))
             .collect();

@@ -26,8 +26,8 @@ fn json_on_examples_matches_schema() {
     assert_eq!(code(&o), 1);
     let text = stdout(&o);
     let v = valid_report(&text);
-    assert_eq!(v["scanned"]["files"], 6);
-    assert_eq!(v["scanned"]["resources"], 7);
+    assert_eq!(v["scanned"]["files"], 7);
+    assert_eq!(v["scanned"]["resources"], 9);
     let waived = v["findings"]
         .as_array()
         .unwrap()
@@ -209,6 +209,60 @@ fn stdin_is_scanned() {
     assert_eq!(f["location"]["file"], "<stdin>");
     assert_eq!(f["check_id"], "MOAT-001");
     assert_eq!(f["location"]["line"], 8);
+}
+
+/// Cross-object checks read standard input twice (pre-pass and scan): it is read once.
+/// A budget written with an escaped kind slips past the pre-pass's text search and is
+/// reported as a warning, never silently ignored.
+#[test]
+fn context_checks_on_stdin_and_escaped_kinds() {
+    let deploy = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: a}\nspec:\n  replicas: 3\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: c, image: nginx}]\n";
+    let pdb = |kind: &str, app: &str| {
+        format!(
+            "---\napiVersion: policy/v1\nkind: {kind}\nmetadata: {{name: b, namespace: a}}\nspec:\n  maxUnavailable: 1\n  selector: {{matchLabels: {{app: {app}}}}}\n"
+        )
+    };
+    let pdb126 = |input: String| {
+        let o = moat_in(
+            &root(),
+            &["scan", "-", "-f", "json", "--check", "MOAT-126"],
+            Some(input.as_bytes()),
+        );
+        let v = valid_report(&stdout(&o));
+        let lines: Vec<u64> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["location"]["line"].as_u64().unwrap())
+            .collect();
+        let warnings: Vec<String> = v["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w["message"].as_str().unwrap().to_owned())
+            .collect();
+        (lines, warnings)
+    };
+    // Covered: the budget selects the pods (and comes after the workload).
+    assert_eq!(
+        pdb126(format!("{deploy}{}", pdb("PodDisruptionBudget", "web"))),
+        (vec![], vec![])
+    );
+    // Not covered: reported at spec.replicas.
+    assert_eq!(
+        pdb126(format!("{deploy}{}", pdb("PodDisruptionBudget", "api"))),
+        (vec![5], vec![])
+    );
+    // No budget at all in the input: the check stays silent.
+    assert_eq!(pdb126(deploy.to_owned()), (vec![], vec![]));
+    // `\x42` is `B`: the pre-pass cannot see this budget; the scan says so.
+    let (lines, warnings) = pdb126(format!(
+        "{deploy}{}",
+        pdb("\"PodDisruption\\x42udget\"", "web")
+    ));
+    assert_eq!(lines, Vec::<u64>::new());
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("pre-pass"), "{warnings:?}");
 }
 
 #[test]

@@ -21,7 +21,16 @@ pub trait InventoryCheck: Sync + Send {
     /// Extracts what it needs from one resource (called in parallel, any order).
     fn observe(&self, res: &Resource) -> Option<Fact>;
 
-    /// Concludes over all facts, in input order. Findings carry their own resource and
-    /// location; waivers are applied by the caller.
-    fn conclude(&self, facts: Vec<Fact>) -> Vec<Finding>;
+    /// Concludes over all facts, in input order, handing each finding to `emit` as soon as
+    /// it is made (nothing is collected, so memory does not grow with the findings).
+    /// Findings carry their own resource and location, and a resource's findings are
+    /// emitted together; waivers are applied by the caller.
+    fn conclude(&self, facts: Vec<Fact>, emit: &mut dyn FnMut(Finding));
+
+    /// [`InventoryCheck::conclude`] into a vector (for tests and small inputs).
+    fn conclude_all(&self, facts: Vec<Fact>) -> Vec<Finding> {
+        let mut out = Vec::new();
+        self.conclude(facts, &mut |f| out.push(f));
+        out
+    }
 }

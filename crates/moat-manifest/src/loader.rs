@@ -327,6 +327,25 @@ pub fn line_col(text: &[u8], offset: usize) -> (u32, u32) {
 
 /// Parses bytes already read from `name`.
 pub fn load_bytes(name: &str, bytes: &[u8]) -> LoadedFile {
+    load_parsed(name, bytes, yaml::parse_stream)
+}
+
+/// Reads one input and loads only the documents holding one of `needles` (see
+/// [`yaml::parse_matching`]): a cheap pre-pass for the few objects cross-object checks
+/// need before the scan proper. Its errors are the scan's to report, not the pre-pass's.
+pub fn load_matching(input: &Input, opts: &LoadOptions, needles: &[&str]) -> LoadedFile {
+    match read_input(input, opts.max_file_size) {
+        Ok(bytes) => load_bytes_matching(&input.name(), &bytes, needles),
+        Err(_) => LoadedFile::default(),
+    }
+}
+
+/// [`load_matching`] on bytes already read.
+pub fn load_bytes_matching(name: &str, bytes: &[u8], needles: &[&str]) -> LoadedFile {
+    load_parsed(name, bytes, |t| yaml::parse_matching(t, needles))
+}
+
+fn load_parsed(name: &str, bytes: &[u8], parse: impl FnOnce(&str) -> yaml::Parsed) -> LoadedFile {
     let mut lf = LoadedFile {
         name: name.to_owned(),
         bytes: bytes.len() as u64,
@@ -346,7 +365,7 @@ pub fn load_bytes(name: &str, bytes: &[u8]) -> LoadedFile {
             return lf;
         }
     };
-    let parsed = yaml::parse_stream(text);
+    let parsed = parse(text);
     let file: Arc<str> = Arc::from(name);
     for Problem { pos, message } in parsed.errors {
         lf.error(pos.line, pos.col, message);

@@ -133,6 +133,67 @@ impl Node {
         matches!(self.value, Value::Map(_))
     }
 
+    /// A copy holding only the fields under `keep`, positions unchanged: for analyses
+    /// that must hold many objects and read a few fields of each. A pattern is a dotted
+    /// path whose `[]` stands for every item of a sequence (`spec.containers[].name`);
+    /// the whole subtree at its end is kept. Mappings and sequences on the way are kept
+    /// (emptied of everything else), so lookups of kept paths resolve as before.
+    #[must_use]
+    pub fn pruned(&self, keep: &[&str]) -> Node {
+        let patterns: Vec<Vec<&str>> = keep.iter().map(|p| split_pattern(p)).collect();
+        let refs: Vec<&[&str]> = patterns.iter().map(Vec::as_slice).collect();
+        self.pruned_by(&refs)
+    }
+
+    fn pruned_by(&self, patterns: &[&[&str]]) -> Node {
+        if patterns.iter().any(|p| p.is_empty()) {
+            return self.clone();
+        }
+        let value = match &self.value {
+            Value::Map(entries) => Value::Map({
+                let mut kept: Vec<Entry> = entries
+                    .iter()
+                    .filter_map(|e| {
+                        let rest: Vec<&[&str]> = patterns
+                            .iter()
+                            .filter_map(|p| match p.split_first() {
+                                Some((k, rest)) if *k == e.key => Some(rest),
+                                _ => None,
+                            })
+                            .collect();
+                        (!rest.is_empty()).then(|| Entry {
+                            key: e.key.clone(),
+                            key_pos: e.key_pos,
+                            value: e.value.pruned_by(&rest),
+                        })
+                    })
+                    .collect();
+                // The copy is meant to be held: no spare capacity.
+                kept.shrink_to_fit();
+                kept
+            }),
+            Value::Seq(items) => {
+                let rest: Vec<&[&str]> = patterns
+                    .iter()
+                    .filter_map(|p| match p.split_first() {
+                        Some((&"[]", rest)) => Some(rest),
+                        _ => None,
+                    })
+                    .collect();
+                if rest.is_empty() {
+                    Value::Seq(Vec::new())
+                } else {
+                    Value::Seq(items.iter().map(|n| n.pruned_by(&rest)).collect())
+                }
+            }
+            _ => Value::Null,
+        };
+        Node {
+            value,
+            pos: self.pos,
+        }
+    }
+
     /// Resolves a field path (`spec.containers[1].securityContext`, `metadata.annotations["a.b/c"]`)
     /// to the node and the position of the field, or of its nearest present parent.
     pub fn lookup(&self, path: &str) -> Lookup<'_> {
@@ -204,6 +265,23 @@ impl<'a> Iterator for Segments<'a> {
     }
 }
 
+/// `a.b[].c` → `["a", "b", "[]", "c"]`.
+fn split_pattern(p: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for part in p.split('.').filter(|s| !s.is_empty()) {
+        match part.strip_suffix("[]") {
+            Some(k) => {
+                if !k.is_empty() {
+                    out.push(k);
+                }
+                out.push("[]");
+            }
+            None => out.push(part),
+        }
+    }
+    out
+}
+
 /// Appends a key segment to a path, quoting keys that contain `.`, `[` or `"`.
 pub fn push_key(path: &mut String, key: &str) {
     if key.contains(['.', '[', ']', '"']) {
@@ -254,5 +332,38 @@ mod tests {
         push_index(&mut p, 2);
         assert_eq!(p, "metadata.annotations[\"moat.dev/ignore\"][2]");
         assert_eq!(Segments::new(&p).count(), 4);
+    }
+
+    #[test]
+    fn pruning_keeps_the_patterns_and_their_positions() {
+        let lf = crate::load_bytes(
+            "p.yaml",
+            b"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  annotations: {a: b}\nspec:\n  template:\n    spec:\n      serviceAccountName: sa\n      containers:\n      - name: c\n        image: nginx\n        env: [{name: X, value: y}]\n      - name: d\n",
+        );
+        let node = &lf.resources[0].node;
+        let p = node.pruned(&[
+            "metadata.name",
+            "spec.template.spec.serviceAccountName",
+            "spec.template.spec.containers[].name",
+        ]);
+        for path in [
+            "metadata.name",
+            "spec.template.spec.serviceAccountName",
+            "spec.template.spec.containers[0].name",
+            "spec.template.spec.containers[1].name",
+        ] {
+            let (a, b) = (node.lookup(path), p.lookup(path));
+            assert_eq!(a.pos, b.pos, "{path}");
+            assert_eq!(a.node.and_then(Node::as_str), b.node.and_then(Node::as_str));
+        }
+        for gone in [
+            "kind",
+            "metadata.annotations",
+            "spec.template.spec.containers[0].image",
+            "spec.template.spec.containers[0].env",
+        ] {
+            assert!(p.lookup(gone).node.is_none(), "{gone}");
+        }
+        assert_eq!(node.pruned(&[""]), *node);
     }
 }

@@ -91,6 +91,68 @@ pub fn parse_stream(text: &str) -> Parsed {
     out
 }
 
+/// Parses only the documents of `text` that contain one of `needles`, for a pre-pass
+/// that needs a few kinds of object out of a large stream. Documents are split at
+/// `---` marker lines, which YAML forbids inside any scalar or flow collection, so the
+/// split is exact; a document is parsed whole when it holds a needle anywhere. Errors
+/// and warnings are those of the parsed documents only.
+pub fn parse_matching(text: &str, needles: &[&str]) -> Parsed {
+    let contains = |t: &str| {
+        needles
+            .iter()
+            .any(|n| memchr::memmem::find(t.as_bytes(), n.as_bytes()).is_some())
+    };
+    if !contains(text) {
+        return Parsed::default();
+    }
+    if has_unicode_line_break(text) {
+        // Lines would be counted differently per slice; rare enough to parse whole.
+        return parse_stream(text);
+    }
+    let mut out = Parsed::default();
+    let mut doc_index = 0usize;
+    let mut start = 0usize; // byte offset of the current document
+    let mut start_line = 0u32;
+    let mut line = 0u32;
+    let bytes = text.as_bytes();
+    let mut flush = |from: usize, to: usize, line_base: u32, out: &mut Parsed| {
+        let Some(seg) = text.get(from..to) else {
+            return;
+        };
+        if !contains(seg) {
+            return;
+        }
+        let owned;
+        let seg = if seg.ends_with(['\n', '\r']) {
+            seg
+        } else {
+            owned = format!("{seg}\n");
+            owned.as_str()
+        };
+        let mut sub = Parsed::default();
+        // Errors end the document; the scan proper reports them.
+        let _ = parse_from(seg, line_base, &mut doc_index, &mut sub);
+        out.docs.append(&mut sub.docs);
+        out.errors.append(&mut sub.errors);
+        out.warnings.append(&mut sub.warnings);
+    };
+    for nl in memchr::memchr_iter(b'\n', bytes) {
+        line += 1;
+        let next = nl + 1;
+        let rest = bytes.get(next..).unwrap_or(&[]);
+        let marker = rest.strip_prefix(b"---").is_some_and(|r| {
+            r.is_empty() || matches!(r.first(), Some(b' ' | b'\t' | b'\r' | b'\n'))
+        });
+        if marker {
+            flush(start, next, start_line, &mut out);
+            start = next;
+            start_line = line;
+        }
+    }
+    flush(start, text.len(), start_line, &mut out);
+    out
+}
+
 /// Byte offset of 0-based line `line`.
 fn line_offset(text: &str, line: u32) -> usize {
     if line == 0 {

@@ -5,7 +5,8 @@
 //!     and sequences, every scalar style, 2- or 4-space indentation, indented or flush
 //!     sequences, comments, blank lines, several `---` documents — are rendered while
 //!     recording where each key (and each sequence item) was written; every recorded
-//!     path must resolve through `Node::lookup` to exactly that line and column.
+//!     path must resolve through `Node::lookup` to exactly that line and column, and
+//!     the pre-pass loader (only documents holding a needle) must yield the same trees.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -13,7 +14,7 @@ use std::fmt::Write as _;
 use std::sync::Once;
 
 use moat_manifest::node::{push_index, push_key};
-use moat_manifest::{Node, Pos, Value, load_bytes};
+use moat_manifest::{Node, Pos, Value, load_bytes, load_bytes_matching};
 use proptest::prelude::*;
 
 /// The loader contains panics of the YAML library (turning them into errors); keep
@@ -92,6 +93,11 @@ proptest! {
             prop_assert!(w.line >= 1 && w.line <= lines, "warning at line {} of {lines}: {}", w.line, w.message);
         }
         for r in &lf.resources {
+            check_positions(&r.node, lines);
+        }
+        // The pre-pass loader splits at document markers and parses only some documents.
+        let some = load_bytes_matching("fuzz.yaml", &data, &["a", ":"]);
+        for r in &some.resources {
             check_positions(&r.node, lines);
         }
     }
@@ -568,6 +574,13 @@ proptest! {
                     "position of {} in\n{}", path, numbered(&text)
                 );
             }
+        }
+        // Parsing only the documents that hold a needle (here: every mapping) yields the
+        // very same trees, positions included.
+        let some = load_bytes_matching("gen.yaml", text.as_bytes(), &[":"]);
+        prop_assert_eq!(some.resources.len(), lf.resources.len());
+        for (a, b) in some.resources.iter().zip(&lf.resources) {
+            prop_assert!(a.node == b.node && a.rref == b.rref, "pre-pass differs in\n{}", numbered(&text));
         }
     }
 }

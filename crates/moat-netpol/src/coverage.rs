@@ -220,14 +220,14 @@ impl Out<'_> {
         });
     }
 
-    /// The findings, sorted by file, line, check and message (stably).
-    fn finish(self) -> Vec<Finding> {
+    /// The findings, sorted by file, line, check and message (stably), each handed to
+    /// `emit` as it is made.
+    fn finish(self, emit: &mut dyn FnMut(Finding)) {
         let mut pending = self.pending;
         pending.sort_by(|a, b| {
             (a.file, a.pos.line, a.meta.id, &a.message)
                 .cmp(&(b.file, b.pos.line, b.meta.id, &b.message))
         });
-        let mut findings = Vec::with_capacity(pending.len());
         for p in pending {
             let mut f = Finding::from_meta(p.meta, p.message);
             if let Some(r) = self.sources.get(p.res) {
@@ -239,9 +239,8 @@ impl Out<'_> {
                 column: p.pos.col,
                 path: p.path,
             };
-            findings.push(f);
+            emit(f);
         }
-        findings
     }
 }
 
@@ -320,9 +319,16 @@ pub fn findings_from(built: BuiltSources<'_>) -> Vec<Finding> {
     findings_in(built.cluster, &built.sources)
 }
 
+/// [`findings_from`], handing each finding to `emit` instead of collecting them.
+pub fn emit_from(built: BuiltSources<'_>, emit: &mut dyn FnMut(Finding)) {
+    analyse(built.cluster, &built.sources).finish(emit);
+}
+
 fn findings_in(cluster: Cluster, sources: &[Source<'_>]) -> Vec<Finding> {
     // The model is dropped before the findings are built: only their sources are needed.
-    analyse(cluster, sources).finish()
+    let mut out = Vec::new();
+    analyse(cluster, sources).finish(&mut |f| out.push(f));
+    out
 }
 
 /// Runs every check; the findings are left pending.

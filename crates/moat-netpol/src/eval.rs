@@ -115,21 +115,79 @@ impl Tracer for Vec<Step> {
     }
 }
 
-/// A fixed-size set of workload indices. Equal sets built for one [`Engine`] share their
-/// storage (many rules select the same pods).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Bits(Arc<[u64]>);
+/// A set of workload indices. Most selections hold a few workloads of one namespace, so a
+/// set is a sorted member list unless a bitmap is smaller; equal sets built for one
+/// [`Engine`] share their storage (many rules select the same pods).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Bits(Repr);
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Repr {
+    /// Sorted, distinct members.
+    Sparse(Arc<[u32]>),
+    /// One bit per workload.
+    Dense(Arc<[u64]>),
+}
+
+impl Default for Bits {
+    fn default() -> Self {
+        Bits(Repr::Sparse(Arc::from([])))
+    }
+}
 
 impl Bits {
+    /// The set of `members` (any order, duplicates allowed) among `n` workloads.
+    fn from_members(mut members: Vec<u32>, n: usize) -> Self {
+        members.sort_unstable();
+        members.dedup();
+        let words = n.div_ceil(64);
+        // A member costs 4 bytes, a bitmap word 8.
+        if members.len() > words * 2 {
+            let mut bits = vec![0u64; words];
+            for m in members {
+                if let Some(w) = bits.get_mut(m as usize / 64) {
+                    *w |= 1u64 << (m % 64);
+                }
+            }
+            Bits(Repr::Dense(bits.into()))
+        } else {
+            Bits(Repr::Sparse(members.into()))
+        }
+    }
+
     /// Whether `i` is in the set.
     pub fn get(&self, i: usize) -> bool {
-        self.0
-            .get(i / 64)
-            .is_some_and(|w| w & (1u64 << (i % 64)) != 0)
+        match &self.0 {
+            Repr::Sparse(m) => u32::try_from(i).is_ok_and(|i| m.binary_search(&i).is_ok()),
+            Repr::Dense(w) => w.get(i / 64).is_some_and(|w| w & (1u64 << (i % 64)) != 0),
+        }
     }
+
     /// Number of members.
     pub fn count(&self) -> usize {
-        self.0.iter().map(|w| w.count_ones() as usize).sum()
+        match &self.0 {
+            Repr::Sparse(m) => m.len(),
+            Repr::Dense(w) => w.iter().map(|w| w.count_ones() as usize).sum(),
+        }
+    }
+
+    /// The members, in increasing order.
+    pub fn members(&self) -> impl Iterator<Item = u32> + '_ {
+        let (sparse, dense) = match &self.0 {
+            Repr::Sparse(m) => (Some(m.iter().copied()), None),
+            Repr::Dense(w) => (
+                None,
+                Some(w.iter().enumerate().flat_map(|(i, &word)| {
+                    (0..64u32)
+                        .filter(move |b| word & (1u64 << b) != 0)
+                        .map(move |b| u32::try_from(i).unwrap_or(u32::MAX / 64) * 64 + b)
+                })),
+            ),
+        };
+        sparse
+            .into_iter()
+            .flatten()
+            .chain(dense.into_iter().flatten())
     }
 }
 
@@ -151,9 +209,8 @@ struct Selections<'c> {
     cluster: &'c Cluster,
     /// Workloads per namespace, so selections only visit the namespaces that match.
     by_ns: Vec<Vec<usize>>,
-    words: usize,
     cache: HashMap<SelectKey<'c>, Bits>,
-    interned: HashSet<Arc<[u64]>>,
+    interned: HashSet<Bits>,
 }
 
 impl<'c> Selections<'c> {
@@ -167,19 +224,18 @@ impl<'c> Selections<'c> {
         Selections {
             cluster,
             by_ns,
-            words: cluster.workloads.len().div_ceil(64),
             cache: HashMap::new(),
             interned: HashSet::new(),
         }
     }
 
-    fn intern(&mut self, words: Vec<u64>) -> Bits {
-        if let Some(b) = self.interned.get(words.as_slice()) {
-            return Bits(Arc::clone(b));
+    fn intern(&mut self, members: Vec<u32>) -> Bits {
+        let b = Bits::from_members(members, self.cluster.workloads.len());
+        if let Some(shared) = self.interned.get(&b) {
+            return shared.clone();
         }
-        let b: Arc<[u64]> = words.into();
-        self.interned.insert(Arc::clone(&b));
-        Bits(b)
+        self.interned.insert(b.clone());
+        b
     }
 
     /// Pods of the namespaces `ns_sel` matches (or of `own_ns`, or of every namespace)
@@ -195,7 +251,7 @@ impl<'c> Selections<'c> {
             return b.clone();
         }
         let cluster = self.cluster;
-        let mut words = vec![0u64; self.words];
+        let mut members = Vec::new();
         for (ni, ns) in cluster.namespaces.iter().enumerate() {
             let ok = match (ns_sel, own_ns) {
                 (Some(s), _) => s.matches(&ns.labels),
@@ -210,13 +266,13 @@ impl<'c> Selections<'c> {
                     .workloads
                     .get(i)
                     .is_some_and(|w| pods.is_none_or(|p| p.matches(&w.labels)))
-                    && let Some(w) = words.get_mut(i / 64)
+                    && let Ok(i) = u32::try_from(i)
                 {
-                    *w |= 1u64 << (i % 64);
+                    members.push(i);
                 }
             }
         }
-        let b = self.intern(words);
+        let b = self.intern(members);
         self.cache.insert(key, b.clone());
         b
     }
@@ -224,16 +280,11 @@ impl<'c> Selections<'c> {
     /// The union of selections.
     fn union(&mut self, sets: &[Bits]) -> Bits {
         match sets {
-            [] => self.intern(vec![0u64; self.words]),
+            [] => self.intern(Vec::new()),
             [one] => one.clone(),
             _ => {
-                let mut words = vec![0u64; self.words];
-                for b in sets {
-                    for (x, y) in words.iter_mut().zip(b.0.iter()) {
-                        *x |= y;
-                    }
-                }
-                self.intern(words)
+                let members = sets.iter().flat_map(Bits::members).collect();
+                self.intern(members)
             }
         }
     }
@@ -750,4 +801,30 @@ impl<'c> Engine<'c> {
 
 fn resolve(ports: &Ports, dst: Option<&Workload>) -> ConnSet {
     ports.resolve(dst)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Bits;
+
+    #[test]
+    fn sparse_and_dense_sets_agree() {
+        let n = 1000;
+        for members in [
+            vec![],
+            vec![5, 3, 3, 999],
+            (0..600).map(|i| i * 3 % 1000).collect::<Vec<u32>>(),
+        ] {
+            let b = Bits::from_members(members.clone(), n);
+            let mut want = members.clone();
+            want.sort_unstable();
+            want.dedup();
+            assert_eq!(b.count(), want.len());
+            assert_eq!(b.members().collect::<Vec<_>>(), want);
+            for i in 0..n {
+                assert_eq!(b.get(i), want.contains(&u32::try_from(i).unwrap()), "{i}");
+            }
+            assert!(!b.get(n + 64));
+        }
+    }
 }

@@ -12,7 +12,7 @@
 //!   for a workload with six labels and one port, its share of the strings included). No
 //!   tree, no annotations.
 //!
-//! [`InventoryCheck::conclude`] feeds these to [`build_inputs`] in input order and returns
+//! [`InventoryCheck::conclude`] feeds these to [`build_inputs`] in input order and emits
 //! exactly the findings [`crate::coverage::findings`] reports for the whole resources.
 
 use std::collections::HashMap;
@@ -268,7 +268,7 @@ impl InventoryCheck for NetpolCoverage {
         }
     }
 
-    fn conclude(&self, facts: Vec<Fact>) -> Vec<Finding> {
+    fn conclude(&self, facts: Vec<Fact>, emit: &mut dyn FnMut(Finding)) {
         let mut whole: Vec<Resource> = Vec::new();
         let mut items = Vec::with_capacity(facts.len());
         for f in facts {
@@ -292,7 +292,7 @@ impl InventoryCheck for NetpolCoverage {
             }
         }
         if items.is_empty() {
-            return Vec::new();
+            return;
         }
         let inputs = items.into_iter().filter_map(|item| match item {
             Item::Whole(i) => whole.get(i).map(Input::Resource),
@@ -302,7 +302,7 @@ impl InventoryCheck for NetpolCoverage {
             }
             Item::Workload(w) => Some(w.input()),
         });
-        coverage::findings_from(build_inputs(inputs))
+        coverage::emit_from(build_inputs(inputs), emit);
     }
 }
 

@@ -23,7 +23,7 @@ fn by_inventory(resources: &[Resource]) -> Vec<Finding> {
         .into_iter()
         .flatten()
         .collect();
-    COVERAGE.conclude(facts)
+    COVERAGE.conclude_all(facts)
 }
 
 /// Asserts both paths agree; returns the number of findings.

@@ -50,11 +50,98 @@ pub struct Held<'a> {
     pub binding: Option<BindingId>,
     /// Index of the binding subject (0 when gained).
     pub subject: usize,
-    /// How it was gained, for gained grants.
-    pub gained: Option<String>,
+    /// How it was gained, for gained grants ([`Held::gain_text`] renders it).
+    pub gained: Option<Gain>,
+}
+
+/// How a grant was gained. Kept compact and rendered on demand: an identity that may
+/// bind any role gains one grant per role and namespace. The indices are those of the
+/// grants used, in the same held list (always earlier entries).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Gain {
+    /// Creates a `ClusterRoleBinding` to the role.
+    ClusterRoleBinding {
+        /// Grant allowing `create` on clusterrolebindings.
+        create: usize,
+        /// Grant allowing `bind` on the role.
+        bind: usize,
+    },
+    /// Creates a `RoleBinding` (in the held scope) to a `ClusterRole`.
+    RoleBindingToClusterRole {
+        /// Grant allowing `create` on rolebindings.
+        create: usize,
+        /// Grant allowing `bind` on the `ClusterRole`.
+        bind: usize,
+    },
+    /// Creates a `RoleBinding` to a Role of its namespace.
+    RoleBindingToRole {
+        /// Grant allowing `create` on rolebindings.
+        create: usize,
+        /// Grant allowing `bind` on the Role.
+        bind: usize,
+    },
+    /// Adds any rule to a `ClusterRole` it holds (`escalate` + update).
+    EscalateClusterRole {
+        /// The role it holds and may rewrite.
+        role: RoleId,
+        /// Grant allowing `escalate`.
+        via: usize,
+    },
+    /// Adds any rule to a Role it holds in its namespace.
+    EscalateRole {
+        /// The role it holds and may rewrite.
+        role: RoleId,
+        /// Grant allowing `escalate`.
+        via: usize,
+    },
 }
 
 impl<'a> Held<'a> {
+    /// How this grant was gained, in words; `None` for grants held through a binding.
+    /// `held` is the list this grant belongs to.
+    pub fn gain_text(&self, c: &Cluster<'_>, held: &[Held<'_>]) -> Option<String> {
+        let role = |id: Option<RoleId>| {
+            id.and_then(|r| c.roles.get(r))
+                .map(crate::model::Role::display)
+                .unwrap_or_default()
+        };
+        Some(match self.gained? {
+            Gain::ClusterRoleBinding { create, bind } => format!(
+                "creates a ClusterRoleBinding to {} (create: {}; bind: {})",
+                role(self.role),
+                held_describe(c, held, create),
+                held_describe(c, held, bind)
+            ),
+            Gain::RoleBindingToClusterRole { create, bind } => format!(
+                "creates a RoleBinding {} to {} (create: {}; bind: {})",
+                self.scope
+                    .namespace()
+                    .map_or_else(|| "in every namespace".to_owned(), |n| format!("in {n}")),
+                role(self.role),
+                held_describe(c, held, create),
+                held_describe(c, held, bind)
+            ),
+            Gain::RoleBindingToRole { create, bind } => format!(
+                "creates a RoleBinding in {} to {} (create: {}; bind: {})",
+                self.scope.namespace().unwrap_or_default(),
+                role(self.role),
+                held_describe(c, held, create),
+                held_describe(c, held, bind)
+            ),
+            Gain::EscalateClusterRole { role: r, via } => format!(
+                "adds any rule to {} it holds {} (escalate and update: {})",
+                role(Some(r)),
+                self.scope.describe(),
+                held_describe(c, held, via)
+            ),
+            Gain::EscalateRole { role: r, via } => format!(
+                "adds any rule to {} it holds (escalate and update: {})",
+                role(Some(r)),
+                held_describe(c, held, via)
+            ),
+        })
+    }
+
     /// From a binding grant.
     pub fn from_grant(g: &perms::Grant<'a>) -> Self {
         Held {
@@ -319,14 +406,30 @@ const ANY_NS: &str = "\u{0}any-namespace";
 pub fn saturate<'a>(c: &Cluster<'a>, mut held: Vec<Held<'a>>) -> Vec<Held<'a>> {
     let mut have: std::collections::HashSet<(Option<RoleId>, Scope<'a>)> =
         held.iter().map(|h| (h.role, h.scope)).collect();
+    // Scopes in which the identity holds every permission: a gained grant there adds
+    // nothing (an identity that may bind any role in every namespace would otherwise
+    // collect one grant per role and namespace).
+    let mut full: std::collections::HashSet<Scope<'a>> = held
+        .iter()
+        .filter(|h| full_control(c, h))
+        .map(|h| h.scope)
+        .collect();
     for _ in 0..MAX_SATURATION_ROUNDS {
-        let gained = bindable(c, &held);
+        let mut gained = bindable(c, &held);
+        // Full-control grants first, so the grants they subsume are skipped.
+        gained.sort_by_key(|g| !full_control(c, g));
         let mut added = false;
         for g in gained {
             if held.len() >= MAX_HELD {
                 return held;
             }
+            if subsumed(&full, g.scope) {
+                continue;
+            }
             if have.insert((g.role, g.scope)) {
+                if full_control(c, &g) {
+                    full.insert(g.scope);
+                }
                 held.push(g);
                 added = true;
             }
@@ -336,6 +439,22 @@ pub fn saturate<'a>(c: &Cluster<'a>, mut held: Vec<Held<'a>>) -> Vec<Held<'a>> {
         }
     }
     held
+}
+
+/// Whether a grant gives every permission in its scope (`*` verbs on `*` resources in
+/// `*` groups, or full control gained by `escalate`).
+fn full_control(c: &Cluster<'_>, h: &Held<'_>) -> bool {
+    h.role.is_none_or(|r| c.role_is_full(r))
+}
+
+/// Whether full control in one of `full` covers every resource permission of `scope`.
+fn subsumed(full: &std::collections::HashSet<Scope<'_>>, scope: Scope<'_>) -> bool {
+    full.contains(&Scope::Cluster)
+        || match scope {
+            Scope::Cluster => false,
+            Scope::AllNamespaces => full.contains(&Scope::AllNamespaces),
+            Scope::Namespace(_) => full.contains(&Scope::AllNamespaces) || full.contains(&scope),
+        }
 }
 
 fn held_describe(c: &Cluster<'_>, held: &[Held<'_>], gi: usize) -> String {
@@ -355,9 +474,11 @@ fn held_describe(c: &Cluster<'_>, held: &[Held<'_>], gi: usize) -> String {
                 .map(crate::model::Role::display)
                 .unwrap_or_default()
         ),
-        Some(Held {
-            gained: Some(g), ..
-        }) => g.clone(),
+        Some(
+            h @ Held {
+                gained: Some(_), ..
+            },
+        ) => h.gain_text(c, held).unwrap_or_default(),
         _ => String::new(),
     }
 }
@@ -373,20 +494,18 @@ pub fn bindable<'a>(c: &Cluster<'a>, held: &[Held<'a>]) -> Vec<Held<'a>> {
         && let Some(bind) = probe(c, held, &attrs("bind", rbac, "clusterroles"), "")
     {
         for id in c.roles_matching(RoleKind::ClusterRole, None, &bind.names) {
-            let Some(role) = c.roles.get(id) else {
+            if c.roles.get(id).is_none() {
                 continue;
-            };
+            }
             out.push(Held {
                 role: Some(id),
                 scope: Scope::Cluster,
                 binding: None,
                 subject: 0,
-                gained: Some(format!(
-                    "creates a ClusterRoleBinding to {} (create: {}; bind: {})",
-                    role.display(),
-                    held_describe(c, held, create.grant),
-                    held_describe(c, held, bind.grant)
-                )),
+                gained: Some(Gain::ClusterRoleBinding {
+                    create: create.grant,
+                    bind: bind.grant,
+                }),
             });
         }
     }
@@ -398,21 +517,18 @@ pub fn bindable<'a>(c: &Cluster<'a>, held: &[Held<'a>]) -> Vec<Held<'a>> {
         };
         if let Some(bind) = probe(c, held, &attrs("bind", rbac, "clusterroles"), req_ns) {
             for id in c.roles_matching(RoleKind::ClusterRole, None, &bind.names) {
-                let Some(role) = c.roles.get(id) else {
+                if c.roles.get(id).is_none() {
                     continue;
-                };
+                }
                 out.push(Held {
                     role: Some(id),
                     scope: ns.map_or(Scope::AllNamespaces, Scope::Namespace),
                     binding: None,
                     subject: 0,
-                    gained: Some(format!(
-                        "creates a RoleBinding {} to {} (create: {}; bind: {})",
-                        ns.map_or_else(|| "in every namespace".to_owned(), |n| format!("in {n}")),
-                        role.display(),
-                        held_describe(c, held, create.grant),
-                        held_describe(c, held, bind.grant)
-                    )),
+                    gained: Some(Gain::RoleBindingToClusterRole {
+                        create: create.grant,
+                        bind: bind.grant,
+                    }),
                 });
             }
         }
@@ -429,12 +545,10 @@ pub fn bindable<'a>(c: &Cluster<'a>, held: &[Held<'a>]) -> Vec<Held<'a>> {
                     scope: Scope::Namespace(role_ns),
                     binding: None,
                     subject: 0,
-                    gained: Some(format!(
-                        "creates a RoleBinding in {role_ns} to {} (create: {}; bind: {})",
-                        role.display(),
-                        held_describe(c, held, create.grant),
-                        held_describe(c, held, bind.grant)
-                    )),
+                    gained: Some(Gain::RoleBindingToRole {
+                        create: create.grant,
+                        bind: bind.grant,
+                    }),
                 });
             }
         }
@@ -456,12 +570,10 @@ pub fn bindable<'a>(c: &Cluster<'a>, held: &[Held<'a>]) -> Vec<Held<'a>> {
                     scope: h.scope,
                     binding: None,
                     subject: 0,
-                    gained: Some(format!(
-                        "adds any rule to {} it holds {} (escalate and update: {})",
-                        role.display(),
-                        h.scope.describe(),
-                        held_describe(c, held, esc.grant)
-                    )),
+                    gained: Some(Gain::EscalateClusterRole {
+                        role: h.role.unwrap_or_default(),
+                        via: esc.grant,
+                    }),
                 });
             }
         }
@@ -485,11 +597,10 @@ pub fn bindable<'a>(c: &Cluster<'a>, held: &[Held<'a>]) -> Vec<Held<'a>> {
                 scope: Scope::Namespace(role_ns),
                 binding: None,
                 subject: 0,
-                gained: Some(format!(
-                    "adds any rule to {} it holds (escalate and update: {})",
-                    role.display(),
-                    held_describe(c, held, esc.grant)
-                )),
+                gained: Some(Gain::EscalateRole {
+                    role: h.role.unwrap_or_default(),
+                    via: esc.grant,
+                }),
             });
         }
     }
@@ -542,7 +653,7 @@ pub fn steps<'a>(c: &Cluster<'a>, held: &[Held<'a>]) -> Vec<(Target<'a>, Step<'a
         detail: None,
     };
     if let Some((gi, rule)) = is_cluster_admin(c, held) {
-        let detail = held.get(gi).and_then(|h| h.gained.clone());
+        let detail = held.get(gi).and_then(|h| h.gain_text(c, held));
         out.push((
             Target::ClusterAdmin,
             Step {
@@ -1225,9 +1336,9 @@ impl<'a> Graph<'a> {
             how.push_str(": ");
             how.push_str(d);
         } else if let Some(h) = grant {
-            if let Some(d) = &h.gained {
+            if let Some(d) = held.and_then(|list| h.gain_text(c, list)) {
                 how.push_str(" (after it ");
-                how.push_str(d);
+                how.push_str(&d);
                 how.push(')');
             } else if let (Some(b), Some(r)) = (h.binding, h.role) {
                 how.push_str(&format!(

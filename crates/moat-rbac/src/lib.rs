@@ -12,7 +12,7 @@
 //!   cluster-admin ([`escalate::Graph`]);
 //! - **what a compromised pod could reach** ([`blast::blast_radius`]);
 //! - **risks** as findings with IDs `MOAT-200`…`MOAT-229` ([`checks::CHECKS`],
-//!   [`findings`]).
+//!   [`findings`]), also run by `moat scan` through [`inventory::RISKS`].
 //!
 //! The crate does no IO and never prints; all work is bounded by the input size.
 
@@ -26,6 +26,7 @@ pub mod checks;
 pub mod escalate;
 mod fnv;
 pub mod graph;
+pub mod inventory;
 pub mod model;
 pub mod perms;
 pub mod risks;

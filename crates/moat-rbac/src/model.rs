@@ -509,6 +509,10 @@ pub struct Cluster<'a> {
     roles_by_name: HashMap<&'a str, Vec<RoleId>>,
     /// Namespaces of the known service accounts, by account name.
     sa_namespaces: HashMap<String, Vec<String>>,
+    /// ServiceAccount objects by (namespace, name); the first definition wins.
+    sa_index: HashMap<(&'a str, &'a str), usize>,
+    /// Per role: whether one of its rules grants every verb on every resource.
+    full_roles: Vec<bool>,
 }
 
 fn str_at<'n>(n: &'n Node, keys: &[&str]) -> Option<&'n str> {
@@ -574,6 +578,8 @@ impl<'a> Cluster<'a> {
             roles_in_ns: HashMap::new(),
             roles_by_name: HashMap::new(),
             sa_namespaces: HashMap::new(),
+            sa_index: HashMap::new(),
+            full_roles: Vec::new(),
         };
         for ns in ["default", "kube-system", "kube-public"] {
             c.namespaces.insert(ns, None);
@@ -603,6 +609,15 @@ impl<'a> Cluster<'a> {
             }
             c.roles_by_name.entry(r.name).or_default().push(id);
         }
+        for (i, s) in c.service_accounts.iter().enumerate() {
+            c.sa_index.entry((s.namespace, s.name)).or_insert(i);
+        }
+        c.full_roles = (0..c.roles.len())
+            .map(|r| {
+                c.rules_for(r, "*", "")
+                    .any(|(_, rule)| rule.is_full_wildcard())
+            })
+            .collect();
         for s in c.known_subjects() {
             if let (SubjectKind::ServiceAccount, Some(ns)) = (s.kind, s.namespace) {
                 c.sa_namespaces.entry(s.name).or_default().push(ns);
@@ -1082,9 +1097,15 @@ impl<'a> Cluster<'a> {
 
     /// The ServiceAccount object, if the input has one.
     pub fn service_account(&self, namespace: &str, name: &str) -> Option<&ServiceAccount<'a>> {
-        self.service_accounts
-            .iter()
-            .find(|s| s.namespace == namespace && s.name == name)
+        self.sa_index
+            .get(&(namespace, name))
+            .and_then(|&i| self.service_accounts.get(i))
+    }
+
+    /// Whether one of the role's rules grants every verb on every resource of every
+    /// group (`*`/`*`/`*` without `resourceNames`).
+    pub fn role_is_full(&self, role: RoleId) -> bool {
+        self.full_roles.get(role).copied().unwrap_or(false)
     }
 
     /// Whether the workload's pods get its ServiceAccount token: the pod spec's

@@ -6,15 +6,20 @@
 mod dockerfile;
 mod waivers;
 
+use std::collections::HashMap;
 use std::io;
 use std::path::PathBuf;
 
-use moat_checks::{Check, Checker, Settings};
+use moat_checks::{Check, Checker, Context, Settings};
 use moat_core::waiver::Waivers;
 use moat_core::{InputError, Registry, ResourceRef, Selection, Severity, Summary, Warning};
 use moat_manifest::config::{Config, find_config, load_config};
 use moat_manifest::inventory::{Fact, InventoryCheck};
-use moat_manifest::{Input, LoadOptions, discover_matching, is_manifest_path, load};
+use moat_manifest::loader::STDIN_NAME;
+use moat_manifest::{
+    Input, LoadOptions, LoadedFile, Resource, discover_matching, is_manifest_path, load,
+    load_bytes, load_bytes_matching, load_matching, read_input,
+};
 use moat_report::{Renderer, ResourceResult};
 use rayon::prelude::*;
 use waivers::Inline;
@@ -24,6 +29,11 @@ pub use waivers::{apply_waivers, inline_waivers, waive};
 
 /// Files processed in parallel per batch; results are emitted in order after each batch.
 const BATCH_FILES: usize = 64;
+/// Files read per batch by the context pre-pass (cheap: few documents are parsed).
+const CONTEXT_BATCH_FILES: usize = 256;
+
+/// Standard input, read once for both passes.
+type StdinBytes = Result<Vec<u8>, String>;
 
 /// What to scan and how.
 #[derive(Debug, Clone)]
@@ -54,6 +64,7 @@ pub struct ScanOptions {
 pub fn registry() -> Registry {
     let mut r = moat_checks::registry();
     r.extend(moat_netpol::inventory::COVERAGE.checks());
+    r.extend(moat_rbac::inventory::RISKS.checks());
     r.extend(moat_dockerfile::metas());
     r
 }
@@ -143,9 +154,9 @@ impl Session {
             checker = checker.with_family(family, enabled);
         }
         let netpol: &'static dyn InventoryCheck = &moat_netpol::inventory::COVERAGE;
-        let inventory = moat_checks::inventory()
+        let rbac: &'static dyn InventoryCheck = &moat_rbac::inventory::RISKS;
+        let inventory = [netpol, rbac]
             .into_iter()
-            .chain(std::iter::once(netpol))
             .filter(|c| {
                 c.checks().iter().any(|m| {
                     opts.selection.enabled(m)
@@ -205,13 +216,23 @@ impl Session {
         });
         summary.errors.extend(discover_errors);
         let (inputs, dockerfiles) = self.docker.partition(inputs);
+        // Standard input can be read only once; both passes use these bytes.
+        let stdin = inputs
+            .contains(&Input::Stdin)
+            .then(|| read_input(&Input::Stdin, load_opts.max_file_size));
+        let mut session = self;
+        if session.checker.needs_context() {
+            let context = Self::collect_context(&inputs, &load_opts, stdin.as_ref());
+            session.checker = session.checker.with_context(context);
+        }
+        let this = &session;
         out.begin()?;
         // Batches are checked in parallel on the rayon pool while this thread renders the
         // previous batch: parsing and output overlap, and at most two batches are alive.
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<FileOut>>(1);
         let mut write_result = Ok(());
         let mut inventory = Inventory {
-            facts: self.inventory.iter().map(|_| Vec::new()).collect(),
+            facts: this.inventory.iter().map(|_| Vec::new()).collect(),
             inline: Vec::new(),
         };
         std::thread::scope(|scope| {
@@ -219,7 +240,7 @@ impl Session {
                 for batch in inputs.chunks(BATCH_FILES) {
                     let results: Vec<FileOut> = batch
                         .par_iter()
-                        .map(|input| self.process(input, &load_opts))
+                        .map(|input| this.process(input, &load_opts, stdin.as_ref()))
                         .collect();
                     if tx.send(results).is_err() {
                         break; // the writer stopped (e.g. broken pipe)
@@ -236,29 +257,47 @@ impl Session {
             drop(rx);
         });
         write_result?;
-        self.run_dockerfiles(&dockerfiles, out, &mut summary)?;
-        self.conclude(inventory, out, &mut summary)?;
+        this.run_dockerfiles(&dockerfiles, out, &mut summary)?;
+        this.conclude(inventory, out, &mut summary)?;
         out.finish(&summary)?;
         Ok(summary)
     }
 
-    /// Runs the cross-object checks and renders their findings, grouped by resource in
-    /// the order the checks report them.
+    /// Runs the cross-object checks and renders their findings as they are made, grouped
+    /// by resource in the order the checks report them (each check reports a resource's
+    /// findings together), so no finding is held longer than its resource's group.
     fn conclude(
         &self,
         inv: Inventory,
         out: &mut dyn Renderer,
         summary: &mut Summary,
     ) -> io::Result<()> {
-        let mut groups: Vec<ResourceResult> = Vec::new();
+        let mut inline: HashMap<String, Vec<(ResourceRef, Inline)>> = HashMap::new();
+        for (file, rref, w) in inv.inline {
+            inline.entry(file).or_default().push((rref, w));
+        }
+        let no_inline = Inline::default();
+        let mut result = Ok(());
         for (check, facts) in self.inventory.iter().zip(inv.facts) {
             let ids: Vec<&'static str> = check.checks().iter().map(|m| m.id).collect();
-            for mut f in check.conclude(facts) {
+            let mut group: Option<ResourceResult> = None;
+            let mut flush = |g: ResourceResult, result: &mut io::Result<()>| {
+                if result.is_ok() {
+                    for f in &g.findings {
+                        summary.count(f);
+                    }
+                    *result = out.resource(&g);
+                }
+            };
+            check.conclude(facts, &mut |mut f| {
+                if result.is_err() {
+                    return;
+                }
                 let Some(meta) = self.registry.get(&f.check_id) else {
-                    continue;
+                    return;
                 };
                 if !self.opts.selection.enabled(meta) {
-                    continue;
+                    return;
                 }
                 if let Some((_, sev)) = self
                     .severity_overrides
@@ -267,48 +306,112 @@ impl Session {
                 {
                     f.severity = *sev;
                 }
-                let inline = inv
-                    .inline
-                    .iter()
-                    .find(|(file, rref, _)| *file == f.location.file && *rref == f.resource)
-                    .map(|(_, _, w)| w.clone())
-                    .unwrap_or_default();
-                waive(std::slice::from_mut(&mut f), &inline, &self.waivers);
+                let w = inline
+                    .get(&f.location.file)
+                    .and_then(|v| v.iter().find(|(r, _)| *r == f.resource))
+                    .map_or(&no_inline, |(_, w)| w);
+                waive(std::slice::from_mut(&mut f), w, &self.waivers);
                 if f.severity < self.opts.min_severity {
-                    continue;
+                    return;
                 }
-                // Checks report in input order, so a resource's findings are adjacent.
-                match groups
-                    .last_mut()
+                if let Some(g) = group
+                    .as_mut()
                     .filter(|g| g.file == f.location.file && g.resource == f.resource)
                 {
-                    Some(g) => g.findings.push(f),
-                    None => groups.push(ResourceResult {
-                        resource: f.resource.clone(),
-                        file: f.location.file.clone(),
-                        line: f.location.line,
-                        checks_run: ids.clone(),
-                        findings: vec![f],
-                    }),
+                    g.findings.push(f);
+                    return;
                 }
+                let next = ResourceResult {
+                    resource: f.resource.clone(),
+                    file: f.location.file.clone(),
+                    line: f.location.line,
+                    checks_run: ids.clone(),
+                    findings: vec![f],
+                };
+                if let Some(done) = group.replace(next) {
+                    flush(done, &mut result);
+                }
+            });
+            if let Some(done) = group.take() {
+                flush(done, &mut result);
             }
         }
-        for g in &groups {
-            for f in &g.findings {
-                summary.count(f);
-            }
-            out.resource(g)?;
-        }
-        Ok(())
+        result
     }
 
-    fn process(&self, input: &Input, load_opts: &LoadOptions) -> FileOut {
-        let lf = load(input, load_opts);
+    /// The pre-pass: parses only the documents that can hold context objects (see
+    /// [`Context`]) and collects them in input order.
+    fn collect_context(
+        inputs: &[Input],
+        load_opts: &LoadOptions,
+        stdin: Option<&StdinBytes>,
+    ) -> Context {
+        let mut context = Context::default();
+        for batch in inputs.chunks(CONTEXT_BATCH_FILES) {
+            let found: Vec<Vec<Resource>> = batch
+                .par_iter()
+                .map(|input| {
+                    let lf = match (input, stdin) {
+                        (Input::Stdin, Some(Ok(bytes))) => {
+                            load_bytes_matching(STDIN_NAME, bytes, Context::NEEDLES)
+                        }
+                        (Input::Stdin, _) => return Vec::new(),
+                        (Input::File(_), _) => load_matching(input, load_opts, Context::NEEDLES),
+                    };
+                    lf.resources.into_iter().filter(Context::wants).collect()
+                })
+                .collect();
+            for r in found.iter().flatten() {
+                context.add(r);
+            }
+        }
+        context
+    }
+
+    fn process(
+        &self,
+        input: &Input,
+        load_opts: &LoadOptions,
+        stdin: Option<&StdinBytes>,
+    ) -> FileOut {
+        let lf = match (input, stdin) {
+            (Input::Stdin, Some(Ok(bytes))) => load_bytes(STDIN_NAME, bytes),
+            (Input::Stdin, Some(Err(msg))) => {
+                let mut lf = LoadedFile {
+                    name: STDIN_NAME.to_owned(),
+                    ..LoadedFile::default()
+                };
+                lf.errors.push(InputError {
+                    file: STDIN_NAME.to_owned(),
+                    line: 0,
+                    column: 0,
+                    message: msg.clone(),
+                });
+                lf
+            }
+            _ => load(input, load_opts),
+        };
         let mut errors = lf.errors;
+        let mut warnings = lf.warnings;
         let mut resources = Vec::with_capacity(lf.resources.len());
         let mut facts = Vec::new();
         let mut inline_by_resource = Vec::new();
+        let mut context_objects = 0u32;
         for res in &lf.resources {
+            if self.checker.needs_context() && Context::wants(res) {
+                context_objects += 1;
+                if context_objects > self.checker.context().seen_in(&res.file) {
+                    warnings.push(Warning {
+                        file: res.file.to_string(),
+                        line: res.node.pos.line,
+                        column: res.node.pos.col,
+                        message: format!(
+                            "{} was not recognised by the pre-pass that collects objects for cross-object checks (is its kind written with escapes?); checks such as MOAT-126 did not take it into account",
+                            res.rref.display()
+                        ),
+                    });
+                }
+            }
             let mut findings = self.checker.run(res);
             for f in &mut findings {
                 if let Some((_, sev)) = self
@@ -346,7 +449,7 @@ impl Session {
         FileOut {
             resources,
             errors,
-            warnings: lf.warnings,
+            warnings,
             skipped: lf.skipped_documents,
             facts,
             inline: inline_by_resource,

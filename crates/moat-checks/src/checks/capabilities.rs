@@ -8,7 +8,10 @@ use moat_manifest::{ContainerView, Node, PodSpecView};
 use crate::util::{is_windows, normalize_cap, sc_or_container};
 use crate::{Check, Emit};
 
-/// Capabilities that alone allow escaping the container or controlling the node.
+/// Capabilities that alone allow escaping the container or controlling the node. Members of
+/// the runtimes' default set that the baseline Pod Security Standard allows adding back
+/// (`DAC_OVERRIDE`, `SETFCAP`, `CHOWN`, `FOWNER`, ...) are not here: adding one restores a default
+/// and is reported by MOAT-006 instead.
 pub const DANGEROUS: &[&str] = &[
     "ALL",
     "SYS_ADMIN",
@@ -17,7 +20,6 @@ pub const DANGEROUS: &[&str] = &[
     "SYS_MODULE",
     "NET_RAW",
     "DAC_READ_SEARCH",
-    "DAC_OVERRIDE",
     "BPF",
     "PERFMON",
     "SYS_RAWIO",
@@ -29,7 +31,6 @@ pub const DANGEROUS: &[&str] = &[
     "SYS_RESOURCE",
     "NET_BROADCAST",
     "LINUX_IMMUTABLE",
-    "SETFCAP",
 ];
 
 /// Iterates `securityContext.capabilities.<list>` with normalised names and paths.

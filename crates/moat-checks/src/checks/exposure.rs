@@ -262,7 +262,7 @@ impl Check for SensitiveExposure {
                 }
             }
         }
-        if is_ingress(res) {
+        if is_ingress(res) && !authenticated_by_ingress_nginx(res) {
             let mut backends = Vec::new();
             collect_backends(&res.node, &mut String::new(), &mut backends);
             for (path, n) in backends {
@@ -285,6 +285,25 @@ impl Check for SensitiveExposure {
             }
         }
     }
+}
+
+/// Whether ingress-nginx authenticates every request of the Ingress before it reaches a
+/// backend (the authenticated gateway MOAT-174's remediation asks for): an external auth
+/// service (`auth-url`), basic or digest auth with a user file (`auth-type` and
+/// `auth-secret`), or a required client certificate (`auth-tls-verify-client: on`).
+fn authenticated_by_ingress_nginx(res: &Resource) -> bool {
+    let annotation = |key: &str| {
+        res.node
+            .get_path(&["metadata", "annotations", key])
+            .and_then(Node::as_str)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    };
+    let nginx = |key: &str| annotation(&format!("nginx.ingress.kubernetes.io/{key}"));
+    nginx("auth-url").is_some()
+        || (matches!(nginx("auth-type"), Some("basic" | "digest"))
+            && nginx("auth-secret").is_some())
+        || nginx("auth-tls-verify-client") == Some("on")
 }
 
 /// Finds every `backend`/`defaultBackend` mapping under an Ingress, with its path.

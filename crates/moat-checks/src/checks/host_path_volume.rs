@@ -21,19 +21,47 @@ pub const SENSITIVE: &[&str] = &[
     "/var/lib/containerd",
     "/var/lib/etcd",
     "/var/log",
-    "/var/run",
-    "/run",
-    "/var/run/docker.sock",
-    "/run/containerd/containerd.sock",
-    "/var/run/containerd/containerd.sock",
-    "/var/run/crio/crio.sock",
-    "/run/crio/crio.sock",
     "/etc/kubernetes",
 ];
+
+/// `/run` (and its alias `/var/run`) is sensitive as a whole and where the node's control
+/// sockets live: container runtimes, systemd, D-Bus, and CDI specs (which inject devices,
+/// mounts and hooks into containers). Other entries below it — an agent's own state
+/// directory, `xtables.lock` — are ordinary host paths (MOAT-050).
+const RUN_SENSITIVE: &[&str] = &[
+    "docker.sock",
+    "docker",
+    "containerd",
+    "crio",
+    "cri-dockerd.sock",
+    "dockershim.sock",
+    "podman",
+    "k3s",
+    "systemd",
+    "dbus",
+    "cdi",
+];
+
+/// Single host files below a sensitive directory that expose nothing: the machine ID and
+/// the time zone.
+const HARMLESS_FILES: &[&str] = &["/etc/machine-id", "/etc/localtime", "/etc/timezone"];
 
 /// Whether a host path is sensitive.
 pub fn is_sensitive(path: &str) -> bool {
     let p = normalize_path(path);
+    if HARMLESS_FILES.contains(&p.as_str()) {
+        return false;
+    }
+    if let Some(rest) = p
+        .strip_prefix("/var/run")
+        .or_else(|| p.strip_prefix("/run"))
+        .filter(|r| r.is_empty() || r.starts_with('/'))
+    {
+        return rest.is_empty()
+            || RUN_SENSITIVE
+                .iter()
+                .any(|s| path_under(rest, &format!("/{s}")));
+    }
     SENSITIVE.iter().any(|s| path_under(&p, s))
 }
 

@@ -17,7 +17,7 @@ mod host_port;
 mod hygiene;
 mod image_policy;
 mod image_tag;
-pub mod pdb;
+mod pdb;
 mod privileged;
 mod proc_mount;
 pub mod pss;
@@ -33,11 +33,9 @@ mod service_account;
 mod sysctls;
 mod windows_host_process;
 
-/// Every cross-object check.
-pub static INVENTORY: &[&dyn moat_manifest::inventory::InventoryCheck] = &[&pdb::PdbMissing];
-
 /// Every check, in ID order.
 pub static ALL: &[&dyn Check] = &[
+    &pdb::PdbMissing,
     &privileged::Privileged,
     &run_as_non_root::RunAsNonRoot,
     &allow_privilege_escalation::AllowPrivilegeEscalation,

@@ -1,11 +1,11 @@
-//! `PodDisruptionBudget` coverage: a cross-object check over the whole scanned set.
+//! `PodDisruptionBudget` coverage, judged per workload against the scanned set's budgets
+//! ([`crate::context::Context`]).
 
-use std::sync::Arc;
+use moat_core::{CheckMeta, Severity};
+use moat_manifest::selector::labels_of;
+use moat_manifest::{Node, PodSpecView, Resource};
 
-use moat_core::{CheckMeta, Finding, Location, ResourceRef, Severity};
-use moat_manifest::inventory::{Fact, InventoryCheck};
-use moat_manifest::selector::{LabelSelector, labels_of};
-use moat_manifest::{Node, PodSpecView, Pos, Resource};
+use crate::{Check, Emit, Scope};
 
 /// Multi-replica workloads no PodDisruptionBudget selects (only judged when the scanned
 /// set contains `PodDisruptionBudget`s at all).
@@ -23,114 +23,49 @@ static META: CheckMeta = CheckMeta {
     frameworks: &["NSA-CISA"],
 };
 
-enum PdbFact {
-    Budget {
-        namespace: Option<String>,
-        selector: LabelSelector,
-    },
-    Workload {
-        rref: ResourceRef,
-        file: Arc<str>,
-        pos: Pos,
-        labels: Vec<(String, String)>,
-        replicas: i64,
-    },
-}
-
-impl InventoryCheck for PdbMissing {
-    fn checks(&self) -> Vec<&'static CheckMeta> {
-        vec![&META]
+impl Check for PdbMissing {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
     }
 
-    fn observe(&self, res: &Resource) -> Option<Fact> {
-        if res.rref.kind == "PodDisruptionBudget" && res.group() == "policy" {
-            let selector = res
-                .node
-                .get_path(&["spec", "selector"])
-                .and_then(|s| LabelSelector::parse(s).ok())?;
-            return Some(Box::new(PdbFact::Budget {
-                namespace: res.rref.namespace.clone(),
-                selector,
-            }));
-        }
+    fn scope(&self) -> Scope {
+        Scope::Workload
+    }
+
+    fn uses_context(&self) -> bool {
+        true
+    }
+
+    fn check_object(&self, res: &Resource, out: &mut Emit<'_>) {
         if !matches!(res.rref.kind.as_str(), "Deployment" | "StatefulSet") {
-            return None;
+            return;
         }
-        let pod = PodSpecView::of(res)?;
+        let Some(selectors) = out.context.pdb_selectors(res.rref.namespace.as_deref()) else {
+            return;
+        };
+        let Some(pod) = PodSpecView::of(res) else {
+            return;
+        };
         let replicas = res
             .node
             .get_path(&["spec", "replicas"])
             .and_then(Node::as_i64)
             .unwrap_or(1);
         if replicas < 2 {
-            return None;
+            return;
         }
-        Some(Box::new(PdbFact::Workload {
-            rref: res.rref.clone(),
-            file: Arc::clone(&res.file),
-            pos: res.pos_of("spec.replicas"),
-            labels: labels_of(pod.template.get("metadata")),
-            replicas,
-        }))
-    }
-
-    fn conclude(&self, facts: Vec<Fact>) -> Vec<Finding> {
-        let facts: Vec<PdbFact> = facts
-            .into_iter()
-            .filter_map(|f| f.downcast::<PdbFact>().ok().map(|b| *b))
-            .collect();
-        // Budgets by namespace, so each workload is matched only against its own.
-        let mut budgets: std::collections::HashMap<Option<&str>, Vec<&LabelSelector>> =
-            std::collections::HashMap::new();
-        for f in &facts {
-            if let PdbFact::Budget {
-                namespace,
-                selector,
-            } = f
-            {
-                budgets
-                    .entry(namespace.as_deref())
-                    .or_default()
-                    .push(selector);
-            }
+        let labels = labels_of(pod.template.get("metadata"));
+        let covered = selectors
+            .iter()
+            .any(|sel| !sel.requirements.is_empty() && sel.matches(&labels));
+        if !covered {
+            out.report(
+                "spec.replicas".to_owned(),
+                format!(
+                    "{} runs {replicas} replicas but no PodDisruptionBudget selects its pods",
+                    res.rref.kind
+                ),
+            );
         }
-        if budgets.is_empty() {
-            return Vec::new();
-        }
-        let mut out = Vec::new();
-        for f in &facts {
-            let PdbFact::Workload {
-                rref,
-                file,
-                pos,
-                labels,
-                replicas,
-            } = f
-            else {
-                continue;
-            };
-            let covered = budgets.get(&rref.namespace.as_deref()).is_some_and(|sels| {
-                sels.iter()
-                    .any(|sel| !sel.requirements.is_empty() && sel.matches(labels))
-            });
-            if !covered {
-                let mut finding = Finding::from_meta(
-                    &META,
-                    format!(
-                        "{} runs {replicas} replicas but no PodDisruptionBudget selects its pods",
-                        rref.kind
-                    ),
-                );
-                finding.resource = rref.clone();
-                finding.location = Location {
-                    file: file.to_string(),
-                    line: pos.line,
-                    column: pos.col,
-                    path: "spec.replicas".to_owned(),
-                };
-                out.push(finding);
-            }
-        }
-        out
     }
 }

@@ -1,7 +1,7 @@
 use moat_core::{CheckMeta, Severity};
 use moat_manifest::{ContainerView, PodSpecView};
 
-use crate::util::{container_sc, sc_or_container};
+use crate::util::{container_sc, is_windows, sc_or_container};
 use crate::{Check, Emit};
 
 /// `readOnlyRootFilesystem` is not `true`.
@@ -24,7 +24,11 @@ impl Check for ReadOnlyRootFs {
         &META
     }
 
-    fn check_container(&self, _pod: &PodSpecView<'_>, c: &ContainerView<'_>, out: &mut Emit<'_>) {
+    fn check_container(&self, pod: &PodSpecView<'_>, c: &ContainerView<'_>, out: &mut Emit<'_>) {
+        // The API server rejects readOnlyRootFilesystem on Windows pods: nothing to fix there.
+        if is_windows(pod) {
+            return;
+        }
         match container_sc(c, "readOnlyRootFilesystem") {
             Some((n, _)) if n.as_bool() == Some(true) => {}
             Some((_, path)) => out.container(

@@ -1,5 +1,5 @@
 use moat_core::{CheckMeta, Severity};
-use moat_manifest::{ContainerView, Level, Node, PodSpecView, effective};
+use moat_manifest::{ContainerView, Level, PodSpecView, effective};
 
 use crate::{Check, Emit};
 
@@ -27,12 +27,7 @@ impl Check for RunAsNonRoot {
     }
 
     fn check_container(&self, pod: &PodSpecView<'_>, c: &ContainerView<'_>, out: &mut Emit<'_>) {
-        let windows = pod
-            .get("os")
-            .and_then(|o| o.get("name"))
-            .and_then(Node::as_str)
-            == Some("windows");
-        if windows {
+        if crate::util::is_windows(pod) {
             return;
         }
         let name = c.name();

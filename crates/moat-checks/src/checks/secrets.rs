@@ -96,6 +96,18 @@ pub fn classify_secret(name: &str, value: &str) -> Option<&'static str> {
         return Some("JSON Web Token");
     }
     let n = name.to_ascii_uppercase();
+    let lower = v.to_ascii_lowercase();
+    // An AWS secret access key is 40 characters of base64, often with `/` (which the
+    // heuristic below takes for a path).
+    if n.contains("SECRET_ACCESS_KEY")
+        && v.len() == 40
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'/' || b == b'+')
+        && !lower.contains("example")
+        && entropy(v) >= 4.0
+    {
+        return Some("AWS secret access key");
+    }
     let secret_name = [
         "PASSWORD", "PASSWD", "SECRET", "TOKEN", "APIKEY", "API_KEY", "PRIVATE_KEY", "CREDENTIAL",
         "ACCESS_KEY",
@@ -106,7 +118,6 @@ pub fn classify_secret(name: &str, value: &str) -> Option<&'static str> {
         && !["_NAME", "_FILE", "_PATH", "_DIR", "_URL", "_ENDPOINT", "_REF", "_KEY_NAME"]
             .iter()
             .any(|suffix| n.ends_with(suffix));
-    let lower = v.to_ascii_lowercase();
     let placeholder = v.is_empty()
         || v.starts_with('$')
         || v.starts_with('<')

@@ -3,6 +3,7 @@
 use moat_core::{CheckMeta, Severity};
 use moat_manifest::{Node, PodSpecView};
 
+use crate::checks::control_plane::is_control_plane_static_pod;
 use crate::{Check, Emit};
 
 /// `automountServiceAccountToken` not `false` on the pod.
@@ -28,6 +29,10 @@ impl Check for AutomountToken {
     }
 
     fn check_pod(&self, pod: &PodSpecView<'_>, out: &mut Emit<'_>) {
+        // Static pods get no service-account token.
+        if is_control_plane_static_pod(pod) {
+            return;
+        }
         match pod.get("automountServiceAccountToken") {
             Some(n) if n.as_bool() == Some(false) => {}
             Some(_) => out.report(
@@ -63,6 +68,16 @@ impl Check for DefaultServiceAccount {
     }
 
     fn check_pod(&self, pod: &PodSpecView<'_>, out: &mut Emit<'_>) {
+        // A static pod has no service account at all. A pod that does not mount the
+        // token cannot act with the account's permissions.
+        if is_control_plane_static_pod(pod)
+            || pod
+                .get("automountServiceAccountToken")
+                .and_then(Node::as_bool)
+                == Some(false)
+        {
+            return;
+        }
         for field in ["serviceAccountName", "serviceAccount"] {
             if let Some(n) = pod
                 .get(field)

@@ -143,6 +143,15 @@ impl Check for FlagCheck {
     }
 }
 
+/// Whether the workload is a bare `Pod` that runs a control-plane component: a static pod
+/// (`/etc/kubernetes/manifests`). The kubelet runs static pods without a service account,
+/// and the API server refuses a mirror pod that names one.
+pub fn is_control_plane_static_pod(pod: &PodSpecView<'_>) -> bool {
+    pod.resource.rref.kind == "Pod"
+        && pod.template_path.is_empty()
+        && pod.containers().any(|c| Invocation::of(&c).is_some())
+}
+
 /// What a container runs: the component, the full argument vector (`command` then
 /// `args`, `$(VAR)` expanded), where the component's own arguments start, its env.
 struct Invocation<'a> {
