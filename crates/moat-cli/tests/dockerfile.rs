@@ -158,3 +158,15 @@ fn explain_shows_a_dockerfile_fix() {
         "{text}"
     );
 }
+
+#[test]
+fn table_snapshot_of_a_realistic_dockerfile() {
+    let o = common::moat(&[
+        "dockerfile",
+        "crates/moat-dockerfile/tests/realistic/python-django-bad.Dockerfile",
+        "--color",
+        "never",
+    ]);
+    assert_eq!(code(&o), 1);
+    insta::assert_snapshot!("dockerfile_table", stdout(&o));
+}
