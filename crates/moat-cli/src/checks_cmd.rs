@@ -103,11 +103,12 @@ pub fn markdown(checks: &[&CheckMeta]) -> String {
 
 fn explain_text(m: &CheckMeta) -> String {
     let mut s = format!(
-        "**{}** — severity {}\n\n{}\n\n**Remediation.** {}\n\n```yaml\n{}```\n\n**Frameworks:** {}\n\n**References:**\n",
+        "**{}** — severity {}\n\n{}\n\n**Remediation.** {}\n\n```{}\n{}```\n\n**Frameworks:** {}\n\n**References:**\n",
         m.title,
         m.severity,
         m.rationale,
         m.remediation,
+        m.fix_language(),
         m.fix_example,
         m.frameworks.join(", ")
     );

@@ -2,6 +2,7 @@
 //! checks in `moat-checks`, rendering in `moat-report`.
 
 mod checks_cmd;
+mod dockerfile_cmd;
 mod inputs;
 
 mod netpol_cmd;
@@ -39,6 +40,15 @@ enum Command {
     /// work. `.moat.yaml` is looked up from the first path upward (see docs/configuration.md).
     #[command(after_long_help = SCAN_EXAMPLES)]
     Scan(ScanArgs),
+    /// Lint Dockerfiles (files, directories, or `-` for stdin) for hardening problems.
+    ///
+    /// Every input is read as a Dockerfile (BuildKit syntax: heredocs, parser directives,
+    /// flags); directories are walked for Dockerfile, Containerfile, *.Dockerfile and
+    /// Dockerfile.* (or `dockerfile.files` in .moat.yaml). `moat scan` lints the same files
+    /// alongside manifests. Findings are MOAT-600…; waive one with a
+    /// `# moat:ignore=ID reason` comment on the line above the instruction.
+    #[command(after_long_help = dockerfile_cmd::EXAMPLES)]
+    Dockerfile(dockerfile_cmd::DockerfileArgs),
     /// List the available checks.
     Checks(checks_cmd::ChecksArgs),
     /// Explain a check: rationale, remediation with a YAML fix, references, frameworks.
@@ -167,6 +177,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Scan(args) => scan(&args),
+        Command::Dockerfile(args) => dockerfile_cmd::run(args),
         Command::Checks(args) => checks_cmd::list(&args),
         Command::Explain { id } => checks_cmd::explain(&id),
         Command::Netpol(cmd) => netpol_cmd::run(cmd),
@@ -195,6 +206,11 @@ fn usage(msg: impl std::fmt::Display) -> anyhow::Result<ExitCode> {
 }
 
 fn scan(args: &ScanArgs) -> anyhow::Result<ExitCode> {
+    run_scan(args, false)
+}
+
+/// `moat scan`, or with `dockerfiles_only` `moat dockerfile`.
+fn run_scan(args: &ScanArgs, dockerfiles_only: bool) -> anyhow::Result<ExitCode> {
     let selection = match Selection::new(&args.checks, &args.skip_checks) {
         Ok(s) => s,
         Err(e) => return usage(e),
@@ -259,6 +275,11 @@ fn scan(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         k8s_version,
         pss,
     });
+    let session = if dockerfiles_only {
+        session.dockerfiles_only()
+    } else {
+        session
+    };
     let fail_on: Option<Severity> = match args.fail_on.as_deref() {
         Some("never" | "none") => None,
         Some(s) => match s.parse() {

@@ -24,6 +24,24 @@ pub struct CheckMeta {
     pub frameworks: &'static [&'static str],
 }
 
+impl CheckMeta {
+    /// The language of [`CheckMeta::fix_example`]: `dockerfile` when its first non-comment
+    /// line starts with an upper-case instruction keyword, else `yaml`.
+    pub fn fix_language(&self) -> &'static str {
+        let first = self
+            .fix_example
+            .lines()
+            .find(|l| !l.trim_start().starts_with('#'))
+            .and_then(|l| l.split_whitespace().next())
+            .unwrap_or_default();
+        if first.len() > 1 && first.bytes().all(|b| b.is_ascii_uppercase()) {
+            "dockerfile"
+        } else {
+            "yaml"
+        }
+    }
+}
+
 /// The set of checks one analyser (or the whole tool) knows, in ID order.
 #[derive(Debug, Clone, Default)]
 pub struct Registry {

@@ -15,6 +15,10 @@
 //! allowed-registries: [registry.example.com, ghcr.io/example]
 //! required-labels: [app.kubernetes.io/name, app.kubernetes.io/version]
 //! k8s-version: "1.29"             # target for removed-API checks
+//! dockerfile:                     # Dockerfile linting (moat scan, moat dockerfile)
+//!   files: ["Dockerfile", "*.Dockerfile", "Dockerfile.*", "Containerfile"]  # names picked up
+//!   require-digest: true          # MOAT-604: base images pinned by digest
+//!   required-labels: [org.opencontainers.image.source]                    # MOAT-639
 //! ```
 //! Every error names the file and line of the offending entry.
 
@@ -50,6 +54,19 @@ pub struct Config {
     pub required_labels: Option<Vec<String>>,
     /// Target Kubernetes version `(major, minor)`.
     pub k8s_version: Option<(u32, u32)>,
+    /// The `dockerfile:` section.
+    pub dockerfile: DockerfileConfig,
+}
+
+/// The `dockerfile:` section of `.moat.yaml`.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct DockerfileConfig {
+    /// File-name globs of Dockerfiles picked up during directory walks.
+    pub files: Option<Vec<String>>,
+    /// Require base images pinned by digest.
+    pub require_digest: Option<bool>,
+    /// Labels the final image must carry.
+    pub required_labels: Option<Vec<String>>,
 }
 
 /// A per-check override from the `checks:` map.
@@ -229,9 +246,10 @@ pub fn parse_config(
                     None => cx.err(e.value.pos, "`k8s-version` must look like \"1.29\" (quote it so YAML keeps it a string)"),
                 }
             }
+            "dockerfile" => cfg.dockerfile = dockerfile_section(&mut cx, &e.value),
             other => cx.err(
                 e.key_pos,
-                format!("unknown config key `{other}` (expected exclude, fail-on, waivers, checks, min-uid, allowed-registries, required-labels, k8s-version)"),
+                format!("unknown config key `{other}` (expected exclude, fail-on, waivers, checks, min-uid, allowed-registries, required-labels, k8s-version, dockerfile)"),
             ),
         }
     }
@@ -286,6 +304,42 @@ fn check_override(
         }
     }
     Some(o)
+}
+
+fn dockerfile_section(cx: &mut Ctx<'_>, n: &Node) -> DockerfileConfig {
+    let mut d = DockerfileConfig::default();
+    if !n.is_map() && !n.is_null() {
+        cx.err(
+            n.pos,
+            "`dockerfile` must be a mapping with files, require-digest, required-labels",
+        );
+    }
+    for e in n.entries() {
+        match e.key.as_str() {
+            "files" | "required-labels" => {
+                let mut list = Vec::new();
+                for it in seq(cx, &e.value, &e.key) {
+                    if let Some(s) = cx.string(it, &e.key) {
+                        list.push(s);
+                    }
+                }
+                if e.key == "files" {
+                    d.files = Some(list);
+                } else {
+                    d.required_labels = Some(list);
+                }
+            }
+            "require-digest" => match e.value.as_bool() {
+                Some(b) => d.require_digest = Some(b),
+                None => cx.err(e.value.pos, "`require-digest` must be true or false"),
+            },
+            other => cx.err(
+                e.key_pos,
+                format!("unknown dockerfile key `{other}` (expected files, require-digest, required-labels)"),
+            ),
+        }
+    }
+    d
 }
 
 fn seq<'n>(cx: &mut Ctx<'_>, n: &'n Node, what: &str) -> &'n [Node] {
@@ -423,5 +477,22 @@ mod tests {
         assert_eq!(cfg.waivers[0].source, ".moat.yaml:4");
         let lines: Vec<u32> = errs.iter().map(|e| e.line).collect();
         assert_eq!(lines, vec![8, 10, 13, 14], "{errs:?}");
+    }
+
+    #[test]
+    fn dockerfile_section() {
+        let text = "dockerfile:\n  files: [Dockerfile, \"*.Dockerfile\"]\n  require-digest: true\n  required-labels: [a]\n  bogus: 1\n";
+        let (cfg, errs) = parse_config(".moat.yaml", text, &resolve);
+        assert_eq!(
+            cfg.dockerfile.files.as_deref(),
+            Some(&["Dockerfile".to_owned(), "*.Dockerfile".to_owned()][..])
+        );
+        assert_eq!(cfg.dockerfile.require_digest, Some(true));
+        assert_eq!(
+            cfg.dockerfile.required_labels.as_deref(),
+            Some(&["a".to_owned()][..])
+        );
+        assert_eq!(errs.len(), 1);
+        assert_eq!(errs[0].line, 5);
     }
 }

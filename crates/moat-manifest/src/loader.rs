@@ -150,10 +150,28 @@ fn is_hidden(name: &std::ffi::OsStr) -> bool {
         .is_some_and(|s| s.starts_with('.') && s != "." && s != "..")
 }
 
+/// Whether a path has a manifest extension (`.yaml`, `.yml`, `.json`).
+pub fn is_manifest_path(path: &Path) -> bool {
+    path.extension().and_then(|x| x.to_str()).is_some_and(|x| {
+        MANIFEST_EXTENSIONS
+            .iter()
+            .any(|m| x.eq_ignore_ascii_case(m))
+    })
+}
+
 /// Expands the given paths into inputs: files as given, directories walked recursively
 /// (following symlinks, skipping hidden entries and `exclude` globs, keeping
 /// `.yaml`/`.yml`/`.json`), `-` as stdin. Output is sorted per directory for stable reports.
 pub fn discover(paths: &[PathBuf], opts: &LoadOptions) -> (Vec<Input>, Vec<InputError>) {
+    discover_matching(paths, opts, &is_manifest_path)
+}
+
+/// Like [`discover`], keeping the files of directory walks that `accept` selects.
+pub fn discover_matching(
+    paths: &[PathBuf],
+    opts: &LoadOptions,
+    accept: &dyn Fn(&Path) -> bool,
+) -> (Vec<Input>, Vec<InputError>) {
     let mut inputs = Vec::new();
     let mut errors = Vec::new();
     let excludes = match build_excludes(&opts.exclude) {
@@ -176,7 +194,7 @@ pub fn discover(paths: &[PathBuf], opts: &LoadOptions) -> (Vec<Input>, Vec<Input
                 message: format!("cannot read: {e}"),
             }),
             Ok(m) if m.is_file() => inputs.push(Input::File(root.clone())),
-            Ok(m) if m.is_dir() => walk_dir(root, &excludes, &mut inputs, &mut errors),
+            Ok(m) if m.is_dir() => walk_dir(root, &excludes, accept, &mut inputs, &mut errors),
             Ok(_) => errors.push(InputError {
                 file: root.display().to_string(),
                 line: 0,
@@ -191,6 +209,7 @@ pub fn discover(paths: &[PathBuf], opts: &LoadOptions) -> (Vec<Input>, Vec<Input
 fn walk_dir(
     root: &Path,
     excludes: &GlobSet,
+    accept: &dyn Fn(&Path) -> bool,
     inputs: &mut Vec<Input>,
     errors: &mut Vec<InputError>,
 ) {
@@ -208,16 +227,7 @@ fn walk_dir(
     for entry in walker {
         match entry {
             Ok(e) => {
-                if e.file_type().is_file()
-                    && e.path()
-                        .extension()
-                        .and_then(|x| x.to_str())
-                        .is_some_and(|x| {
-                            MANIFEST_EXTENSIONS
-                                .iter()
-                                .any(|m| x.eq_ignore_ascii_case(m))
-                        })
-                {
+                if e.file_type().is_file() && accept(e.path()) {
                     inputs.push(Input::File(e.into_path()));
                 }
             }

@@ -79,8 +79,9 @@ fn rule(m: &CheckMeta) -> Value {
         }
     }
     let markdown = format!(
-        "{}\n\n**Fix**\n\n```yaml\n{}```\n\n{}",
+        "{}\n\n**Fix**\n\n```{}\n{}```\n\n{}",
         m.remediation,
+        m.fix_language(),
         m.fix_example,
         m.references
             .iter()
@@ -88,7 +89,12 @@ fn rule(m: &CheckMeta) -> Value {
             .collect::<Vec<_>>()
             .join("\n")
     );
-    let mut tags: Vec<&str> = vec!["security", "kubernetes"];
+    let domain = if m.fix_language() == "dockerfile" {
+        "dockerfile"
+    } else {
+        "kubernetes"
+    };
+    let mut tags: Vec<&str> = vec!["security", domain];
     tags.extend(m.frameworks.iter().copied());
     let mut r = json!({
         "id": m.id,

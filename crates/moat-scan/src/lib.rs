@@ -3,6 +3,7 @@
 //! applies waivers and filters, and streams each resource's result to a renderer in a
 //! deterministic order (files sorted, documents in order, checks in ID order).
 
+mod dockerfile;
 mod waivers;
 
 use std::collections::HashMap;
@@ -16,13 +17,14 @@ use moat_manifest::config::{Config, find_config, load_config};
 use moat_manifest::inventory::{Fact, InventoryCheck};
 use moat_manifest::loader::STDIN_NAME;
 use moat_manifest::{
-    Input, LoadOptions, LoadedFile, Resource, discover, load, load_bytes, load_bytes_matching,
-    load_matching, read_input,
+    Input, LoadOptions, LoadedFile, Resource, discover_matching, is_manifest_path, load,
+    load_bytes, load_bytes_matching, load_matching, read_input,
 };
 use moat_report::{Renderer, ResourceResult};
 use rayon::prelude::*;
 use waivers::Inline;
 
+pub use dockerfile::DEFAULT_FILES as DEFAULT_DOCKERFILES;
 pub use waivers::{apply_waivers, inline_waivers, waive};
 
 /// Files processed in parallel per batch; results are emitted in order after each batch.
@@ -63,6 +65,7 @@ pub fn registry() -> Registry {
     let mut r = moat_checks::registry();
     r.extend(moat_netpol::inventory::COVERAGE.checks());
     r.extend(moat_rbac::inventory::RISKS.checks());
+    r.extend(moat_dockerfile::metas());
     r
 }
 
@@ -78,6 +81,7 @@ pub struct Session {
     registry: Registry,
     errors: Vec<InputError>,
     warnings: Vec<Warning>,
+    docker: dockerfile::Docker,
 }
 
 impl Session {
@@ -160,6 +164,7 @@ impl Session {
                 })
             })
             .collect();
+        let docker = dockerfile::Docker::new(&opts, &config, &mut errors);
         Session {
             opts,
             config,
@@ -170,7 +175,15 @@ impl Session {
             registry,
             errors,
             warnings,
+            docker,
         }
+    }
+
+    /// Treats every input as a Dockerfile (`moat dockerfile`).
+    #[must_use]
+    pub fn dockerfiles_only(mut self) -> Self {
+        self.docker.only = true;
+        self
     }
 
     /// The checks that will run.
@@ -182,6 +195,7 @@ impl Session {
                 .flat_map(|c| c.checks())
                 .filter(|m| self.opts.selection.enabled(m)),
         );
+        v.extend(self.docker.rules());
         v.sort_by_key(|m| m.id);
         v
     }
@@ -197,8 +211,11 @@ impl Session {
             exclude,
             max_file_size: self.opts.max_file_size,
         };
-        let (inputs, discover_errors) = discover(&self.opts.paths, &load_opts);
+        let (inputs, discover_errors) = discover_matching(&self.opts.paths, &load_opts, &|p| {
+            self.docker.matches(p) || (!self.docker.only && is_manifest_path(p))
+        });
         summary.errors.extend(discover_errors);
+        let (inputs, dockerfiles) = self.docker.partition(inputs);
         // Standard input can be read only once; both passes use these bytes.
         let stdin = inputs
             .contains(&Input::Stdin)
@@ -240,6 +257,7 @@ impl Session {
             drop(rx);
         });
         write_result?;
+        this.run_dockerfiles(&dockerfiles, out, &mut summary)?;
         this.conclude(inventory, out, &mut summary)?;
         out.finish(&summary)?;
         Ok(summary)
