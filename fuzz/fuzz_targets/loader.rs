@@ -1,8 +1,9 @@
 //! Fuzzes the manifest loader with arbitrary bytes.
 //!
-//! Beyond "never panics", it checks that every position the loader hands out lies
-//! inside the input, and that field paths built from the tree resolve back to the
-//! exact key positions the tree recorded (the contract findings rely on).
+//! Beyond "never panics", it checks that every position the loader hands out lies inside
+//! the input, and that field paths built from the tree resolve back to the exact key
+//! positions the tree recorded (the contract findings rely on). The scan's pre-pass
+//! loader (`load_bytes_matching`) runs on the same input.
 
 #![no_main]
 
@@ -10,7 +11,7 @@ use std::cell::Cell;
 
 use libfuzzer_sys::fuzz_target;
 use moat_manifest::node::{push_index, push_key};
-use moat_manifest::{Node, Pos, Value, load_bytes};
+use moat_manifest::{Node, Pos, Value, load_bytes, load_bytes_matching};
 
 #[path = "common.rs"]
 mod common;
@@ -53,6 +54,12 @@ fuzz_target!(init: install_panic_hook(), |data: &[u8]| {
     }
     for w in &lf.warnings {
         assert!(w.line >= 1 && w.line <= lines, "warning line {} outside 1..={lines}: {}", w.line, w.message);
+    }
+    // The scan's pre-pass parses only the documents of some kinds: never a panic, and
+    // positions inside the input.
+    let some = load_bytes_matching("fuzz.yaml", data, &["Pod", "ServiceAccount", "a"]);
+    for r in &some.resources {
+        check_pos(r.node.pos, lines);
     }
     let mut budget = MAX_CHECKED_PATHS;
     for r in &lf.resources {
