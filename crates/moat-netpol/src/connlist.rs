@@ -147,7 +147,7 @@ pub fn peer_of(engine: &Engine<'_>, e: &Endpoint) -> Peer {
     }
 }
 
-fn focus_match(peer: &Peer, list: &[String]) -> bool {
+pub(crate) fn focus_match(peer: &Peer, list: &[String]) -> bool {
     list.is_empty() || list.iter().any(|f| peer.is(f))
 }
 

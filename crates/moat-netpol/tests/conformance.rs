@@ -23,6 +23,7 @@ use std::path::{Path, PathBuf};
 use moat_manifest::{LoadOptions, Resource, discover, load};
 use moat_netpol::connlist::{self, Connlist, Options};
 use moat_netpol::eval::{Direction, Endpoint, Engine, NoTrace};
+use moat_netpol::exposure;
 use moat_netpol::ports::{ConnSet, Protocol, parse_conn_set};
 use moat_netpol::{Built, build};
 use serde_json::Value;
@@ -177,6 +178,101 @@ fn run_connlist(dir: &Path, opts: &Options) -> (Connlist, Vec<String>) {
     (connlist::connlist(&engine, &opts), errors)
 }
 
+/// The exposure section of a golden text (from `Exposure Analysis Result`), if any.
+fn golden_exposure_section(text: &str) -> Option<&str> {
+    text.find("Exposure Analysis Result")
+        .and_then(|i| text.get(i..))
+}
+
+/// Exposure lines of a golden text section or of ours, as `(direction, workload, peer, conns)`.
+fn exposure_lines(section: &str) -> BTreeSet<(String, String, String, String)> {
+    let mut out = BTreeSet::new();
+    for line in section.lines() {
+        for (arrow, dir) in [(" \t=> \t", "egress"), (" \t<= \t", "ingress")] {
+            if let Some((w, rest)) = line.split_once(arrow) {
+                let (peer, conns) = rest.split_once(" : ").unwrap_or((rest, ""));
+                out.insert((
+                    dir.to_owned(),
+                    w.trim_end().to_owned(),
+                    peer.to_owned(),
+                    conns.to_owned(),
+                ));
+            }
+        }
+        if line.contains(" is not protected on ") {
+            out.insert((
+                "unprotected".to_owned(),
+                line.to_owned(),
+                String::new(),
+                String::new(),
+            ));
+        }
+    }
+    out
+}
+
+/// Compares our exposure report with the golden's exposure section (txt: exact text,
+/// newlines aside; json: the `exposure_results` entries). Returns a report of differences.
+fn compare_exposure(dir: &Path, opts: &Options, fmt: &str, text: &str) -> String {
+    let (resources, _) = load_dir(dir);
+    let built = build(&resources);
+    let engine = Engine::new(&built.cluster);
+    let opts = &Options {
+        focus_peers: Vec::new(),
+        focus_direction: if opts.focus_workloads.is_empty() {
+            None
+        } else {
+            opts.focus_direction
+        },
+        ..opts.clone()
+    };
+    let list = connlist::connlist(&engine, opts);
+    let (engine, list) = (&engine, &list);
+    let focus = exposure::Focus {
+        workloads: opts.focus_workloads.clone(),
+        direction: opts.focus_direction,
+        conn: opts.focus_conn,
+    };
+    let e = exposure::exposure(engine, list, &focus);
+    let mut report = String::new();
+    match fmt {
+        "txt" => {
+            let mine = exposure::to_txt(&e, opts.focus_conn);
+            let Some(theirs) = golden_exposure_section(text) else {
+                return "  golden has no exposure section\n".to_owned();
+            };
+            if mine.replace(['\n', '\r'], "") != theirs.replace(['\n', '\r'], "") {
+                let (g, w) = (exposure_lines(&mine), exposure_lines(theirs));
+                for l in w.difference(&g).take(8) {
+                    report.push_str(&format!("    exposure missing: {l:?}\n"));
+                }
+                for l in g.difference(&w).take(8) {
+                    report.push_str(&format!("    exposure extra:   {l:?}\n"));
+                }
+                if report.is_empty() {
+                    report.push_str(&format!(
+                        "    exposure text differs:\n{mine}\n---- golden:\n{theirs}\n"
+                    ));
+                }
+            }
+        }
+        "json" => {
+            let v: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+            let theirs = v
+                .get("exposure_results")
+                .or_else(|| v.get("exposure_conn_focus_results"))
+                .cloned()
+                .unwrap_or(Value::Null);
+            let mine = exposure::to_json_value(&e, opts.focus_conn.is_some());
+            if mine != theirs {
+                report.push_str(&format!("    exposure json differs: mine {mine}\n"));
+            }
+        }
+        _ => {}
+    }
+    report
+}
+
 /// Cases knowingly not compared, by reason. Matched against the case label.
 const SKIPPED: &[(&str, &str)] = &[
     (
@@ -210,7 +306,8 @@ struct Tally {
     passed: usize,
     failed: Vec<String>,
     skipped: Vec<(String, &'static str)>,
-    pending: Vec<(String, &'static str)>,
+    /// Passing cases whose exposure section was compared too.
+    exposure: usize,
     exact_text: usize,
     compared_text: usize,
 }
@@ -261,6 +358,13 @@ fn check_connlist(base: &Path, label: &str, case: &Value, tally: &mut Tally, ver
                 diff_report(&got, &want)
             ));
         }
+        if exposure {
+            let r = compare_exposure(&dir, &opts, fmt, &text);
+            if !r.is_empty() {
+                ok = false;
+                report.push_str(&format!("  {fmt} golden {path} (exposure):\n{r}"));
+            }
+        }
         if fmt == "txt" && !exposure {
             tally.compared_text += 1;
             let mine = connlist::to_txt(&list, opts.focus_conn);
@@ -274,7 +378,7 @@ fn check_connlist(base: &Path, label: &str, case: &Value, tally: &mut Tally, ver
     if ok {
         tally.passed += 1;
         if exposure {
-            tally.pending.push((label.to_owned(), "exposure section (potential peers) not yet produced; connection list part compared"));
+            tally.exposure += 1;
         }
     } else {
         tally.failed.push(format!("{label}\n{report}"));
@@ -404,7 +508,7 @@ fn netpol_analyzer_golden_cases() {
         *by_reason.entry(*r).or_default() += 1;
     }
     println!(
-        "netpol-analyzer: {} passed, {} failed ({} skipped: {}); {} of {} connlist text goldens byte-identical (newlines aside); {} passing cases also have an exposure section that is not produced yet",
+        "netpol-analyzer: {} passed, {} failed ({} skipped: {}); {} of {} connlist text goldens byte-identical (newlines aside); {} passing cases include an exposure section, compared too",
         tally.passed,
         tally.failed.len(),
         tally.skipped.len(),
@@ -415,7 +519,7 @@ fn netpol_analyzer_golden_cases() {
             .join("; "),
         tally.exact_text,
         tally.compared_text,
-        tally.pending.len(),
+        tally.exposure,
     );
     for f in &tally.failed {
         println!("FAILED {f}");
@@ -1100,13 +1204,14 @@ fn check_explain(base: &Path, label: &str, case: &Value, tally: &mut Tally) {
             report.push_str(&format!("  extra default pair {} => {}\n", k.0, k.1));
         }
     }
+    let exposure = o.get("exposure").and_then(Value::as_bool) == Some(true);
+    if exposure {
+        report.push_str(&compare_exposure(&dir, &opts, "txt", &text));
+    }
     if report.is_empty() {
         tally.passed += 1;
-        if o.get("exposure").and_then(Value::as_bool) == Some(true) {
-            tally.pending.push((
-                label.to_owned(),
-                "exposure section (potential peers) not yet produced; explanation part compared",
-            ));
+        if exposure {
+            tally.exposure += 1;
         }
     } else {
         tally.failed.push(format!("{label}\n{report}"));
