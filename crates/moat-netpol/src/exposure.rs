@@ -757,3 +757,72 @@ pub fn to_json_value(e: &Exposure, focus_conn: bool) -> serde_json::Value {
         "ingress_exposure": section(&e.ingress, false),
     })
 }
+
+impl Focus {
+    /// The focus of the connection-list options.
+    pub fn of(opts: &crate::connlist::Options) -> Self {
+        Focus {
+            workloads: opts.focus_workloads.clone(),
+            direction: opts
+                .focus_direction
+                .filter(|_| !opts.focus_workloads.is_empty()),
+            conn: opts.focus_conn,
+        }
+    }
+}
+
+/// The connection list in text form followed by the exposure section.
+pub fn render_txt(list: &Connlist, e: &Exposure, focus_conn: Option<(Protocol, u16)>) -> String {
+    let mut s = crate::connlist::to_txt(list, focus_conn);
+    if !s.is_empty() {
+        s.push('\n');
+    }
+    s.push_str(&to_txt(e, focus_conn));
+    s
+}
+
+/// `{"connlist_results": [...], "exposure_results": {...}}` (under a focus connection:
+/// `connlist_conn_focus_results` and `exposure_conn_focus_results`, without `conn`).
+pub fn render_json(list: &Connlist, e: &Exposure, focus_conn: Option<(Protocol, u16)>) -> String {
+    let focused = focus_conn.is_some();
+    let conns: Vec<serde_json::Value> = list
+        .lines
+        .iter()
+        .map(|l| {
+            if focused {
+                serde_json::json!({"src": l.src.to_string(), "dst": l.dst.to_string()})
+            } else {
+                serde_json::json!({"src": l.src.to_string(), "dst": l.dst.to_string(), "conn": l.conns.to_string()})
+            }
+        })
+        .collect();
+    let (kc, ke) = if focused {
+        ("connlist_conn_focus_results", "exposure_conn_focus_results")
+    } else {
+        ("connlist_results", "exposure_results")
+    };
+    let mut doc = serde_json::Map::new();
+    doc.insert(kc.to_owned(), serde_json::Value::Array(conns));
+    doc.insert(ke.to_owned(), to_json_value(e, focused));
+    let mut s = serde_json::to_string_pretty(&serde_json::Value::Object(doc))
+        .unwrap_or_else(|_| "{}".to_owned());
+    s.push('\n');
+    s
+}
+
+/// Exposure edges for the DOT rendering: `(source, destination, connections)`, the
+/// potential peers only (external ranges are in the connection list).
+pub fn dot_edges(e: &Exposure) -> Vec<(String, String, String)> {
+    let potential = |l: &&Line| !l.peer.ends_with("[External]");
+    e.egress
+        .iter()
+        .filter(potential)
+        .map(|l| (l.workload.clone(), l.peer.clone(), l.conns.to_string()))
+        .chain(
+            e.ingress
+                .iter()
+                .filter(potential)
+                .map(|l| (l.peer.clone(), l.workload.clone(), l.conns.to_string())),
+        )
+        .collect()
+}
