@@ -13,7 +13,7 @@
 //! from the whole cluster; a representative whose selectors are plain labels that a real
 //! workload already carries is dropped (the real workload is in the connection list).
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 
 use crate::connlist::{Connlist, Peer as ListPeer, focus_match};
@@ -147,10 +147,58 @@ struct RulePeer {
     pods: Key,
 }
 
-impl RulePeer {
-    fn admits(&self, rep: &Rep) -> bool {
-        (self.ns == RepNs::All || self.ns == rep.ns)
-            && (self.pods.is_empty() || self.pods == rep.pods)
+/// The representatives a rule's peers admit: a rule peer admits a representative when
+/// each of its parts is empty (all) or equal to the representative's.
+#[derive(Clone, Debug, Default)]
+struct Admits {
+    /// A peer with empty selectors: every representative.
+    all: bool,
+    /// Otherwise these representatives (sorted indices).
+    reps: Vec<u32>,
+}
+
+impl Admits {
+    fn admits(&self, rep: u32) -> bool {
+        self.all || self.reps.binary_search(&rep).is_ok()
+    }
+}
+
+/// Representatives by exact selectors, by namespace part and by pod part.
+#[derive(Default)]
+struct RepIndex {
+    exact: HashMap<(RepNs, Key), u32>,
+    by_ns: HashMap<RepNs, Vec<u32>>,
+    by_pods: HashMap<Key, Vec<u32>>,
+}
+
+impl RepIndex {
+    fn new(reps: &[Rep]) -> Self {
+        let mut ix = RepIndex::default();
+        for (i, r) in reps.iter().enumerate() {
+            let Ok(i) = u32::try_from(i) else { break };
+            ix.exact.insert((r.ns.clone(), r.pods.clone()), i);
+            ix.by_ns.entry(r.ns.clone()).or_default().push(i);
+            ix.by_pods.entry(r.pods.clone()).or_default().push(i);
+        }
+        ix
+    }
+
+    fn admits(&self, peers: &[RulePeer]) -> Admits {
+        let mut a = Admits::default();
+        for p in peers {
+            match (&p.ns, p.pods.is_empty()) {
+                (RepNs::All, true) => a.all = true,
+                (RepNs::All, false) => {
+                    a.reps
+                        .extend(self.by_pods.get(&p.pods).into_iter().flatten());
+                }
+                (ns, true) => a.reps.extend(self.by_ns.get(ns).into_iter().flatten()),
+                (ns, false) => a.reps.extend(self.exact.get(&(ns.clone(), p.pods.clone()))),
+            }
+        }
+        a.reps.sort_unstable();
+        a.reps.dedup();
+        a
     }
 }
 
@@ -319,13 +367,19 @@ fn representatives(c: &Cluster) -> Vec<Rep> {
             }
         }
     }
-    reps.retain(|r| !has_real_match(c, r));
+    let mut by_ns: Vec<Vec<usize>> = vec![Vec::new(); c.namespaces.len()];
+    for (i, w) in c.workloads.iter().enumerate() {
+        if let Some(v) = by_ns.get_mut(w.ns) {
+            v.push(i);
+        }
+    }
+    reps.retain(|r| !has_real_match(c, &by_ns, r));
     reps
 }
 
 /// Whether the representative is written with plain labels only and a real workload
 /// carries them (it is then no potential peer: the real one is analysed).
-fn has_real_match(c: &Cluster, rep: &Rep) -> bool {
+fn has_real_match(c: &Cluster, by_ns: &[Vec<usize>], rep: &Rep) -> bool {
     let plain = |s: &LabelSelector| s.match_labels >= s.requirements.len();
     if rep.pods.is_empty() || !plain(&rep.pod_sel) {
         return false;
@@ -341,9 +395,16 @@ fn has_real_match(c: &Cluster, rep: &Rep) -> bool {
             .as_ref()
             .is_some_and(|s| plain(s) && s.matches(&ns.labels)),
     };
-    c.workloads.iter().any(|w| {
-        !w.synthetic && c.namespaces.get(w.ns).is_some_and(ns_ok) && rep.pod_sel.matches(&w.labels)
-    })
+    let namespaces: Vec<usize> = match &rep.ns {
+        RepNs::Named(n) => c.namespace(n).into_iter().collect(),
+        _ => (0..c.namespaces.len()).collect(),
+    };
+    namespaces
+        .into_iter()
+        .filter(|&ni| c.namespaces.get(ni).is_some_and(ns_ok))
+        .flat_map(|ni| by_ns.get(ni).map_or(&[][..], Vec::as_slice))
+        .filter_map(|&i| c.workloads.get(i))
+        .any(|w| !w.synthetic && rep.pod_sel.matches(&w.labels))
 }
 
 /// The ports of a rule towards a destination: resolved against a real workload, or kept by
@@ -372,7 +433,7 @@ struct Names {
 fn evaluate(
     engine: &Engine<'_>,
     w: usize,
-    rep: &Rep,
+    rep: u32,
     dir: Direction,
     admin: &AdminPeers,
     np: &NpPeers,
@@ -397,7 +458,7 @@ fn evaluate(
         };
         let rules = if d == 0 { &a.ingress } else { &a.egress };
         for (rule, rp) in rules.iter().zip(peers) {
-            if !rp.iter().any(|p| p.admits(rep)) {
+            if !rp.admits(rep) {
                 continue;
             }
             let got = take(rule_conns(&rule.ports, dst), &mut undecided, &mut names);
@@ -427,7 +488,7 @@ fn evaluate(
             };
             let rules = if d == 0 { &p.ingress } else { &p.egress };
             for (rule, rp) in rules.iter().zip(peers) {
-                if rp.iter().any(|p| p.admits(rep)) {
+                if rp.admits(rep) {
                     union(&mut granted, &rule_conns(&rule.ports, dst));
                 }
             }
@@ -448,7 +509,7 @@ fn evaluate(
         let peers = admin.baseline.get(d).map_or(&[][..], Vec::as_slice);
         let mut bundecided = open.numeric.clone();
         for (rule, rp) in rules.iter().zip(peers) {
-            if !rp.iter().any(|p| p.admits(rep)) {
+            if !rp.admits(rep) {
                 continue;
             }
             let got = take(rule_conns(&rule.ports, dst), &mut bundecided, &mut names);
@@ -490,15 +551,15 @@ fn union(a: &mut Conns, b: &Conns) {
     a.named.extend(b.named.iter().cloned());
 }
 
-/// Rule peers of the admin policies and baseline, per direction.
+/// What the rules of the admin policies and baseline admit, per direction.
 struct AdminPeers {
-    admin: Vec<[Vec<Vec<RulePeer>>; 2]>,
-    baseline: [Vec<Vec<RulePeer>>; 2],
+    admin: Vec<[Vec<Admits>; 2]>,
+    baseline: [Vec<Admits>; 2],
 }
 
-/// Rule peers of the `NetworkPolicies`, per direction.
+/// What the rules of the `NetworkPolicies` admit, per direction.
 struct NpPeers {
-    np: Vec<[Vec<Vec<RulePeer>>; 2]>,
+    np: Vec<[Vec<Admits>; 2]>,
 }
 
 /// Which workloads and directions to report.
@@ -517,6 +578,9 @@ pub struct Focus {
 pub fn exposure(engine: &Engine<'_>, list: &Connlist, focus: &Focus) -> Exposure {
     let c = engine.cluster;
     let reps = representatives(c);
+    let ix = RepIndex::new(&reps);
+    let rule_peers_admin = |r: &AdminRule| ix.admits(&rule_peers_admin(r));
+    let rule_peers_np = |r: &Rule, own: &str| ix.admits(&rule_peers_np(r, own));
     let admin = AdminPeers {
         admin: c
             .admin
@@ -556,6 +620,7 @@ pub fn exposure(engine: &Engine<'_>, list: &Connlist, focus: &Focus) -> Exposure
             })
             .collect(),
     };
+    let externals = external_lines(list);
     let mut out = Exposure::default();
     for (i, w) in c.workloads.iter().enumerate() {
         if w.synthetic {
@@ -590,7 +655,20 @@ pub fn exposure(engine: &Engine<'_>, list: &Connlist, focus: &Focus) -> Exposure
             if !protected {
                 out.unprotected.push((id.clone(), dir));
             }
-            let external = external_lines(list, &peer, &id, dir);
+            let external: Vec<Line> = externals
+                .get(&id)
+                .and_then(|v| v.get(usize::from(dir == Direction::Ingress)))
+                .map_or(&[][..], Vec::as_slice)
+                .iter()
+                .map(|(range, conns)| Line {
+                    workload: id.clone(),
+                    peer: range.clone(),
+                    conns: Conns {
+                        numeric: conns.clone(),
+                        named: BTreeSet::new(),
+                    },
+                })
+                .collect();
             let potential = potential_lines(engine, i, &id, dir, &reps, &admin, &np, focus.conn);
             found.push((dir, external, potential));
         }
@@ -614,26 +692,23 @@ pub fn exposure(engine: &Engine<'_>, list: &Connlist, focus: &Focus) -> Exposure
     out
 }
 
-/// The connection-list lines of workload `peer` with external ranges in `dir`.
-fn external_lines(list: &Connlist, peer: &ListPeer, id: &str, dir: Direction) -> Vec<Line> {
-    list.lines
-        .iter()
-        .filter_map(|l| {
-            let ext = match dir {
-                Direction::Egress if l.src == *peer && l.dst.is_external() => &l.dst,
-                Direction::Ingress if l.dst == *peer && l.src.is_external() => &l.src,
-                _ => return None,
-            };
-            Some(Line {
-                workload: id.to_owned(),
-                peer: ext.to_string(),
-                conns: Conns {
-                    numeric: l.conns.clone(),
-                    named: BTreeSet::new(),
-                },
-            })
-        })
-        .collect()
+/// The connection-list lines with an external range, by workload (`namespace/name[Kind]`):
+/// egress `(range, conns)` and ingress `(range, conns)`.
+type ExternalLines = HashMap<String, [Vec<(String, ConnSet)>; 2]>;
+
+fn external_lines(list: &Connlist) -> ExternalLines {
+    let mut m: ExternalLines = HashMap::new();
+    for l in &list.lines {
+        let (w, ext, d) = match (&l.src, &l.dst) {
+            (w @ ListPeer::Workload { .. }, e) if e.is_external() => (w, e, 0),
+            (e, w @ ListPeer::Workload { .. }) if e.is_external() => (w, e, 1),
+            _ => continue,
+        };
+        if let Some(v) = m.entry(w.to_string()).or_default().get_mut(d) {
+            v.push((ext.to_string(), l.conns.clone()));
+        }
+    }
+    m
 }
 
 /// The lines of workload `w` with the representative peers in `dir`: the whole cluster
@@ -649,31 +724,67 @@ fn potential_lines(
     np: &NpPeers,
     focus_conn: Option<(Protocol, u16)>,
 ) -> Vec<Line> {
+    // Representatives no rule of the workload names specifically are admitted exactly as
+    // the whole cluster is (by the rules with empty selectors), so they are never listed:
+    // only the specifically named ones are evaluated.
+    let d = usize::from(dir == Direction::Egress);
+    let mut candidates: BTreeSet<u32> = BTreeSet::new();
+    let mut note = |rules: &[Admits]| {
+        for a in rules {
+            candidates.extend(a.reps.iter().copied());
+        }
+    };
+    for &ai in engine.admin_subject.get(w).map_or(&[][..], Vec::as_slice) {
+        if let Some(m) = admin.admin.get(ai).and_then(|m| m.get(d)) {
+            note(m);
+        }
+    }
+    let isolating = match dir {
+        Direction::Ingress => engine.np_ingress.get(w),
+        Direction::Egress => engine.np_egress.get(w),
+    }
+    .map_or(&[][..], Vec::as_slice);
+    for &pi in isolating {
+        if let Some(m) = np.np.get(pi).and_then(|m| m.get(d)) {
+            note(m);
+        }
+    }
+    if isolating.is_empty() && engine.baseline_subject.get(w).copied().unwrap_or(false) {
+        note(admin.baseline.get(d).map_or(&[][..], Vec::as_slice));
+    }
+    candidates.remove(&0);
     let mut lines = Vec::new();
-    let mut cluster_wide: Option<Conns> = None;
-    for rep in reps {
-        let mut conns = evaluate(engine, w, rep, dir, admin, np);
-        if let Some((p, port)) = focus_conn {
-            conns = Conns {
-                numeric: conns.numeric.intersect(&ConnSet::single(p, port)),
-                named: BTreeSet::new(),
-            };
-        }
-        let show = match &cluster_wide {
-            _ if focus_conn.is_some() && conns.is_empty() => false,
-            None => !conns.is_empty(),
-            Some(cw) if cw.is_empty() => !conns.is_empty(),
-            Some(cw) => *cw != conns,
-        };
-        if rep.is_entire_cluster() {
-            cluster_wide = Some(conns.clone());
-        }
-        if show {
+    let restrict = |conns: Conns| match focus_conn {
+        Some((p, port)) => Conns {
+            numeric: conns.numeric.intersect(&ConnSet::single(p, port)),
+            named: BTreeSet::new(),
+        },
+        None => conns,
+    };
+    // Index 0 is the whole cluster.
+    let cluster_wide = restrict(evaluate(engine, w, 0, dir, admin, np));
+    let mut push = |rep: u32, conns: Conns| {
+        if let Some(r) = reps.get(rep as usize) {
             lines.push(Line {
                 workload: id.to_owned(),
-                peer: rep.name(),
+                peer: r.name(),
                 conns,
             });
+        }
+    };
+    if !cluster_wide.is_empty() {
+        push(0, cluster_wide.clone());
+    }
+    for rep in candidates {
+        let conns = restrict(evaluate(engine, w, rep, dir, admin, np));
+        let show = if cluster_wide.is_empty() || focus_conn.is_some() {
+            // Under a focus connection only the peers allowing it are listed.
+            !conns.is_empty() && conns != cluster_wide
+        } else {
+            conns != cluster_wide
+        };
+        if show {
+            push(rep, conns);
         }
     }
     lines
