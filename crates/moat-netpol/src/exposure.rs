@@ -469,6 +469,10 @@ fn evaluate(
             }
         }
     }
+    // Passed names are open again for the next layers.
+    for n in &passed.named {
+        names.decided.remove(n);
+    }
     let mut open = Conns {
         numeric: undecided.union(&passed.numeric),
         named: passed.named.clone(),
