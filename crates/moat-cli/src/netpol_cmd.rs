@@ -10,6 +10,7 @@ use crate::inputs::{Loaded, load_all, render_findings};
 use clap::{Args, Subcommand, ValueEnum};
 use moat_core::{InputError, Severity, Summary, Warning};
 use moat_netpol::connlist::{self, Options};
+use moat_netpol::exposure;
 use moat_netpol::ipnet::{IpSet, parse_cidr};
 use moat_netpol::{Direction, Engine, Externals, Protocol, reach};
 use moat_report::Format;
@@ -49,6 +50,7 @@ Examples:
   moat netpol matrix k8s/ -f dot | dot -Tsvg > m.svg
   moat netpol matrix k8s/ --focus-workload shop/db --focus-direction ingress
   moat netpol matrix k8s/ --external 10.0.0.0/8 --external 0.0.0.0/0
+  moat netpol matrix k8s/ --exposure -f txt       plus potential peers policies admit
 
 Exit codes: 0 computed; 2 usage error or unreadable/invalid input (still computed).";
 
@@ -140,6 +142,14 @@ pub struct MatrixArgs {
     /// Only pairs allowing this port: PORT[/PROTO].
     #[arg(long, value_name = "PORT[/PROTO]")]
     focus_port: Option<String>,
+    /// Exposure analysis: also list, per workload and direction, the potential peers the
+    /// policies would admit but that are not in the input — `entire-cluster`,
+    /// `[namespace with {k=v}]/[all pods]`, `ns/[pod with {k=v}]`,
+    /// `[all namespaces]/[pod with {k=v}]` — with the allowed connections, the external
+    /// ranges of exposed workloads, and the workloads no policy protects. Formats: table,
+    /// txt, json, dot (not csv, md). Ignored (with a warning) with --focus-peer.
+    #[arg(long)]
+    exposure: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -314,15 +324,32 @@ fn matrix_cmd(args: &MatrixArgs) -> anyhow::Result<ExitCode> {
         }),
         focus_conn,
         externals: ext,
+        exposure: args.exposure,
     };
+    if args.exposure && matches!(args.format, MatrixFormat::Csv | MatrixFormat::Md) {
+        return Ok(usage(
+            "--exposure is available with -f table, txt, json and dot (not csv or md)",
+        ));
+    }
     let list = connlist::connlist(&engine, &opts);
-    let text = match args.format {
-        MatrixFormat::Table => table(&list, focus_conn),
-        MatrixFormat::Txt => connlist::to_txt(&list, focus_conn),
-        MatrixFormat::Json => connlist::to_json(&list),
-        MatrixFormat::Csv => connlist::to_csv(&list),
-        MatrixFormat::Md => connlist::to_md(&list),
-        MatrixFormat::Dot => connlist::to_dot(&list),
+    let exposed = (opts.exposure && !opts.ignores_exposure())
+        .then(|| exposure::exposure(&engine, &list, &exposure::Focus::of(&opts)));
+    let text = match (args.format, &exposed) {
+        (MatrixFormat::Table, None) => table(&list, focus_conn),
+        (MatrixFormat::Table, Some(e)) => {
+            let mut t = table(&list, focus_conn);
+            t.push('\n');
+            t.push_str(&exposure::to_txt(e, focus_conn));
+            t
+        }
+        (MatrixFormat::Txt, None) => connlist::to_txt(&list, focus_conn),
+        (MatrixFormat::Txt, Some(e)) => exposure::render_txt(&list, e, focus_conn),
+        (MatrixFormat::Json, None) => connlist::to_json(&list),
+        (MatrixFormat::Json, Some(e)) => exposure::render_json(&list, e, focus_conn),
+        (MatrixFormat::Csv, _) => connlist::to_csv(&list),
+        (MatrixFormat::Md, _) => connlist::to_md(&list),
+        (MatrixFormat::Dot, None) => connlist::to_dot(&list),
+        (MatrixFormat::Dot, Some(e)) => connlist::to_dot_with(&list, &exposure::dot_edges(e)),
     };
     let mut out = io::BufWriter::new(io::stdout().lock());
     out.write_all(text.as_bytes())?;

@@ -1,5 +1,5 @@
 //! End-to-end tests of `moat netpol`: reach (text, JSON, --expect exit codes), matrix
-//! formats (the text form against a netpol-analyzer golden), coverage findings against the
+//! formats (the text form against a netpol-analyzer golden), exposure analysis, coverage findings against the
 //! report schema, input errors (exit 2 with `file:line`), stdin snapshots and diff; and the
 //! coverage findings inside `moat scan` (locations, selection, inline waivers).
 
@@ -288,6 +288,121 @@ fn matrix_formats() {
     assert!(
         port.contains("0.0.0.0-255.255.255.255[External] => shop/web[Deployment]\n"),
         "{port}"
+    );
+}
+
+#[test]
+fn matrix_exposure() {
+    // The golden of an exposure case, byte for byte (newlines aside).
+    let dir = shared().join("netpol/netpol-analyzer");
+    let o = moat(&[
+        "netpol",
+        "matrix",
+        dir.join("tests/exposure_test_with_anp_11_with_named_port")
+            .to_str()
+            .unwrap(),
+        "-f",
+        "txt",
+        "--exposure",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let golden = fs::read_to_string(
+        dir.join("expected/connlist/exposure_test_with_anp_11_with_named_port_exposure_output.txt"),
+    )
+    .unwrap();
+    assert_eq!(
+        stdout(&o).replace('\n', ""),
+        golden.replace(['\n', '\r'], "")
+    );
+
+    let tmp = tempfile::tempdir().unwrap();
+    fixture(tmp.path(), "shop.yaml", SHOP);
+    // web admits every peer on 8080; db admits web only (a real pod: no potential peer);
+    // no policy isolates egress.
+    let txt = stdout(&moat_in(
+        tmp.path(),
+        &["netpol", "matrix", ".", "-f", "txt", "--exposure"],
+        None,
+    ));
+    let section = txt.split_once("\n\n").map(|(_, s)| s).unwrap();
+    assert_eq!(
+        section,
+        "Exposure Analysis Result:
+Egress Exposure:
+shop/db[Deployment]  \t=> \t0.0.0.0-255.255.255.255[External] : All Connections
+shop/db[Deployment]  \t=> \tentire-cluster : All Connections
+shop/web[Deployment] \t=> \t0.0.0.0-255.255.255.255[External] : All Connections
+shop/web[Deployment] \t=> \tentire-cluster : All Connections
+
+Ingress Exposure:
+shop/web[Deployment] \t<= \t0.0.0.0-255.255.255.255[External] : TCP 8080
+shop/web[Deployment] \t<= \tentire-cluster : TCP 8080
+
+Workloads not protected by network policies:
+shop/db[Deployment] is not protected on Egress
+shop/web[Deployment] is not protected on Egress
+"
+    );
+    let json = stdout(&moat_in(
+        tmp.path(),
+        &["netpol", "matrix", ".", "-f", "json", "--exposure"],
+        None,
+    ));
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["connlist_results"].as_array().unwrap().len(), 5);
+    assert_eq!(
+        v["exposure_results"]["ingress_exposure"][1],
+        serde_json::json!({"src": "entire-cluster", "dst": "shop/web[Deployment]", "conn": "TCP 8080"})
+    );
+    let dot = stdout(&moat_in(
+        tmp.path(),
+        &["netpol", "matrix", ".", "-f", "dot", "--exposure"],
+        None,
+    ));
+    assert!(
+        dot.contains("\"entire-cluster\" [shape=diamond]")
+            && dot.contains(
+                "\"entire-cluster\" -> \"shop/web[Deployment]\" [label=\"TCP 8080\" style=dashed]"
+            ),
+        "{dot}"
+    );
+    let table = stdout(&moat_in(
+        tmp.path(),
+        &["netpol", "matrix", ".", "--exposure"],
+        None,
+    ));
+    assert!(table.contains("\nExposure Analysis Result:\n"), "{table}");
+    // Not available as CSV or Markdown.
+    let csv = moat_in(
+        tmp.path(),
+        &["netpol", "matrix", ".", "-f", "csv", "--exposure"],
+        None,
+    );
+    assert_eq!(code(&csv), 2);
+    assert!(stderr(&csv).contains("--exposure"), "{}", stderr(&csv));
+    // With focus workloads and peers it is not relevant: warned and left out.
+    let peers = moat_in(
+        tmp.path(),
+        &[
+            "netpol",
+            "matrix",
+            ".",
+            "-f",
+            "txt",
+            "--exposure",
+            "--focus-workload",
+            "db",
+            "--focus-peer",
+            "web",
+        ],
+        None,
+    );
+    assert_eq!(code(&peers), 0);
+    assert!(!stdout(&peers).contains("Exposure"), "{}", stdout(&peers));
+    assert!(
+        stderr(&peers).contains("exposure analysis is not relevant"),
+        "{}",
+        stderr(&peers)
     );
 }
 

@@ -4,13 +4,14 @@
 //! per namespace (1,000 policies: default-deny ingress and egress, intra-namespace allows
 //! by label with ports, a cross-namespace allow by namespace label, egress to DNS and to
 //! an ipBlock with `except`, one named port), plus one `AdminNetworkPolicy` and the baseline.
-//! Issue 7 targets: full matrix < 3 s on 2 cores; one reach query < 10 ms.
+//! Issue 7 targets: full matrix < 3 s on 2 cores; one reach query < 10 ms. `exposure` is
+//! the exposure analysis (`--exposure`) on top of a computed connection list.
 
 use std::fmt::Write as _;
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use moat_netpol::{Engine, Externals, Matrix, build, reach};
+use moat_netpol::{Engine, Externals, Matrix, build, exposure, reach};
 
 /// A cluster as multi-document YAML.
 pub fn generated_cluster(namespaces: usize, per_ns: usize) -> String {
@@ -164,6 +165,16 @@ fn bench(c: &mut Criterion) {
     let engine = Engine::new(&built.cluster);
     g.bench_function("full_matrix", |b| {
         b.iter(|| black_box(Matrix::compute(&engine, &Externals::default())));
+    });
+    let list = moat_netpol::connlist::connlist(&engine, &moat_netpol::connlist::Options::default());
+    g.bench_function("exposure", |b| {
+        b.iter(|| {
+            black_box(exposure::exposure(
+                &engine,
+                &list,
+                &exposure::Focus::default(),
+            ))
+        });
     });
     g.bench_function("reach_query", |b| {
         b.iter(|| {

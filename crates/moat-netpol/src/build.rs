@@ -337,6 +337,7 @@ fn selector(d: &mut Diag<'_>, node: &Node, path: &str) -> Option<LabelSelector> 
     }
     let mut reqs = Vec::new();
     let mut ok = true;
+    let mut match_labels = 0;
     if let Some(ml) = present(node.get("matchLabels")) {
         for e in ml.entries() {
             let value = match &e.value.value {
@@ -365,6 +366,7 @@ fn selector(d: &mut Diag<'_>, node: &Node, path: &str) -> Option<LabelSelector> 
                 values: vec![value],
             });
         }
+        match_labels = reqs.len();
     }
     if let Some(me) = present(node.get("matchExpressions")) {
         for (i, ex) in me.items().iter().enumerate() {
@@ -404,7 +406,10 @@ fn selector(d: &mut Diag<'_>, node: &Node, path: &str) -> Option<LabelSelector> 
             reqs.push(r);
         }
     }
-    ok.then_some(LabelSelector { requirements: reqs })
+    ok.then_some(LabelSelector {
+        requirements: reqs,
+        match_labels,
+    })
 }
 
 fn protocol(d: &mut Diag<'_>, node: Option<&Node>, path: &str) -> Option<Protocol> {

@@ -99,9 +99,18 @@ pub struct Options {
     pub focus_conn: Option<(Protocol, u16)>,
     /// External endpoints.
     pub externals: Externals,
+    /// Exposure analysis is requested (see [`crate::exposure`]); only its option checks
+    /// are made here.
+    pub exposure: bool,
 }
 
 impl Options {
+    /// Whether exposure analysis was requested together with focus workloads and their
+    /// peers, where it is not relevant (it is then not produced).
+    pub fn ignores_exposure(&self) -> bool {
+        self.exposure && !self.focus_workloads.is_empty() && !self.focus_peers.is_empty()
+    }
+
     /// Options that have no effect in this combination.
     pub fn warnings(&self) -> Vec<String> {
         let mut w = Vec::new();
@@ -113,6 +122,12 @@ impl Options {
         if self.focus_workloads.is_empty() && !self.focus_peers.is_empty() {
             w.push(
                 "focus workload peers may be used only with focus workloads, will be ignored"
+                    .to_owned(),
+            );
+        }
+        if self.ignores_exposure() {
+            w.push(
+                "exposure analysis is not relevant when both focus workloads and focus workload peers are used; exposure will be ignored"
                     .to_owned(),
             );
         }
@@ -147,7 +162,7 @@ pub fn peer_of(engine: &Engine<'_>, e: &Endpoint) -> Peer {
     }
 }
 
-fn focus_match(peer: &Peer, list: &[String]) -> bool {
+pub(crate) fn focus_match(peer: &Peer, list: &[String]) -> bool {
     list.is_empty() || list.iter().any(|f| peer.is(f))
 }
 
@@ -423,6 +438,12 @@ fn dot_id(p: &Peer) -> String {
 
 /// A Graphviz digraph: workloads grouped by namespace, external ranges as boxes.
 pub fn to_dot(list: &Connlist) -> String {
+    to_dot_with(list, &[])
+}
+
+/// [`to_dot`] plus dashed edges to or from potential peers (exposure analysis), drawn as
+/// diamonds: `(source, destination, connections)`.
+pub fn to_dot_with(list: &Connlist, potential: &[(String, String, String)]) -> String {
     let mut by_ns: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut others: BTreeSet<String> = BTreeSet::new();
     for w in &list.workloads {
@@ -448,6 +469,16 @@ pub fn to_dot(list: &Connlist) -> String {
     for o in &others {
         let _ = writeln!(s, "\t{o} [shape=ellipse]");
     }
+    let quote = |x: &str| format!("\"{}\"", x.replace('"', "\\\""));
+    let workloads: BTreeSet<&str> = list.workloads.iter().map(String::as_str).collect();
+    let diamonds: BTreeSet<&str> = potential
+        .iter()
+        .flat_map(|(a, b, _)| [a.as_str(), b.as_str()])
+        .filter(|x| !workloads.contains(x))
+        .collect();
+    for d in diamonds {
+        let _ = writeln!(s, "\t{} [shape=diamond]", quote(d));
+    }
     for l in &list.lines {
         let _ = writeln!(
             s,
@@ -455,6 +486,14 @@ pub fn to_dot(list: &Connlist) -> String {
             dot_id(&l.src),
             dot_id(&l.dst),
             l.conns
+        );
+    }
+    for (a, b, c) in potential {
+        let _ = writeln!(
+            s,
+            "\t{} -> {} [label=\"{c}\" style=dashed]",
+            quote(a),
+            quote(b)
         );
     }
     s.push_str("}\n");

@@ -13,6 +13,8 @@
 //! - [`reach`] answers one `--from`/`--to` query with an explanation.
 //! - [`connlist`] lists connections and renders them (text, JSON, CSV, Markdown, DOT);
 //!   [`ingress`] adds what Ingress/Route objects expose to the ingress controller.
+//! - [`exposure`] adds the potential peers (`entire-cluster`, `[namespace with {k=v}]/[all pods]`,
+//!   ...) that policies admit but that are not in the input (netpol-analyzer `--exposure`).
 //! - [`coverage`] reports missing default-deny, unselected workloads, over-broad rules and
 //!   other findings as [`moat_core::Finding`]s with [`moat_core::CheckMeta`].
 //! - [`inventory`] runs the coverage findings inside `moat scan` ([`inventory::COVERAGE`]),
@@ -25,6 +27,7 @@ pub mod build;
 pub mod connlist;
 pub mod coverage;
 pub mod eval;
+pub mod exposure;
 pub mod ingress;
 pub mod input;
 pub mod intervals;

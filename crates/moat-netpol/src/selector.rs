@@ -133,6 +133,9 @@ impl Requirement {
 pub struct LabelSelector {
     /// `matchLabels` and `matchExpressions` as one AND-ed list (`matchLabels` become `In`).
     pub requirements: Vec<Requirement>,
+    /// How many leading `requirements` came from `matchLabels` (the rest are
+    /// `matchExpressions`); only the exposure rendering looks at it.
+    pub match_labels: usize,
 }
 
 impl LabelSelector {
@@ -143,15 +146,17 @@ impl LabelSelector {
 
     /// `matchLabels` only.
     pub fn from_labels<'a>(labels: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let requirements: Vec<Requirement> = labels
+            .into_iter()
+            .map(|(k, v)| Requirement {
+                key: k.to_owned(),
+                op: Op::In,
+                values: vec![v.to_owned()],
+            })
+            .collect();
         LabelSelector {
-            requirements: labels
-                .into_iter()
-                .map(|(k, v)| Requirement {
-                    key: k.to_owned(),
-                    op: Op::In,
-                    values: vec![v.to_owned()],
-                })
-                .collect(),
+            match_labels: requirements.len(),
+            requirements,
         }
     }
 
@@ -339,6 +344,7 @@ mod tests {
                 req("app", Op::In, &["web"]),
                 req("x", Op::DoesNotExist, &[]),
             ],
+            match_labels: 0,
         };
         assert_eq!(s.to_string(), "app=web,tier in (back,front),!x");
         assert!(s.matches(&l));
@@ -377,7 +383,7 @@ mod tests {
                 let values = match op { Op::In | Op::NotIn => vs.iter().map(ToString::to_string).collect(), _ => vec![] };
                 Requirement { key: keys[i % 3].into(), op, values }
             }).collect();
-            let sel = LabelSelector { requirements: reqs.clone() };
+            let sel = LabelSelector { requirements: reqs.clone(), match_labels: 0 };
             // definition: every requirement holds
             let expected = reqs.iter().all(|r| {
                 let v = l.get(&r.key);

@@ -3,6 +3,8 @@
 //! - `netpol-analyzer/cases.json`: connection lists (with focus options), diffs and
 //!   explanations, compared as sets of `(source, destination, connections)` parsed from the
 //!   golden txt/json (the text is also compared exactly, newlines aside, and reported).
+//!   With `exposure`, the exposure section is compared exactly too (txt, newlines aside;
+//!   json `exposure_results`; DOT edges for the one DOT-only case).
 //! - `netpol-analyzer/error_cases.json`: bad input must give an error or warning.
 //! - `policy-assistant/integration-cases/netpol-v1-connectivity.yaml`: ingress and egress
 //!   truth tables, compared separately.
@@ -23,6 +25,7 @@ use std::path::{Path, PathBuf};
 use moat_manifest::{LoadOptions, Resource, discover, load};
 use moat_netpol::connlist::{self, Connlist, Options};
 use moat_netpol::eval::{Direction, Endpoint, Engine, NoTrace};
+use moat_netpol::exposure;
 use moat_netpol::ports::{ConnSet, Protocol, parse_conn_set};
 use moat_netpol::{Built, build};
 use serde_json::Value;
@@ -152,6 +155,7 @@ fn options(o: &Value) -> Options {
             .get("focus_conn")
             .and_then(Value::as_str)
             .and_then(parse_focus_conn),
+        exposure: o.get("exposure").and_then(Value::as_bool) == Some(true),
         ..Options::default()
     }
 }
@@ -177,6 +181,165 @@ fn run_connlist(dir: &Path, opts: &Options) -> (Connlist, Vec<String>) {
     (connlist::connlist(&engine, &opts), errors)
 }
 
+/// The exposure section of a golden text (from `Exposure Analysis Result`), if any.
+fn golden_exposure_section(text: &str) -> Option<&str> {
+    text.find("Exposure Analysis Result")
+        .and_then(|i| text.get(i..))
+}
+
+/// Exposure lines of a golden text section or of ours, as `(direction, workload, peer, conns)`.
+fn exposure_lines(section: &str) -> BTreeSet<(String, String, String, String)> {
+    let mut out = BTreeSet::new();
+    for line in section.lines() {
+        for (arrow, dir) in [(" \t=> \t", "egress"), (" \t<= \t", "ingress")] {
+            if let Some((w, rest)) = line.split_once(arrow) {
+                let (peer, conns) = rest.split_once(" : ").unwrap_or((rest, ""));
+                out.insert((
+                    dir.to_owned(),
+                    w.trim_end().to_owned(),
+                    peer.to_owned(),
+                    conns.to_owned(),
+                ));
+            }
+        }
+        if line.contains(" is not protected on ") {
+            out.insert((
+                "unprotected".to_owned(),
+                line.to_owned(),
+                String::new(),
+                String::new(),
+            ));
+        }
+    }
+    out
+}
+
+/// Compares our exposure report with the golden's exposure section (txt: exact text,
+/// newlines aside, and the whole rendering when `whole_golden`, i.e. a connection-list
+/// golden; json: the `exposure_results` entries). Returns a report of differences.
+fn compare_exposure(
+    dir: &Path,
+    opts: &Options,
+    fmt: &str,
+    text: &str,
+    whole_golden: bool,
+) -> String {
+    let (resources, _) = load_dir(dir);
+    let built = build(&resources);
+    let engine = Engine::new(&built.cluster);
+    let opts = &Options {
+        focus_peers: Vec::new(),
+        focus_direction: if opts.focus_workloads.is_empty() {
+            None
+        } else {
+            opts.focus_direction
+        },
+        ..opts.clone()
+    };
+    let list = connlist::connlist(&engine, opts);
+    let (engine, list) = (&engine, &list);
+    let e = exposure::exposure(engine, list, &exposure::Focus::of(opts));
+    let mut report = String::new();
+    match fmt {
+        "txt" => {
+            let mine = exposure::to_txt(&e, opts.focus_conn);
+            let Some(theirs) = golden_exposure_section(text) else {
+                return "  golden has no exposure section\n".to_owned();
+            };
+            // A connection-list golden is the whole rendering: compare it all.
+            let whole = exposure::render_txt(list, &e, opts.focus_conn);
+            if whole_golden && whole.replace(['\n', '\r'], "") != text.replace(['\n', '\r'], "") {
+                report.push_str(&format!("    whole text differs:\n{whole}\n"));
+            }
+            if mine.replace(['\n', '\r'], "") != theirs.replace(['\n', '\r'], "") {
+                let (g, w) = (exposure_lines(&mine), exposure_lines(theirs));
+                for l in w.difference(&g).take(8) {
+                    report.push_str(&format!("    exposure missing: {l:?}\n"));
+                }
+                for l in g.difference(&w).take(8) {
+                    report.push_str(&format!("    exposure extra:   {l:?}\n"));
+                }
+                if report.is_empty() {
+                    report.push_str(&format!(
+                        "    exposure text differs:\n{mine}\n---- golden:\n{theirs}\n"
+                    ));
+                }
+            }
+        }
+        "json" => {
+            let v: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+            let theirs = v
+                .get("exposure_results")
+                .or_else(|| v.get("exposure_conn_focus_results"))
+                .cloned()
+                .unwrap_or(Value::Null);
+            let mine = exposure::to_json_value(&e, opts.focus_conn.is_some());
+            if mine != theirs {
+                report.push_str(&format!("    exposure json differs: mine {mine}\n"));
+            }
+        }
+        _ => {}
+    }
+    report
+}
+
+/// Compares the edges of a DOT golden (`"a" -> "b" [label="conns" ...]`; dashed edges are
+/// exposure edges) with the connection list and exposure edges, as sets. Upstream's node
+/// styling is not moat's DOT styling, so only edges are compared.
+fn compare_dot(dir: &Path, opts: &Options, text: &str) -> String {
+    let mut want = BTreeSet::new();
+    for line in text.lines() {
+        let Some((edge, attrs)) = line.trim().split_once(" [") else {
+            continue;
+        };
+        let Some((a, b)) = edge.split_once(" -> ") else {
+            continue;
+        };
+        let label = attrs
+            .split_once("label=\"")
+            .and_then(|(_, r)| r.split_once('"'))
+            .map_or("", |(l, _)| l);
+        want.insert((
+            a.trim_matches('"').to_owned(),
+            b.trim_matches('"').to_owned(),
+            label.to_owned(),
+            attrs.contains("style=dashed"),
+        ));
+    }
+    let (resources, _) = load_dir(dir);
+    let built = build(&resources);
+    let engine = Engine::new(&built.cluster);
+    let list = connlist::connlist(&engine, opts);
+    let mut got: BTreeSet<(String, String, String, bool)> = list
+        .lines
+        .iter()
+        .map(|l| {
+            (
+                l.src.to_string(),
+                l.dst.to_string(),
+                l.conns.to_string(),
+                false,
+            )
+        })
+        .collect();
+    if opts.exposure {
+        let e = exposure::exposure(&engine, &list, &exposure::Focus::of(opts));
+        got.extend(
+            exposure::dot_edges(&e)
+                .into_iter()
+                .map(|(a, b, c)| (a, b, c, true)),
+        );
+    }
+    let mut report = String::new();
+    for t in want.difference(&got) {
+        report.push_str(&format!("    missing edge {t:?}\n"));
+    }
+    for t in got.difference(&want) {
+        report.push_str(&format!("    extra edge {t:?}\n"));
+    }
+    report
+}
+
 /// Cases knowingly not compared, by reason. Matched against the case label.
 const SKIPPED: &[(&str, &str)] = &[
     (
@@ -186,10 +349,6 @@ const SKIPPED: &[(&str, &str)] = &[
     (
         "ipblockstest_4",
         "golden output was not collected (2.6 MB); see ../shared/netpol/README.md",
-    ),
-    (
-        "exposure_test_minimal_netpol_analysis",
-        "only a DOT golden exists for this exposure case",
     ),
 ];
 
@@ -210,7 +369,8 @@ struct Tally {
     passed: usize,
     failed: Vec<String>,
     skipped: Vec<(String, &'static str)>,
-    pending: Vec<(String, &'static str)>,
+    /// Passing cases whose exposure section was compared too.
+    exposure: usize,
     exact_text: usize,
     compared_text: usize,
 }
@@ -244,6 +404,14 @@ fn check_connlist(base: &Path, label: &str, case: &Value, tally: &mut Tally, ver
     let expected = case["expected"].as_object().unwrap();
     for (fmt, path) in expected {
         let text = std::fs::read_to_string(base.join(path.as_str().unwrap())).unwrap();
+        if fmt == "dot" {
+            let r = compare_dot(&dir, &opts, &text);
+            if !r.is_empty() {
+                ok = false;
+                report.push_str(&format!("  dot golden {path}:\n{r}"));
+            }
+            continue;
+        }
         let want = match fmt.as_str() {
             "txt" => parse_golden_txt(&text, focus.as_deref()),
             "json" => parse_golden_json(&text, focus.as_deref()),
@@ -261,6 +429,13 @@ fn check_connlist(base: &Path, label: &str, case: &Value, tally: &mut Tally, ver
                 diff_report(&got, &want)
             ));
         }
+        if exposure {
+            let r = compare_exposure(&dir, &opts, fmt, &text, true);
+            if !r.is_empty() {
+                ok = false;
+                report.push_str(&format!("  {fmt} golden {path} (exposure):\n{r}"));
+            }
+        }
         if fmt == "txt" && !exposure {
             tally.compared_text += 1;
             let mine = connlist::to_txt(&list, opts.focus_conn);
@@ -274,7 +449,7 @@ fn check_connlist(base: &Path, label: &str, case: &Value, tally: &mut Tally, ver
     if ok {
         tally.passed += 1;
         if exposure {
-            tally.pending.push((label.to_owned(), "exposure section (potential peers) not yet produced; connection list part compared"));
+            tally.exposure += 1;
         }
     } else {
         tally.failed.push(format!("{label}\n{report}"));
@@ -404,7 +579,7 @@ fn netpol_analyzer_golden_cases() {
         *by_reason.entry(*r).or_default() += 1;
     }
     println!(
-        "netpol-analyzer: {} passed, {} failed ({} skipped: {}); {} of {} connlist text goldens byte-identical (newlines aside); {} passing cases also have an exposure section that is not produced yet",
+        "netpol-analyzer: {} passed, {} failed ({} skipped: {}); {} of {} connlist text goldens byte-identical (newlines aside); {} passing cases include an exposure section, compared too",
         tally.passed,
         tally.failed.len(),
         tally.skipped.len(),
@@ -415,7 +590,7 @@ fn netpol_analyzer_golden_cases() {
             .join("; "),
         tally.exact_text,
         tally.compared_text,
-        tally.pending.len(),
+        tally.exposure,
     );
     for f in &tally.failed {
         println!("FAILED {f}");
@@ -450,21 +625,22 @@ const TRANSCRIPTION_FIXES: &[(&str, &[&str], &str)] = &[
         &["ns1/pod1"],
         "focusWorkloadPeers missing from error_cases.json",
     ),
+    (
+        "using_exposure_with_focus_workload_peer_and_focus_workload",
+        &["ns1/pod1"],
+        "focusWorkload and focusWorkloadPeers missing from error_cases.json (the warning is about the combination; names are arbitrary)",
+    ),
 ];
 
 /// Error cases about option combinations moat does not have.
 const NOT_APPLICABLE: &[(&str, &str)] = &[
-    (
-        "using_exposure_with_focus_workload_peer_and_focus_workload",
-        "exposure analysis is not implemented yet (see docs/netpol.md)",
-    ),
     (
         "using_explain_only_without_explain",
         "moat has no explain-only option; reach always explains",
     ),
     (
         "using_exposure_with_explain_and_explain_only",
-        "exposure analysis and explain-only are not implemented yet",
+        "moat has no explain-only option (reach always explains); the exposure part of the combination is covered by using_exposure_with_focus_workload_peer_and_focus_workload",
     ),
 ];
 
@@ -494,6 +670,7 @@ fn upstream_message(call: &str) -> Option<String> {
         }
         "PriorityErrExplain" => "Two policies are considered to be conflicting".to_owned(),
         "WarnUnsupportedIPv6Address" => "IPv6 addresses are not supported".to_owned(),
+        "WarnIgnoredExposure" => "exposure analysis is not relevant when both".to_owned(),
         "WarnUnsupportedNodesField" => {
             "`nodes` field of admin network policy peers is not supported".to_owned()
         }
@@ -543,6 +720,10 @@ fn netpol_analyzer_error_cases() {
         }
         if let Some((_, peers, _)) = TRANSCRIPTION_FIXES.iter().find(|(n, ..)| *n == name) {
             opts.focus_peers = peers.iter().map(|p| (*p).to_owned()).collect();
+        }
+        opts.exposure = case.get("exposure").and_then(Value::as_bool) == Some(true);
+        if opts.exposure && name == "using_exposure_with_focus_workload_peer_and_focus_workload" {
+            opts.focus_workloads = vec!["ns1/pod1".to_owned()];
         }
         let engine = Engine::new(&built.cluster);
         let list = connlist::connlist(&engine, &opts);
@@ -1100,13 +1281,14 @@ fn check_explain(base: &Path, label: &str, case: &Value, tally: &mut Tally) {
             report.push_str(&format!("  extra default pair {} => {}\n", k.0, k.1));
         }
     }
+    let exposure = o.get("exposure").and_then(Value::as_bool) == Some(true);
+    if exposure {
+        report.push_str(&compare_exposure(&dir, &opts, "txt", &text, false));
+    }
     if report.is_empty() {
         tally.passed += 1;
-        if o.get("exposure").and_then(Value::as_bool) == Some(true) {
-            tally.pending.push((
-                label.to_owned(),
-                "exposure section (potential peers) not yet produced; explanation part compared",
-            ));
+        if exposure {
+            tally.exposure += 1;
         }
     } else {
         tally.failed.push(format!("{label}\n{report}"));

@@ -7,6 +7,9 @@
 //! SRC => DST egress: CONNS           what SRC's egress policies allow to DST
 //! SRC => DST port 53/UDP: CONNS      end to end, restricted to one port
 //! error: TEXT                        an input error containing TEXT (with a real line)
+//! exposure: W => PEER : CONNS        an exposure line (`<=` for ingress, or
+//!                                    `W is not protected on Egress`); when a case has
+//!                                    any, its exposure lines must be exactly these
 //! ```
 //!
 //! Endpoints are `namespace/name` or an IP address. `CONNS` uses the matrix notation.
@@ -17,7 +20,7 @@ use std::path::Path;
 
 use moat_netpol::eval::{Direction, NoTrace};
 use moat_netpol::ports::parse_conn_set;
-use moat_netpol::{Engine, build, reach};
+use moat_netpol::{Engine, build, connlist, exposure, reach};
 
 struct Case {
     yaml: String,
@@ -65,7 +68,33 @@ fn run_case(path: &Path) -> Vec<String> {
     let built = build(&lf.resources);
     let engine = Engine::new(&built.cluster);
     let mut failures = Vec::new();
-    for e in &case.expect {
+    let want_exposure: std::collections::BTreeSet<&str> = case
+        .expect
+        .iter()
+        .filter_map(|e| e.strip_prefix("exposure: "))
+        .collect();
+    if !want_exposure.is_empty() {
+        let opts = connlist::Options::default();
+        let list = connlist::connlist(&engine, &opts);
+        let e = exposure::exposure(&engine, &list, &exposure::Focus::of(&opts));
+        let mut got: Vec<String> = Vec::new();
+        for (arrow, lines) in [("=>", &e.egress), ("<=", &e.ingress)] {
+            for l in lines {
+                got.push(format!("{} {arrow} {} : {}", l.workload, l.peer, l.conns));
+            }
+        }
+        for (w, d) in &e.unprotected {
+            got.push(format!("{w} is not protected on {}", d.as_str()));
+        }
+        let got: std::collections::BTreeSet<&str> = got.iter().map(String::as_str).collect();
+        for m in want_exposure.difference(&got) {
+            failures.push(format!("exposure line missing: {m}"));
+        }
+        for m in got.difference(&want_exposure) {
+            failures.push(format!("exposure line not expected: {m}"));
+        }
+    }
+    for e in case.expect.iter().filter(|e| !e.starts_with("exposure: ")) {
         if let Some(text) = e.strip_prefix("error: ") {
             match built.errors.iter().find(|x| x.message.contains(text)) {
                 Some(x) if x.line > 0 => {}
