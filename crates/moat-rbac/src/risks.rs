@@ -381,6 +381,19 @@ fn rule_hits(rule: &PolicyRule<'_>, perm: &Perm, res: &str) -> bool {
     })
 }
 
+/// A rule limited by resourceNames reads or deletes the objects it names (a chart's own
+/// certificate Secret, its status ConfigMap), not "Secrets" or "resources": MOAT-202 and
+/// MOAT-221 skip it — unless it names a ServiceAccount token Secret of the input, which
+/// is a credential. (The escalation graph follows named token Secrets either way.)
+fn names_only_own(c: &Cluster<'_>, rule: &PolicyRule<'_>, perm: &Perm) -> bool {
+    matches!(perm.tag, "read-secrets" | "delete-resources")
+        && !rule.resource_names.is_empty()
+        && !rule
+            .resource_names
+            .iter()
+            .any(|n| c.token_secrets.iter().any(|t| t.name == *n))
+}
+
 fn hits(c: &Cluster<'_>, role: RoleId, scope: Scope<'_>, perms: &[Perm]) -> Vec<Hit> {
     let mut out: Vec<Hit> = Vec::new();
     for perm in perms {
@@ -388,7 +401,7 @@ fn hits(c: &Cluster<'_>, role: RoleId, scope: Scope<'_>, perms: &[Perm]) -> Vec<
         let found = perm.resources.iter().find_map(|res| {
             let (r, sub) = res.split_once('/').unwrap_or((res, ""));
             c.rules_for(role, r, sub)
-                .find(|(_, rule)| rule_hits(rule, perm, res))
+                .find(|(_, rule)| rule_hits(rule, perm, res) && !names_only_own(c, rule, perm))
                 .map(|(rr, _)| rr)
         });
         if let Some(rr) = found {
@@ -514,6 +527,22 @@ fn grant_checks(ctx: &mut Ctx<'_, '_>) {
     let c = ctx.c;
     let mut cache: std::collections::HashMap<(RoleId, Scope<'_>), std::rc::Rc<GrantEval>> =
         std::collections::HashMap::new();
+    // Subjects that hold cluster-admin through some input ClusterRoleBinding: their other
+    // grants are implied by MOAT-200 and not repeated, whichever binding carries them.
+    let mut admins: BTreeSet<&Subject> = BTreeSet::new();
+    for b in &c.bindings {
+        let Some(role) = b.role else { continue };
+        if b.builtin || b.scope() != Scope::Cluster {
+            continue;
+        }
+        let eval = cache
+            .entry((role, Scope::Cluster))
+            .or_insert_with(|| std::rc::Rc::new(evaluate_grant(c, role, Scope::Cluster)))
+            .clone();
+        if eval.full.is_some() {
+            admins.extend(b.subjects.iter().map(|(_, s)| s));
+        }
+    }
     for (bid, b) in c.bindings.iter().enumerate() {
         if b.builtin {
             continue;
@@ -579,8 +608,10 @@ fn grant_checks(ctx: &mut Ctx<'_, '_>) {
                 default_sa(ctx, bid, *si, s, role);
                 continue;
             }
-            for (meta, hits, text, sev) in &eval.findings {
-                ctx.grant_finding(meta, bid, *si, s, role, hits, text, *sev);
+            if !admins.contains(s) {
+                for (meta, hits, text, sev) in &eval.findings {
+                    ctx.grant_finding(meta, bid, *si, s, role, hits, text, *sev);
+                }
             }
             dashboard(ctx, bid, *si, s, role);
             default_sa(ctx, bid, *si, s, role);
