@@ -3,7 +3,7 @@
 //! streams every layer's tar entries (uncompressed, gzip or zstd, [`layer`]) without
 //! extracting anything to disk, verifies layer digests, and merges the layers into an
 //! in-memory filesystem view ([`fs`]) with whiteouts applied and links resolved inside
-//! the image root. Package catalogers ([`catalog`]) read that view: os-release, dpkg
+//! the image root. Package catalogers ([`mod@catalog`]) read that view: os-release, dpkg
 //! and apk, each package attributed to the layer that introduced it.
 //!
 //! Image layers are hostile input: paths are normalised inside the root, link
