@@ -440,3 +440,89 @@ fn huge_watched_file_is_not_kept() {
     assert!(fs.file("etc/os-release").unwrap().is_none());
     assert_eq!(fs.notices()[0].kind, NoticeKind::ContentTooLarge);
 }
+
+#[test]
+fn zstd_with_several_frames() {
+    let tar = layer(&[
+        E::File("lib/apk/db/installed", APK_1),
+        E::File("etc/hostname", b"x"),
+    ]);
+    let (a, b) = tar.split_at(700);
+    let mut bytes = support::zstd(a);
+    bytes.extend(support::zstd(b));
+    let mut fs = MergedFs::new(moat_image::catalog::want(), Limits::default());
+    let expect = Expect {
+        diff_id: Some(moat_image::Digest::of(&tar)),
+        ..Expect::default()
+    };
+    fs.add_layer(&bytes[..], Some(Compression::Zstd), &expect)
+        .unwrap();
+    let names: Vec<_> = catalog(&fs)
+        .unwrap()
+        .packages
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    assert_eq!(names, ["libcrypto3", "musl"]);
+    assert!(fs.node("etc/hostname").is_some());
+}
+
+#[test]
+fn oci_nested_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let amd = support::oci_image(
+        dir.path(),
+        "amd64",
+        &[Blob::plain(layer(&[E::File("amd", b"")]))],
+    );
+    let arm = support::oci_image(
+        dir.path(),
+        "arm64",
+        &[Blob::plain(layer(&[E::File("arm", b"")]))],
+    );
+    let inner = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [arm, amd],
+    }))
+    .unwrap();
+    let digest = moat_image::Digest::of(&inner);
+    std::fs::write(dir.path().join("blobs/sha256").join(digest.hex()), &inner).unwrap();
+    support::oci_index(
+        dir.path(),
+        &[
+            serde_json::json!({"mediaType": "application/vnd.oci.image.index.v1+json", "digest": digest.as_str(), "size": inner.len()}),
+        ],
+    );
+    let image = OciLayout::open(dir.path(), None).unwrap();
+    let fs = load(&image, Want::new(), Limits::default()).unwrap();
+    assert!(fs.node("amd").is_some() && fs.node("arm").is_none());
+    assert_eq!(image.config().architecture, "amd64");
+}
+
+#[test]
+fn packages_vanish_with_their_database_and_come_back_in_a_new_layer() {
+    let mut fs = MergedFs::new(moat_image::catalog::want(), Limits::default());
+    let add = |fs: &mut MergedFs, entries: &[E<'_>]| {
+        fs.add_layer(&layer(entries)[..], None, &Expect::default())
+            .unwrap();
+    };
+    add(&mut fs, &[E::File("lib/apk/db/installed", APK_1)]);
+    add(&mut fs, &[E::File("lib/apk/db/.wh.installed", b"")]);
+    assert!(catalog(&fs).unwrap().packages.is_empty());
+    add(&mut fs, &[E::File("lib/apk/db/installed", APK_0)]);
+    let got: Vec<_> = catalog(&fs)
+        .unwrap()
+        .packages
+        .into_iter()
+        .map(|p| (p.name, p.layer))
+        .collect();
+    assert_eq!(got, [("musl".to_owned(), 2)]);
+    // An opaque parent directory deletes it as well.
+    add(&mut fs, &[E::File("lib/.wh..wh..opq", b"")]);
+    assert!(catalog(&fs).unwrap().packages.is_empty());
+    assert!(
+        fs.versions("lib/apk/db/installed").unwrap().is_empty(),
+        "path gone, no history"
+    );
+}
