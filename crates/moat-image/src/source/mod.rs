@@ -39,8 +39,10 @@ pub struct ImageConfig {
     /// Architecture variant (`v8`).
     pub variant: Option<String>,
     /// Runtime defaults.
+    #[serde(deserialize_with = "null_as_default")]
     pub config: RunConfig,
     /// Layer diff IDs.
+    #[serde(deserialize_with = "null_as_default")]
     pub rootfs: RootFs,
 }
 
@@ -67,7 +69,17 @@ pub struct RunConfig {
 #[serde(default)]
 pub struct RootFs {
     /// Digests of the uncompressed layers, bottom first.
+    #[serde(deserialize_with = "null_as_default")]
     pub diff_ids: Vec<String>,
+}
+
+/// `null` (which some builders write) reads as the default value.
+fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
 impl ImageConfig {
@@ -144,4 +156,31 @@ pub(crate) fn read_small(mut r: impl Read, what: &str) -> Result<Vec<u8>, Error>
         });
     }
     Ok(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_nulls_and_counts() {
+        let c = ImageConfig::parse(
+            br#"{"architecture":"arm64","os":"linux","config":null,"rootfs":{"diff_ids":null}}"#,
+        )
+        .unwrap();
+        assert_eq!(c.architecture, "arm64");
+        assert!(c.config.user.is_none());
+        assert_eq!(c.diff_ids(2).unwrap(), [None, None]);
+        let c = ImageConfig::parse(
+            br#"{"config":{"User":"app","Env":null},"rootfs":{"diff_ids":["sha256:00"]}}"#,
+        )
+        .unwrap();
+        assert_eq!(c.config.user.as_deref(), Some("app"));
+        assert!(matches!(c.diff_ids(1), Err(Error::BadDigest { .. })));
+        assert!(matches!(c.diff_ids(2), Err(Error::Invalid { .. })));
+        assert!(matches!(
+            ImageConfig::parse(b"[1]"),
+            Err(Error::Json { .. })
+        ));
+    }
 }
