@@ -526,3 +526,87 @@ fn packages_vanish_with_their_database_and_come_back_in_a_new_layer() {
         "path gone, no history"
     );
 }
+
+#[test]
+fn huge_size_header_without_data_is_an_error_not_an_allocation() {
+    let mut h = tar::Header::new_gnu();
+    h.set_entry_type(tar::EntryType::Regular);
+    h.set_size(10 << 30);
+    h.set_mode(0o644);
+    h.set_path("etc/os-release").unwrap();
+    h.set_cksum();
+    let mut b = tar::Builder::new(Vec::new());
+    b.append(&h, &[][..]).unwrap();
+    let bytes = b.into_inner().unwrap();
+    for want in [Want::new(), moat_image::catalog::want()] {
+        let mut fs = MergedFs::new(want, Limits::default());
+        let err = fs
+            .add_layer(&bytes[..], None, &Expect::default())
+            .unwrap_err();
+        assert!(matches!(err, Error::Layer { layer: 0, .. }), "{err}");
+    }
+}
+
+/// An old-style `docker save` archive whose second layer is a symlink to the first, plus a
+/// member that links to itself; `layers` is the manifest's `Layers` JSON.
+fn old_docker_archive(path: &std::path::Path, layers: &str) {
+    let l0 = layer(&[E::File("lib/apk/db/installed", APK_0)]);
+    let config = support::config_json(
+        "amd64",
+        &[&moat_image::Digest::of(&l0), &moat_image::Digest::of(&l0)],
+    );
+    let mut b = tar::Builder::new(std::fs::File::create(path).unwrap());
+    let mut file = |name: &str, bytes: &[u8]| {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(bytes.len() as u64);
+        h.set_mode(0o644);
+        b.append_data(&mut h, name, bytes).unwrap();
+    };
+    let manifest = format!(r#"[{{"Config":"config.json","RepoTags":null,"Layers":{layers}}}]"#);
+    file("manifest.json", manifest.as_bytes());
+    file("config.json", &config);
+    file("a/layer.tar", &l0);
+    for (name, target) in [
+        ("b/layer.tar", "../a/layer.tar"),
+        ("loop/layer.tar", "../loop/layer.tar"),
+    ] {
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(tar::EntryType::Symlink);
+        h.set_size(0);
+        b.append_link(&mut h, name, target).unwrap();
+    }
+    b.finish().unwrap();
+}
+
+#[test]
+fn docker_archive_with_linked_layer_members() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.tar");
+    old_docker_archive(&path, r#"["a/layer.tar","b/layer.tar"]"#);
+    let image = DockerArchive::open(&path, None).unwrap();
+    assert!(image.repo_tags().is_empty());
+    let fs = load(&image, moat_image::catalog::want(), Limits::default()).unwrap();
+    let got: Vec<_> = catalog(&fs)
+        .unwrap()
+        .packages
+        .into_iter()
+        .map(|p| (p.name, p.layer))
+        .collect();
+    assert_eq!(
+        got,
+        [("musl".to_owned(), 0)],
+        "same content again in layer 1 keeps layer 0"
+    );
+
+    old_docker_archive(&path, r#"["a/layer.tar","loop/layer.tar"]"#);
+    assert!(matches!(
+        DockerArchive::open(&path, None),
+        Err(Error::LinkLoop { .. })
+    ));
+    old_docker_archive(&path, r#"["a/layer.tar","../../etc/passwd"]"#);
+    let err = DockerArchive::open(&path, None).unwrap_err();
+    assert!(
+        matches!(&err, Error::Missing { what } if what.contains("\"etc/passwd\"")),
+        "{err}"
+    );
+}
