@@ -1,0 +1,124 @@
+//! Package catalogers over a [`MergedFs`]: [`os_release`], [`dpkg`] and [`apk`]. Each
+//! names the files it needs ([`want`]), so loading keeps just those contents, and each
+//! package is attributed to the layer that introduced it (the lowest layer from which
+//! its name, architecture and version stayed unchanged up to the top).
+
+pub mod apk;
+pub mod dpkg;
+pub mod os_release;
+
+use std::collections::BTreeMap;
+
+pub use os_release::OsRelease;
+
+use crate::Error;
+use crate::fs::{MergedFs, Version, Want};
+
+/// The ecosystem a package belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PackageKind {
+    /// A Debian package (dpkg database).
+    Deb,
+    /// An Alpine package (apk database).
+    Apk,
+}
+
+/// One installed package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Package {
+    /// Ecosystem.
+    pub kind: PackageKind,
+    /// Binary package name.
+    pub name: String,
+    /// Installed version, as the package manager writes it.
+    pub version: String,
+    /// Architecture, when recorded.
+    pub arch: Option<String>,
+    /// Source package (dpkg `Source`, apk origin); the package itself when not recorded.
+    pub source_name: String,
+    /// Source version (dpkg `Source: name (version)`); the package version otherwise.
+    pub source_version: String,
+    /// Path of the database file the package was found in.
+    pub location: String,
+    /// Index (from the bottom, 0) of the layer that introduced the package.
+    pub layer: usize,
+}
+
+/// What the catalogers found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Catalog {
+    /// The distribution, from os-release.
+    pub os: Option<OsRelease>,
+    /// Packages, sorted by kind, name, architecture and version.
+    pub packages: Vec<Package>,
+}
+
+/// The files every cataloger needs kept while loading.
+pub fn want() -> Want {
+    Want::new()
+        .with(os_release::PATHS)
+        .with(dpkg::PATHS)
+        .with(apk::PATHS)
+}
+
+/// Runs every cataloger over `fs` (loaded with at least [`want`]).
+pub fn catalog(fs: &MergedFs) -> Result<Catalog, Error> {
+    let mut packages = dpkg::catalog(fs)?;
+    packages.extend(apk::catalog(fs)?);
+    packages.sort_by(|a, b| {
+        (a.kind, &a.name, &a.arch, &a.version, &a.location).cmp(&(
+            b.kind,
+            &b.name,
+            &b.arch,
+            &b.version,
+            &b.location,
+        ))
+    });
+    Ok(Catalog {
+        os: os_release::find(fs)?,
+        packages,
+    })
+}
+
+/// Final packages of a database file with its history: each keeps the layer from which
+/// it has been present, unchanged, up to the top.
+pub(crate) fn attribute(
+    path: &str,
+    versions: &[Version],
+    parse: impl Fn(&str, &[u8]) -> Vec<Package>,
+) -> Vec<Package> {
+    let mut current: BTreeMap<(String, Option<String>), Package> = BTreeMap::new();
+    for v in versions {
+        let Some(content) = &v.content else {
+            current.clear();
+            continue;
+        };
+        let mut next = BTreeMap::new();
+        for mut p in parse(path, content) {
+            let key = (p.name.clone(), p.arch.clone());
+            p.layer = match current.get(&key) {
+                Some(prev) if prev.version == p.version => prev.layer,
+                _ => v.layer,
+            };
+            next.insert(key, p);
+        }
+        current = next;
+    }
+    current.into_values().collect()
+}
+
+/// Splits `KEY: value` stanzas separated by blank lines (dpkg control, apk `K:value`).
+pub(crate) fn stanzas(text: &str) -> impl Iterator<Item = Vec<&str>> {
+    let mut lines = text.lines().peekable();
+    std::iter::from_fn(move || {
+        while lines.peek().is_some_and(|l| l.trim().is_empty()) {
+            lines.next();
+        }
+        lines.peek()?;
+        let mut stanza = Vec::new();
+        while let Some(l) = lines.next_if(|l| !l.trim().is_empty()) {
+            stanza.push(l);
+        }
+        Some(stanza)
+    })
+}

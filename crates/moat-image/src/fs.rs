@@ -1,0 +1,492 @@
+//! The merged filesystem view of an image: every path with its metadata and the layer
+//! that last wrote it, whiteouts applied in layer order, and the contents (with their
+//! history across layers) of the few files the catalogers asked for.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::sync::Arc;
+
+use crate::Error;
+use crate::layer::{Compression, Expect, RawEntry, RawKind, read_layer};
+use crate::path;
+
+/// What a path is in the merged view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileKind {
+    /// A regular file.
+    File,
+    /// A directory.
+    Dir,
+    /// A symbolic link with its target as written.
+    Symlink(String),
+    /// A hard link whose target was absent (resolved hard links become files).
+    DanglingHardlink(String),
+    /// A device, FIFO or other special file.
+    Other,
+}
+
+/// One path of the merged view.
+#[derive(Debug, Clone)]
+pub struct Node {
+    /// What it is.
+    pub kind: FileKind,
+    /// Content size in bytes.
+    pub size: u64,
+    /// Permission bits.
+    pub mode: u32,
+    /// Index (from the bottom, 0) of the layer that last wrote this path.
+    pub layer: usize,
+    content: Option<Arc<[u8]>>,
+}
+
+/// One state of a watched file: written by `layer` with `content`, or deleted there.
+#[derive(Debug, Clone)]
+pub struct Version {
+    /// The layer that wrote or deleted the file.
+    pub layer: usize,
+    /// The content, or `None` when the layer deleted the file or made it something else.
+    pub content: Option<Arc<[u8]>>,
+}
+
+/// Something odd in a layer that did not stop reading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// The layer it was found in.
+    pub layer: usize,
+    /// The member path as written in the layer.
+    pub path: String,
+    /// What was odd.
+    pub kind: NoticeKind,
+}
+
+/// The kinds of [`Notice`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NoticeKind {
+    /// A `..` in the member path tried to climb above the root; it was clamped.
+    EscapesRoot,
+    /// A hard link points at a path absent from the image.
+    DanglingHardlink,
+    /// A watched file was larger than [`Limits::max_content`]; its content was not kept.
+    ContentTooLarge,
+}
+
+/// Bounds that keep hostile images from exhausting memory or time.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest watched file whose content is kept.
+    pub max_content: u64,
+    /// Largest uncompressed layer.
+    pub max_layer_bytes: u64,
+    /// Most entries in the merged view.
+    pub max_entries: usize,
+    /// Most symbolic links followed while resolving one path.
+    pub max_link_hops: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_content: 64 << 20,
+            max_layer_bytes: 64 << 30,
+            max_entries: 4_000_000,
+            max_link_hops: 40,
+        }
+    }
+}
+
+/// The paths whose contents are kept: exact paths and the direct children of directories.
+#[derive(Debug, Clone, Default)]
+pub struct Want {
+    exact: Vec<String>,
+    children_of: Vec<String>,
+}
+
+impl Want {
+    /// Keeps nothing.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds patterns: a root-relative path, or `dir/*` for every file directly in `dir`.
+    #[must_use]
+    pub fn with(mut self, patterns: &[&str]) -> Self {
+        for p in patterns {
+            if let Some(dir) = p.strip_suffix("/*") {
+                self.children_of.push(path::normalize(dir).0);
+            } else {
+                self.exact.push(path::normalize(p).0);
+            }
+        }
+        self
+    }
+
+    /// Whether the content at the normalised `path` is kept.
+    pub fn matches(&self, path: &str) -> bool {
+        self.exact.iter().any(|e| e == path)
+            || self.children_of.iter().any(|d| path::parent(path) == d)
+    }
+}
+
+/// Changes one layer makes, collected while streaming it and applied in one go so that
+/// its whiteouts only hide what lower layers wrote.
+#[derive(Debug, Default)]
+struct LayerChanges {
+    entries: Vec<(String, Node)>,
+    whiteouts: Vec<String>,
+    opaque: Vec<String>,
+}
+
+/// The merged view of all layers read so far.
+#[derive(Debug, Default)]
+pub struct MergedFs {
+    nodes: BTreeMap<String, Node>,
+    history: BTreeMap<String, Vec<Version>>,
+    notices: Vec<Notice>,
+    want: Want,
+    limits: Limits,
+    layers: usize,
+}
+
+impl MergedFs {
+    /// An empty view that keeps the contents `want` names.
+    pub fn new(want: Want, limits: Limits) -> Self {
+        let mut nodes = BTreeMap::new();
+        nodes.insert(
+            String::new(),
+            Node {
+                kind: FileKind::Dir,
+                size: 0,
+                mode: 0o755,
+                layer: 0,
+                content: None,
+            },
+        );
+        Self {
+            nodes,
+            want,
+            limits,
+            ..Self::default()
+        }
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Number of layers applied.
+    pub fn layer_count(&self) -> usize {
+        self.layers
+    }
+
+    /// Anomalies seen while reading.
+    pub fn notices(&self) -> &[Notice] {
+        &self.notices
+    }
+
+    /// Every path (root-relative, sorted) with its node; the root is `""`.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Node)> {
+        self.nodes.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// The node at an exact normalised path, links not followed.
+    pub fn node(&self, path: &str) -> Option<&Node> {
+        self.nodes.get(path)
+    }
+
+    /// Streams the next layer's blob (see [`crate::layer::read_layer`]) into the view:
+    /// its whiteouts hide what lower layers wrote, then its entries are added.
+    pub fn add_layer<R: Read>(
+        &mut self,
+        blob: R,
+        compression: Option<Compression>,
+        expect: &Expect,
+    ) -> Result<(), Error> {
+        let layer = self.layers;
+        let mut changes = LayerChanges::default();
+        let mut notices = Vec::new();
+        let want = &self.want;
+        let limits = self.limits;
+        let mut count = self.nodes.len();
+        read_layer(
+            layer,
+            blob,
+            compression,
+            expect,
+            limits.max_layer_bytes,
+            |raw: RawEntry, data: &mut dyn Read| {
+                let (norm, escaped) = path::normalize(&raw.path);
+                if escaped {
+                    tracing::warn!(layer, path = %raw.path, "member path climbs above the image root; clamped");
+                    notices.push(Notice {
+                        layer,
+                        path: raw.path.clone(),
+                        kind: NoticeKind::EscapesRoot,
+                    });
+                }
+                let name = path::file_name(&norm);
+                let dir = path::parent(&norm);
+                if name == ".wh..wh..opq" {
+                    changes.opaque.push(dir.to_owned());
+                    return Ok(());
+                }
+                if let Some(hidden) = name.strip_prefix(".wh.") {
+                    if !hidden.is_empty() {
+                        changes.whiteouts.push(if dir.is_empty() {
+                            hidden.to_owned()
+                        } else {
+                            format!("{dir}/{hidden}")
+                        });
+                    }
+                    return Ok(());
+                }
+                if norm.is_empty() {
+                    return Ok(());
+                }
+                count += 1;
+                if count > limits.max_entries {
+                    return Err(Error::TooLarge {
+                        what: format!("layer {layer}: number of entries"),
+                        limit: limits.max_entries as u64,
+                    });
+                }
+                let mut content = None;
+                let kind = match raw.kind {
+                    RawKind::File => {
+                        if want.matches(&norm) {
+                            if raw.size > limits.max_content {
+                                notices.push(Notice {
+                                    layer,
+                                    path: raw.path.clone(),
+                                    kind: NoticeKind::ContentTooLarge,
+                                });
+                            } else {
+                                let mut buf =
+                                    Vec::with_capacity(usize::try_from(raw.size).unwrap_or(0));
+                                data.take(limits.max_content)
+                                    .read_to_end(&mut buf)
+                                    .map_err(|source| Error::Layer { layer, source })?;
+                                content = Some(Arc::from(buf));
+                            }
+                        }
+                        FileKind::File
+                    }
+                    RawKind::Dir => FileKind::Dir,
+                    RawKind::Symlink(target) => FileKind::Symlink(target),
+                    RawKind::Hardlink(target) => {
+                        let (t, escaped) = path::normalize(&target);
+                        if escaped {
+                            notices.push(Notice {
+                                layer,
+                                path: raw.path.clone(),
+                                kind: NoticeKind::EscapesRoot,
+                            });
+                        }
+                        FileKind::DanglingHardlink(t)
+                    }
+                    RawKind::Other => FileKind::Other,
+                };
+                changes.entries.push((
+                    norm,
+                    Node {
+                        kind,
+                        size: raw.size,
+                        mode: raw.mode,
+                        layer,
+                        content,
+                    },
+                ));
+                Ok(())
+            },
+        )?;
+        self.notices.extend(notices);
+        self.apply(layer, changes);
+        self.layers += 1;
+        Ok(())
+    }
+
+    fn apply(&mut self, layer: usize, changes: LayerChanges) {
+        for dir in &changes.opaque {
+            self.remove_below(dir, layer);
+        }
+        for p in &changes.whiteouts {
+            self.remove_below(p, layer);
+            if self.nodes.remove(p).is_some() {
+                self.record_deletion(p, layer);
+            }
+        }
+        for (p, mut node) in changes.entries {
+            if let FileKind::DanglingHardlink(target) = &node.kind {
+                if let Some(t) = self
+                    .nodes
+                    .get(target)
+                    .filter(|n| !matches!(n.kind, FileKind::Dir))
+                {
+                    node.kind = t.kind.clone();
+                    node.size = t.size;
+                    node.content.clone_from(&t.content);
+                } else {
+                    tracing::warn!(layer, path = %p, "hard link to a missing path");
+                    self.notices.push(Notice {
+                        layer,
+                        path: p.clone(),
+                        kind: NoticeKind::DanglingHardlink,
+                    });
+                }
+            }
+            if node.kind != FileKind::Dir {
+                self.remove_below(&p, layer);
+            }
+            if self.want.matches(&p) {
+                if node.kind == FileKind::File && node.content.is_some() {
+                    self.history.entry(p.clone()).or_default().push(Version {
+                        layer,
+                        content: node.content.clone(),
+                    });
+                } else {
+                    self.record_deletion(&p, layer);
+                }
+            }
+            self.nodes.insert(p, node);
+        }
+    }
+
+    /// Removes every path strictly below `dir` that a layer lower than `layer` wrote.
+    fn remove_below(&mut self, dir: &str, layer: usize) {
+        let prefix = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
+        let doomed: Vec<String> = self
+            .nodes
+            .range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .filter(|(k, n)| !k.is_empty() && n.layer < layer)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in doomed {
+            self.nodes.remove(&k);
+            self.record_deletion(&k, layer);
+        }
+    }
+
+    fn record_deletion(&mut self, path: &str, layer: usize) {
+        if let Some(h) = self.history.get_mut(path)
+            && h.last().is_some_and(|v| v.content.is_some())
+        {
+            h.push(Version {
+                layer,
+                content: None,
+            });
+        }
+    }
+
+    /// Resolves `path` (root-relative or absolute, links followed at every component)
+    /// to the normalised path of an existing entry, or `None`. Links never leave the
+    /// root: `..` stops there and absolute targets start again at the image root. A
+    /// chain longer than [`Limits::max_link_hops`] is an [`Error::LinkLoop`].
+    pub fn resolve(&self, path: &str) -> Result<Option<String>, Error> {
+        let mut pending: Vec<String> = path.split('/').rev().map(str::to_owned).collect();
+        let mut current = String::new();
+        let mut hops = 0;
+        while let Some(c) = pending.pop() {
+            match c.as_str() {
+                "" | "." => continue,
+                ".." => {
+                    current = path::parent(&current).to_owned();
+                    continue;
+                }
+                _ => {}
+            }
+            let candidate = if current.is_empty() {
+                c
+            } else {
+                format!("{current}/{c}")
+            };
+            match self.nodes.get(&candidate).map(|n| &n.kind) {
+                Some(FileKind::Symlink(target)) => {
+                    hops += 1;
+                    if hops > self.limits.max_link_hops {
+                        return Err(Error::LinkLoop {
+                            path: path.to_owned(),
+                        });
+                    }
+                    if target.starts_with('/') {
+                        current.clear();
+                    }
+                    pending.extend(target.split('/').rev().map(str::to_owned));
+                }
+                Some(_) => current = candidate,
+                None if self.is_implicit_dir(&candidate) => current = candidate,
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(current))
+    }
+
+    fn is_implicit_dir(&self, path: &str) -> bool {
+        let prefix = format!("{path}/");
+        self.nodes
+            .range(prefix.clone()..)
+            .next()
+            .is_some_and(|(k, _)| k.starts_with(&prefix))
+    }
+
+    /// The kept content of the file at `path` (links followed), with the resolved path
+    /// and node. `None` when absent, not a file, or not watched.
+    pub fn file(&self, path: &str) -> Result<Option<File<'_>>, Error> {
+        let Some(resolved) = self.resolve(path)? else {
+            return Ok(None);
+        };
+        let Some((path, node)) = self.nodes.get_key_value(&resolved) else {
+            return Ok(None);
+        };
+        Ok(node.content.as_deref().map(|content| File {
+            path,
+            node,
+            content,
+        }))
+    }
+
+    /// Every state the watched file at `path` (links followed) went through, bottom
+    /// layer first; empty when the file is absent or not watched.
+    pub fn versions(&self, path: &str) -> Result<&[Version], Error> {
+        let Some(resolved) = self.resolve(path)? else {
+            return Ok(&[]);
+        };
+        Ok(self.history.get(&resolved).map_or(&[], Vec::as_slice))
+    }
+
+    /// Paths of the entries directly inside the directory `dir` (links followed), sorted.
+    pub fn children(&self, dir: &str) -> Result<Vec<String>, Error> {
+        let Some(resolved) = self.resolve(dir)? else {
+            return Ok(Vec::new());
+        };
+        let prefix = if resolved.is_empty() {
+            String::new()
+        } else {
+            format!("{resolved}/")
+        };
+        Ok(self
+            .nodes
+            .range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .filter_map(|(k, _)| k.get(prefix.len()..))
+            .filter(|rest| !rest.is_empty() && !rest.contains('/'))
+            .map(|rest| format!("{prefix}{rest}"))
+            .collect())
+    }
+}
+
+/// A watched file of the merged view.
+#[derive(Debug, Clone, Copy)]
+pub struct File<'a> {
+    /// Its resolved, normalised path.
+    pub path: &'a str,
+    /// Its metadata and layer.
+    pub node: &'a Node,
+    /// Its content.
+    pub content: &'a [u8],
+}

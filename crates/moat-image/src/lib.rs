@@ -1,0 +1,28 @@
+//! `moat-image` owns container images: it reads an image from a source (an OCI image
+//! layout directory, [`source::oci`], or a `docker save` archive, [`source::docker`]),
+//! streams every layer's tar entries (uncompressed, gzip or zstd, [`layer`]) without
+//! extracting anything to disk, verifies layer digests, and merges the layers into an
+//! in-memory filesystem view ([`fs`]) with whiteouts applied and links resolved inside
+//! the image root. Package catalogers ([`mod@catalog`]) read that view: os-release, dpkg
+//! and apk, each package attributed to the layer that introduced it.
+//!
+//! Image layers are hostile input: paths are normalised inside the root, link
+//! resolution is bounded, sizes are capped and every failure is a typed [`Error`].
+//! The crate does no printing; anomalies are returned as [`fs::Notice`]s and logged
+//! with `tracing`.
+
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
+
+pub mod catalog;
+pub mod digest;
+mod error;
+pub mod fs;
+pub mod layer;
+pub mod path;
+pub mod source;
+
+pub use catalog::{Catalog, OsRelease, Package, PackageKind, catalog};
+pub use digest::Digest;
+pub use error::Error;
+pub use fs::{FileKind, Limits, MergedFs, Node, Notice, Want};
+pub use source::{ImageConfig, LayerDesc, Source, load};
