@@ -99,10 +99,9 @@ enum ColorArg {
     Never,
 }
 
+/// Options shared by `moat scan` and `moat dockerfile`.
 #[derive(Args, Debug)]
-struct ScanArgs {
-    /// Files or directories to scan; `-` reads standard input. Default: the current directory.
-    paths: Vec<PathBuf>,
+struct CommonArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value = "table")]
     format: FormatArg,
@@ -140,6 +139,14 @@ struct ScanArgs {
     /// When to colour the table.
     #[arg(long, value_enum, default_value = "auto")]
     color: ColorArg,
+}
+
+#[derive(Args, Debug)]
+struct ScanArgs {
+    /// Files or directories to scan; `-` reads standard input. Default: the current directory.
+    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    common: CommonArgs,
     /// Target Kubernetes version (e.g. 1.29) for removed-API checks; default: the config's
     /// `k8s-version`, else every removed API is reported.
     #[arg(long, value_name = "VERSION")]
@@ -211,16 +218,17 @@ fn scan(args: &ScanArgs) -> anyhow::Result<ExitCode> {
 
 /// `moat scan`, or with `dockerfiles_only` `moat dockerfile`.
 fn run_scan(args: &ScanArgs, dockerfiles_only: bool) -> anyhow::Result<ExitCode> {
-    let selection = match Selection::new(&args.checks, &args.skip_checks) {
+    let selection = match Selection::new(&args.common.checks, &args.common.skip_checks) {
         Ok(s) => s,
         Err(e) => return usage(e),
     };
     // Literal IDs must exist; a typo should not silently select nothing.
     let registry = moat_scan::registry();
     for id in args
+        .common
         .checks
         .iter()
-        .chain(&args.skip_checks)
+        .chain(&args.common.skip_checks)
         .flat_map(|s| s.split(','))
         .map(str::trim)
     {
@@ -265,12 +273,12 @@ fn run_scan(args: &ScanArgs, dockerfiles_only: bool) -> anyhow::Result<ExitCode>
     }
     let session = Session::new(ScanOptions {
         paths,
-        exclude: args.exclude.clone(),
-        max_file_size: args.max_file_size.saturating_mul(1024 * 1024),
+        exclude: args.common.exclude.clone(),
+        max_file_size: args.common.max_file_size.saturating_mul(1024 * 1024),
         selection,
-        min_severity: args.severity,
-        config: args.config.clone(),
-        no_config: args.no_config,
+        min_severity: args.common.severity,
+        config: args.common.config.clone(),
+        no_config: args.common.no_config,
         today: moat_core::waiver::today_utc(),
         k8s_version,
         pss,
@@ -280,7 +288,7 @@ fn run_scan(args: &ScanArgs, dockerfiles_only: bool) -> anyhow::Result<ExitCode>
     } else {
         session
     };
-    let fail_on: Option<Severity> = match args.fail_on.as_deref() {
+    let fail_on: Option<Severity> = match args.common.fail_on.as_deref() {
         Some("never" | "none") => None,
         Some(s) => match s.parse() {
             Ok(sev) => Some(sev),
@@ -288,13 +296,13 @@ fn run_scan(args: &ScanArgs, dockerfiles_only: bool) -> anyhow::Result<ExitCode>
         },
         None => Some(session.config.fail_on.unwrap_or(Severity::High)),
     };
-    let format = match args.format {
+    let format = match args.common.format {
         FormatArg::Table => Format::Table,
         FormatArg::Json => Format::Json,
         FormatArg::Sarif => Format::Sarif,
         FormatArg::Junit => Format::Junit,
     };
-    let (sink, is_tty): (Box<dyn Write>, bool) = if let Some(p) = &args.output {
+    let (sink, is_tty): (Box<dyn Write>, bool) = if let Some(p) = &args.common.output {
         match std::fs::File::create(p) {
             Ok(f) => (Box::new(io::BufWriter::with_capacity(1 << 16, f)), false),
             Err(e) => return usage(format_args!("cannot write {}: {e}", p.display())),
@@ -307,7 +315,7 @@ fn run_scan(args: &ScanArgs, dockerfiles_only: bool) -> anyhow::Result<ExitCode>
             tty,
         )
     };
-    let color = match args.color {
+    let color = match args.common.color {
         ColorArg::Always => true,
         ColorArg::Never => false,
         ColorArg::Auto => is_tty && std::env::var_os("NO_COLOR").is_none(),
@@ -315,14 +323,14 @@ fn run_scan(args: &ScanArgs, dockerfiles_only: bool) -> anyhow::Result<ExitCode>
     let info = RunInfo {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         checks: session.checks(),
-        show_waived: args.show_waived,
+        show_waived: args.common.show_waived,
         color,
     };
     let mut renderer = moat_report::renderer(format, sink, info);
     let summary = session.run(renderer.as_mut())?;
     drop(renderer);
     if !summary.errors.is_empty() {
-        if args.output.is_some() || !matches!(format, Format::Table) {
+        if args.common.output.is_some() || !matches!(format, Format::Table) {
             let _ = writeln!(
                 io::stderr(),
                 "moat: {} input error(s); see the report's errors (exit code 2)",
