@@ -36,12 +36,7 @@ pub fn parse_annotation(value: &str) -> Result<Vec<InlineWaiver>, String> {
                 "`{ANNOTATION}` entry `{clause}` must be `ID[,ID]: reason`"
             ));
         };
-        let checks: Vec<String> = ids
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect();
+        let checks = split_ids(ids);
         let reason = reason.trim();
         if checks.is_empty() {
             return Err(format!("`{ANNOTATION}` entry `{clause}` names no check"));
@@ -179,6 +174,15 @@ pub fn today_utc() -> Date {
     jiff::Timestamp::now()
         .to_zoned(jiff::tz::TimeZone::UTC)
         .date()
+}
+
+/// The check IDs of a waiver's comma-separated list (`MOAT-001, MOAT-002`), blanks dropped.
+pub fn split_ids(ids: &str) -> Vec<String> {
+    ids.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 #[cfg(test)]

@@ -43,12 +43,7 @@ pub fn inline_waivers(df: &Dockerfile) -> (Vec<InlineWaiver>, Vec<ParseError>) {
             continue;
         };
         let (ids, reason) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
-        let checks: Vec<String> = ids
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect();
+        let checks = moat_core::waiver::split_ids(ids);
         let reason = reason.trim();
         if checks.is_empty() {
             errors.push(ParseError {
