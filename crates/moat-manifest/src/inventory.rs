@@ -22,15 +22,16 @@ pub trait InventoryCheck: Sync + Send {
     fn observe(&self, res: &Resource) -> Option<Fact>;
 
     /// Concludes over all facts, in input order, handing each finding to `emit` as soon as
-    /// it is made (nothing is collected, so memory does not grow with the findings).
-    /// Findings carry their own resource and location, and a resource's findings are
-    /// emitted together; waivers are applied by the caller.
-    fn conclude(&self, facts: Vec<Fact>, emit: &mut dyn FnMut(Finding));
+    /// it is made (nothing is collected, so memory does not grow with the findings),
+    /// with the line where its resource starts. Findings carry their own resource and
+    /// location, and a resource's findings are emitted together; waivers are applied by
+    /// the caller.
+    fn conclude(&self, facts: Vec<Fact>, emit: &mut dyn FnMut(Finding, u32));
 
     /// [`InventoryCheck::conclude`] into a vector (for tests and small inputs).
     fn conclude_all(&self, facts: Vec<Fact>) -> Vec<Finding> {
         let mut out = Vec::new();
-        self.conclude(facts, &mut |f| out.push(f));
+        self.conclude(facts, &mut |f, _| out.push(f));
         out
     }
 }

@@ -222,7 +222,7 @@ impl Out<'_> {
 
     /// The findings, sorted by file, line, check and message (stably), each handed to
     /// `emit` as it is made.
-    fn finish(self, emit: &mut dyn FnMut(Finding)) {
+    fn finish(self, emit: &mut dyn FnMut(Finding, u32)) {
         let mut pending = self.pending;
         pending.sort_by(|a, b| {
             (a.file, a.pos.line, a.meta.id, &a.message)
@@ -230,8 +230,10 @@ impl Out<'_> {
         });
         for p in pending {
             let mut f = Finding::from_meta(p.meta, p.message);
+            let mut start = p.pos.line;
             if let Some(r) = self.sources.get(p.res) {
                 f.resource = r.rref();
+                start = r.pos_of("").line;
             }
             f.location = Location {
                 file: p.file.to_owned(),
@@ -239,7 +241,7 @@ impl Out<'_> {
                 column: p.pos.col,
                 path: p.path,
             };
-            emit(f);
+            emit(f, start);
         }
     }
 }
@@ -319,15 +321,16 @@ pub fn findings_from(built: BuiltSources<'_>) -> Vec<Finding> {
     findings_in(built.cluster, &built.sources)
 }
 
-/// [`findings_from`], handing each finding to `emit` instead of collecting them.
-pub fn emit_from(built: BuiltSources<'_>, emit: &mut dyn FnMut(Finding)) {
+/// [`findings_from`], handing each finding to `emit` (with the line where its resource
+/// starts) instead of collecting them.
+pub fn emit_from(built: BuiltSources<'_>, emit: &mut dyn FnMut(Finding, u32)) {
     analyse(built.cluster, &built.sources).finish(emit);
 }
 
 fn findings_in(cluster: Cluster, sources: &[Source<'_>]) -> Vec<Finding> {
     // The model is dropped before the findings are built: only their sources are needed.
     let mut out = Vec::new();
-    analyse(cluster, sources).finish(&mut |f| out.push(f));
+    analyse(cluster, sources).finish(&mut |f, _| out.push(f));
     out
 }
 

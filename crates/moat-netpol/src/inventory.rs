@@ -268,7 +268,7 @@ impl InventoryCheck for NetpolCoverage {
         }
     }
 
-    fn conclude(&self, facts: Vec<Fact>, emit: &mut dyn FnMut(Finding)) {
+    fn conclude(&self, facts: Vec<Fact>, emit: &mut dyn FnMut(Finding, u32)) {
         let mut whole: Vec<Resource> = Vec::new();
         let mut items = Vec::with_capacity(facts.len());
         for f in facts {

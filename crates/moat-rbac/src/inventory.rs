@@ -148,7 +148,7 @@ impl InventoryCheck for RbacRisks {
         keep(res).map(|r| Box::new(Kept(r)) as Fact)
     }
 
-    fn conclude(&self, facts: Vec<Fact>, emit: &mut dyn FnMut(Finding)) {
+    fn conclude(&self, facts: Vec<Fact>, emit: &mut dyn FnMut(Finding, u32)) {
         let resources: Vec<Resource> = facts
             .into_iter()
             .filter_map(|f| f.downcast::<Kept>().ok().map(|k| k.0))
@@ -156,10 +156,17 @@ impl InventoryCheck for RbacRisks {
         if resources.is_empty() {
             return;
         }
-        let mut findings = crate::findings(&resources, &Options::default());
+        let mut findings: Vec<(Finding, u32)> = {
+            let analysis = crate::analyze(&resources, &Options::default());
+            analysis
+                .risks()
+                .iter()
+                .map(|r| (r.to_finding(), r.src.node.pos.line))
+                .collect()
+        };
         drop(resources);
         // A resource's findings together, resources in input order.
-        findings.sort_by(|a, b| {
+        findings.sort_by(|(a, _), (b, _)| {
             (
                 &a.location.file,
                 a.location.line,
@@ -173,8 +180,8 @@ impl InventoryCheck for RbacRisks {
                     &b.check_id,
                 ))
         });
-        for f in findings {
-            emit(f);
+        for (f, start) in findings {
+            emit(f, start);
         }
     }
 }

@@ -289,7 +289,7 @@ impl Session {
                     *result = out.resource(&g);
                 }
             };
-            check.conclude(facts, &mut |mut f| {
+            check.conclude(facts, &mut |mut f, start| {
                 if result.is_err() {
                     return;
                 }
@@ -324,7 +324,7 @@ impl Session {
                 let next = ResourceResult {
                     resource: f.resource.clone(),
                     file: f.location.file.clone(),
-                    line: f.location.line,
+                    line: start,
                     checks_run: ids.clone(),
                     findings: vec![f],
                 };
