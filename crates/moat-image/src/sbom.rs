@@ -446,7 +446,7 @@ fn package(spdxid: String, name: String, version: String, purpose: &'static str)
 /// SPDX 2.3 JSON (pretty, trailing newline). The document describes the image package
 /// (`CONTAINER`), which contains one `LIBRARY` package per catalogued package (purl as a
 /// `PACKAGE-MANAGER` external reference, the introducing layer in `comment`, the source
-/// package in `sourceInfo` when it differs) and the distribution (`OPERATING-SYSTEM`).
+/// package in `sourceInfo` when it differs) and the distribution (`OPERATING_SYSTEM`).
 pub fn spdx(
     image: &ImageInfo,
     catalog: &Catalog,
@@ -473,7 +473,7 @@ pub fn spdx(
             id.clone(),
             os.id.clone(),
             os.version_id.clone().unwrap_or_default(),
-            "OPERATING-SYSTEM",
+            "OPERATING_SYSTEM",
         );
         p.comment = Some(layer_comment(
             &os.path,
