@@ -589,6 +589,57 @@ mod tests {
     }
 
     #[test]
+    fn duplicates_get_unique_refs_and_output_is_stable() {
+        let mut first = pkg(PackageKind::Deb, "tzdata", "2024a-0+deb12u1", "all");
+        let mut second = first.clone();
+        second.location = "var/lib/dpkg/status.d/tzdata".into();
+        second.layer = 1;
+        first.source_name = "tz".into();
+        let catalog = Catalog {
+            os: None,
+            packages: vec![second, first],
+        };
+        let image = ImageInfo {
+            name: "x".into(),
+            digest: Digest::of(b"manifest"),
+            platform: None,
+            layers: vec![Some(Digest::of(b"l0")), None],
+        };
+        let tool = Tool {
+            name: "moat",
+            version: "0",
+        };
+        let text = cyclonedx(&image, &catalog, tool, 0).unwrap();
+        assert_eq!(text, cyclonedx(&image, &catalog, tool, 0).unwrap());
+        let bom: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let refs: Vec<_> = bom["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["bom-ref"].as_str().unwrap().to_owned())
+            .collect();
+        let purl = "pkg:deb/debian/tzdata@2024a-0%2Bdeb12u1?arch=all";
+        assert_eq!(refs, [purl.to_owned(), format!("{purl}#2")]);
+        // Sorted by location: status first (layer 0, with a layer digest), then status.d.
+        assert_eq!(
+            bom["components"][0]["properties"][0]["value"],
+            Digest::of(b"l0").as_str()
+        );
+        assert_eq!(
+            bom["components"][1]["properties"][0]["name"],
+            "moat:layerIndex"
+        );
+        let doc = spdx(&image, &catalog, tool, 0).unwrap();
+        let doc_json: serde_json::Value = serde_json::from_str(&doc).unwrap();
+        assert_eq!(doc_json["packages"].as_array().unwrap().len(), 3);
+        assert_eq!(
+            doc_json["packages"][2]["comment"],
+            "moat:layer 1; found in /var/lib/dpkg/status.d/tzdata"
+        );
+        assert_eq!(doc_json["creationInfo"]["created"], "1970-01-01T00:00:00Z");
+    }
+
+    #[test]
     fn times_and_uuids() {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
