@@ -114,7 +114,14 @@ fn read(path: &Path, platform: Option<&Platform>) -> anyhow::Result<(ImageInfo, 
         }
         let image = OciLayout::open(path, platform)?;
         let digest = image.manifest_digest().clone();
-        (Box::new(image), path.display().to_string(), digest)
+        // A full reference names the image; a bare tag is shown as `DIR:TAG` (skopeo's
+        // `oci:DIR:TAG`).
+        let name = match image.ref_name() {
+            Some(r) if r.contains(['/', ':', '@']) => r.to_owned(),
+            Some(tag) => format!("{}:{tag}", path.display()),
+            None => path.display().to_string(),
+        };
+        (Box::new(image), name, digest)
     } else {
         if !is_tar(path)? {
             anyhow::bail!(

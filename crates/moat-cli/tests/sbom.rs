@@ -29,6 +29,11 @@ P:libcrypto3\nV:3.1.4-r5\nA:x86_64\no:openssl\n";
 
 /// A two-layer Debian image as an OCI layout (gzip layers).
 fn debian_layout(dir: &Path) -> [String; 2] {
+    debian_layout_ref(dir, None)
+}
+
+/// The same, its index entry annotated with `org.opencontainers.image.ref.name`.
+fn debian_layout_ref(dir: &Path, ref_name: Option<&str>) -> [String; 2] {
     let l0 = layer(&[
         E::File("usr/lib/os-release", OS_DEBIAN),
         E::Sym("etc/os-release", "../usr/lib/os-release"),
@@ -37,7 +42,10 @@ fn debian_layout(dir: &Path) -> [String; 2] {
     let l1 = layer(&[E::File("var/lib/dpkg/status", STATUS_1)]);
     let blobs = [Blob::gz(&l0), Blob::gz(&l1)];
     let ids = blobs.each_ref().map(|b| b.diff_id.as_str().to_owned());
-    let desc = support::oci_image(dir, "amd64", &blobs);
+    let mut desc = support::oci_image(dir, "amd64", &blobs);
+    if let Some(r) = ref_name {
+        desc["annotations"] = serde_json::json!({"org.opencontainers.image.ref.name": r});
+    }
     support::oci_index(dir, &[desc]);
     ids
 }
@@ -306,14 +314,23 @@ fn cyclonedx_from_docker_archive_and_spdx_from_layout() {
         ]
     );
     let layout = dir.path().join("oci");
-    debian_layout(&layout);
-    let doc = valid_spdx(&sbom_twice(&[
-        "sbom",
-        layout.to_str().unwrap(),
-        "-f",
-        "spdx",
-    ]));
+    debian_layout_ref(&layout, Some("12"));
+    let src = layout.to_str().unwrap();
+    let doc = valid_spdx(&sbom_twice(&["sbom", src, "-f", "spdx"]));
     assert_eq!(doc["packages"].as_array().unwrap().len(), 5);
+    assert_eq!(
+        doc["name"],
+        format!("{src}:12"),
+        "DIR:TAG from the ref name"
+    );
+
+    let full = dir.path().join("full");
+    debian_layout_ref(&full, Some("registry.example/debian:12"));
+    let bom: Value = serde_json::from_str(&sbom_twice(&["sbom", full.to_str().unwrap()])).unwrap();
+    assert_eq!(
+        bom["metadata"]["component"]["name"],
+        "registry.example/debian:12"
+    );
 }
 
 #[test]
