@@ -128,7 +128,16 @@ fn read(path: &Path, platform: Option<&Platform>) -> anyhow::Result<(ImageInfo, 
                 "neither an OCI image layout directory nor a tar archive (`docker save` output)"
             );
         }
-        let image = DockerArchive::open(path, None).context("not a readable docker archive")?;
+        let image = match DockerArchive::open(path, None) {
+            Ok(image) => image,
+            Err(moat_image::Error::Missing { what }) if what.starts_with("\"manifest.json\"") => {
+                anyhow::bail!(
+                    "a tar without manifest.json is not a docker archive (an OCI archive tar is \
+                     not read yet: extract it and pass the directory)"
+                )
+            }
+            Err(e) => return Err(anyhow::Error::new(e).context("not a readable docker archive")),
+        };
         if let Some(p) = platform {
             let c = image.config();
             if c.os != p.os || c.architecture != p.architecture {

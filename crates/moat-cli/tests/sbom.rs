@@ -388,6 +388,22 @@ fn errors_name_the_source() {
         "{err}"
     );
 
+    let oci_tar = dir.path().join("oci.tar");
+    let mut b = tar::Builder::new(std::fs::File::create(&oci_tar).unwrap());
+    let mut h = tar::Header::new_gnu();
+    h.set_size(2);
+    h.set_mode(0o644);
+    b.append_data(&mut h, "oci-layout", &b"{}"[..]).unwrap();
+    b.finish().unwrap();
+    drop(b);
+    let o = moat(&["sbom", oci_tar.to_str().unwrap()], None);
+    assert_eq!(common::code(&o), 2);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("oci.tar") && err.contains("without manifest.json"),
+        "{err}"
+    );
+
     let layout = dir.path().join("oci");
     debian_layout(&layout);
     let o = moat(
