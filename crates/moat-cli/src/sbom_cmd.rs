@@ -295,8 +295,9 @@ fn table(image: &ImageInfo, catalog: &Catalog) -> String {
         .unwrap_or_else(|| "unknown distribution".into());
     let _ = writeln!(
         out,
-        "\n{} packages in {} ({os}, {})",
+        "\n{} package{} in {} ({os}, {})",
         rows.len(),
+        if rows.len() == 1 { "" } else { "s" },
         image.name,
         image.digest.as_str()
     );
