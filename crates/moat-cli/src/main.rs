@@ -8,6 +8,7 @@ mod inputs;
 mod netpol_cmd;
 mod pss_cmd;
 mod rbac_cmd;
+mod sbom_cmd;
 
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
@@ -49,6 +50,13 @@ enum Command {
     /// `# moat:ignore=ID reason` comment on the line above the instruction.
     #[command(after_long_help = dockerfile_cmd::EXAMPLES)]
     Dockerfile(dockerfile_cmd::DockerfileArgs),
+    /// Write a software bill of materials (CycloneDX, SPDX) for a container image.
+    ///
+    /// Reads an OCI image layout directory or a `docker save` archive without extracting
+    /// it, verifies every digest, and catalogues os-release, dpkg and apk packages, each with
+    /// its package URL and the layer that introduced it.
+    #[command(after_long_help = sbom_cmd::EXAMPLES)]
+    Sbom(sbom_cmd::SbomArgs),
     /// List the available checks.
     Checks(checks_cmd::ChecksArgs),
     /// Explain a check: rationale, remediation with a YAML fix, references, frameworks.
@@ -185,6 +193,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => scan(&args),
         Command::Dockerfile(args) => dockerfile_cmd::run(args),
+        Command::Sbom(args) => sbom_cmd::run(&args),
         Command::Checks(args) => checks_cmd::list(&args),
         Command::Explain { id } => checks_cmd::explain(&id),
         Command::Netpol(cmd) => netpol_cmd::run(cmd),

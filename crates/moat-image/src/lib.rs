@@ -4,7 +4,8 @@
 //! extracting anything to disk, verifies layer digests, and merges the layers into an
 //! in-memory filesystem view ([`fs`]) with whiteouts applied and links resolved inside
 //! the image root. Package catalogers ([`mod@catalog`]) read that view: os-release, dpkg
-//! and apk, each package attributed to the layer that introduced it.
+//! and apk, each package attributed to the layer that introduced it. [`sbom`] writes
+//! what they found as CycloneDX 1.6 or SPDX 2.3 JSON.
 //!
 //! Image layers are hostile input: paths are normalised inside the root, link
 //! resolution is bounded, sizes are capped and every failure is a typed [`Error`].
@@ -19,6 +20,7 @@ mod error;
 pub mod fs;
 pub mod layer;
 pub mod path;
+pub mod sbom;
 pub mod source;
 
 pub use catalog::{Catalog, OsRelease, Package, PackageKind, catalog};

@@ -38,6 +38,7 @@ pub struct DockerArchive {
     path: PathBuf,
     members: HashMap<String, Member>,
     repo_tags: Vec<String>,
+    config_digest: Digest,
     config: ImageConfig,
     layers: Vec<LayerDesc>,
     layer_members: Vec<String>,
@@ -84,6 +85,7 @@ impl DockerArchive {
             path: path.to_owned(),
             members,
             repo_tags: Vec::new(),
+            config_digest: Digest::of(b""),
             config: ImageConfig::default(),
             layers: Vec::new(),
             layer_members: Vec::new(),
@@ -127,6 +129,7 @@ impl DockerArchive {
             digest.verify(&entry.config, &config_bytes)?;
         }
         this.config = ImageConfig::parse(&config_bytes)?;
+        this.config_digest = Digest::of(&config_bytes);
         let diff_ids = this.config.diff_ids(entry.layers.len())?;
         for (layer, diff_id) in entry.layers.iter().zip(diff_ids) {
             let (offset_size, name) = this.locate(layer)?;
@@ -146,6 +149,11 @@ impl DockerArchive {
     /// The tags the chosen image carries.
     pub fn repo_tags(&self) -> &[String] {
         &self.repo_tags
+    }
+
+    /// Digest of the chosen image's config (docker's image ID).
+    pub fn config_digest(&self) -> &Digest {
+        &self.config_digest
     }
 
     /// Finds a member by name, following links inside the archive: (offset, size), name.

@@ -89,6 +89,19 @@ struct Descriptor {
     size: u64,
     #[serde(default)]
     platform: Option<Platform>,
+    #[serde(default)]
+    annotations: Option<std::collections::BTreeMap<String, String>>,
+}
+
+impl Descriptor {
+    /// The `org.opencontainers.image.ref.name` annotation.
+    fn ref_name(&self) -> Option<String> {
+        self.annotations
+            .as_ref()?
+            .get("org.opencontainers.image.ref.name")
+            .filter(|n| !n.is_empty())
+            .cloned()
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -109,6 +122,7 @@ struct Document {
 pub struct OciLayout {
     root: PathBuf,
     manifest_digest: Digest,
+    ref_name: Option<String>,
     config: ImageConfig,
     layers: Vec<LayerDesc>,
 }
@@ -145,7 +159,11 @@ impl OciLayout {
             &wanted,
             platform.is_some(),
         )?;
+        let mut ref_name = None;
         for _ in 0..=MAX_INDEX_DEPTH {
+            if ref_name.is_none() {
+                ref_name = descriptor.ref_name();
+            }
             let digest = Digest::parse(&descriptor.digest)?;
             let bytes = read_blob(root, &digest, descriptor.size)?;
             let doc: Document = serde_json::from_slice(&bytes).map_err(|source| Error::Json {
@@ -195,6 +213,7 @@ impl OciLayout {
             return Ok(Self {
                 root: root.to_owned(),
                 manifest_digest: digest,
+                ref_name,
                 config,
                 layers,
             });
@@ -203,6 +222,12 @@ impl OciLayout {
             what: "index.json".into(),
             reason: "image indexes nested too deeply".into(),
         })
+    }
+
+    /// The `org.opencontainers.image.ref.name` annotation of the chosen image (or of the
+    /// index entry that led to it), when set: a tag (`1.0`) or a full reference.
+    pub fn ref_name(&self) -> Option<&str> {
+        self.ref_name.as_deref()
     }
 
     /// Digest of the chosen image manifest.

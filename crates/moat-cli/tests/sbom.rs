@@ -1,0 +1,449 @@
+//! `moat sbom`: small images written by the test (a Debian OCI layout, an Alpine docker
+//! archive), SBOMs validated against the official CycloneDX 1.6 and SPDX 2.3 schemas in
+//! `../shared/schemas/`, exact package lists and purls, byte-identical reruns.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+#[path = "../../moat-image/tests/support/mod.rs"]
+mod support;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+use support::{Blob, E, layer};
+
+const OS_DEBIAN: &[u8] = b"PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n";
+const STATUS_0: &[u8] = b"Package: base-files\nStatus: install ok installed\nArchitecture: amd64\nVersion: 12.4+deb12u5\n\n\
+Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nSource: glibc\nVersion: 2.36-9\n";
+const STATUS_1: &[u8] = b"Package: base-files\nStatus: install ok installed\nArchitecture: amd64\nVersion: 12.4+deb12u5\n\n\
+Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nSource: glibc\nVersion: 2.36-9+deb12u7\n\n\
+Package: libssl3\nStatus: install ok installed\nArchitecture: amd64\nSource: openssl (3.0.13-1~deb12u1)\nVersion: 3.0.13-1~deb12u1+b1\n\n\
+Package: curl\nStatus: deinstall ok config-files\nArchitecture: amd64\nVersion: 7.88.1-10\n";
+const OS_ALPINE: &[u8] = b"NAME=\"Alpine Linux\"\nID=alpine\nVERSION_ID=3.19.1\n";
+const APK_0: &[u8] = b"P:musl\nV:1.2.4_git20230717-r4\nA:x86_64\no:musl\n";
+const APK_1: &[u8] = b"P:musl\nV:1.2.4_git20230717-r4\nA:x86_64\no:musl\n\n\
+P:libcrypto3\nV:3.1.4-r5\nA:x86_64\no:openssl\n";
+
+/// A two-layer Debian image as an OCI layout (gzip layers).
+fn debian_layout(dir: &Path) -> [String; 2] {
+    debian_layout_ref(dir, None)
+}
+
+/// The same, its index entry annotated with `org.opencontainers.image.ref.name`.
+fn debian_layout_ref(dir: &Path, ref_name: Option<&str>) -> [String; 2] {
+    let l0 = layer(&[
+        E::File("usr/lib/os-release", OS_DEBIAN),
+        E::Sym("etc/os-release", "../usr/lib/os-release"),
+        E::File("var/lib/dpkg/status", STATUS_0),
+    ]);
+    let l1 = layer(&[E::File("var/lib/dpkg/status", STATUS_1)]);
+    let blobs = [Blob::gz(&l0), Blob::gz(&l1)];
+    let ids = blobs.each_ref().map(|b| b.diff_id.as_str().to_owned());
+    let mut desc = support::oci_image(dir, "amd64", &blobs);
+    if let Some(r) = ref_name {
+        desc["annotations"] = serde_json::json!({"org.opencontainers.image.ref.name": r});
+    }
+    support::oci_index(dir, &[desc]);
+    ids
+}
+
+/// A two-layer Alpine image as a docker archive (plain, then gzip).
+fn alpine_archive(path: &Path) -> [String; 2] {
+    let l0 = layer(&[
+        E::File("etc/os-release", OS_ALPINE),
+        E::File("lib/apk/db/installed", APK_0),
+    ]);
+    let l1 = layer(&[E::File("lib/apk/db/installed", APK_1)]);
+    let blobs = [Blob::plain(l0), Blob::gz(&l1)];
+    let ids = blobs.each_ref().map(|b| b.diff_id.as_str().to_owned());
+    support::docker_archive(path, &blobs);
+    ids
+}
+
+fn moat(args: &[&str], epoch: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_moat"));
+    cmd.args(args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    match epoch {
+        Some(e) => cmd.env("SOURCE_DATE_EPOCH", e),
+        None => cmd.env_remove("SOURCE_DATE_EPOCH"),
+    };
+    cmd.output().unwrap()
+}
+
+/// Runs `moat sbom` twice with a fixed epoch; asserts success and identical bytes.
+fn sbom_twice(args: &[&str]) -> String {
+    let a = moat(args, Some("1700000000"));
+    assert_eq!(
+        common::code(&a),
+        0,
+        "{}",
+        String::from_utf8_lossy(&a.stderr)
+    );
+    let b = moat(args, Some("1700000000"));
+    assert_eq!(a.stdout, b.stdout, "two runs differ");
+    String::from_utf8(a.stdout).unwrap()
+}
+
+/// Serves the schemas the CycloneDX schema refers to from `../shared` (no network).
+struct Local(HashMap<String, Value>);
+
+impl jsonschema::Retrieve for Local {
+    fn retrieve(
+        &self,
+        uri: &jsonschema::Uri<String>,
+    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+        let key = uri.as_str().split('#').next().unwrap_or_default();
+        self.0
+            .get(key)
+            .cloned()
+            .ok_or_else(|| format!("schema {uri} is not in ../shared").into())
+    }
+}
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn validate(schema: &Value, retriever: Local, text: &str) -> Value {
+    let doc: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON: {e}"));
+    let v = jsonschema::options()
+        .with_retriever(retriever)
+        .should_validate_formats(true)
+        .build(schema)
+        .unwrap();
+    let errs: Vec<String> = v
+        .iter_errors(&doc)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errs.is_empty(), "{}\n{text}", errs.join("\n"));
+    doc
+}
+
+fn valid_cyclonedx(text: &str) -> Value {
+    let dir = common::shared().join("schemas/cyclonedx-1.6");
+    let mut refs = HashMap::new();
+    for f in ["spdx.schema.json", "jsf-0.82.schema.json"] {
+        refs.insert(
+            format!("http://cyclonedx.org/schema/{f}"),
+            read_json(&dir.join(f)),
+        );
+    }
+    validate(
+        &read_json(&dir.join("bom-1.6.schema.json")),
+        Local(refs),
+        text,
+    )
+}
+
+fn valid_spdx(text: &str) -> Value {
+    let schema = read_json(&common::shared().join("schemas/spdx-2.3/spdx-schema.json"));
+    validate(&schema, Local(HashMap::new()), text)
+}
+
+fn prop<'a>(c: &'a Value, name: &str) -> Option<&'a str> {
+    c["properties"]
+        .as_array()?
+        .iter()
+        .find(|p| p["name"] == name)?["value"]
+        .as_str()
+}
+
+#[test]
+fn cyclonedx_from_oci_layout() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = dir.path().join("debian-oci");
+    let [l0, l1] = debian_layout(&layout);
+    let src = layout.to_str().unwrap();
+    let text = sbom_twice(&["sbom", src]);
+    let bom = valid_cyclonedx(&text);
+    assert_eq!(bom["specVersion"], "1.6");
+    assert_eq!(bom["metadata"]["timestamp"], "2023-11-14T22:13:20Z");
+    assert_eq!(bom["metadata"]["tools"]["components"][0]["name"], "moat");
+    let image = &bom["metadata"]["component"];
+    assert_eq!(image["type"], "container");
+    assert_eq!(image["name"], src);
+    let digest = image["version"].as_str().unwrap();
+    assert!(digest.starts_with("sha256:"));
+    let comps = bom["components"].as_array().unwrap();
+    let got: Vec<_> = comps
+        .iter()
+        .map(|c| {
+            (
+                c["type"].as_str().unwrap(),
+                c["name"].as_str().unwrap(),
+                c["version"].as_str().unwrap(),
+                c["purl"].as_str(),
+                prop(c, "moat:layer"),
+                prop(c, "moat:sourcePackage"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("operating-system", "debian", "12", None, Some(&*l0), None),
+            (
+                "library",
+                "base-files",
+                "12.4+deb12u5",
+                Some("pkg:deb/debian/base-files@12.4%2Bdeb12u5?arch=amd64&distro=debian-12"),
+                Some(&*l0),
+                None
+            ),
+            (
+                "library",
+                "libc6",
+                "2.36-9+deb12u7",
+                Some("pkg:deb/debian/libc6@2.36-9%2Bdeb12u7?arch=amd64&distro=debian-12"),
+                Some(&*l1),
+                Some("glibc")
+            ),
+            (
+                "library",
+                "libssl3",
+                "3.0.13-1~deb12u1+b1",
+                Some("pkg:deb/debian/libssl3@3.0.13-1~deb12u1%2Bb1?arch=amd64&distro=debian-12"),
+                Some(&*l1),
+                Some("openssl")
+            ),
+        ]
+    );
+    assert_eq!(
+        prop(&comps[3], "moat:sourceVersion"),
+        Some("3.0.13-1~deb12u1")
+    );
+    // The serial depends on the image digest only, not on the time.
+    let later = moat(&["sbom", src], Some("1800000000"));
+    let later: Value = serde_json::from_slice(&later.stdout).unwrap();
+    assert_eq!(later["serialNumber"], bom["serialNumber"]);
+    assert_ne!(later["metadata"]["timestamp"], bom["metadata"]["timestamp"]);
+}
+
+#[test]
+fn spdx_from_docker_archive() {
+    let dir = tempfile::tempdir().unwrap();
+    let tar = dir.path().join("alpine.tar");
+    let [l0, l1] = alpine_archive(&tar);
+    let out = dir.path().join("out.spdx.json");
+    let args = [
+        "sbom",
+        tar.to_str().unwrap(),
+        "--format",
+        "spdx",
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    assert_eq!(sbom_twice(&args), "", "-o writes nothing to stdout");
+    let first = std::fs::read(&out).unwrap();
+    sbom_twice(&args);
+    assert_eq!(first, std::fs::read(&out).unwrap(), "two runs differ");
+    let text = String::from_utf8(first).unwrap();
+    let doc = valid_spdx(&text);
+    assert_eq!(doc["spdxVersion"], "SPDX-2.3");
+    assert_eq!(doc["name"], "example/app:1");
+    assert_eq!(doc["creationInfo"]["created"], "2023-11-14T22:13:20Z");
+    assert!(
+        doc["documentNamespace"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://")
+    );
+    let pkgs = doc["packages"].as_array().unwrap();
+    let got: Vec<_> = pkgs
+        .iter()
+        .map(|p| {
+            (
+                p["primaryPackagePurpose"].as_str().unwrap(),
+                p["name"].as_str().unwrap(),
+                p["externalRefs"][0]["referenceLocator"].as_str(),
+                p["sourceInfo"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("CONTAINER", "example/app:1", None, None),
+            ("OPERATING_SYSTEM", "alpine", None, None),
+            (
+                "LIBRARY",
+                "libcrypto3",
+                Some("pkg:apk/alpine/libcrypto3@3.1.4-r5?arch=x86_64&distro=alpine-3.19"),
+                Some("built package from: openssl 3.1.4-r5")
+            ),
+            (
+                "LIBRARY",
+                "musl",
+                Some("pkg:apk/alpine/musl@1.2.4_git20230717-r4?arch=x86_64&distro=alpine-3.19"),
+                None
+            ),
+        ]
+    );
+    let comment = |i: usize| pkgs[i]["comment"].as_str().unwrap().to_owned();
+    assert!(comment(2).contains(&l1), "{}", comment(2));
+    assert!(comment(3).contains(&l0), "{}", comment(3));
+    let rels = doc["relationships"].as_array().unwrap();
+    assert_eq!(rels.len(), 4);
+    assert_eq!(rels[0]["relationshipType"], "DESCRIBES");
+}
+
+#[test]
+fn cyclonedx_from_docker_archive_and_spdx_from_layout() {
+    let dir = tempfile::tempdir().unwrap();
+    let tar = dir.path().join("alpine.tar");
+    alpine_archive(&tar);
+    let bom = valid_cyclonedx(&sbom_twice(&["sbom", tar.to_str().unwrap()]));
+    let purls: Vec<_> = bom["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["purl"].as_str())
+        .collect();
+    assert_eq!(
+        purls,
+        [
+            "pkg:apk/alpine/libcrypto3@3.1.4-r5?arch=x86_64&distro=alpine-3.19",
+            "pkg:apk/alpine/musl@1.2.4_git20230717-r4?arch=x86_64&distro=alpine-3.19"
+        ]
+    );
+    let layout = dir.path().join("oci");
+    debian_layout_ref(&layout, Some("12"));
+    let src = layout.to_str().unwrap();
+    let doc = valid_spdx(&sbom_twice(&["sbom", src, "-f", "spdx"]));
+    assert_eq!(doc["packages"].as_array().unwrap().len(), 5);
+    assert_eq!(
+        doc["name"],
+        format!("{src}:12"),
+        "DIR:TAG from the ref name"
+    );
+
+    let full = dir.path().join("full");
+    debian_layout_ref(&full, Some("registry.example/debian:12"));
+    let bom: Value = serde_json::from_str(&sbom_twice(&["sbom", full.to_str().unwrap()])).unwrap();
+    assert_eq!(
+        bom["metadata"]["component"]["name"],
+        "registry.example/debian:12"
+    );
+}
+
+#[test]
+fn table_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = dir.path().join("oci");
+    let [l0, l1] = debian_layout(&layout);
+    let src = layout.to_str().unwrap();
+    let table = sbom_twice(&["sbom", src, "--format", "table"]);
+    let short = |d: &str| d.trim_start_matches("sha256:")[..12].to_owned();
+    let lines: Vec<_> = table.lines().collect();
+    assert_eq!(
+        lines[..4]
+            .iter()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .collect::<Vec<_>>(),
+        [
+            vec!["NAME", "VERSION", "TYPE", "LAYER"],
+            vec!["base-files", "12.4+deb12u5", "deb", &short(&l0)],
+            vec!["libc6", "2.36-9+deb12u7", "deb", &short(&l1)],
+            vec!["libssl3", "3.0.13-1~deb12u1+b1", "deb", &short(&l1)],
+        ]
+    );
+    assert!(table.contains("3 packages in"), "{table}");
+    let json: Value = serde_json::from_str(&sbom_twice(&["sbom", src, "-f", "json"])).unwrap();
+    assert_eq!(json["os"]["id"], "debian");
+    assert_eq!(json["packages"][1]["sourceName"], "glibc");
+    assert_eq!(json["packages"][1]["layer"], l1.as_str());
+}
+
+#[test]
+fn errors_name_the_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope");
+    let o = moat(&["sbom", missing.to_str().unwrap()], None);
+    assert_eq!(common::code(&o), 2);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains(missing.to_str().unwrap()), "{err}");
+
+    let o = moat(&["sbom", dir.path().to_str().unwrap()], None);
+    assert_eq!(common::code(&o), 2);
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("not an OCI image layout"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+
+    let junk = dir.path().join("junk.tar");
+    std::fs::write(&junk, b"not a tar at all").unwrap();
+    let o = moat(&["sbom", junk.to_str().unwrap()], None);
+    assert_eq!(common::code(&o), 2);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("junk.tar") && err.contains("neither an OCI image layout"),
+        "{err}"
+    );
+
+    let oci_tar = dir.path().join("oci.tar");
+    let mut b = tar::Builder::new(std::fs::File::create(&oci_tar).unwrap());
+    let mut h = tar::Header::new_gnu();
+    h.set_size(2);
+    h.set_mode(0o644);
+    b.append_data(&mut h, "oci-layout", &b"{}"[..]).unwrap();
+    b.finish().unwrap();
+    drop(b);
+    let o = moat(&["sbom", oci_tar.to_str().unwrap()], None);
+    assert_eq!(common::code(&o), 2);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("oci.tar") && err.contains("without manifest.json"),
+        "{err}"
+    );
+
+    let layout = dir.path().join("oci");
+    debian_layout(&layout);
+    let o = moat(
+        &[
+            "sbom",
+            layout.to_str().unwrap(),
+            "--platform",
+            "linux/arm64",
+        ],
+        None,
+    );
+    assert_eq!(common::code(&o), 2);
+    let o = moat(&["sbom", layout.to_str().unwrap()], Some("yesterday"));
+    assert_eq!(common::code(&o), 2);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("SOURCE_DATE_EPOCH"));
+    // Without SOURCE_DATE_EPOCH the current time is used.
+    let o = moat(&["sbom", layout.to_str().unwrap()], None);
+    assert_eq!(common::code(&o), 0);
+
+    let help = moat(&["sbom", "--help"], None);
+    let help = common::stdout(&help);
+    assert!(
+        help.contains("Examples:") && help.contains("--platform"),
+        "{help}"
+    );
+}
+
+/// The validators are not vacuous: a broken document fails each schema.
+#[test]
+#[should_panic(expected = "serialNumber")]
+fn cyclonedx_schema_rejects_a_bad_serial() {
+    valid_cyclonedx(r#"{"bomFormat":"CycloneDX","specVersion":"1.6","serialNumber":"42"}"#);
+}
+
+#[test]
+#[should_panic(expected = "primaryPackagePurpose")]
+fn spdx_schema_rejects_a_bad_purpose() {
+    valid_spdx(
+        r#"{"spdxVersion":"SPDX-2.3","dataLicense":"CC0-1.0","SPDXID":"SPDXRef-DOCUMENT","name":"x",
+        "documentNamespace":"https://x.invalid/x","creationInfo":{"created":"2023-11-14T22:13:20Z","creators":["Tool: x"]},
+        "packages":[{"SPDXID":"SPDXRef-A","name":"a","downloadLocation":"NOASSERTION","primaryPackagePurpose":"OS"}]}"#,
+    );
+}
