@@ -1,7 +1,7 @@
 //! What some checks judge a resource against besides the resource itself: facts about
 //! other objects of the scanned set. A scan collects them *before* checking, in a
 //! pre-pass that parses only the documents holding one of [`Context::NEEDLES`]
-//! (`moat_manifest::load_matching`), so these checks run per resource like any other:
+//! (`moat_manifest::load_bytes_matching`), so these checks run per resource like any other:
 //! nothing is held per workload and their findings stream with the resource's.
 
 use std::collections::{HashMap, HashSet};

@@ -132,6 +132,8 @@ pub struct Checker {
     families: Vec<(&'static dyn Family, Vec<&'static str>)>,
     settings: Settings,
     context: Context,
+    /// Whether some check reads the context (fixed at construction).
+    needs_context: bool,
 }
 
 impl Checker {
@@ -143,6 +145,7 @@ impl Checker {
     /// A checker for these checks with explicit settings.
     pub fn with_settings(checks: Vec<&'static dyn Check>, settings: Settings) -> Self {
         Checker {
+            needs_context: checks.iter().any(|c| c.uses_context()),
             checks,
             families: Vec::new(),
             settings,
@@ -159,7 +162,7 @@ impl Checker {
 
     /// Whether some check reads the context (see [`Check::uses_context`]).
     pub fn needs_context(&self) -> bool {
-        self.checks.iter().any(|c| c.uses_context())
+        self.needs_context
     }
 
     /// The facts about the scanned set in use.

@@ -1,6 +1,7 @@
 //! Loading every manifest of a command's paths at once, for the analyses that need the
 //! whole set (`moat netpol`, `moat rbac`); `moat scan` streams instead.
 
+use std::io::{self, Write as _};
 use std::path::PathBuf;
 
 use moat_core::{InputError, Warning};
@@ -123,4 +124,41 @@ pub fn render_findings(
         r.resource(g)?;
     }
     r.finish(summary)
+}
+
+/// Prints input warnings, free-form warnings and located input errors to stderr, then,
+/// when there were errors, `moat: N input error(s); {consequence} (exit code 2)`.
+/// Returns whether there were errors.
+pub fn report_problems(
+    errors: &[InputError],
+    warnings: &[Warning],
+    extra: &[String],
+    consequence: &str,
+) -> bool {
+    let mut err = io::stderr().lock();
+    for w in warnings {
+        let _ = writeln!(
+            err,
+            "{}:{}:{}: warning: {}",
+            w.file, w.line, w.column, w.message
+        );
+    }
+    for w in extra {
+        let _ = writeln!(err, "warning: {w}");
+    }
+    for e in errors {
+        let _ = writeln!(
+            err,
+            "{}:{}:{}: error: {}",
+            e.file, e.line, e.column, e.message
+        );
+    }
+    if !errors.is_empty() {
+        let _ = writeln!(
+            err,
+            "moat: {} input error(s); {consequence} (exit code 2)",
+            errors.len()
+        );
+    }
+    !errors.is_empty()
 }

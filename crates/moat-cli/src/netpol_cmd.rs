@@ -5,10 +5,13 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::inputs::{Loaded, load_all, render_findings};
+use crate::inputs::{Loaded, load_all, render_findings, report_problems};
+
+/// What the input-error summary line says happened to the bad input.
+const NETPOL_ERRORS: &str = "invalid objects were left out of the analysis";
 
 use clap::{Args, Subcommand, ValueEnum};
-use moat_core::{InputError, Severity, Summary, Warning};
+use moat_core::{Severity, Summary};
 use moat_netpol::connlist::{self, Options};
 use moat_netpol::exposure;
 use moat_netpol::ipnet::{IpSet, parse_cidr};
@@ -222,36 +225,6 @@ fn externals(args: &InputArgs) -> Result<Externals, String> {
     Ok(Externals { space, extra })
 }
 
-/// Prints input errors and warnings to stderr; returns whether there were errors.
-fn report_problems(errors: &[InputError], warnings: &[Warning], extra: &[String]) -> bool {
-    let mut err = io::stderr().lock();
-    for w in warnings {
-        let _ = writeln!(
-            err,
-            "{}:{}:{}: warning: {}",
-            w.file, w.line, w.column, w.message
-        );
-    }
-    for w in extra {
-        let _ = writeln!(err, "warning: {w}");
-    }
-    for e in errors {
-        let _ = writeln!(
-            err,
-            "{}:{}:{}: error: {}",
-            e.file, e.line, e.column, e.message
-        );
-    }
-    if !errors.is_empty() {
-        let _ = writeln!(
-            err,
-            "moat: {} input error(s); invalid objects were left out of the analysis (exit code 2)",
-            errors.len()
-        );
-    }
-    !errors.is_empty()
-}
-
 fn reach_cmd(args: &ReachArgs) -> anyhow::Result<ExitCode> {
     let port = match args.port.as_deref().map(reach::parse_port).transpose() {
         Ok(p) => p,
@@ -263,7 +236,7 @@ fn reach_cmd(args: &ReachArgs) -> anyhow::Result<ExitCode> {
     let answer = match reach::reach(&engine, &args.from, &args.to, port) {
         Ok(a) => a,
         Err(e) => {
-            report_problems(&loaded.errors, &loaded.warnings, &[]);
+            report_problems(&loaded.errors, &loaded.warnings, &[], NETPOL_ERRORS);
             return Ok(usage(e));
         }
     };
@@ -287,7 +260,7 @@ fn reach_cmd(args: &ReachArgs) -> anyhow::Result<ExitCode> {
     errors.extend(built.errors.iter().cloned());
     let mut warnings = loaded.warnings;
     warnings.extend(built.warnings.iter().cloned());
-    if report_problems(&errors, &warnings, &[]) {
+    if report_problems(&errors, &warnings, &[], NETPOL_ERRORS) {
         return Ok(ExitCode::from(2));
     }
     let allowed = answer.allowed_everywhere();
@@ -358,7 +331,7 @@ fn matrix_cmd(args: &MatrixArgs) -> anyhow::Result<ExitCode> {
     errors.extend(built.errors.iter().cloned());
     let mut warnings = loaded.warnings;
     warnings.extend(built.warnings.iter().cloned());
-    if report_problems(&errors, &warnings, &list.warnings) {
+    if report_problems(&errors, &warnings, &list.warnings, NETPOL_ERRORS) {
         return Ok(ExitCode::from(2));
     }
     Ok(ExitCode::SUCCESS)
@@ -452,7 +425,7 @@ fn diff_cmd(args: &DiffArgs) -> anyhow::Result<ExitCode> {
         let list = connlist::connlist(&engine, &Options::default());
         let mut errors = loaded.errors;
         errors.extend(built.errors.iter().cloned());
-        had_errors |= report_problems(&errors, &built.warnings, &[]);
+        had_errors |= report_problems(&errors, &built.warnings, &[], NETPOL_ERRORS);
         lists.push(list);
     }
     let (Some(a), Some(b)) = (lists.first(), lists.get(1)) else {

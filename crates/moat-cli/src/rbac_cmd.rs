@@ -7,10 +7,13 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::inputs::{Loaded, load_all, render_findings};
+use crate::inputs::{Loaded, load_all, render_findings, report_problems};
+
+/// What the input-error summary line says happened to the bad input.
+const RBAC_ERRORS: &str = "the rest was analysed";
 
 use clap::{Args, Subcommand, ValueEnum};
-use moat_core::{InputError, Severity, Summary, Warning};
+use moat_core::{Severity, Summary};
 use moat_rbac::escalate::{PathStep, render_path};
 use moat_rbac::perms::{self, Query};
 use moat_rbac::{Analysis, Options, Subject};
@@ -223,37 +226,10 @@ fn options(args: &InputArgs) -> Options {
     }
 }
 
-/// Prints input errors and model warnings to stderr; returns whether there were errors.
-fn report_problems(errors: &[InputError], warnings: &[Warning]) -> bool {
-    let mut err = io::stderr().lock();
-    for w in warnings {
-        let _ = writeln!(
-            err,
-            "{}:{}:{}: warning: {}",
-            w.file, w.line, w.column, w.message
-        );
-    }
-    for e in errors {
-        let _ = writeln!(
-            err,
-            "{}:{}:{}: error: {}",
-            e.file, e.line, e.column, e.message
-        );
-    }
-    if !errors.is_empty() {
-        let _ = writeln!(
-            err,
-            "moat: {} input error(s); the rest was analysed (exit code 2)",
-            errors.len()
-        );
-    }
-    !errors.is_empty()
-}
-
 fn finish(loaded: &Loaded, a: &Analysis<'_>, ok: ExitCode) -> ExitCode {
     let mut warnings = loaded.warnings.clone();
     warnings.extend(a.cluster.warnings.iter().cloned());
-    if report_problems(&loaded.errors, &warnings) {
+    if report_problems(&loaded.errors, &warnings, &[], RBAC_ERRORS) {
         ExitCode::from(2)
     } else {
         ok
@@ -625,7 +601,7 @@ fn risks(args: &RisksArgs) -> anyhow::Result<ExitCode> {
         RisksFormat::Junit => Format::Junit,
     };
     render_findings(sorted, moat_rbac::CHECKS, format, &mut summary)?;
-    if report_problems(&[], &summary.warnings) || !summary.errors.is_empty() {
+    if report_problems(&[], &summary.warnings, &[], RBAC_ERRORS) || !summary.errors.is_empty() {
         let _ = writeln!(
             io::stderr(),
             "moat: {} input error(s); see the report's errors (exit code 2)",
@@ -722,7 +698,7 @@ fn blast(args: &BlastArgs) -> anyhow::Result<ExitCode> {
                 .is_some_and(|w| w.name == name && ns.is_none_or(|n| n == w.namespace))
         });
         if ids.is_empty() {
-            report_problems(&loaded.errors, &loaded.warnings);
+            report_problems(&loaded.errors, &loaded.warnings, &[], RBAC_ERRORS);
             return Ok(usage(format_args!("no workload `{want}` in the input")));
         }
         if ids.len() > 1 && ns.is_none() {

@@ -14,7 +14,7 @@ pub mod yaml;
 
 pub use loader::{
     Input, LoadOptions, LoadedFile, Resource, discover, discover_matching, is_manifest_path, load,
-    load_bytes, load_bytes_matching, load_matching, read_input,
+    load_bytes, load_bytes_matching, read_input,
 };
 pub use node::{Entry, Lookup, Node, Pos, Value};
 pub use workload::{ContainerKind, ContainerView, Effective, Level, PodSpecView, effective};

@@ -112,6 +112,16 @@ pub struct LoadedFile {
 }
 
 impl LoadedFile {
+    /// An input that could not be read: no resources, one error (line 0) saying why.
+    pub fn unreadable(name: String, message: String) -> Self {
+        let mut lf = LoadedFile {
+            name,
+            ..LoadedFile::default()
+        };
+        lf.error(0, 0, message);
+        lf
+    }
+
     fn error(&mut self, line: u32, column: u32, message: impl Into<String>) {
         self.errors.push(InputError {
             file: self.name.clone(),
@@ -274,14 +284,7 @@ pub fn load(input: &Input, opts: &LoadOptions) -> LoadedFile {
     let name = input.name();
     match read_input(input, opts.max_file_size) {
         Ok(bytes) => load_bytes(&name, &bytes),
-        Err(msg) => {
-            let mut lf = LoadedFile {
-                name,
-                ..LoadedFile::default()
-            };
-            lf.error(0, 0, msg);
-            lf
-        }
+        Err(msg) => LoadedFile::unreadable(name, msg),
     }
 }
 
@@ -330,17 +333,9 @@ pub fn load_bytes(name: &str, bytes: &[u8]) -> LoadedFile {
     load_parsed(name, bytes, yaml::parse_stream)
 }
 
-/// Reads one input and loads only the documents holding one of `needles` (see
+/// Loads only the documents of `bytes` whose kind is one of `needles` (see
 /// [`yaml::parse_matching`]): a cheap pre-pass for the few objects cross-object checks
 /// need before the scan proper. Its errors are the scan's to report, not the pre-pass's.
-pub fn load_matching(input: &Input, opts: &LoadOptions, needles: &[&str]) -> LoadedFile {
-    match read_input(input, opts.max_file_size) {
-        Ok(bytes) => load_bytes_matching(&input.name(), &bytes, needles),
-        Err(_) => LoadedFile::default(),
-    }
-}
-
-/// [`load_matching`] on bytes already read.
 pub fn load_bytes_matching(name: &str, bytes: &[u8], needles: &[&str]) -> LoadedFile {
     load_parsed(name, bytes, |t| yaml::parse_matching(t, needles))
 }

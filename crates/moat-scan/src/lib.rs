@@ -6,6 +6,7 @@
 mod dockerfile;
 mod waivers;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io;
 use std::path::PathBuf;
@@ -15,10 +16,9 @@ use moat_core::waiver::Waivers;
 use moat_core::{InputError, Registry, ResourceRef, Selection, Severity, Summary, Warning};
 use moat_manifest::config::{Config, find_config, load_config};
 use moat_manifest::inventory::{Fact, InventoryCheck};
-use moat_manifest::loader::STDIN_NAME;
 use moat_manifest::{
-    Input, LoadOptions, LoadedFile, Resource, discover_matching, is_manifest_path, load,
-    load_bytes, load_bytes_matching, load_matching, read_input,
+    Input, LoadOptions, LoadedFile, Resource, discover_matching, is_manifest_path, load_bytes,
+    load_bytes_matching, read_input,
 };
 use moat_report::{Renderer, ResourceResult};
 use rayon::prelude::*;
@@ -34,6 +34,18 @@ const CONTEXT_BATCH_FILES: usize = 256;
 
 /// Standard input, read once for both passes.
 type StdinBytes = Result<Vec<u8>, String>;
+
+/// The bytes of an input: standard input from the copy read once, a file from disk.
+fn input_bytes<'a>(
+    input: &Input,
+    stdin: Option<&'a StdinBytes>,
+    limit: u64,
+) -> Result<Cow<'a, [u8]>, String> {
+    match (input, stdin) {
+        (Input::Stdin, Some(read)) => read.as_deref().map(Cow::Borrowed).map_err(Clone::clone),
+        _ => read_input(input, limit).map(Cow::Owned),
+    }
+}
 
 /// What to scan and how.
 #[derive(Debug, Clone)]
@@ -351,13 +363,11 @@ impl Session {
             let found: Vec<Vec<Resource>> = batch
                 .par_iter()
                 .map(|input| {
-                    let lf = match (input, stdin) {
-                        (Input::Stdin, Some(Ok(bytes))) => {
-                            load_bytes_matching(STDIN_NAME, bytes, Context::NEEDLES)
-                        }
-                        (Input::Stdin, _) => return Vec::new(),
-                        (Input::File(_), _) => load_matching(input, load_opts, Context::NEEDLES),
+                    // Unreadable inputs are the scan proper's to report.
+                    let Ok(bytes) = input_bytes(input, stdin, load_opts.max_file_size) else {
+                        return Vec::new();
                     };
+                    let lf = load_bytes_matching(&input.name(), &bytes, Context::NEEDLES);
                     lf.resources.into_iter().filter(Context::wants).collect()
                 })
                 .collect();
@@ -374,22 +384,9 @@ impl Session {
         load_opts: &LoadOptions,
         stdin: Option<&StdinBytes>,
     ) -> FileOut {
-        let lf = match (input, stdin) {
-            (Input::Stdin, Some(Ok(bytes))) => load_bytes(STDIN_NAME, bytes),
-            (Input::Stdin, Some(Err(msg))) => {
-                let mut lf = LoadedFile {
-                    name: STDIN_NAME.to_owned(),
-                    ..LoadedFile::default()
-                };
-                lf.errors.push(InputError {
-                    file: STDIN_NAME.to_owned(),
-                    line: 0,
-                    column: 0,
-                    message: msg.clone(),
-                });
-                lf
-            }
-            _ => load(input, load_opts),
+        let lf = match input_bytes(input, stdin, load_opts.max_file_size) {
+            Ok(bytes) => load_bytes(&input.name(), &bytes),
+            Err(msg) => LoadedFile::unreadable(input.name(), msg),
         };
         let mut errors = lf.errors;
         let mut warnings = lf.warnings;
