@@ -69,6 +69,9 @@ pub enum NoticeKind {
     DanglingHardlink,
     /// A watched file was larger than [`Limits::max_content`]; its content was not kept.
     ContentTooLarge,
+    /// A file an [`Inspector`] wanted was larger than [`Limits::max_inspect`]; it was not
+    /// inspected.
+    NotInspected,
 }
 
 /// Bounds that keep hostile images from exhausting memory or time.
@@ -82,6 +85,8 @@ pub struct Limits {
     pub max_entries: usize,
     /// Most symbolic links followed while resolving one path.
     pub max_link_hops: usize,
+    /// Largest file shown to an [`Inspector`]; bigger ones are a [`Notice`].
+    pub max_inspect: u64,
 }
 
 impl Default for Limits {
@@ -91,6 +96,7 @@ impl Default for Limits {
             max_layer_bytes: 64 << 30,
             max_entries: 4_000_000,
             max_link_hops: 40,
+            max_inspect: 128 << 20,
         }
     }
 }
@@ -146,6 +152,36 @@ pub struct MergedFs {
     want: Want,
     limits: Limits,
     layers: usize,
+    scratch: Vec<u8>,
+}
+
+/// Largest read buffer kept between layers; a bigger one (after a huge inspected file)
+/// is released.
+const SCRATCH_KEEP: usize = 8 << 20;
+
+/// Reads chosen file contents as layers stream past — binaries, archives, secrets —
+/// without the merged view keeping them. Implementations record what they find
+/// themselves, keyed by layer and path; [`MergedFs::is_current`] tells afterwards
+/// whether a file survived to the top layer.
+pub trait Inspector {
+    /// Whether to read the regular file at the normalised `path` (`size` bytes,
+    /// permission bits `mode`). Called for every regular file, so it must be cheap.
+    fn wants(&self, path: &str, size: u64, mode: u32) -> bool;
+    /// Sees the whole content of a file it wanted, written by layer `layer`.
+    fn inspect(&mut self, layer: usize, path: &str, content: &[u8]);
+}
+
+/// Turns the entries of one layer into [`LayerChanges`], reading the contents that the
+/// catalogers ([`Want`]) or the inspectors ask for.
+struct EntryReader<'a, 'i> {
+    layer: usize,
+    want: &'a Want,
+    limits: Limits,
+    count: usize,
+    changes: LayerChanges,
+    notices: Vec<Notice>,
+    inspectors: &'a mut [&'i mut dyn Inspector],
+    scratch: Vec<u8>,
 }
 
 impl MergedFs {
@@ -203,107 +239,76 @@ impl MergedFs {
         compression: Option<Compression>,
         expect: &Expect,
     ) -> Result<(), Error> {
+        self.add_layer_inspected(blob, compression, expect, &mut [])
+    }
+
+    /// [`add_layer`](Self::add_layer), also showing every regular file the `inspectors`
+    /// want to them as it streams past (read once, whichever number of them want it).
+    pub fn add_layer_inspected<R: Read>(
+        &mut self,
+        blob: R,
+        compression: Option<Compression>,
+        expect: &Expect,
+        inspectors: &mut [&mut dyn Inspector],
+    ) -> Result<(), Error> {
         let layer = self.layers;
-        let mut changes = LayerChanges::default();
-        let mut notices = Vec::new();
-        let want = &self.want;
-        let limits = self.limits;
-        let mut count = self.nodes.len();
+        let scratch = std::mem::take(&mut self.scratch);
+        let mut reader = EntryReader::new(self, layer, inspectors, scratch);
+        let max_layer_bytes = self.limits.max_layer_bytes;
         read_layer(
             layer,
             blob,
             compression,
             expect,
-            limits.max_layer_bytes,
-            |raw: RawEntry, data: &mut dyn Read| {
-                let (norm, escaped) = path::normalize(&raw.path);
-                if escaped {
-                    tracing::warn!(layer, path = %raw.path, "member path climbs above the image root; clamped");
-                    notices.push(Notice {
-                        layer,
-                        path: raw.path.clone(),
-                        kind: NoticeKind::EscapesRoot,
-                    });
-                }
-                let name = path::file_name(&norm);
-                let dir = path::parent(&norm);
-                if name == ".wh..wh..opq" {
-                    changes.opaque.push(dir.to_owned());
-                    return Ok(());
-                }
-                if let Some(hidden) = name.strip_prefix(".wh.") {
-                    if !hidden.is_empty() {
-                        changes.whiteouts.push(if dir.is_empty() {
-                            hidden.to_owned()
-                        } else {
-                            format!("{dir}/{hidden}")
-                        });
-                    }
-                    return Ok(());
-                }
-                if norm.is_empty() {
-                    return Ok(());
-                }
-                count += 1;
-                if count > limits.max_entries {
-                    return Err(Error::TooLarge {
-                        what: format!("layer {layer}: number of entries"),
-                        limit: limits.max_entries as u64,
-                    });
-                }
-                let mut content = None;
-                let kind = match raw.kind {
-                    RawKind::File => {
-                        if want.matches(&norm) {
-                            if raw.size > limits.max_content {
-                                notices.push(Notice {
-                                    layer,
-                                    path: raw.path.clone(),
-                                    kind: NoticeKind::ContentTooLarge,
-                                });
-                            } else {
-                                let mut buf =
-                                    Vec::with_capacity(usize::try_from(raw.size).unwrap_or(0));
-                                data.take(limits.max_content)
-                                    .read_to_end(&mut buf)
-                                    .map_err(|source| Error::Layer { layer, source })?;
-                                content = Some(Arc::from(buf));
-                            }
-                        }
-                        FileKind::File
-                    }
-                    RawKind::Dir => FileKind::Dir,
-                    RawKind::Symlink(target) => FileKind::Symlink(target),
-                    RawKind::Hardlink(target) => {
-                        let (t, escaped) = path::normalize(&target);
-                        if escaped {
-                            notices.push(Notice {
-                                layer,
-                                path: raw.path.clone(),
-                                kind: NoticeKind::EscapesRoot,
-                            });
-                        }
-                        FileKind::DanglingHardlink(t)
-                    }
-                    RawKind::Other => FileKind::Other,
-                };
-                changes.entries.push((
-                    norm,
-                    Node {
-                        kind,
-                        size: raw.size,
-                        mode: raw.mode,
-                        layer,
-                        content,
-                    },
-                ));
-                Ok(())
-            },
+            max_layer_bytes,
+            |raw, data| reader.entry(raw, data),
         )?;
+        let (changes, notices, scratch) = reader.finish();
+        self.finish_layer(layer, changes, notices, scratch);
+        Ok(())
+    }
+
+    /// Adds a root filesystem directory on disk as the next layer: every entry is recorded
+    /// (symbolic links are never followed, special files are not opened) and only files a
+    /// cataloger or an inspector wants are read.
+    pub fn add_dir(
+        &mut self,
+        root: &std::path::Path,
+        inspectors: &mut [&mut dyn Inspector],
+    ) -> Result<(), Error> {
+        let layer = self.layers;
+        let scratch = std::mem::take(&mut self.scratch);
+        let mut reader = EntryReader::new(self, layer, inspectors, scratch);
+        crate::source::rootfs::walk(root, self.limits.max_layer_bytes, |raw, data| {
+            reader.entry(raw, data)
+        })?;
+        let (changes, notices, scratch) = reader.finish();
+        self.finish_layer(layer, changes, notices, scratch);
+        Ok(())
+    }
+
+    fn finish_layer(
+        &mut self,
+        layer: usize,
+        changes: LayerChanges,
+        notices: Vec<Notice>,
+        mut scratch: Vec<u8>,
+    ) {
         self.notices.extend(notices);
         self.apply(layer, changes);
         self.layers += 1;
-        Ok(())
+        if scratch.capacity() > SCRATCH_KEEP {
+            scratch = Vec::new();
+        }
+        self.scratch = scratch;
+    }
+
+    /// Whether the regular file `path` that `layer` wrote is still there, unchanged, in
+    /// the merged view (no later layer deleted or replaced it).
+    pub fn is_current(&self, path: &str, layer: usize) -> bool {
+        self.nodes
+            .get(path)
+            .is_some_and(|n| n.layer == layer && n.kind == FileKind::File)
     }
 
     fn apply(&mut self, layer: usize, changes: LayerChanges) {
@@ -477,6 +482,149 @@ impl MergedFs {
             .filter(|rest| !rest.is_empty() && !rest.contains('/'))
             .map(|rest| format!("{prefix}{rest}"))
             .collect())
+    }
+}
+
+impl<'a, 'i> EntryReader<'a, 'i> {
+    fn new(
+        fs: &'a MergedFs,
+        layer: usize,
+        inspectors: &'a mut [&'i mut dyn Inspector],
+        scratch: Vec<u8>,
+    ) -> Self {
+        Self {
+            layer,
+            want: &fs.want,
+            limits: fs.limits,
+            count: fs.nodes.len(),
+            changes: LayerChanges::default(),
+            notices: Vec::new(),
+            inspectors,
+            scratch,
+        }
+    }
+
+    fn finish(self) -> (LayerChanges, Vec<Notice>, Vec<u8>) {
+        (self.changes, self.notices, self.scratch)
+    }
+
+    fn notice(&mut self, path: &str, kind: NoticeKind) {
+        self.notices.push(Notice {
+            layer: self.layer,
+            path: path.to_owned(),
+            kind,
+        });
+    }
+
+    /// Records one member: a whiteout, or an entry with its content read when wanted.
+    fn entry(&mut self, raw: RawEntry, data: &mut dyn Read) -> Result<(), Error> {
+        let layer = self.layer;
+        let (norm, escaped) = path::normalize(&raw.path);
+        if escaped {
+            tracing::warn!(layer, path = %raw.path, "member path climbs above the image root; clamped");
+            self.notice(&raw.path, NoticeKind::EscapesRoot);
+        }
+        let name = path::file_name(&norm);
+        let dir = path::parent(&norm);
+        if name == ".wh..wh..opq" {
+            self.changes.opaque.push(dir.to_owned());
+            return Ok(());
+        }
+        if let Some(hidden) = name.strip_prefix(".wh.") {
+            if !hidden.is_empty() {
+                self.changes.whiteouts.push(if dir.is_empty() {
+                    hidden.to_owned()
+                } else {
+                    format!("{dir}/{hidden}")
+                });
+            }
+            return Ok(());
+        }
+        if norm.is_empty() {
+            return Ok(());
+        }
+        self.count += 1;
+        if self.count > self.limits.max_entries {
+            return Err(Error::TooLarge {
+                what: format!("layer {layer}: number of entries"),
+                limit: self.limits.max_entries as u64,
+            });
+        }
+        let mut content = None;
+        let kind = match raw.kind {
+            RawKind::File => {
+                content = self.read_content(&raw, &norm, data)?;
+                FileKind::File
+            }
+            RawKind::Dir => FileKind::Dir,
+            RawKind::Symlink(target) => FileKind::Symlink(target),
+            RawKind::Hardlink(target) => {
+                let (t, escaped) = path::normalize(&target);
+                if escaped {
+                    self.notice(&raw.path, NoticeKind::EscapesRoot);
+                }
+                FileKind::DanglingHardlink(t)
+            }
+            RawKind::Other => FileKind::Other,
+        };
+        self.changes.entries.push((
+            norm,
+            Node {
+                kind,
+                size: raw.size,
+                mode: raw.mode,
+                layer,
+                content,
+            },
+        ));
+        Ok(())
+    }
+
+    /// Reads a regular file's content once when the catalogers or any inspector want
+    /// it; returns what the merged view keeps.
+    fn read_content(
+        &mut self,
+        raw: &RawEntry,
+        norm: &str,
+        data: &mut dyn Read,
+    ) -> Result<Option<Arc<[u8]>>, Error> {
+        let layer = self.layer;
+        let mut keep = self.want.matches(norm);
+        if keep && raw.size > self.limits.max_content {
+            self.notice(&raw.path, NoticeKind::ContentTooLarge);
+            keep = false;
+        }
+        let inspect = self
+            .inspectors
+            .iter()
+            .any(|i| i.wants(norm, raw.size, raw.mode));
+        let inspect = inspect
+            && if raw.size > self.limits.max_inspect {
+                self.notice(&raw.path, NoticeKind::NotInspected);
+                false
+            } else {
+                true
+            };
+        if !keep && !inspect {
+            return Ok(None);
+        }
+        let cap = if inspect {
+            self.limits.max_inspect.max(self.limits.max_content)
+        } else {
+            self.limits.max_content
+        };
+        self.scratch.clear();
+        data.take(cap)
+            .read_to_end(&mut self.scratch)
+            .map_err(|source| Error::Layer { layer, source })?;
+        if inspect {
+            for i in self.inspectors.iter_mut() {
+                if i.wants(norm, raw.size, raw.mode) {
+                    i.inspect(layer, norm, &self.scratch);
+                }
+            }
+        }
+        Ok(keep.then(|| Arc::from(&self.scratch[..])))
     }
 }
 

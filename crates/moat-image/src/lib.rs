@@ -26,5 +26,5 @@ pub mod source;
 pub use catalog::{Catalog, OsRelease, Package, PackageKind, catalog};
 pub use digest::Digest;
 pub use error::Error;
-pub use fs::{FileKind, Limits, MergedFs, Node, Notice, Want};
-pub use source::{ImageConfig, LayerDesc, Source, load};
+pub use fs::{FileKind, Inspector, Limits, MergedFs, Node, Notice, NoticeKind, Want};
+pub use source::{ImageConfig, LayerDesc, Source, load, load_inspected};

@@ -610,3 +610,130 @@ fn docker_archive_with_linked_layer_members() {
         "{err}"
     );
 }
+
+/// Records what an inspector was shown.
+#[derive(Default)]
+struct Seen(Vec<(usize, String, Vec<u8>)>);
+
+impl moat_image::Inspector for Seen {
+    fn wants(&self, path: &str, size: u64, _mode: u32) -> bool {
+        std::path::Path::new(path)
+            .extension()
+            .is_some_and(|e| e == "key")
+            && size < 100
+    }
+    fn inspect(&mut self, layer: usize, path: &str, content: &[u8]) {
+        self.0.push((layer, path.to_owned(), content.to_vec()));
+    }
+}
+
+#[test]
+fn inspectors_see_every_layer_and_deletions_are_visible() {
+    let mut fs = MergedFs::new(Want::new().with(&["etc/a.key"]), Limits::default());
+    let mut seen = Seen::default();
+    let mut other = Seen::default();
+    let layers = [
+        layer(&[
+            E::File("etc/a.key", b"first"),
+            E::File("etc/b.key", b"gone later"),
+            E::File("etc/big.key", &[b'x'; 200]),
+            E::File("etc/plain.txt", b"not wanted"),
+        ]),
+        layer(&[
+            E::File("etc/.wh.b.key", b""),
+            E::File("etc/a.key", b"second"),
+        ]),
+    ];
+    for l in &layers {
+        fs.add_layer_inspected(
+            &l[..],
+            None,
+            &Expect::default(),
+            &mut [&mut seen, &mut other],
+        )
+        .unwrap();
+    }
+    let got: Vec<(usize, &str, &[u8])> = seen
+        .0
+        .iter()
+        .map(|(l, p, c)| (*l, p.as_str(), c.as_slice()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (0, "etc/a.key", &b"first"[..]),
+            (0, "etc/b.key", b"gone later"),
+            (1, "etc/a.key", b"second"),
+        ]
+    );
+    assert_eq!(other.0.len(), 3, "every inspector is shown the file");
+    assert!(!fs.is_current("etc/a.key", 0));
+    assert!(fs.is_current("etc/a.key", 1));
+    assert!(!fs.is_current("etc/b.key", 0));
+    // The catalogers' watched file is kept as well, read once.
+    assert_eq!(fs.file("etc/a.key").unwrap().unwrap().content, b"second");
+}
+
+#[test]
+fn oversized_files_are_not_inspected_but_noticed() {
+    let limits = Limits {
+        max_inspect: 4,
+        ..Limits::default()
+    };
+    let mut fs = MergedFs::new(Want::new(), limits);
+    let mut seen = Seen::default();
+    fs.add_layer_inspected(
+        &layer(&[E::File("a.key", b"12345"), E::File("b.key", b"123")])[..],
+        None,
+        &Expect::default(),
+        &mut [&mut seen],
+    )
+    .unwrap();
+    assert_eq!(seen.0.len(), 1);
+    assert_eq!(seen.0[0].1, "b.key");
+    assert_eq!(fs.notices().len(), 1);
+    assert_eq!(fs.notices()[0].kind, NoticeKind::NotInspected);
+}
+
+#[test]
+fn root_filesystem_directory_is_one_layer_and_links_stay_inside() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("host-secret.key"), b"host").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::create_dir_all(root.join("var/lib/dpkg")).unwrap();
+    std::fs::write(root.join("etc/os-release"), OS_RELEASE).unwrap();
+    std::fs::write(root.join("var/lib/dpkg/status"), STATUS_1).unwrap();
+    std::fs::write(root.join("etc/app.key"), b"k").unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("host-secret.key"),
+        root.join("etc/out.key"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("/etc/os-release", root.join("etc/abs")).unwrap();
+    let mut fs = MergedFs::new(catalog::want(), Limits::default());
+    let mut seen = Seen::default();
+    fs.add_dir(root, &mut [&mut seen]).unwrap();
+    assert_eq!(fs.layer_count(), 1);
+    let cat = catalog(&fs).unwrap();
+    assert_eq!(cat.os.unwrap().id, "debian");
+    let names: Vec<&str> = cat.packages.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["base-files", "libc6", "libssl3"]);
+    // Only the regular file was inspected; the link to the host was recorded, not read.
+    assert_eq!(seen.0.len(), 1);
+    assert_eq!(seen.0[0].1, "etc/app.key");
+    assert!(matches!(
+        fs.node("etc/out.key").unwrap().kind,
+        FileKind::Symlink(_)
+    ));
+    assert_eq!(fs.resolve("etc/out.key").unwrap(), None);
+    assert_eq!(
+        fs.resolve("etc/abs").unwrap().as_deref(),
+        Some("etc/os-release")
+    );
+    let err = MergedFs::new(Want::new(), Limits::default())
+        .add_dir(&root.join("etc/os-release"), &mut [])
+        .unwrap_err();
+    assert!(err.to_string().contains("not a directory"), "{err}");
+}

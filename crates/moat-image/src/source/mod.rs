@@ -2,6 +2,7 @@
 
 pub mod docker;
 pub mod oci;
+pub(crate) mod rootfs;
 
 use std::io::Read;
 
@@ -9,7 +10,7 @@ use serde::Deserialize;
 
 use crate::Error;
 use crate::digest::Digest;
-use crate::fs::{Limits, MergedFs, Want};
+use crate::fs::{Inspector, Limits, MergedFs, Want};
 use crate::layer::{Compression, Expect};
 
 /// Largest JSON document (index, manifest, config) read into memory.
@@ -126,6 +127,16 @@ pub trait Source {
 /// Streams every layer of `source` into a merged view that keeps what `want` names,
 /// verifying each layer's digest, size and diff ID.
 pub fn load(source: &dyn Source, want: Want, limits: Limits) -> Result<MergedFs, Error> {
+    load_inspected(source, want, limits, &mut [])
+}
+
+/// [`load`], also showing the files the `inspectors` want to them as layers stream past.
+pub fn load_inspected(
+    source: &dyn Source,
+    want: Want,
+    limits: Limits,
+    inspectors: &mut [&mut dyn Inspector],
+) -> Result<MergedFs, Error> {
     let mut fs = MergedFs::new(want, limits);
     for (i, desc) in source.layers().iter().enumerate() {
         let blob = source.open_layer(i)?;
@@ -134,7 +145,7 @@ pub fn load(source: &dyn Source, want: Want, limits: Limits) -> Result<MergedFs,
             size: desc.size,
             diff_id: desc.diff_id.clone(),
         };
-        fs.add_layer(blob, desc.compression, &expect)?;
+        fs.add_layer_inspected(blob, desc.compression, &expect, inspectors)?;
     }
     Ok(fs)
 }
