@@ -3,6 +3,7 @@
 
 mod checks_cmd;
 mod dockerfile_cmd;
+mod image_source;
 mod inputs;
 
 mod netpol_cmd;
@@ -52,10 +53,10 @@ enum Command {
     Dockerfile(dockerfile_cmd::DockerfileArgs),
     /// Write a software bill of materials (CycloneDX, SPDX) for a container image.
     ///
-    /// Reads an OCI image layout directory or a `docker save` archive without extracting
-    /// it, verifies every digest, and catalogues os-release, dpkg and apk packages, each with
-    /// its package URL and the layer that introduced it.
-    #[command(after_long_help = sbom_cmd::EXAMPLES)]
+    /// Reads an image (OCI layout or archive, docker archive, root filesystem directory or
+    /// registry) without extracting it, verifies every digest, and catalogues its packages,
+    /// each with its package URL and the layer that introduced it.
+    #[command(after_long_help = format!("{}\n\n{}", image_source::SOURCES, sbom_cmd::EXAMPLES))]
     Sbom(sbom_cmd::SbomArgs),
     /// List the available checks.
     Checks(checks_cmd::ChecksArgs),

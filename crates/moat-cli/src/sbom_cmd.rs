@@ -2,26 +2,25 @@
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 use moat_image::sbom::{self, ImageInfo, Tool};
-use moat_image::source::docker::DockerArchive;
-use moat_image::source::oci::{OciLayout, Platform};
-use moat_image::{Catalog, Limits, PackageKind, Source};
+use moat_image::{Catalog, Limits, PackageKind};
+
+use crate::image_source::ImageSourceArgs;
 
 pub const EXAMPLES: &str = "\
-SOURCE is an OCI image layout directory (with `oci-layout` and `index.json`, as written by
-`skopeo copy ... oci:DIR`, `umoci` or `docker buildx build -o type=oci,tar=false`) or a
-`docker save` archive (a tar with `manifest.json`).
-
 Examples:
   moat sbom ./app-oci                               CycloneDX 1.6 JSON on standard output
   moat sbom app.tar -f spdx -o app.spdx.json        SPDX 2.3 JSON into a file
   moat sbom ./multiarch-oci --platform linux/arm64  the arm64 image of a multi-arch index
   moat sbom app.tar -f table                        name, version, type, introducing layer
+  moat sbom oci-archive:app.oci.tar                 an OCI archive tar
+  moat sbom ./rootfs -f table                       an unpacked root filesystem
+  moat sbom --insecure-registry 127.0.0.1:5000/app:1  pull from a local registry over HTTP
   SOURCE_DATE_EPOCH=0 moat sbom ./app-oci           reproducible timestamp
 
 Output is deterministic: packages sorted by package URL, the CycloneDX serial number and
@@ -29,7 +28,7 @@ the SPDX namespace derived from the image digest, the creation time from
 SOURCE_DATE_EPOCH when set (else the current time).
 
 Exit codes: 0 SBOM written; 2 usage error, or a source that cannot be read (missing,
-neither an OCI layout nor a docker archive, digest mismatch, corrupt layer).";
+not an image, registry error, digest mismatch, corrupt layer).";
 
 #[derive(Clone, Copy, Debug, Default, ValueEnum)]
 enum SbomFormat {
@@ -46,32 +45,24 @@ enum SbomFormat {
 
 #[derive(Args, Debug)]
 pub struct SbomArgs {
-    /// OCI image layout directory or `docker save` archive (tar).
-    source: PathBuf,
+    #[command(flatten)]
+    source: ImageSourceArgs,
     /// Output format.
     #[arg(short, long, value_enum, default_value_t)]
     format: SbomFormat,
     /// Write to FILE instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Image to pick from a multi-platform index, as OS/ARCH[/VARIANT] (default: the only
-    /// image, else linux/amd64).
-    #[arg(long, value_name = "OS/ARCH")]
-    platform: Option<String>,
 }
 
 pub fn run(a: &SbomArgs) -> anyhow::Result<ExitCode> {
-    let platform = match a.platform.as_deref().map(Platform::parse).transpose() {
-        Ok(p) => p,
-        Err(e) => return crate::usage(format_args!("--platform: {e}")),
-    };
     let created = match created() {
         Ok(t) => t,
         Err(e) => return crate::usage(e),
     };
-    let (image, catalog) = match read(&a.source, platform.as_ref()) {
+    let (image, catalog) = match read(&a.source) {
         Ok(v) => v,
-        Err(e) => return crate::usage(format_args!("{}: {e:#}", a.source.display())),
+        Err(e) => return crate::usage(e),
     };
     let tool = Tool {
         name: "moat",
@@ -104,97 +95,15 @@ fn created() -> Result<i64, String> {
     }
 }
 
-/// Opens the source (layout directory or docker archive), loads and catalogues it.
-fn read(path: &Path, platform: Option<&Platform>) -> anyhow::Result<(ImageInfo, Catalog)> {
-    let meta =
-        std::fs::metadata(path).map_err(|e| anyhow::anyhow!("cannot read the source: {e}"))?;
-    let (source, name, digest): (Box<dyn Source>, String, _) = if meta.is_dir() {
-        if !path.join("oci-layout").is_file() {
-            anyhow::bail!("not an OCI image layout (no oci-layout file in the directory)");
-        }
-        let image = OciLayout::open(path, platform)?;
-        let digest = image.manifest_digest().clone();
-        // A full reference names the image; a bare tag is shown as `DIR:TAG` (skopeo's
-        // `oci:DIR:TAG`).
-        let name = match image.ref_name() {
-            Some(r) if r.contains(['/', ':', '@']) => r.to_owned(),
-            Some(tag) => format!("{}:{tag}", path.display()),
-            None => path.display().to_string(),
-        };
-        (Box::new(image), name, digest)
-    } else {
-        if !is_tar(path)? {
-            anyhow::bail!(
-                "neither an OCI image layout directory nor a tar archive (`docker save` output)"
-            );
-        }
-        let image = match DockerArchive::open(path, None) {
-            Ok(image) => image,
-            Err(moat_image::Error::Missing { what }) if what.starts_with("\"manifest.json\"") => {
-                anyhow::bail!(
-                    "a tar without manifest.json is not a docker archive (an OCI archive tar is \
-                     not read yet: extract it and pass the directory)"
-                )
-            }
-            Err(e) => return Err(anyhow::Error::new(e).context("not a readable docker archive")),
-        };
-        if let Some(p) = platform {
-            let c = image.config();
-            if c.os != p.os || c.architecture != p.architecture {
-                anyhow::bail!(
-                    "the archive holds a {}/{} image, not {}/{}",
-                    c.os,
-                    c.architecture,
-                    p.os,
-                    p.architecture
-                );
-            }
-        }
-        let name = image
-            .repo_tags()
-            .first()
-            .cloned()
-            .unwrap_or_else(|| path.display().to_string());
-        let digest = image.config_digest().clone();
-        (Box::new(image), name, digest)
-    };
-    let fs = moat_image::load(&*source, moat_image::catalog::want(), Limits::default())?;
-    let catalog = moat_image::catalog(&fs)?;
-    let config = source.config();
-    let platform = (!config.os.is_empty() && !config.architecture.is_empty()).then(|| {
-        let mut p = format!("{}/{}", config.os, config.architecture);
-        if let Some(v) = &config.variant {
-            p.push('/');
-            p.push_str(v);
-        }
-        p
-    });
-    let layers = source
-        .layers()
-        .iter()
-        .map(|l| l.diff_id.clone().or_else(|| l.digest.clone()))
-        .collect();
-    Ok((
-        ImageInfo {
-            name,
-            digest,
-            platform,
-            layers,
-        },
-        catalog,
-    ))
-}
-
-/// Whether the file starts with a ustar/GNU tar header (magic at offset 257).
-fn is_tar(path: &Path) -> anyhow::Result<bool> {
-    use std::io::Read as _;
-    let mut head = Vec::with_capacity(512);
-    std::fs::File::open(path)
-        .map_err(|e| anyhow::anyhow!("cannot read the source: {e}"))?
-        .take(512)
-        .read_to_end(&mut head)
-        .map_err(|e| anyhow::anyhow!("cannot read the source: {e}"))?;
-    Ok(head.get(257..262) == Some(b"ustar".as_slice()))
+/// Opens the source, loads and catalogues it.
+fn read(source: &ImageSourceArgs) -> Result<(ImageInfo, Catalog), String> {
+    let opened = source.open()?;
+    let fail = |e: moat_image::Error| format!("{}: {e}", source.source);
+    let fs = opened
+        .load(moat_image::catalog::want(), Limits::default(), &mut [])
+        .map_err(fail)?;
+    let catalog = moat_image::catalog(&fs).map_err(fail)?;
+    Ok((opened.info().clone(), catalog))
 }
 
 fn kind(k: PackageKind) -> &'static str {

@@ -370,10 +370,20 @@ fn errors_name_the_source() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains(missing.to_str().unwrap()), "{err}");
 
-    let o = moat(&["sbom", dir.path().to_str().unwrap()], None);
+    // A directory without oci-layout is a root filesystem, unless forced to be a layout.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let o = moat(&["sbom", empty.to_str().unwrap(), "-f", "table"], None);
+    assert_eq!(
+        common::code(&o),
+        0,
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = moat(&["sbom", &format!("oci:{}", empty.display())], None);
     assert_eq!(common::code(&o), 2);
     assert!(
-        String::from_utf8_lossy(&o.stderr).contains("not an OCI image layout"),
+        String::from_utf8_lossy(&o.stderr).contains("oci-layout"),
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
@@ -384,7 +394,7 @@ fn errors_name_the_source() {
     assert_eq!(common::code(&o), 2);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.contains("junk.tar") && err.contains("neither an OCI image layout"),
+        err.contains("junk.tar") && err.contains("neither a directory nor a tar archive"),
         "{err}"
     );
 
@@ -400,7 +410,7 @@ fn errors_name_the_source() {
     assert_eq!(common::code(&o), 2);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.contains("oci.tar") && err.contains("without manifest.json"),
+        err.contains("oci.tar") && err.contains("index.json"),
         "{err}"
     );
 
@@ -446,4 +456,74 @@ fn spdx_schema_rejects_a_bad_purpose() {
         "documentNamespace":"https://x.invalid/x","creationInfo":{"created":"2023-11-14T22:13:20Z","creators":["Tool: x"]},
         "packages":[{"SPDXID":"SPDXRef-A","name":"a","downloadLocation":"NOASSERTION","primaryPackagePurpose":"OS"}]}"#,
     );
+}
+
+/// Tars up a directory's contents (an OCI layout becomes an OCI archive).
+fn tar_dir(dir: &Path, out: &Path) {
+    let mut b = tar::Builder::new(std::fs::File::create(out).unwrap());
+    b.append_dir_all(".", dir).unwrap();
+    b.finish().unwrap();
+}
+
+#[test]
+fn oci_archive_and_root_filesystem_sources() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = dir.path().join("oci");
+    let [_, l1] = debian_layout(&layout);
+    let archive = dir.path().join("app.oci.tar");
+    tar_dir(&layout, &archive);
+    let from_layout: Value = serde_json::from_str(&sbom_twice(&[
+        "sbom",
+        layout.to_str().unwrap(),
+        "-f",
+        "json",
+    ]))
+    .unwrap();
+    for spec in [
+        archive.to_str().unwrap().to_owned(),
+        format!("oci-archive:{}", archive.display()),
+    ] {
+        let from_archive: Value =
+            serde_json::from_str(&sbom_twice(&["sbom", &spec, "-f", "json"])).unwrap();
+        assert_eq!(from_archive["packages"], from_layout["packages"], "{spec}");
+        assert_eq!(
+            from_archive["image"]["digest"],
+            from_layout["image"]["digest"]
+        );
+        assert_eq!(from_archive["packages"][1]["layer"], l1.as_str());
+    }
+
+    // The same files unpacked: one layer, no config, packages found all the same.
+    let root = dir.path().join("rootfs");
+    std::fs::create_dir_all(root.join("usr/lib")).unwrap();
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::create_dir_all(root.join("var/lib/dpkg")).unwrap();
+    std::fs::write(root.join("usr/lib/os-release"), OS_DEBIAN).unwrap();
+    std::os::unix::fs::symlink("../usr/lib/os-release", root.join("etc/os-release")).unwrap();
+    std::fs::write(root.join("var/lib/dpkg/status"), STATUS_1).unwrap();
+    let from_dir: Value =
+        serde_json::from_str(&sbom_twice(&["sbom", root.to_str().unwrap(), "-f", "json"])).unwrap();
+    let purls = |v: &Value| -> Vec<String> {
+        v["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["purl"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(purls(&from_dir), purls(&from_layout));
+    let cdx: Value =
+        serde_json::from_str(&sbom_twice(&["sbom", &format!("dir:{}", root.display())])).unwrap();
+    assert_eq!(cdx["components"].as_array().unwrap().len(), 4, "{cdx:#}");
+
+    // A docker archive with several images needs a tag, given skopeo-style.
+    let docker = dir.path().join("alpine.tar");
+    alpine_archive(&docker);
+    let table = sbom_twice(&[
+        "sbom",
+        &format!("docker-archive:{}", docker.display()),
+        "-f",
+        "table",
+    ]);
+    assert!(table.contains("libcrypto3"), "{table}");
 }

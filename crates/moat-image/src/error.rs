@@ -99,4 +99,12 @@ pub enum Error {
         /// The path being resolved.
         path: String,
     },
+    /// A registry could not be reached or refused a request.
+    #[error("registry {reference}: {reason}")]
+    Registry {
+        /// The image reference.
+        reference: String,
+        /// What went wrong.
+        reason: String,
+    },
 }

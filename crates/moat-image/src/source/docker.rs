@@ -3,25 +3,15 @@
 //! offset. Layers are checked against the config's diff IDs (and against their blob
 //! digest when stored as `blobs/sha256/<hex>`).
 
-use std::collections::HashMap;
-use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
-use std::path::{Path, PathBuf};
+use std::io::Read;
+use std::path::Path;
 
 use serde::Deserialize;
 
+use super::archive::TarIndex;
 use super::{ImageConfig, LayerDesc, Source, read_small};
 use crate::digest::Digest;
 use crate::{Error, path};
-
-const MAX_MEMBERS: usize = 1_000_000;
-const MAX_MEMBER_LINKS: usize = 8;
-
-#[derive(Debug, Clone)]
-enum Member {
-    File { offset: u64, size: u64 },
-    Link(String),
-}
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -35,8 +25,7 @@ struct ManifestEntry {
 /// An image chosen from a `docker save` archive.
 #[derive(Debug)]
 pub struct DockerArchive {
-    path: PathBuf,
-    members: HashMap<String, Member>,
+    archive: TarIndex,
     repo_tags: Vec<String>,
     config_digest: Digest,
     config: ImageConfig,
@@ -48,49 +37,19 @@ impl DockerArchive {
     /// Opens the archive at `path` and picks the image tagged `tag` (default: the only
     /// image of the archive).
     pub fn open(path: &Path, tag: Option<&str>) -> Result<Self, Error> {
-        let io = |source| Error::Io {
-            path: path.to_owned(),
-            source,
-        };
-        let file = File::open(path).map_err(io)?;
-        let mut archive = tar::Archive::new(BufReader::new(file));
-        let mut members = HashMap::new();
-        for entry in archive.entries_with_seek().map_err(io)? {
-            let entry = entry.map_err(io)?;
-            let (name, _) = path::normalize(&entry.path().map_err(io)?.to_string_lossy());
-            let member = match entry.header().entry_type() {
-                tar::EntryType::Regular | tar::EntryType::Continuous => Member::File {
-                    offset: entry.raw_file_position(),
-                    size: entry.size(),
-                },
-                tar::EntryType::Symlink => {
-                    let target = entry.link_name().map_err(io)?.unwrap_or_default();
-                    Member::Link(path::join(path::parent(&name), &target.to_string_lossy()).0)
-                }
-                tar::EntryType::Link => {
-                    let target = entry.link_name().map_err(io)?.unwrap_or_default();
-                    Member::Link(path::normalize(&target.to_string_lossy()).0)
-                }
-                _ => continue,
-            };
-            members.insert(name, member);
-            if members.len() > MAX_MEMBERS {
-                return Err(Error::TooLarge {
-                    what: format!("{}: members", path.display()),
-                    limit: MAX_MEMBERS as u64,
-                });
-            }
-        }
+        Self::from_index(TarIndex::open(path)?, tag)
+    }
+
+    pub(crate) fn from_index(archive: TarIndex, tag: Option<&str>) -> Result<Self, Error> {
         let mut this = Self {
-            path: path.to_owned(),
-            members,
+            archive,
             repo_tags: Vec::new(),
             config_digest: Digest::of(b""),
             config: ImageConfig::default(),
             layers: Vec::new(),
             layer_members: Vec::new(),
         };
-        let manifest = read_small(this.open_member("manifest.json")?, "manifest.json")?;
+        let manifest = read_small(this.archive.member("manifest.json")?, "manifest.json")?;
         let manifest: Vec<ManifestEntry> =
             serde_json::from_slice(&manifest).map_err(|source| Error::Json {
                 what: "manifest.json".into(),
@@ -124,7 +83,7 @@ impl DockerArchive {
                 }
             }
         };
-        let config_bytes = read_small(this.open_member(&entry.config)?, &entry.config)?;
+        let config_bytes = read_small(this.archive.member(&entry.config)?, &entry.config)?;
         if let Some(digest) = digest_in_name(&entry.config) {
             digest.verify(&entry.config, &config_bytes)?;
         }
@@ -132,12 +91,12 @@ impl DockerArchive {
         this.config_digest = Digest::of(&config_bytes);
         let diff_ids = this.config.diff_ids(entry.layers.len())?;
         for (layer, diff_id) in entry.layers.iter().zip(diff_ids) {
-            let (offset_size, name) = this.locate(layer)?;
+            let ((_, size), name) = this.archive.locate(layer)?;
             let digest = digest_in_name(&name).filter(|_| name.starts_with("blobs/sha256/"));
             this.layers.push(LayerDesc {
                 compression: None,
                 digest,
-                size: Some(offset_size.1),
+                size: Some(size),
                 diff_id,
             });
             this.layer_members.push(name);
@@ -154,34 +113,6 @@ impl DockerArchive {
     /// Digest of the chosen image's config (docker's image ID).
     pub fn config_digest(&self) -> &Digest {
         &self.config_digest
-    }
-
-    /// Finds a member by name, following links inside the archive: (offset, size), name.
-    fn locate(&self, name: &str) -> Result<((u64, u64), String), Error> {
-        let mut name = path::normalize(name).0;
-        for _ in 0..MAX_MEMBER_LINKS {
-            match self.members.get(&name) {
-                Some(Member::File { offset, size }) => return Ok(((*offset, *size), name)),
-                Some(Member::Link(target)) => name.clone_from(target),
-                None => {
-                    return Err(Error::Missing {
-                        what: format!("{name:?} in {}", self.path.display()),
-                    });
-                }
-            }
-        }
-        Err(Error::LinkLoop { path: name })
-    }
-
-    fn open_member(&self, name: &str) -> Result<impl Read + use<>, Error> {
-        let ((offset, size), _) = self.locate(name)?;
-        let io = |source| Error::Io {
-            path: self.path.clone(),
-            source,
-        };
-        let mut file = File::open(&self.path).map_err(io)?;
-        file.seek(SeekFrom::Start(offset)).map_err(io)?;
-        Ok(BufReader::with_capacity(1 << 16, file).take(size))
     }
 }
 
@@ -208,6 +139,6 @@ impl Source for DockerArchive {
             .ok_or_else(|| Error::Missing {
                 what: format!("layer {index}"),
             })?;
-        Ok(Box::new(self.open_member(name)?))
+        Ok(Box::new(self.archive.member(name)?))
     }
 }

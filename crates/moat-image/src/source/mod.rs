@@ -1,7 +1,10 @@
 //! Image sources: where the manifest, config and layer blobs come from.
 
+mod archive;
 pub mod docker;
 pub mod oci;
+pub mod open;
+pub mod registry;
 pub(crate) mod rootfs;
 
 use std::io::Read;

@@ -1,5 +1,7 @@
-//! An OCI image layout directory (`oci-layout`, `index.json`, `blobs/sha256/…`), read in
-//! place. Every blob read is checked against its descriptor's digest and size.
+//! OCI images: an image layout directory (`oci-layout`, `index.json`, `blobs/sha256/…`)
+//! or the same layout in a tar (an OCI archive), read in place; the registry source
+//! ([`super::registry`]) shares the resolution from index to manifest to config and
+//! layers. Every blob read is checked against its descriptor's digest and size.
 
 use std::fmt;
 use std::fs::File;
@@ -8,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use super::archive::TarIndex;
 use super::{ImageConfig, LayerDesc, Source, read_small};
 use crate::Error;
 use crate::digest::Digest;
@@ -63,6 +66,24 @@ impl Platform {
         }
     }
 
+    /// The platform moat runs on (`linux/amd64` on an x86-64 Linux host), the default
+    /// choice from a multi-platform index.
+    pub fn host() -> Self {
+        let architecture = match std::env::consts::ARCH {
+            "x86_64" => "amd64",
+            "aarch64" => "arm64",
+            "x86" => "386",
+            "powerpc64" => "ppc64le",
+            "loongarch64" => "loong64",
+            other => other,
+        };
+        Self {
+            os: std::env::consts::OS.to_owned(),
+            architecture: architecture.to_owned(),
+            variant: None,
+        }
+    }
+
     fn matches(&self, other: &Self) -> bool {
         self.os == other.os
             && self.architecture == other.architecture
@@ -80,17 +101,18 @@ impl fmt::Display for Platform {
     }
 }
 
+/// A content descriptor: what a manifest or index says about a blob.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Descriptor {
+pub(crate) struct Descriptor {
     #[serde(default)]
-    media_type: String,
-    digest: String,
-    size: u64,
+    pub(crate) media_type: String,
+    pub(crate) digest: String,
+    pub(crate) size: u64,
     #[serde(default)]
-    platform: Option<Platform>,
+    pub(crate) platform: Option<Platform>,
     #[serde(default)]
-    annotations: Option<std::collections::BTreeMap<String, String>>,
+    pub(crate) annotations: Option<std::collections::BTreeMap<String, String>>,
 }
 
 impl Descriptor {
@@ -117,24 +139,90 @@ struct Document {
     layers: Option<Vec<Descriptor>>,
 }
 
-/// An image chosen from an OCI image layout directory.
+/// Where an OCI image's blobs are read from.
+pub(crate) trait BlobStore: fmt::Debug {
+    /// Opens the blob `digest` (a layer, config or manifest), unverified.
+    fn open(&self, digest: &Digest) -> Result<Box<dyn Read + '_>, Error>;
+
+    /// Reads the manifest or index `digest` (size- and digest-checked by the caller).
+    fn manifest(&self, digest: &Digest) -> Result<Vec<u8>, Error> {
+        read_small(self.open(digest)?, digest.as_str())
+    }
+}
+
+/// Blobs of a layout directory.
 #[derive(Debug)]
-pub struct OciLayout {
-    root: PathBuf,
+struct DirStore(PathBuf);
+
+impl BlobStore for DirStore {
+    fn open(&self, digest: &Digest) -> Result<Box<dyn Read + '_>, Error> {
+        let file = open(&self.0.join("blobs").join("sha256").join(digest.hex()))?;
+        Ok(Box::new(BufReader::with_capacity(1 << 16, file)))
+    }
+}
+
+/// Blobs of a layout inside a tar.
+#[derive(Debug)]
+struct TarStore(TarIndex);
+
+impl BlobStore for TarStore {
+    fn open(&self, digest: &Digest) -> Result<Box<dyn Read + '_>, Error> {
+        Ok(Box::new(
+            self.0.member(&format!("blobs/sha256/{}", digest.hex()))?,
+        ))
+    }
+}
+
+/// An image chosen from an OCI image layout (directory or archive) or a registry.
+#[derive(Debug)]
+pub struct OciImage {
+    store: Box<dyn BlobStore>,
     manifest_digest: Digest,
     ref_name: Option<String>,
     config: ImageConfig,
     layers: Vec<LayerDesc>,
 }
 
-impl OciLayout {
-    /// Opens the layout at `root` and picks the image for `platform` (default: the only
-    /// manifest, else `linux/amd64`).
+/// An image read from an OCI image layout directory or archive.
+pub type OciLayout = OciImage;
+
+impl OciImage {
+    /// Opens the layout directory at `root` and picks the image for `platform`
+    /// (default: the only manifest, else the host's platform).
     pub fn open(root: &Path, platform: Option<&Platform>) -> Result<Self, Error> {
-        let layout_path = root.join("oci-layout");
-        let layout = read_small(open(&layout_path)?, "oci-layout")?;
+        let layout = read_small(open(&root.join("oci-layout"))?, "oci-layout")?;
+        let index = read_small(open(&root.join("index.json"))?, "index.json")?;
+        Self::from_layout(
+            Box::new(DirStore(root.to_owned())),
+            &layout,
+            &index,
+            platform,
+        )
+    }
+
+    /// Opens an OCI archive: an image layout stored in a tar (`skopeo copy …
+    /// oci-archive:FILE`, `docker buildx … -o type=oci`), read in place.
+    pub fn open_archive(path: &Path, platform: Option<&Platform>) -> Result<Self, Error> {
+        Self::from_archive_index(TarIndex::open(path)?, platform)
+    }
+
+    pub(crate) fn from_archive_index(
+        archive: TarIndex,
+        platform: Option<&Platform>,
+    ) -> Result<Self, Error> {
+        let layout = read_small(archive.member("oci-layout")?, "oci-layout")?;
+        let index = read_small(archive.member("index.json")?, "index.json")?;
+        Self::from_layout(Box::new(TarStore(archive)), &layout, &index, platform)
+    }
+
+    fn from_layout(
+        store: Box<dyn BlobStore>,
+        layout: &[u8],
+        index: &[u8],
+        platform: Option<&Platform>,
+    ) -> Result<Self, Error> {
         let layout: serde_json::Value =
-            serde_json::from_slice(&layout).map_err(|source| Error::Json {
+            serde_json::from_slice(layout).map_err(|source| Error::Json {
                 what: "oci-layout".into(),
                 source,
             })?;
@@ -148,24 +236,29 @@ impl OciLayout {
                 reason: "no imageLayoutVersion".into(),
             });
         }
-        let index = read_small(open(&root.join("index.json"))?, "index.json")?;
-        let index: Document = serde_json::from_slice(&index).map_err(|source| Error::Json {
+        let index: Document = serde_json::from_slice(index).map_err(|source| Error::Json {
             what: "index.json".into(),
             source,
         })?;
-        let wanted = platform.cloned().unwrap_or_else(Platform::linux_amd64);
-        let mut descriptor = choose(
-            index.manifests.unwrap_or_default(),
-            &wanted,
-            platform.is_some(),
-        )?;
+        Self::resolve(store, index.manifests.unwrap_or_default(), platform)
+    }
+
+    /// Follows index entries down to the image manifest for `platform`, then reads its
+    /// config and layer list.
+    pub(crate) fn resolve(
+        store: Box<dyn BlobStore>,
+        manifests: Vec<Descriptor>,
+        platform: Option<&Platform>,
+    ) -> Result<Self, Error> {
+        let wanted = platform.cloned().unwrap_or_else(Platform::host);
+        let mut descriptor = choose(manifests, &wanted, platform.is_some())?;
         let mut ref_name = None;
         for _ in 0..=MAX_INDEX_DEPTH {
             if ref_name.is_none() {
                 ref_name = descriptor.ref_name();
             }
             let digest = Digest::parse(&descriptor.digest)?;
-            let bytes = read_blob(root, &digest, descriptor.size)?;
+            let bytes = checked(store.manifest(&digest)?, &digest, descriptor.size)?;
             let doc: Document = serde_json::from_slice(&bytes).map_err(|source| Error::Json {
                 what: format!("manifest {digest}"),
                 source,
@@ -195,7 +288,9 @@ impl OciLayout {
                 reason: "no config".into(),
             })?;
             let config_digest = Digest::parse(&config_desc.digest)?;
-            let config = ImageConfig::parse(&read_blob(root, &config_digest, config_desc.size)?)?;
+            let config_bytes = read_small(store.open(&config_digest)?, config_digest.as_str())?;
+            let config =
+                ImageConfig::parse(&checked(config_bytes, &config_digest, config_desc.size)?)?;
             let layer_descs = doc.layers.unwrap_or_default();
             let diff_ids = config.diff_ids(layer_descs.len())?;
             let layers = layer_descs
@@ -211,7 +306,7 @@ impl OciLayout {
                 })
                 .collect::<Result<Vec<_>, Error>>()?;
             return Ok(Self {
-                root: root.to_owned(),
+                store,
                 manifest_digest: digest,
                 ref_name,
                 config,
@@ -236,7 +331,7 @@ impl OciLayout {
     }
 }
 
-impl Source for OciLayout {
+impl Source for OciImage {
     fn config(&self) -> &ImageConfig {
         &self.config
     }
@@ -253,8 +348,7 @@ impl Source for OciLayout {
             .ok_or_else(|| Error::Missing {
                 what: format!("layer {index}"),
             })?;
-        let file = open(&blob_path(&self.root, digest))?;
-        Ok(Box::new(BufReader::with_capacity(1 << 16, file)))
+        self.store.open(digest)
     }
 }
 
@@ -283,10 +377,6 @@ fn choose(
         })
 }
 
-fn blob_path(root: &Path, digest: &Digest) -> PathBuf {
-    root.join("blobs").join("sha256").join(digest.hex())
-}
-
 fn open(path: &Path) -> Result<File, Error> {
     File::open(path).map_err(|source| Error::Io {
         path: path.to_owned(),
@@ -294,8 +384,8 @@ fn open(path: &Path) -> Result<File, Error> {
     })
 }
 
-fn read_blob(root: &Path, digest: &Digest, size: u64) -> Result<Vec<u8>, Error> {
-    let bytes = read_small(open(&blob_path(root, digest))?, digest.as_str())?;
+/// `bytes` when they are `size` long and hash to `digest`.
+fn checked(bytes: Vec<u8>, digest: &Digest, size: u64) -> Result<Vec<u8>, Error> {
     if bytes.len() as u64 != size {
         return Err(Error::SizeMismatch {
             what: digest.to_string(),
