@@ -151,7 +151,12 @@ fn json(image: &ImageInfo, catalog: &Catalog) -> anyhow::Result<String> {
         })
     });
     let doc = serde_json::json!({
-        "image": {"name": image.name, "digest": image.digest.as_str(), "platform": image.platform},
+        "image": {
+            "name": image.name,
+            "digest": image.digest.as_str(),
+            "platform": image.platform,
+            "layers": image.layers.iter().map(|l| l.as_ref().map(moat_image::Digest::as_str)).collect::<Vec<_>>(),
+        },
         "os": os,
         "packages": packages,
     });

@@ -527,3 +527,209 @@ fn oci_archive_and_root_filesystem_sources() {
     ]);
     assert!(table.contains("libcrypto3"), "{table}");
 }
+
+/// The real Debian minbase image `scripts/build-test-images` builds (via
+/// `scripts/setup-test-deps`): its OCI layout and what dpkg itself lists.
+fn minbase() -> (std::path::PathBuf, String) {
+    let dir = common::root().join("target/test-images/minbase");
+    let expected = std::fs::read_to_string(dir.join("dpkg-query.tsv")).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} — run scripts/setup-test-deps (it builds the real test images)",
+            dir.display()
+        )
+    });
+    (dir.join("oci"), expected)
+}
+
+/// `name version arch source source-version` rows of moat's JSON, sorted.
+fn package_rows(json: &Value) -> String {
+    let mut rows: Vec<String> = json["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            format!(
+                "{}\t{}\t{}\t{}\t{}\n",
+                p["name"].as_str().unwrap(),
+                p["version"].as_str().unwrap(),
+                p["arch"].as_str().unwrap_or_default(),
+                p["sourceName"].as_str().unwrap(),
+                p["sourceVersion"].as_str().unwrap()
+            )
+        })
+        .collect();
+    rows.sort();
+    rows.concat()
+}
+
+/// A `docker-registry` on 127.0.0.1 with its storage in a temporary directory; stopped
+/// when dropped.
+struct Registry {
+    child: std::process::Child,
+    addr: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Registry {
+    fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let addr = format!("127.0.0.1:{port}");
+        let config = dir.path().join("config.yml");
+        std::fs::write(
+            &config,
+            format!(
+                "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {addr}\n",
+                dir.path().join("data").display()
+            ),
+        )
+        .unwrap();
+        let child = Command::new("docker-registry")
+            .arg("serve")
+            .arg(&config)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("docker-registry (installed by scripts/setup-test-deps)");
+        let registry = Self {
+            child,
+            addr,
+            _dir: dir,
+        };
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(&registry.addr).is_ok() {
+                return registry;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("docker-registry did not start on {}", registry.addr);
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn skopeo_copy(from: &str, to: &str) {
+    let o = Command::new("skopeo")
+        .args(["copy", "--quiet", "--dest-tls-verify=false", from, to])
+        .output()
+        .expect("skopeo (installed by scripts/setup-test-deps)");
+    assert!(
+        o.status.success(),
+        "skopeo copy {from} {to}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn real_minbase_image_from_every_source() {
+    let (layout, expected) = minbase();
+    let src = format!("oci:{}:bookworm", layout.display());
+    // From the layout: exactly what dpkg lists, every package from the base layer.
+    let json: Value = serde_json::from_str(&sbom_twice(&[
+        "sbom",
+        layout.to_str().unwrap(),
+        "-f",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(package_rows(&json), expected);
+    assert!(json["packages"].as_array().unwrap().len() > 80);
+    let base_layer = json["image"]["layers"][0].clone();
+    for p in json["packages"].as_array().unwrap() {
+        assert_eq!(p["layer"], base_layer, "{p}");
+    }
+    let libc = json["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "libc6")
+        .unwrap();
+    assert_eq!(libc["sourceName"], "glibc");
+    assert!(
+        libc["purl"]
+            .as_str()
+            .unwrap()
+            .starts_with("pkg:deb/debian/libc6@2.36-9%2Bdeb12u"),
+        "{libc}"
+    );
+    valid_cyclonedx(&sbom_twice(&["sbom", layout.to_str().unwrap()]));
+    valid_spdx(&sbom_twice(&[
+        "sbom",
+        layout.to_str().unwrap(),
+        "-f",
+        "spdx",
+    ]));
+
+    // The same image pushed to a registry on 127.0.0.1 and saved as archives by skopeo.
+    let registry = Registry::start();
+    let reference = format!("{}/moat/minbase:bookworm", registry.addr);
+    skopeo_copy(
+        &format!("oci:{}:bookworm", layout.display()),
+        &format!("docker://{reference}"),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let docker = dir.path().join("minbase.docker.tar");
+    let oci_archive = dir.path().join("minbase.oci.tar");
+    skopeo_copy(
+        &src,
+        &format!("docker-archive:{}:moat/minbase:bookworm", docker.display()),
+    );
+    skopeo_copy(
+        &src,
+        &format!("oci-archive:{}:bookworm", oci_archive.display()),
+    );
+    for (spec, extra) in [
+        (reference.clone(), vec!["--insecure-registry"]),
+        (docker.display().to_string(), vec![]),
+        (oci_archive.display().to_string(), vec![]),
+    ] {
+        let mut args = vec!["sbom", spec.as_str(), "-f", "json"];
+        args.extend(extra);
+        let o = moat(&args, None);
+        assert_eq!(
+            common::code(&o),
+            0,
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let other: Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(package_rows(&other), expected, "{spec}");
+        assert_eq!(other["image"]["layers"], json["image"]["layers"], "{spec}");
+    }
+    // Plain HTTP is refused unless asked for, and only ever on loopback.
+    let o = moat(&["sbom", &reference], None);
+    assert_eq!(common::code(&o), 2);
+    let o = moat(
+        &["sbom", "--insecure-registry", "registry.example.com/a/b:1"],
+        None,
+    );
+    assert_eq!(common::code(&o), 2);
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("only allowed for localhost"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = moat(
+        &[
+            "sbom",
+            "--insecure-registry",
+            &format!("{}/moat/absent:1", registry.addr),
+        ],
+        None,
+    );
+    assert_eq!(common::code(&o), 2);
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("not found"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
