@@ -72,7 +72,7 @@ fn handle(
         if let Some((k, v)) = h.split_once(':')
             && k.eq_ignore_ascii_case("authorization")
         {
-            authorization = v.trim().to_owned();
+            v.trim().clone_into(&mut authorization);
         }
     }
     log.lock().unwrap().push(format!("{path} {authorization}"));
