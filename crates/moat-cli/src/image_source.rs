@@ -87,3 +87,24 @@ impl ImageSourceArgs {
             .map_err(|e| format!("{}: {e}", self.source))
     }
 }
+
+/// Prints the anomalies met while reading layers as warnings on standard error.
+pub fn report_notices(source: &str, notices: &[moat_image::Notice]) {
+    use moat_image::NoticeKind as K;
+    use std::io::Write as _;
+    let mut err = std::io::stderr().lock();
+    for n in notices {
+        let what = match n.kind {
+            K::EscapesRoot => "member path climbs above the image root (clamped)",
+            K::DanglingHardlink => "hard link to a path absent from the image",
+            K::ContentTooLarge => "file too large to catalogue (content not read)",
+            K::NotInspected => "file too large to inspect (skipped)",
+            _ => "anomaly",
+        };
+        let _ = writeln!(
+            err,
+            "moat: warning: {source}: layer {}: {}: {what}",
+            n.layer, n.path
+        );
+    }
+}

@@ -3,6 +3,7 @@
 
 mod checks_cmd;
 mod dockerfile_cmd;
+mod image_cmd;
 mod image_source;
 mod inputs;
 
@@ -58,6 +59,13 @@ enum Command {
     /// each with its package URL and the layer that introduced it.
     #[command(after_long_help = format!("{}\n\n{}", image_source::SOURCES, sbom_cmd::EXAMPLES))]
     Sbom(sbom_cmd::SbomArgs),
+    /// Check a container image: package summary and risks in its config.
+    ///
+    /// Reads the image like `moat sbom` (any source, digests verified, nothing extracted)
+    /// and reports findings about the image config: root user, secrets in Env, SSH
+    /// exposed, a base image on the latest tag.
+    #[command(after_long_help = format!("{}\n\n{}", image_source::SOURCES, image_cmd::EXAMPLES))]
+    Image(image_cmd::ImageArgs),
     /// List the available checks.
     Checks(checks_cmd::ChecksArgs),
     /// Explain a check: rationale, remediation with a YAML fix, references, frameworks.
@@ -195,6 +203,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan(&args),
         Command::Dockerfile(args) => dockerfile_cmd::run(args),
         Command::Sbom(args) => sbom_cmd::run(&args),
+        Command::Image(args) => image_cmd::run(&args),
         Command::Checks(args) => checks_cmd::list(&args),
         Command::Explain { id } => checks_cmd::explain(&id),
         Command::Netpol(cmd) => netpol_cmd::run(cmd),

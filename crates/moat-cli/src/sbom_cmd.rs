@@ -102,11 +102,12 @@ fn read(source: &ImageSourceArgs) -> Result<(ImageInfo, Catalog), String> {
     let fs = opened
         .load(moat_image::catalog::want(), Limits::default(), &mut [])
         .map_err(fail)?;
+    crate::image_source::report_notices(&source.source, fs.notices());
     let catalog = moat_image::catalog(&fs).map_err(fail)?;
     Ok((opened.info().clone(), catalog))
 }
 
-fn kind(k: PackageKind) -> &'static str {
+pub fn kind(k: PackageKind) -> &'static str {
     match k {
         PackageKind::Deb => "deb",
         PackageKind::Apk => "apk",

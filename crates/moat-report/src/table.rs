@@ -56,20 +56,32 @@ impl Renderer for Table<'_> {
         }
         let bold = self.style(Style::new().bold());
         let dim = self.style(Style::new().dimmed());
+        let at = if r.line == 0 {
+            r.file.clone()
+        } else {
+            format!("{}:{}", r.file, r.line)
+        };
         writeln!(
             self.out,
-            "{bold}{}{bold:#} {dim}{}:{}{dim:#}",
+            "{bold}{}{bold:#} {dim}{at}{dim:#}",
             r.resource.display(),
-            r.file,
-            r.line
         )?;
         for f in visible {
             let sev = self.style(severity_style(f.severity));
             let label = format!("{:<8}", f.severity.as_str().to_uppercase());
+            // Findings without a line (image config fields) name the judged field instead.
+            let at = if f.location.line == 0 {
+                format!("{} {}", f.location.file, f.location.path)
+            } else {
+                format!(
+                    "{}:{}:{}",
+                    f.location.file, f.location.line, f.location.column
+                )
+            };
             write!(
                 self.out,
-                "  {sev}{label}{sev:#} {}  {}  {dim}{}:{}:{}{dim:#}",
-                f.check_id, f.message, f.location.file, f.location.line, f.location.column
+                "  {sev}{label}{sev:#} {}  {}  {dim}{at}{dim:#}",
+                f.check_id, f.message
             )?;
             if let Some(w) = &f.waived {
                 write!(self.out, "  {dim}[waived: {} ({})]{dim:#}", w.reason, w.by)?;

@@ -78,6 +78,7 @@ pub fn registry() -> Registry {
     r.extend(moat_netpol::inventory::COVERAGE.checks());
     r.extend(moat_rbac::inventory::RISKS.checks());
     r.extend(moat_dockerfile::metas());
+    r.extend(moat_imagescan::metas());
     r
 }
 

@@ -66,6 +66,8 @@ pub struct RunConfig {
     pub working_dir: Option<String>,
     /// `EXPOSE` as `port/proto` keys.
     pub exposed_ports: Option<serde_json::Map<String, serde_json::Value>>,
+    /// `LABEL`s.
+    pub labels: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// The `rootfs` object of an image config.
@@ -125,6 +127,10 @@ pub trait Source {
     fn layers(&self) -> &[LayerDesc];
     /// Opens the stored blob of layer `index`.
     fn open_layer(&self, index: usize) -> Result<Box<dyn Read + '_>, Error>;
+    /// Annotations of the image manifest, when the source has a manifest.
+    fn annotations(&self) -> Option<&std::collections::BTreeMap<String, String>> {
+        None
+    }
 }
 
 /// Streams every layer of `source` into a merged view that keeps what `want` names,

@@ -137,6 +137,8 @@ struct Document {
     config: Option<Descriptor>,
     #[serde(default)]
     layers: Option<Vec<Descriptor>>,
+    #[serde(default)]
+    annotations: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// Where an OCI image's blobs are read from.
@@ -181,6 +183,7 @@ pub struct OciImage {
     ref_name: Option<String>,
     config: ImageConfig,
     layers: Vec<LayerDesc>,
+    annotations: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// An image read from an OCI image layout directory or archive.
@@ -306,6 +309,7 @@ impl OciImage {
                 })
                 .collect::<Result<Vec<_>, Error>>()?;
             return Ok(Self {
+                annotations: doc.annotations,
                 store,
                 manifest_digest: digest,
                 ref_name,
@@ -349,6 +353,10 @@ impl Source for OciImage {
                 what: format!("layer {index}"),
             })?;
         self.store.open(digest)
+    }
+
+    fn annotations(&self) -> Option<&std::collections::BTreeMap<String, String>> {
+        self.annotations.as_ref()
     }
 }
 

@@ -90,6 +90,14 @@ impl Opened {
         }
     }
 
+    /// Annotations of the image manifest, when there is one.
+    pub fn annotations(&self) -> Option<&std::collections::BTreeMap<String, String>> {
+        match &self.image {
+            Image::Layered(s) => s.annotations(),
+            Image::RootFs(_) => None,
+        }
+    }
+
     /// Streams every layer into a merged view keeping what `want` names and showing
     /// files to the `inspectors`.
     pub fn load(

@@ -119,9 +119,35 @@ fn put_blob(dir: &Path, bytes: &[u8]) -> Digest {
 
 /// Writes one image's manifest (and config, layers) into the layout; returns its descriptor.
 pub fn oci_image(dir: &Path, arch: &str, layers: &[Blob]) -> serde_json::Value {
-    std::fs::create_dir_all(dir.join("blobs/sha256")).unwrap();
     let config = config_json(arch, &layers.iter().map(|l| &l.diff_id).collect::<Vec<_>>());
-    let config_digest = put_blob(dir, &config);
+    oci_image_with_config(dir, arch, layers, &config)
+}
+
+/// [`oci_image`] with the image config's `config` object (User, Env, …) given.
+pub fn oci_image_run_config(
+    dir: &Path,
+    arch: &str,
+    layers: &[Blob],
+    run: &serde_json::Value,
+) -> serde_json::Value {
+    let config = serde_json::to_vec(&serde_json::json!({
+        "architecture": arch,
+        "os": "linux",
+        "config": run,
+        "rootfs": {"type": "layers", "diff_ids": layers.iter().map(|l| l.diff_id.as_str()).collect::<Vec<_>>()},
+    }))
+    .unwrap();
+    oci_image_with_config(dir, arch, layers, &config)
+}
+
+fn oci_image_with_config(
+    dir: &Path,
+    arch: &str,
+    layers: &[Blob],
+    config: &[u8],
+) -> serde_json::Value {
+    std::fs::create_dir_all(dir.join("blobs/sha256")).unwrap();
+    let config_digest = put_blob(dir, config);
     let layer_descs: Vec<_> = layers
         .iter()
         .map(|l| {

@@ -1,0 +1,164 @@
+//! `moat image SOURCE`: read an image, summarise its packages and report risks in its
+//! config (and, as they land, secrets in layers and vulnerabilities).
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::{Args, ValueEnum};
+use moat_core::{Severity, Summary};
+use moat_image::{Catalog, Limits, PackageKind};
+use moat_imagescan::config::ConfigInput;
+
+use crate::image_source::ImageSourceArgs;
+use crate::inputs::render_findings;
+
+pub const EXAMPLES: &str = "\
+Examples:
+  moat image ./app-oci                                 summary and findings, table
+  moat image app.tar -f sarif > image.sarif            SARIF for code-scanning UIs
+  moat image --insecure-registry 127.0.0.1:5000/app:1  pull from a local registry
+  moat image ./rootfs --fail-on critical               an unpacked root filesystem
+  moat explain MOAT-750                                why running as root is reported
+
+Findings: MOAT-750 runs as root, MOAT-751 secret in Env, MOAT-752 SSH port exposed,
+MOAT-753 base image by the latest tag. `moat sbom` writes the full package inventory.
+
+Exit codes: 0 clean or only findings below --fail-on; 1 findings at or above --fail-on;
+2 usage error, or a source that cannot be read (missing, not an image, registry error,
+digest mismatch, corrupt layer).";
+
+#[derive(Clone, Copy, Debug, Default, ValueEnum)]
+enum ImageFormat {
+    /// Image summary, then findings grouped by check.
+    #[default]
+    Table,
+    /// moat's JSON report of the findings.
+    Json,
+    /// SARIF 2.1.0.
+    Sarif,
+    /// JUnit XML.
+    Junit,
+}
+
+#[derive(Args, Debug)]
+pub struct ImageArgs {
+    #[command(flatten)]
+    source: ImageSourceArgs,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t)]
+    format: ImageFormat,
+    /// Exit 1 when a finding has at least this severity (`never` to always exit 0 on
+    /// findings).
+    #[arg(long, value_name = "SEVERITY", default_value = "high")]
+    fail_on: String,
+    /// Only report findings of at least this severity.
+    #[arg(long, value_name = "SEVERITY", default_value = "info")]
+    severity: Severity,
+}
+
+pub fn run(a: &ImageArgs) -> anyhow::Result<ExitCode> {
+    let fail_on: Option<Severity> = match a.fail_on.as_str() {
+        "never" | "none" => None,
+        s => match s.parse() {
+            Ok(v) => Some(v),
+            Err(e) => return crate::usage(format_args!("--fail-on: {e}")),
+        },
+    };
+    let opened = match a.source.open() {
+        Ok(o) => o,
+        Err(e) => return crate::usage(e),
+    };
+    let fail = |e: moat_image::Error| format!("{}: {e}", a.source.source);
+    let loaded = opened
+        .load(moat_image::catalog::want(), Limits::default(), &mut [])
+        .map_err(fail)
+        .and_then(|fs| moat_image::catalog(&fs).map_err(fail).map(|c| (fs, c)));
+    let (fs, catalog) = match loaded {
+        Ok(v) => v,
+        Err(e) => return crate::usage(e),
+    };
+    let info = opened.info();
+    let mut findings = Vec::new();
+    if let Some(config) = opened.config() {
+        findings.extend(moat_imagescan::config::check(
+            ConfigInput {
+                run: &config.config,
+                labels: config.config.labels.as_ref(),
+                annotations: opened.annotations(),
+            },
+            &info.name,
+            &a.source.source,
+        ));
+    }
+    findings.retain(|f| f.severity >= a.severity);
+    findings.sort_by(|x, y| (y.severity, &x.check_id).cmp(&(x.severity, &y.check_id)));
+    let format = match a.format {
+        ImageFormat::Table => {
+            let mut out = io::stdout().lock();
+            out.write_all(summary(&opened, &catalog, fs.notices().len()).as_bytes())?;
+            out.flush()?;
+            moat_report::Format::Table
+        }
+        ImageFormat::Json => moat_report::Format::Json,
+        ImageFormat::Sarif => moat_report::Format::Sarif,
+        ImageFormat::Junit => moat_report::Format::Junit,
+    };
+    crate::image_source::report_notices(&a.source.source, fs.notices());
+    let mut totals = Summary::default();
+    totals.scanned.resources = 1;
+    let metas = moat_imagescan::metas();
+    render_findings(findings, &metas, format, &mut totals)?;
+    Ok(match fail_on {
+        Some(t) if totals.at_or_above(t) > 0 => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
+    })
+}
+
+/// The header of the table output: what the image is and what it holds.
+fn summary(opened: &moat_image::source::open::Opened, catalog: &Catalog, notices: usize) -> String {
+    let info = opened.info();
+    let mut s = String::new();
+    let _ = writeln!(s, "Image     {} ({})", info.name, opened.kind().name());
+    let _ = writeln!(s, "Digest    {}", info.digest);
+    if let Some(p) = &info.platform {
+        let _ = writeln!(s, "Platform  {p}");
+    }
+    if let Some(os) = &catalog.os {
+        let name = os
+            .pretty_name
+            .clone()
+            .unwrap_or_else(|| format!("{} {}", os.id, os.version_id.clone().unwrap_or_default()));
+        let _ = writeln!(s, "OS        {name}");
+    }
+    let _ = writeln!(s, "Layers    {}", info.layers.len());
+    let mut by_kind: Vec<(PackageKind, usize)> = Vec::new();
+    for p in &catalog.packages {
+        match by_kind.iter_mut().find(|(k, _)| *k == p.kind) {
+            Some((_, n)) => *n += 1,
+            None => by_kind.push((p.kind, 1)),
+        }
+    }
+    let kinds: Vec<String> = by_kind
+        .iter()
+        .map(|(k, n)| format!("{n} {}", crate::sbom_cmd::kind(*k)))
+        .collect();
+    let _ = writeln!(
+        s,
+        "Packages  {}{}",
+        catalog.packages.len(),
+        if kinds.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", kinds.join(", "))
+        }
+    );
+    if notices > 0 {
+        let _ = writeln!(
+            s,
+            "Notices   {notices} anomalies in the layers (listed on standard error)"
+        );
+    }
+    s.push('\n');
+    s
+}
