@@ -233,7 +233,7 @@ impl MergedFs {
 
     /// Streams the next layer's blob (see [`crate::layer::read_layer`]) into the view:
     /// its whiteouts hide what lower layers wrote, then its entries are added.
-    pub fn add_layer<R: Read>(
+    pub fn add_layer<R: Read + Send>(
         &mut self,
         blob: R,
         compression: Option<Compression>,
@@ -244,7 +244,7 @@ impl MergedFs {
 
     /// [`add_layer`](Self::add_layer), also showing every regular file the `inspectors`
     /// want to them as it streams past (read once, whichever number of them want it).
-    pub fn add_layer_inspected<R: Read>(
+    pub fn add_layer_inspected<R: Read + Send>(
         &mut self,
         blob: R,
         compression: Option<Compression>,

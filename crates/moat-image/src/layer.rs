@@ -3,6 +3,7 @@
 //! uncompressed tar) once the whole stream has been read. Nothing touches the disk.
 
 use std::io::{self, BufRead, BufReader, Read};
+use std::sync::mpsc;
 
 use crate::Error;
 use crate::digest::{Digest, HashingReader};
@@ -63,7 +64,11 @@ pub struct Expect {
 /// Decompresses `raw` and hands every tar entry to `visit`, in archive order; then reads
 /// the rest of the stream and checks it against `expect`. `max_uncompressed` bounds the
 /// uncompressed size (a gzip bomb stops with an error instead of running on).
-pub fn read_layer<R: Read>(
+///
+/// Two threads share the work: one reads, hashes and decompresses the blob, the other
+/// hashes the uncompressed stream and walks the tar, joined by a short queue of reused
+/// chunks (at most [`QUEUE`] × [`CHUNK`] bytes in flight).
+pub fn read_layer<R: Read + Send>(
     layer: usize,
     raw: R,
     compression: Option<Compression>,
@@ -72,38 +77,39 @@ pub fn read_layer<R: Read>(
     mut visit: impl FnMut(RawEntry, &mut dyn Read) -> Result<(), Error>,
 ) -> Result<(), Error> {
     let io_err = |source| Error::Layer { layer, source };
-    let mut outer = HashingReader::new(raw);
-    let diff_id = {
-        let mut buffered = BufReader::new(&mut outer);
-        let compression = match compression {
-            Some(c) => c,
-            None => Compression::sniff(buffered.fill_buf().map_err(io_err)?),
-        };
-        let decoded: Box<dyn Read + '_> = match compression {
-            Compression::None => Box::new(&mut buffered),
-            Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(&mut buffered)),
-            Compression::Zstd => Box::new(ZstdFrames::new(&mut buffered)),
-        };
-        let mut inner = HashingReader::new(Capped {
-            inner: decoded,
-            left: max_uncompressed,
-            limit: max_uncompressed,
-        });
-        {
-            let mut archive = tar::Archive::new(&mut inner);
-            for entry in archive.entries().map_err(io_err)? {
-                let mut entry = entry.map_err(io_err)?;
-                if let Some(raw) = RawEntry::of(&entry).map_err(io_err)? {
-                    visit(raw, &mut entry)?;
+    let ((digest, size), diff_id) = std::thread::scope(|scope| {
+        let (chunks, received) = mpsc::sync_channel::<io::Result<Vec<u8>>>(QUEUE);
+        let (recycle, spare) = mpsc::sync_channel::<Vec<u8>>(QUEUE + 2);
+        let producer =
+            scope.spawn(move || decompress(raw, compression, max_uncompressed, &chunks, &spare));
+        let consumed = (|| -> Result<Digest, Error> {
+            let mut inner = HashingReader::new(ChunkReader {
+                chunks: received,
+                recycle,
+                current: Vec::new(),
+                pos: 0,
+            });
+            {
+                let mut archive = tar::Archive::new(&mut inner);
+                for entry in archive.entries().map_err(io_err)? {
+                    let mut entry = entry.map_err(io_err)?;
+                    if let Some(raw) = RawEntry::of(&entry).map_err(io_err)? {
+                        visit(raw, &mut entry)?;
+                    }
                 }
             }
-        }
-        let (diff_id, _) = inner.finish().map_err(io_err)?;
-        // Drain what the decompressor left (trailing bytes still belong to the blob).
-        io::copy(&mut buffered, &mut io::sink()).map_err(io_err)?;
-        diff_id
-    };
-    let (digest, size) = outer.finish().map_err(io_err)?;
+            // Read what follows the tar's end (padding still belongs to the diff ID).
+            let (diff_id, _) = inner.finish().map_err(io_err)?;
+            Ok(diff_id)
+        })();
+        // On an early error the queue's receiver is gone, so the producer stops at its
+        // next send; join it either way.
+        let produced = producer
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("decompression thread panicked")));
+        let diff_id = consumed?;
+        Ok::<_, Error>((produced.map_err(io_err)?, diff_id))
+    })?;
     let what = format!("layer {layer}");
     if let Some(expected) = expect.size
         && expected != size
@@ -126,6 +132,112 @@ pub fn read_layer<R: Read>(
         }
     }
     Ok(())
+}
+
+/// Bytes per chunk handed from the decompressing thread to the tar walker.
+pub const CHUNK: usize = 256 << 10;
+/// Chunks in flight between the two threads.
+pub const QUEUE: usize = 4;
+
+/// The producer side: hashes the blob as read, decompresses it in chunks onto the queue
+/// (errors included), then drains what the decompressor left; returns the blob's digest
+/// and size.
+fn decompress<R: Read>(
+    raw: R,
+    compression: Option<Compression>,
+    max_uncompressed: u64,
+    chunks: &mpsc::SyncSender<io::Result<Vec<u8>>>,
+    spare: &mpsc::Receiver<Vec<u8>>,
+) -> io::Result<(Digest, u64)> {
+    let mut outer = HashingReader::new(raw);
+    let result = (|| -> io::Result<()> {
+        let mut buffered = BufReader::with_capacity(1 << 16, &mut outer);
+        let compression = match compression {
+            Some(c) => c,
+            None => Compression::sniff(buffered.fill_buf()?),
+        };
+        {
+            let mut decoded: Box<dyn Read + '_> = match compression {
+                Compression::None => Box::new(&mut buffered),
+                Compression::Gzip => {
+                    Box::new(flate2::bufread::MultiGzDecoder::new(&mut buffered))
+                }
+                Compression::Zstd => Box::new(ZstdFrames::new(&mut buffered)),
+            };
+            let mut capped = Capped {
+                inner: &mut decoded,
+                left: max_uncompressed,
+                limit: max_uncompressed,
+            };
+            loop {
+                let mut buf = spare.try_recv().unwrap_or_default();
+                buf.resize(CHUNK, 0);
+                let n = fill(&mut capped, &mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                buf.truncate(n);
+                if chunks.send(Ok(buf)).is_err() {
+                    // The tar walker stopped (its error is what gets reported).
+                    return Ok(());
+                }
+            }
+        }
+        // Trailing bytes after the compressed stream still belong to the blob.
+        io::copy(&mut buffered, &mut io::sink())?;
+        Ok(())
+    })();
+    match result {
+        Ok(()) => outer.finish(),
+        Err(e) => {
+            let shared = io::Error::new(e.kind(), e.to_string());
+            let _ = chunks.send(Err(e));
+            Err(shared)
+        }
+    }
+}
+
+/// Reads until `buf` is full or the stream ends; the number of bytes read.
+fn fill(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(buf.get_mut(n..).unwrap_or_default()) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// The consumer side of the queue as a reader; spent chunks go back for reuse.
+struct ChunkReader {
+    chunks: mpsc::Receiver<io::Result<Vec<u8>>>,
+    recycle: mpsc::SyncSender<Vec<u8>>,
+    current: Vec<u8>,
+    pos: usize,
+}
+
+impl Read for ChunkReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos >= self.current.len() {
+            let next = match self.chunks.recv() {
+                Ok(chunk) => chunk?,
+                Err(_) => return Ok(0),
+            };
+            let spent = std::mem::replace(&mut self.current, next);
+            let _ = self.recycle.try_send(spent);
+            self.pos = 0;
+        }
+        let rest = self.current.get(self.pos..).unwrap_or_default();
+        let n = rest.len().min(buf.len());
+        if let (Some(dst), Some(src)) = (buf.get_mut(..n), rest.get(..n)) {
+            dst.copy_from_slice(src);
+        }
+        self.pos += n;
+        Ok(n)
+    }
 }
 
 /// One tar member as the layer declares it (path not yet normalised).

@@ -132,7 +132,7 @@ impl Source for DockerArchive {
         &self.layers
     }
 
-    fn open_layer(&self, index: usize) -> Result<Box<dyn Read + '_>, Error> {
+    fn open_layer(&self, index: usize) -> Result<Box<dyn Read + Send + '_>, Error> {
         let name = self
             .layer_members
             .get(index)

@@ -126,7 +126,7 @@ pub trait Source {
     /// The layers, bottom first.
     fn layers(&self) -> &[LayerDesc];
     /// Opens the stored blob of layer `index`.
-    fn open_layer(&self, index: usize) -> Result<Box<dyn Read + '_>, Error>;
+    fn open_layer(&self, index: usize) -> Result<Box<dyn Read + Send + '_>, Error>;
     /// Annotations of the image manifest, when the source has a manifest.
     fn annotations(&self) -> Option<&std::collections::BTreeMap<String, String>> {
         None

@@ -144,7 +144,7 @@ struct Document {
 /// Where an OCI image's blobs are read from.
 pub(crate) trait BlobStore: fmt::Debug {
     /// Opens the blob `digest` (a layer, config or manifest), unverified.
-    fn open(&self, digest: &Digest) -> Result<Box<dyn Read + '_>, Error>;
+    fn open(&self, digest: &Digest) -> Result<Box<dyn Read + Send + '_>, Error>;
 
     /// Reads the manifest or index `digest` (size- and digest-checked by the caller).
     fn manifest(&self, digest: &Digest) -> Result<Vec<u8>, Error> {
@@ -157,7 +157,7 @@ pub(crate) trait BlobStore: fmt::Debug {
 struct DirStore(PathBuf);
 
 impl BlobStore for DirStore {
-    fn open(&self, digest: &Digest) -> Result<Box<dyn Read + '_>, Error> {
+    fn open(&self, digest: &Digest) -> Result<Box<dyn Read + Send + '_>, Error> {
         let file = open(&self.0.join("blobs").join("sha256").join(digest.hex()))?;
         Ok(Box::new(BufReader::with_capacity(1 << 16, file)))
     }
@@ -168,7 +168,7 @@ impl BlobStore for DirStore {
 struct TarStore(TarIndex);
 
 impl BlobStore for TarStore {
-    fn open(&self, digest: &Digest) -> Result<Box<dyn Read + '_>, Error> {
+    fn open(&self, digest: &Digest) -> Result<Box<dyn Read + Send + '_>, Error> {
         Ok(Box::new(
             self.0.member(&format!("blobs/sha256/{}", digest.hex()))?,
         ))
@@ -344,7 +344,7 @@ impl Source for OciImage {
         &self.layers
     }
 
-    fn open_layer(&self, index: usize) -> Result<Box<dyn Read + '_>, Error> {
+    fn open_layer(&self, index: usize) -> Result<Box<dyn Read + Send + '_>, Error> {
         let digest = self
             .layers
             .get(index)

@@ -439,7 +439,7 @@ impl Client {
 }
 
 impl BlobStore for Client {
-    fn open(&self, digest: &Digest) -> Result<Box<dyn Read + '_>, Error> {
+    fn open(&self, digest: &Digest) -> Result<Box<dyn Read + Send + '_>, Error> {
         let url = format!("{}/blobs/{digest}", self.base);
         let response = self.get(&url, "*/*")?;
         Ok(Box::new(response.into_body().into_reader()))
