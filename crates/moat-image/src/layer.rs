@@ -159,9 +159,7 @@ fn decompress<R: Read>(
         {
             let mut decoded: Box<dyn Read + '_> = match compression {
                 Compression::None => Box::new(&mut buffered),
-                Compression::Gzip => {
-                    Box::new(flate2::bufread::MultiGzDecoder::new(&mut buffered))
-                }
+                Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(&mut buffered)),
                 Compression::Zstd => Box::new(ZstdFrames::new(&mut buffered)),
             };
             let mut capped = Capped {
