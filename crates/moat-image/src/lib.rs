@@ -14,12 +14,14 @@
 
 #![cfg_attr(not(test), deny(clippy::indexing_slicing))]
 
+pub mod bom;
 pub mod catalog;
 pub mod digest;
 mod error;
 pub mod fs;
 pub mod layer;
 pub mod path;
+pub mod purl;
 pub mod sbom;
 pub mod source;
 
