@@ -35,6 +35,10 @@ pub(crate) struct Parsed {
     /// Number components with their position (the first one never compares as a string).
     numbers: Vec<(Span, usize)>,
     letter: Option<u8>,
+    /// The letter follows a `.` (`1.2.r3`), which sorts before `1.2r3`.
+    dotted_letter: bool,
+    /// Digits right after the letter (`6.6.2p1`, `10.2.22.r0`).
+    letter_number: Span,
     suffixes: Vec<(u8, Span)>,
     release: Span,
     /// Text is left after the release.
@@ -113,8 +117,12 @@ pub(crate) fn parse(s: &str) -> Parsed {
         c.eat(".");
     }
     let letter = c.peek().filter(u8::is_ascii_lowercase);
+    let mut dotted_letter = false;
+    let mut letter_number = Span::default();
     if letter.is_some() {
+        dotted_letter = c.at > 0 && c.s.get(c.at - 1) == Some(&b'.');
         c.at += 1;
+        letter_number = c.digits();
     }
     let mut suffixes = Vec::new();
     while let Some(w) = c.suffix() {
@@ -133,6 +141,8 @@ pub(crate) fn parse(s: &str) -> Parsed {
     Parsed {
         numbers,
         letter,
+        dotted_letter,
+        letter_number,
         suffixes,
         release,
         remainder: !c.done(),
@@ -159,7 +169,11 @@ pub(crate) fn cmp(sa: &str, a: &Parsed, sb: &str, b: &Parsed) -> Ordering {
             return o;
         }
     }
-    let o = a.letter.cmp(&b.letter);
+    let o = a
+        .letter
+        .cmp(&b.letter)
+        .then_with(|| b.dotted_letter.cmp(&a.dotted_letter))
+        .then_with(|| cmp_digits(a.letter_number.of(sa), b.letter_number.of(sb)));
     if o != Ordering::Equal {
         return o;
     }

@@ -1,0 +1,136 @@
+//! Property tests: parsing never panics, comparison is a total order on generated versions,
+//! and the dpkg and rpm comparators agree with the real `dpkg --compare-versions` and
+//! `rpm.vercmp` (both installed by `scripts/setup-test-deps`).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::cmp::Ordering;
+use std::process::Command;
+
+use moat_version::{Ecosystem, Version, apk, compare};
+use proptest::prelude::*;
+
+/// Version-like strings: digits, letters and every separator the ecosystems give meaning to.
+fn versionish() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[0-9]{1,3}(\\.[0-9]{1,3}){0,3}",
+        "[0-9]{1,2}(\\.[0-9]{1,2}){0,3}([-._~^+]?[a-z0-9]{0,4}){0,3}",
+        "v?[0-9]{1,2}\\.[0-9]{1,2}\\.[0-9]{1,2}(-[a-zA-Z0-9]{1,3}(\\.[a-zA-Z0-9]{1,3}){0,2})?(\\+[a-z0-9]{1,3})?",
+        "([0-9]:)?[0-9]{1,2}(\\.[0-9a-z]{1,2}){0,2}(_(alpha|beta|pre|rc|p|git)[0-9]?)?(-r?[0-9a-z]{1,2})?",
+        "[0-9]{1,2}(\\.[0-9]{1,2}){0,2}(-?(a|b|m|rc|cr|alpha|beta|milestone|snapshot|ga|final|sp|xyz)[0-9]?)?(-[0-9]{1,2})?",
+        "[0-9]{1,2}(\\.[0-9]{1,2}){0,2}((a|b|rc|\\.post|\\.dev)[0-9]?){0,2}(\\+[a-z0-9]{1,3})?",
+        "[ -~]{0,12}",
+    ]
+}
+
+fn parse_all(eco: Ecosystem, v: &[String]) -> Vec<Version> {
+    v.iter()
+        .filter_map(|s| Version::parse(eco, s).ok())
+        .collect()
+}
+
+/// The ecosystems whose order must be total on everything they parse.
+fn total_order_ecosystems() -> impl Iterator<Item = Ecosystem> {
+    Ecosystem::ALL.into_iter()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn parse_never_panics(s in "\\PC{0,40}", t in versionish()) {
+        for eco in Ecosystem::ALL {
+            let _ = Version::parse(eco, &s);
+            let _ = compare(eco, &s, &t);
+            let _ = compare(eco, &t, &t);
+        }
+    }
+
+    #[test]
+    fn compare_is_a_total_order(v in prop::collection::vec(versionish(), 3)) {
+        for eco in total_order_ecosystems() {
+            let mut p = parse_all(eco, &v);
+            if eco == Ecosystem::Alpine {
+                // Two malformed apk versions compare as strings (as apk 2 does), which is not
+                // consistent with how each compares to a well-formed one; the order is total on
+                // the grammar.
+                p.retain(|x| apk::is_strictly_valid(x.as_str()));
+            }
+            for a in &p {
+                prop_assert_eq!(a.cmp(a), Ordering::Equal, "{:?} reflexive", a);
+                for b in &p {
+                    prop_assert_eq!(a.cmp(b), b.cmp(a).reverse(), "{:?} {:?} antisymmetric", a, b);
+                    for c in &p {
+                        if a <= b && b <= c {
+                            prop_assert!(a <= c, "{:?} <= {:?} <= {:?} but not transitive", a, b, c);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `dpkg --compare-versions a OP b` as a bool.
+fn dpkg_says(a: &str, op: &str, b: &str) -> bool {
+    Command::new("dpkg")
+        .args(["--compare-versions", a, op, b])
+        .status()
+        .expect("dpkg must be installed (scripts/setup-test-deps)")
+        .success()
+}
+
+fn dpkg_version() -> impl Strategy<Value = String> {
+    "([0-9]{1,2}:)?[0-9]{1,2}([.+~a-z0-9]{0,6})(-[.+~a-z0-9]{1,5})?"
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(150))]
+
+    #[test]
+    fn dpkg_agrees_with_real_dpkg(a in dpkg_version(), b in dpkg_version()) {
+        let ours = compare(Ecosystem::Debian, &a, &b).unwrap();
+        let theirs = if dpkg_says(&a, "lt", &b) {
+            Ordering::Less
+        } else if dpkg_says(&a, "eq", &b) {
+            Ordering::Equal
+        } else {
+            Ordering::Greater
+        };
+        prop_assert_eq!(ours, theirs, "{} vs {}", a, b);
+    }
+}
+
+fn rpm_version() -> impl Strategy<Value = String> {
+    "([0-9]{1,2}:)?[0-9a-zA-Z][.~^_+0-9a-zA-Z]{0,7}(-[.~^_+0-9a-zA-Z]{1,6})?"
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(8))]
+
+    /// One `rpm --eval` (Lua `rpm.vercmp`) call per case, 100 pairs each.
+    #[test]
+    fn rpm_agrees_with_real_rpm(pairs in prop::collection::vec((rpm_version(), rpm_version()), 100)) {
+        let mut script = String::from("%{lua:");
+        for (a, b) in &pairs {
+            script.push_str(&format!("print(rpm.vercmp(\"{a}\",\"{b}\") .. \";\") "));
+        }
+        script.push('}');
+        let out = Command::new("rpm")
+            .args(["--eval", &script])
+            .output()
+            .expect("rpm must be installed (scripts/setup-test-deps)");
+        prop_assert!(out.status.success(), "rpm failed: {}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8(out.stdout).unwrap();
+        let theirs: Vec<i32> = text
+            .split(';')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse().unwrap())
+            .collect();
+        prop_assert_eq!(theirs.len(), pairs.len());
+        for ((a, b), t) in pairs.iter().zip(theirs) {
+            let ours = compare(Ecosystem::Rpm, a, b).unwrap();
+            prop_assert_eq!(ours, t.cmp(&0), "{} vs {}", a, b);
+        }
+    }
+}
