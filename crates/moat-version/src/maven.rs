@@ -25,7 +25,8 @@ enum Sep {
     Hyphen,
 }
 
-/// A token's value: a number (digits without leading zeros) or a normalised qualifier.
+/// A token's value: a number (digits without leading zeros, so zero is empty) or a
+/// normalised qualifier.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Val {
     Num(String),
@@ -79,11 +80,8 @@ fn split_transitions(raw: &str, sep: Sep, out: &mut Vec<Token>) {
         }
         let piece = raw.get(start..end).unwrap_or("");
         let followed = end < b.len();
-        let val = if piece.is_empty() {
-            Val::Num("0".to_owned())
-        } else if digit {
-            let t = piece.trim_start_matches('0');
-            Val::Num(if t.is_empty() { "0" } else { t }.to_owned())
+        let val = if digit || piece.is_empty() {
+            Val::Num(piece.trim_start_matches('0').to_owned())
         } else {
             Val::Qual(
                 match piece {
@@ -111,8 +109,7 @@ fn split_transitions(raw: &str, sep: Sep, out: &mut Vec<Token>) {
 
 fn is_null(t: &Token) -> bool {
     match &t.val {
-        Val::Num(n) => n == "0",
-        Val::Qual(q) => q.is_empty(),
+        Val::Num(n) | Val::Qual(n) => n.is_empty(),
     }
 }
 
@@ -140,18 +137,26 @@ fn trim(tokens: &mut Vec<Token>) {
 /// The padding token that stands opposite `other` in a shorter version.
 fn pad(other: &Token) -> Token {
     match other.sep {
-        Sep::Dot if other.val == Val::Qual("sp".to_owned()) => Token {
+        Sep::Dot if matches!(&other.val, Val::Qual(q) if q == "sp") => Token {
             sep: Sep::Dot,
             val: Val::Qual(String::new()),
         },
         Sep::Dot => Token {
             sep: Sep::Dot,
-            val: Val::Num("0".to_owned()),
+            val: Val::Num(String::new()),
         },
         Sep::Hyphen => Token {
             sep: Sep::Hyphen,
             val: Val::Qual(String::new()),
         },
+    }
+}
+
+/// A value as text for qualifier ordering (a padding or zero number reads `0`).
+fn text(v: &Val) -> &str {
+    match v {
+        Val::Num(n) if n.is_empty() => "0",
+        Val::Num(n) | Val::Qual(n) => n,
     }
 }
 
@@ -173,13 +178,10 @@ fn cmp_token(l: &Token, lp: bool, r: &Token, rp: bool) -> Ordering {
             (Val::Num(_), _) if !lp => Ordering::Greater,
             (_, Val::Num(_)) if !rp => Ordering::Less,
             (x, y) => {
-                let text = |v: &Val| match v {
-                    Val::Num(n) | Val::Qual(n) => n.clone(),
-                };
                 let (x, y) = (text(x), text(y));
-                let (rx, ry) = (keyword_rank(&x), keyword_rank(&y));
+                let (rx, ry) = (keyword_rank(x), keyword_rank(y));
                 if rx == KEYWORDS.len() && ry == KEYWORDS.len() {
-                    x.cmp(&y)
+                    x.cmp(y)
                 } else {
                     rx.cmp(&ry)
                 }

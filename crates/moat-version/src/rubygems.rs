@@ -77,22 +77,23 @@ pub(crate) fn parse(s: &str) -> Result<Parsed, Reason> {
 
 /// Compares two parsed versions (`a` parsed from `sa`, `b` from `sb`).
 pub(crate) fn cmp(sa: &str, a: &Parsed, sb: &str, b: &Parsed) -> Ordering {
-    let text = |s: &'_ str, seg: Seg| -> (bool, String) {
+    /// A segment's text and whether it is a number.
+    fn text(s: &str, seg: Seg) -> (bool, &str) {
         match seg {
-            Seg::Num(n) => (true, n.of(s).to_owned()),
-            Seg::Word(w) => (false, w.of(s).to_owned()),
-            Seg::Pre => (false, "pre".to_owned()),
+            Seg::Num(n) => (true, n.of(s)),
+            Seg::Word(w) => (false, w.of(s)),
+            Seg::Pre => (false, "pre"),
         }
-    };
+    }
     for k in 0..a.0.len().max(b.0.len()) {
         let zero = Seg::Num(Span::default());
         let (xn, x) = text(sa, a.0.get(k).copied().unwrap_or(zero));
         let (yn, y) = text(sb, b.0.get(k).copied().unwrap_or(zero));
         let o = match (xn, yn) {
-            (true, true) => cmp_digits(&x, &y),
+            (true, true) => cmp_digits(x, y),
             (false, true) => Ordering::Less,
             (true, false) => Ordering::Greater,
-            (false, false) => x.cmp(&y),
+            (false, false) => x.cmp(y),
         };
         if o != Ordering::Equal {
             return o;
