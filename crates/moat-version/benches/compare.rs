@@ -32,7 +32,7 @@ fn vectors(file: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-const SETS: [(Ecosystem, &str); 10] = [
+const SETS: [(Ecosystem, &str); 11] = [
     (Ecosystem::Debian, "debian-versions-generated.txt"),
     (Ecosystem::Rpm, "redhat-versions.txt"),
     (Ecosystem::Alpine, "alpine-versions-generated.txt"),
@@ -43,6 +43,7 @@ const SETS: [(Ecosystem, &str); 10] = [
     (Ecosystem::RubyGems, "rubygems-versions-generated.txt"),
     (Ecosystem::NuGet, "nuget-versions.txt"),
     (Ecosystem::Cran, "cran-versions-generated.txt"),
+    (Ecosystem::Packagist, "packagist-versions-generated.txt"),
 ];
 
 fn bench(c: &mut Criterion) {

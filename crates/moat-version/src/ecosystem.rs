@@ -34,11 +34,13 @@ pub enum Ecosystem {
     Hackage,
     /// R packages on CRAN (numbers separated by `.` or `-`).
     Cran,
+    /// PHP packages on Packagist (Composer; PHP's `version_compare`).
+    Packagist,
 }
 
 impl Ecosystem {
     /// Every ecosystem, in comparison order.
-    pub const ALL: [Ecosystem; 13] = [
+    pub const ALL: [Ecosystem; 14] = [
         Ecosystem::Debian,
         Ecosystem::Rpm,
         Ecosystem::Alpine,
@@ -52,13 +54,14 @@ impl Ecosystem {
         Ecosystem::Pub,
         Ecosystem::Hackage,
         Ecosystem::Cran,
+        Ecosystem::Packagist,
     ];
 
     /// From an OSV ecosystem string: `"Debian:12"`, `"Ubuntu:22.04:LTS"` → Debian;
     /// `"AlmaLinux:9"`, `"Rocky Linux:8"`, `"Red Hat:..."`, `"openSUSE"`, `"SUSE"`, `"Mageia"`,
     /// `"openEuler"` → Rpm; `"Alpine:v3.18"`, `"Wolfi"`, `"Chainguard"` → Alpine; `"PyPI"`, `"npm"`,
-    /// `"crates.io"`, `"Go"`, `"Maven"`, `"RubyGems"`, `"NuGet"`, `"Pub"`, `"Hackage"`, `"CRAN"`.
-    /// `None` when unknown (including ecosystems such as Packagist this crate does not order).
+    /// `"crates.io"`, `"Go"`, `"Maven"`, `"RubyGems"`, `"NuGet"`, `"Pub"`, `"Hackage"`, `"CRAN"`,
+    /// `"Packagist"`. `None` when unknown.
     pub fn from_osv(s: &str) -> Option<Self> {
         let base = s.split(':').next().unwrap_or(s).trim();
         Some(match base {
@@ -76,12 +79,13 @@ impl Ecosystem {
             "Pub" => Ecosystem::Pub,
             "Hackage" => Ecosystem::Hackage,
             "CRAN" => Ecosystem::Cran,
+            "Packagist" => Ecosystem::Packagist,
             _ => return None,
         })
     }
 
     /// From a purl type: `deb`, `rpm`, `apk`, `pypi`, `npm`, `cargo`, `golang`, `maven`, `gem`,
-    /// `nuget`, `pub`, `hackage`, `cran` (case-insensitive, as the purl spec says).
+    /// `nuget`, `pub`, `hackage`, `cran`, `composer` (case-insensitive, as the purl spec says).
     pub fn from_purl_type(t: &str) -> Option<Self> {
         Some(match t.to_ascii_lowercase().as_str() {
             "deb" => Ecosystem::Debian,
@@ -97,6 +101,7 @@ impl Ecosystem {
             "pub" => Ecosystem::Pub,
             "hackage" => Ecosystem::Hackage,
             "cran" => Ecosystem::Cran,
+            "composer" => Ecosystem::Packagist,
             _ => return None,
         })
     }
@@ -117,6 +122,7 @@ impl Ecosystem {
             Ecosystem::Pub => "Pub",
             Ecosystem::Hackage => "Hackage",
             Ecosystem::Cran => "CRAN",
+            Ecosystem::Packagist => "Packagist",
         }
     }
 }
@@ -157,7 +163,8 @@ mod tests {
         assert_eq!(Ecosystem::from_osv("crates.io"), Some(Ecosystem::CratesIo));
         assert_eq!(Ecosystem::from_osv("Go"), Some(Ecosystem::Go));
         assert_eq!(Ecosystem::from_osv("CRAN"), Some(Ecosystem::Cran));
-        assert_eq!(Ecosystem::from_osv("Packagist"), None);
+        assert_eq!(Ecosystem::from_osv("Packagist"), Some(Ecosystem::Packagist));
+        assert_eq!(Ecosystem::from_osv("Hex"), None);
         assert_eq!(
             Ecosystem::from_osv("pypi"),
             None,

@@ -8,7 +8,7 @@
 //!   most) and compared many times; [`compare`] parses and compares two strings.
 //! - One module per ecosystem: `dpkg` (Debian, Ubuntu), `rpm`, [`apk`] (Alpine), `pep440`
 //!   (PyPI), `semver` (npm, crates.io, Go, and Pub's variant), `maven`, `rubygems`, `nuget`,
-//!   `hackage`, `cran`.
+//!   `hackage`, `cran`, `packagist`.
 //!
 //! Invalid versions are [`VersionError`]s naming the ecosystem, the input and the reason. Where
 //! the real tool accepts any string (rpm, dpkg with warnings, apk's `version -t`, Maven), so does
@@ -29,6 +29,7 @@ mod hackage;
 mod maven;
 mod nuget;
 mod num;
+mod packagist;
 mod pep440;
 mod rpm;
 mod rubygems;
@@ -69,6 +70,7 @@ enum Key {
     NuGet(nuget::Parsed),
     Hackage(hackage::Parsed),
     Cran(cran::Parsed),
+    Packagist(packagist::Parsed),
 }
 
 impl Version {
@@ -94,6 +96,7 @@ impl Version {
             Ecosystem::NuGet => nuget::parse(t).map(Key::NuGet),
             Ecosystem::Hackage => hackage::parse(t).map(Key::Hackage),
             Ecosystem::Cran => cran::parse(t).map(Key::Cran),
+            Ecosystem::Packagist => Ok(Key::Packagist(packagist::parse(t))),
         }
         .map_err(|reason| VersionError::new(eco, s, reason))?;
         Ok(Version {
@@ -132,6 +135,7 @@ impl Ord for Version {
                 (Key::NuGet(x), Key::NuGet(y)) => nuget::cmp(a, x, b, y),
                 (Key::Hackage(x), Key::Hackage(y)) => hackage::cmp(a, x, b, y),
                 (Key::Cran(x), Key::Cran(y)) => cran::cmp(a, x, b, y),
+                (Key::Packagist(x), Key::Packagist(y)) => packagist::cmp(x, y),
                 // Same ecosystem always means the same key kind.
                 _ => Ordering::Equal,
             })

@@ -55,6 +55,11 @@ proptest! {
                 // the grammar.
                 p.retain(|x| apk::is_strictly_valid(x.as_str()));
             }
+            if eco == Ecosystem::Packagist {
+                // PHP's version_compare ranks a word starting with `#` equal to any number, so
+                // `1 = # = 0`; the order is total on versions without `#`.
+                p.retain(|x| !x.as_str().contains('#'));
+            }
             for a in &p {
                 prop_assert_eq!(a.cmp(a), Ordering::Equal, "{:?} reflexive", a);
                 for b in &p {
