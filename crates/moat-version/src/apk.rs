@@ -13,7 +13,7 @@
 
 use std::cmp::Ordering;
 
-use crate::num::{Span, cmp_digits};
+use crate::num::{Cursor, Span, cmp_digits};
 
 /// Suffix names in matching order (`pre` before `p`) with their sort weights; no suffix is 4.
 const SUFFIXES: [(&str, u8); 9] = [
@@ -47,32 +47,7 @@ pub(crate) struct Parsed {
     invalid: bool,
 }
 
-/// A cursor over the bytes of a version.
-struct Cursor<'a> {
-    s: &'a [u8],
-    at: usize,
-}
-
 impl Cursor<'_> {
-    fn peek(&self) -> Option<u8> {
-        self.s.get(self.at).copied()
-    }
-    fn digits(&mut self) -> Span {
-        let start = self.at;
-        while self.peek().is_some_and(|c| c.is_ascii_digit()) {
-            self.at += 1;
-        }
-        Span::new(start, self.at)
-    }
-    fn eat(&mut self, lit: &str) -> bool {
-        let end = self.at + lit.len();
-        if self.s.get(self.at..end) == Some(lit.as_bytes()) {
-            self.at = end;
-            true
-        } else {
-            false
-        }
-    }
     /// Eats `_suffix` and returns its weight.
     fn suffix(&mut self) -> Option<u8> {
         let save = self.at;
@@ -100,17 +75,11 @@ impl Cursor<'_> {
             }
         }
     }
-    fn done(&self) -> bool {
-        self.at >= self.s.len()
-    }
 }
 
 /// Parses a (trimmed, non-empty) apk version; never fails (see the module doc).
 pub(crate) fn parse(s: &str) -> Parsed {
-    let mut c = Cursor {
-        s: s.as_bytes(),
-        at: 0,
-    };
+    let mut c = Cursor::new(s);
     let mut numbers = Vec::new();
     while c.peek().is_some_and(|b| b.is_ascii_digit()) {
         numbers.push((c.digits(), numbers.len()));
@@ -193,10 +162,7 @@ pub(crate) fn cmp(sa: &str, a: &Parsed, sb: &str, b: &Parsed) -> Ordering {
 /// `\d+(\.\d+)*(\.[a-z]\d+|[a-z]\d*)?(_suffix\d*)*(~[0-9a-f]+)?(-r\d+)?` (the `.r0` and `p1`
 /// forms occur in Alpine's secdb and are accepted, as osv.dev does).
 pub fn is_strictly_valid(s: &str) -> bool {
-    let mut c = Cursor {
-        s: s.as_bytes(),
-        at: 0,
-    };
+    let mut c = Cursor::new(s);
     if c.digits().is_empty() {
         return false;
     }

@@ -8,7 +8,7 @@
 use std::cmp::Ordering;
 
 use crate::error::Reason;
-use crate::num::{Span, cmp_digits, cmp_ignore_ascii_case, is_digits};
+use crate::num::{Span, cmp_digits, cmp_identifiers, is_digits};
 
 /// A parsed NuGet version: spans of the four numbers and of the pre-release labels.
 #[derive(Debug, Clone)]
@@ -73,19 +73,7 @@ pub(crate) fn cmp(sa: &str, a: &Parsed, sb: &str, b: &Parsed) -> Ordering {
         (false, true) => return Ordering::Less,
         (false, false) => {}
     }
-    for (x, y) in a.labels.iter().zip(&b.labels) {
-        let (x, y) = (x.of(sa), y.of(sb));
-        let o = match (is_digits(x), is_digits(y)) {
-            (true, true) => cmp_digits(x, y),
-            (true, false) => Ordering::Less,
-            (false, true) => Ordering::Greater,
-            (false, false) => cmp_ignore_ascii_case(x, y),
-        };
-        if o != Ordering::Equal {
-            return o;
-        }
-    }
-    a.labels.len().cmp(&b.labels.len())
+    cmp_identifiers(sa, &a.labels, sb, &b.labels, true, true)
 }
 
 #[cfg(test)]

@@ -86,6 +86,78 @@ pub(crate) fn cmp_number_lists(sa: &str, a: &[Span], sb: &str, b: &[Span]) -> Or
     a.len().cmp(&b.len())
 }
 
+/// A cursor over the bytes of a version, for the hand-written grammars.
+pub(crate) struct Cursor<'a> {
+    pub(crate) s: &'a [u8],
+    pub(crate) at: usize,
+}
+
+impl<'a> Cursor<'a> {
+    /// A cursor at the start of `s`.
+    pub(crate) fn new(s: &'a str) -> Self {
+        Cursor {
+            s: s.as_bytes(),
+            at: 0,
+        }
+    }
+    /// The next byte.
+    pub(crate) fn peek(&self) -> Option<u8> {
+        self.s.get(self.at).copied()
+    }
+    /// Eats a run of ASCII digits (possibly empty) and returns its span.
+    pub(crate) fn digits(&mut self) -> Span {
+        let start = self.at;
+        while self.peek().is_some_and(|c| c.is_ascii_digit()) {
+            self.at += 1;
+        }
+        Span::new(start, self.at)
+    }
+    /// Eats `lit` if the text continues with it.
+    pub(crate) fn eat(&mut self, lit: &str) -> bool {
+        let end = self.at + lit.len();
+        if self.s.get(self.at..end) == Some(lit.as_bytes()) {
+            self.at = end;
+            true
+        } else {
+            false
+        }
+    }
+    /// Whether the whole text is consumed.
+    pub(crate) fn done(&self) -> bool {
+        self.at >= self.s.len()
+    }
+}
+
+/// Compares two lists of dot-separated identifiers (SemVer pre-release, NuGet labels, PEP 440
+/// local segments): all-digit identifiers numerically, others as ASCII (case-folded when
+/// `fold_case`), numbers before words when `numbers_first` (after them otherwise), and a
+/// list after its own prefix.
+pub(crate) fn cmp_identifiers(
+    sa: &str,
+    a: &[Span],
+    sb: &str,
+    b: &[Span],
+    numbers_first: bool,
+    fold_case: bool,
+) -> Ordering {
+    for (x, y) in a.iter().zip(b) {
+        let (x, y) = (x.of(sa), y.of(sb));
+        let o = match (is_digits(x), is_digits(y)) {
+            (true, true) => cmp_digits(x, y),
+            (true, false) if numbers_first => Ordering::Less,
+            (true, false) => Ordering::Greater,
+            (false, true) if numbers_first => Ordering::Greater,
+            (false, true) => Ordering::Less,
+            (false, false) if fold_case => cmp_ignore_ascii_case(x, y),
+            (false, false) => x.cmp(y),
+        };
+        if o != Ordering::Equal {
+            return o;
+        }
+    }
+    a.len().cmp(&b.len())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

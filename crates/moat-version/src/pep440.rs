@@ -14,7 +14,7 @@
 
 use std::cmp::Ordering;
 
-use crate::num::{Span, cmp_digits, cmp_ignore_ascii_case, is_digits};
+use crate::num::{Cursor, Span, cmp_digits, cmp_identifiers};
 
 /// A parsed PyPI version.
 #[derive(Debug, Clone)]
@@ -50,31 +50,7 @@ const PRE: [(&str, u8); 8] = [
 ];
 const POST: [&str; 3] = ["post", "rev", "r"];
 
-struct Cursor<'a> {
-    s: &'a [u8],
-    at: usize,
-}
-
 impl Cursor<'_> {
-    fn peek(&self) -> Option<u8> {
-        self.s.get(self.at).copied()
-    }
-    fn digits(&mut self) -> Span {
-        let start = self.at;
-        while self.peek().is_some_and(|c| c.is_ascii_digit()) {
-            self.at += 1;
-        }
-        Span::new(start, self.at)
-    }
-    fn eat(&mut self, lit: &str) -> bool {
-        let end = self.at + lit.len();
-        if self.s.get(self.at..end) == Some(lit.as_bytes()) {
-            self.at = end;
-            true
-        } else {
-            false
-        }
-    }
     fn sep(&mut self) {
         if matches!(self.peek(), Some(b'-' | b'_' | b'.')) {
             self.at += 1;
@@ -104,10 +80,7 @@ pub(crate) fn parse(s: &str) -> Parsed {
 
 fn parse_pep440(s: &str) -> Option<Pep> {
     let lower = s.to_ascii_lowercase();
-    let mut c = Cursor {
-        s: lower.as_bytes(),
-        at: 0,
-    };
+    let mut c = Cursor::new(&lower);
     c.eat("v");
     let mut epoch = Span::default();
     let first = c.digits();
@@ -294,21 +267,7 @@ fn cmp_pep(sa: &str, a: &Pep, sb: &str, b: &Pep) -> Ordering {
         (None, None) => Ordering::Equal,
         (None, Some(_)) => Ordering::Less,
         (Some(_), None) => Ordering::Greater,
-        (Some(x), Some(y)) => {
-            for (&p, &q) in x.iter().zip(y) {
-                let (p, q) = (p.of(sa), q.of(sb));
-                let o = match (is_digits(p), is_digits(q)) {
-                    (true, true) => cmp_digits(p, q),
-                    (true, false) => Ordering::Greater,
-                    (false, true) => Ordering::Less,
-                    (false, false) => cmp_ignore_ascii_case(p, q),
-                };
-                if o != Ordering::Equal {
-                    return o;
-                }
-            }
-            x.len().cmp(&y.len())
-        }
+        (Some(x), Some(y)) => cmp_identifiers(sa, x, sb, y, false, true),
     }
 }
 

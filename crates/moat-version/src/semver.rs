@@ -16,7 +16,7 @@
 use std::cmp::Ordering;
 
 use crate::error::Reason;
-use crate::num::{Span, cmp_digits, is_digits};
+use crate::num::{Span, cmp_digits, cmp_identifiers};
 
 /// A parsed SemVer version: spans of the three numbers and of the identifiers.
 #[derive(Debug, Clone)]
@@ -127,19 +127,7 @@ pub(crate) fn cmp(sa: &str, a: &Parsed, sb: &str, b: &Parsed, pub_rules: bool) -
 
 /// SemVer's pre-release precedence over two identifier lists.
 fn identifiers(sa: &str, a: &[Span], sb: &str, b: &[Span]) -> Ordering {
-    for (x, y) in a.iter().zip(b) {
-        let (x, y) = (x.of(sa), y.of(sb));
-        let o = match (is_digits(x), is_digits(y)) {
-            (true, true) => cmp_digits(x, y),
-            (true, false) => Ordering::Less,
-            (false, true) => Ordering::Greater,
-            (false, false) => x.cmp(y),
-        };
-        if o != Ordering::Equal {
-            return o;
-        }
-    }
-    a.len().cmp(&b.len())
+    cmp_identifiers(sa, a, sb, b, true, false)
 }
 
 #[cfg(test)]
