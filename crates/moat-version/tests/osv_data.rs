@@ -26,7 +26,7 @@ struct Tally {
     records: usize,
     versions: usize,
     pairs: usize,
-    /// `introduced` equal to `fixed`: an empty range (RustSec writes a few), legal OSV.
+    /// `introduced` equal to `fixed`: an empty range (`RustSec` writes a few), legal OSV.
     empty: usize,
     problems: Vec<String>,
 }

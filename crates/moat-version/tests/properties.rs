@@ -139,3 +139,71 @@ proptest! {
         }
     }
 }
+
+fn pep440_version() -> impl Strategy<Value = String> {
+    "(v|V)?([0-9]!)?[0-9]{1,2}(\\.[0-9]{1,2}){0,3}([-_.]?(a|b|c|rc|alpha|beta|pre|preview|A|RC)[-_.]?[0-9]{0,2})?([-_.]?(post|rev|r)[-_.]?[0-9]{0,2}|-[0-9])?([-_.]?(dev|DEV)[-_.]?[0-9]{0,2})?(\\+[a-z0-9]{1,3}([-_.][a-zA-Z0-9]{1,3}){0,2})?"
+}
+
+/// What `packaging.version` (Debian's python3-packaging) says per pair: whether each side is
+/// valid PEP 440 and, when both are, their comparison.
+fn packaging_says(pairs: &[(String, String)]) -> Vec<(bool, bool, Option<i32>)> {
+    use std::io::Write as _;
+    let script = "import sys\nfrom packaging.version import Version, InvalidVersion\n\
+        def v(s):\n    try:\n        return Version(s)\n    except InvalidVersion:\n        return None\n\
+        for line in sys.stdin:\n    a, b = line.rstrip('\\n').split('\\t')\n    \
+        x, y = v(a), v(b)\n    \
+        print(int(x is not None), int(y is not None), (x > y) - (x < y) if x and y else 'X')\n";
+    let mut child = Command::new("/usr/bin/python3")
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3-packaging must be installed (scripts/setup-test-deps)");
+    let mut input = String::new();
+    for (a, b) in pairs {
+        input.push_str(&format!("{a}\t{b}\n"));
+    }
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "python3 failed");
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split(' ').collect();
+            (f[0] == "1", f[1] == "1", f[2].parse().ok())
+        })
+        .collect()
+}
+
+/// Whether our PyPI comparator treats `s` as PEP 440 (legacy versions sort below `0.dev0`, the
+/// smallest PEP 440 version).
+fn ours_is_pep440(s: &str) -> bool {
+    compare(Ecosystem::PyPI, s, "0.dev0").unwrap() != Ordering::Less
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(6))]
+
+    /// One Python process per case, 300 pairs each: same validity, same order.
+    #[test]
+    fn pep440_agrees_with_packaging(pairs in prop::collection::vec((pep440_version(), pep440_version()), 300)) {
+        let theirs = packaging_says(&pairs);
+        prop_assert_eq!(theirs.len(), pairs.len());
+        let mut checked = 0;
+        for ((a, b), (va, vb, t)) in pairs.iter().zip(theirs) {
+            prop_assert_eq!(ours_is_pep440(a), va, "validity of {}", a);
+            prop_assert_eq!(ours_is_pep440(b), vb, "validity of {}", b);
+            let Some(t) = t else { continue };
+            checked += 1;
+            let ours = compare(Ecosystem::PyPI, a, b).unwrap();
+            prop_assert_eq!(ours, t.cmp(&0), "{} vs {}", a, b);
+        }
+        prop_assert!(checked > 100, "packaging rejected most generated versions");
+    }
+}
