@@ -144,21 +144,15 @@ fn pep440_version() -> impl Strategy<Value = String> {
     "(v|V)?([0-9]!)?[0-9]{1,2}(\\.[0-9]{1,2}){0,3}([-_.]?(a|b|c|rc|alpha|beta|pre|preview|A|RC)[-_.]?[0-9]{0,2})?([-_.]?(post|rev|r)[-_.]?[0-9]{0,2}|-[0-9])?([-_.]?(dev|DEV)[-_.]?[0-9]{0,2})?(\\+[a-z0-9]{1,3}([-_.][a-zA-Z0-9]{1,3}){0,2})?"
 }
 
-/// What `packaging.version` (Debian's python3-packaging) says per pair: whether each side is
-/// valid PEP 440 and, when both are, their comparison.
-fn packaging_says(pairs: &[(String, String)]) -> Vec<(bool, bool, Option<i32>)> {
+/// Runs `program args…` with one `a<TAB>b` line per pair on stdin and returns its output lines.
+fn run_batch(program: &str, args: &[&str], pairs: &[(String, String)]) -> Vec<String> {
     use std::io::Write as _;
-    let script = "import sys\nfrom packaging.version import Version, InvalidVersion\n\
-        def v(s):\n    try:\n        return Version(s)\n    except InvalidVersion:\n        return None\n\
-        for line in sys.stdin:\n    a, b = line.rstrip('\\n').split('\\t')\n    \
-        x, y = v(a), v(b)\n    \
-        print(int(x is not None), int(y is not None), (x > y) - (x < y) if x and y else 'X')\n";
-    let mut child = Command::new("/usr/bin/python3")
-        .args(["-c", script])
+    let mut child = Command::new(program)
+        .args(args)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
-        .expect("python3-packaging must be installed (scripts/setup-test-deps)");
+        .unwrap_or_else(|e| panic!("{program} must be installed (scripts/setup-test-deps): {e}"));
     let mut input = String::new();
     for (a, b) in pairs {
         input.push_str(&format!("{a}\t{b}\n"));
@@ -170,10 +164,24 @@ fn packaging_says(pairs: &[(String, String)]) -> Vec<(bool, bool, Option<i32>)> 
         .write_all(input.as_bytes())
         .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "python3 failed");
+    assert!(out.status.success(), "{program} failed");
     String::from_utf8(out.stdout)
         .unwrap()
         .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// What `packaging.version` (Debian's python3-packaging) says per pair: whether each side is
+/// valid PEP 440 and, when both are, their comparison.
+fn packaging_says(pairs: &[(String, String)]) -> Vec<(bool, bool, Option<i32>)> {
+    let script = "import sys\nfrom packaging.version import Version, InvalidVersion\n\
+        def v(s):\n    try:\n        return Version(s)\n    except InvalidVersion:\n        return None\n\
+        for line in sys.stdin:\n    a, b = line.rstrip('\\n').split('\\t')\n    \
+        x, y = v(a), v(b)\n    \
+        print(int(x is not None), int(y is not None), (x > y) - (x < y) if x and y else 'X')\n";
+    run_batch("/usr/bin/python3", &["-c", script], pairs)
+        .iter()
         .map(|l| {
             let f: Vec<&str> = l.split(' ').collect();
             (f[0] == "1", f[1] == "1", f[2].parse().ok())
@@ -205,5 +213,57 @@ proptest! {
             prop_assert_eq!(ours, t.cmp(&0), "{} vs {}", a, b);
         }
         prop_assert!(checked > 100, "packaging rejected most generated versions");
+    }
+}
+
+fn gem_version() -> impl Strategy<Value = String> {
+    "[0-9]{1,2}(\\.[0-9]{1,2}){0,3}(\\.[a-zA-Z]{1,3}[0-9]{0,2}){0,2}(\\.[0-9]{1,2}){0,2}(-[a-z0-9]{1,3}(\\.[a-z0-9]{1,2})?)?"
+}
+
+fn php_version() -> impl Strategy<Value = String> {
+    "[0-9]{1,2}([-_+.]?([0-9]{1,2}|dev|alpha|a|beta|b|RC|rc|pl|p|patch|foo)){0,5}"
+}
+
+/// Asserts that `ours` agrees with each `-1/0/1` line the tool printed (`X`: tool rejected it).
+fn assert_agrees(
+    eco: Ecosystem,
+    pairs: &[(String, String)],
+    theirs: &[String],
+) -> Result<usize, TestCaseError> {
+    prop_assert_eq!(theirs.len(), pairs.len());
+    let mut checked = 0;
+    for ((a, b), t) in pairs.iter().zip(theirs) {
+        let Ok(t) = t.trim().parse::<i32>() else {
+            continue;
+        };
+        checked += 1;
+        let ours = compare(eco, a, b).unwrap();
+        prop_assert_eq!(ours, t.cmp(&0), "{}: {} vs {}", eco, a, b);
+    }
+    Ok(checked)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(6))]
+
+    /// Ruby's `Gem::Version#<=>` on versions `Gem::Version.correct?` accepts.
+    #[test]
+    fn rubygems_agrees_with_ruby(pairs in prop::collection::vec((gem_version(), gem_version()), 300)) {
+        let script = "STDIN.each_line { |l| a, b = l.chomp.split(\"\\t\"); \
+            puts(Gem::Version.correct?(a) && Gem::Version.correct?(b) ? \
+            (Gem::Version.new(a) <=> Gem::Version.new(b)) : 'X') }";
+        let theirs = run_batch("ruby", &["-e", script], &pairs);
+        let checked = assert_agrees(Ecosystem::RubyGems, &pairs, &theirs)?;
+        prop_assert!(checked > 100, "ruby rejected most generated versions");
+    }
+
+    /// PHP's `version_compare` (what Packagist orders by) on strings of digits, words, `.-_+`.
+    #[test]
+    fn packagist_agrees_with_php(pairs in prop::collection::vec((php_version(), php_version()), 300)) {
+        let script = "while (($l = fgets(STDIN)) !== false) { [$a, $b] = explode(\"\\t\", rtrim($l, \"\\n\")); \
+            echo version_compare($a, $b), \"\\n\"; }";
+        let theirs = run_batch("php", &["-r", script], &pairs);
+        let checked = assert_agrees(Ecosystem::Packagist, &pairs, &theirs)?;
+        prop_assert_eq!(checked, pairs.len());
     }
 }
