@@ -19,19 +19,19 @@ pub(crate) struct Parsed {
 
 /// Parses a (trimmed, non-empty) NuGet version.
 pub(crate) fn parse(s: &str) -> Result<Parsed, Reason> {
-    let (main, _metadata) = match s.split_once('+') {
+    let main = match s.split_once('+') {
         Some((m, meta)) => {
-            if meta.is_empty() || !meta.split('.').all(is_identifier) {
+            if !meta.split('.').all(is_identifier) {
                 return Err(Reason::Syntax("empty or invalid metadata identifier"));
             }
-            (m, Some(meta))
+            m
         }
-        None => (s, None),
+        None => s,
     };
     let start = |part: &str| part.as_ptr() as usize - s.as_ptr() as usize;
     let (core, labels) = match main.split_once('-') {
         Some((c, pre)) => {
-            if pre.is_empty() || !pre.split('.').all(is_identifier) {
+            if !pre.split('.').all(is_identifier) {
                 return Err(Reason::Syntax("empty or invalid pre-release label"));
             }
             let labels = pre
