@@ -149,6 +149,8 @@ fn run_batch(program: &str, args: &[&str], pairs: &[(String, String)]) -> Vec<St
     use std::io::Write as _;
     let mut child = Command::new(program)
         .args(args)
+        // Debian's node-semver lives here; nodesource's node does not look there by itself.
+        .env("NODE_PATH", "/usr/share/nodejs")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -265,5 +267,25 @@ proptest! {
         let theirs = run_batch("php", &["-r", script], &pairs);
         let checked = assert_agrees(Ecosystem::Packagist, &pairs, &theirs)?;
         prop_assert_eq!(checked, pairs.len());
+    }
+}
+
+fn npm_version() -> impl Strategy<Value = String> {
+    "v?[0-9]{1,2}\\.[0-9]{1,2}\\.[0-9]{1,2}(-[0-9A-Za-z-]{1,3}(\\.[0-9A-Za-z-]{1,3}){0,3})?(\\+[0-9a-z]{1,3})?"
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(6))]
+
+    /// npm's `semver.compare` (Debian's node-semver) on versions `semver.valid` accepts.
+    #[test]
+    fn npm_agrees_with_node_semver(pairs in prop::collection::vec((npm_version(), npm_version()), 300)) {
+        let script = "const s = require('semver'); const out = []; \
+            for (const l of require('fs').readFileSync(0, 'utf8').split('\\n')) { if (!l) continue; \
+            const [a, b] = l.split('\\t'); out.push(s.valid(a) && s.valid(b) ? s.compare(a, b) : 'X'); } \
+            console.log(out.join('\\n'));";
+        let theirs = run_batch("node", &["-e", script], &pairs);
+        let checked = assert_agrees(Ecosystem::Npm, &pairs, &theirs)?;
+        prop_assert!(checked > 100, "node-semver rejected most generated versions");
     }
 }
