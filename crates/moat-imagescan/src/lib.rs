@@ -4,6 +4,7 @@
 //! ([`metas`]) so `moat explain` and `moat checks` know it.
 
 pub mod config;
+pub mod ecosystem;
 
 use moat_core::{CheckMeta, Finding, ResourceRef};
 
