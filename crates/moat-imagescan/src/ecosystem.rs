@@ -164,6 +164,7 @@ mod tests {
         query(&Purl::parse(purl).unwrap(), source, None).map(|q| (q.ecosystem, q.name, q.version))
     }
 
+    #[allow(clippy::unnecessary_wraps)]
     fn t(a: &str, b: &str, c: &str) -> Option<(String, String, String)> {
         Some((a.into(), b.into(), c.into()))
     }
