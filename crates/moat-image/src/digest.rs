@@ -79,6 +79,7 @@ pub struct HashingReader<R> {
     inner: R,
     hasher: Sha256,
     count: u64,
+    hashing: bool,
 }
 
 impl<R: Read> HashingReader<R> {
@@ -88,7 +89,22 @@ impl<R: Read> HashingReader<R> {
             inner,
             hasher: Sha256::new(),
             count: 0,
+            hashing: true,
         }
+    }
+
+    /// Stops hashing (bytes are still counted): for a stream whose digest is known to
+    /// equal another one being computed, such as an uncompressed layer's blob digest and
+    /// its diff ID. [`finish_counted`](Self::finish_counted) then gives no digest.
+    pub fn stop_hashing(&mut self) {
+        self.hashing = false;
+    }
+
+    /// Like [`finish`](Self::finish), with no digest once hashing was stopped.
+    pub fn finish_counted(self) -> io::Result<(Option<Digest>, u64)> {
+        let hashing = self.hashing;
+        let (digest, count) = self.finish()?;
+        Ok((hashing.then_some(digest), count))
     }
 
     /// Reads the rest of the stream, then returns the digest and byte count.
@@ -104,8 +120,9 @@ impl<R: Read> HashingReader<R> {
 impl<R: Read> Read for HashingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        let read = buf.get(..n).unwrap_or_default();
-        self.hasher.update(read);
+        if self.hashing {
+            self.hasher.update(buf.get(..n).unwrap_or_default());
+        }
         self.count += n as u64;
         Ok(n)
     }

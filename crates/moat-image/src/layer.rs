@@ -120,6 +120,7 @@ pub fn read_layer<R: Read + Send>(
             actual: size,
         });
     }
+    let digest = digest.unwrap_or_else(|| diff_id.clone());
     for (expected, actual) in [(&expect.digest, &digest), (&expect.diff_id, &diff_id)] {
         if let Some(expected) = expected
             && expected != actual
@@ -141,14 +142,14 @@ pub const QUEUE: usize = 4;
 
 /// The producer side: hashes the blob as read, decompresses it in chunks onto the queue
 /// (errors included), then drains what the decompressor left; returns the blob's digest
-/// and size.
+/// (`None` for an uncompressed blob, whose digest is the diff ID) and size.
 fn decompress<R: Read>(
     raw: R,
     compression: Option<Compression>,
     max_uncompressed: u64,
     chunks: &mpsc::SyncSender<io::Result<Vec<u8>>>,
     spare: &mpsc::Receiver<Vec<u8>>,
-) -> io::Result<(Digest, u64)> {
+) -> io::Result<(Option<Digest>, u64)> {
     let mut outer = HashingReader::new(raw);
     let result = (|| -> io::Result<()> {
         let mut buffered = BufReader::with_capacity(1 << 16, &mut outer);
@@ -156,6 +157,10 @@ fn decompress<R: Read>(
             Some(c) => c,
             None => Compression::sniff(buffered.fill_buf()?),
         };
+        if compression == Compression::None {
+            // The blob is the tar: its digest is the diff ID the other thread computes.
+            buffered.get_mut().stop_hashing();
+        }
         {
             let mut decoded: Box<dyn Read + '_> = match compression {
                 Compression::None => Box::new(&mut buffered),
@@ -186,7 +191,7 @@ fn decompress<R: Read>(
         Ok(())
     })();
     match result {
-        Ok(()) => outer.finish(),
+        Ok(()) => outer.finish_counted(),
         Err(e) => {
             let shared = io::Error::new(e.kind(), e.to_string());
             let _ = chunks.send(Err(e));
