@@ -304,8 +304,9 @@ fn not_literal(v: &[u8], quoted: bool) -> bool {
     // `self.password`, `config.api.token`: a dotted identifier in code.
     if !quoted && v.contains(&b'.') {
         return v.split(|&b| b == b'.').all(|p| {
-            p.first()
-                .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+            p.len() <= 32
+                && p.first()
+                    .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
                 && p.iter().all(|&b| is_alnum(b) || b == b'_')
         });
     }

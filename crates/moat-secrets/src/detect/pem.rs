@@ -6,7 +6,7 @@ use memchr::memmem;
 
 use super::{FileCtx, Hit};
 use crate::rules;
-use crate::text::{is_base64, line_start};
+use crate::text::line_start;
 
 const BEGIN: &[u8] = b"-----BEGIN ";
 /// Base64 of `openssh-key-v1`, how every OpenSSH private key body starts.
@@ -25,7 +25,7 @@ fn body(content: &[u8], from: usize) -> Option<(usize, usize)> {
     let mut chars = 0usize;
     let mut headers = 0;
     while let Some(&b) = content.get(i) {
-        if is_base64(b) || b == b'=' {
+        if b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=') {
             // A `Name: value` header line before the body.
             if start.is_none() && is_header_line(content, i) {
                 headers += 1;
