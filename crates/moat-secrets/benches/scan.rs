@@ -24,18 +24,22 @@ const CODE: &str = r#"fn handle(req: &Request, cfg: &Config) -> Result<Response,
 }
 "#;
 const CONFIG: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  labels: {app: web, tier: frontend}\nspec:\n  replicas: 3\n  template:\n    spec:\n      containers:\n        - name: web\n          image: registry.example.com/web:1.4.2\n          env:\n            - name: DB_PASSWORD\n              valueFrom:\n                secretKeyRef: {name: db, key: password}\n          resources: {limits: {cpu: 500m, memory: 256Mi}}\n";
+const PYTHON: &str = "import json\nimport logging\n\nlog = logging.getLogger(__name__)\n\n\ndef load(path):\n    with open(path, encoding=\"utf-8\") as fh:\n        data = json.load(fh)\n    items = [Item(**raw) for raw in data.get(\"items\", [])]\n    log.info(\"loaded %d items from %s\", len(items), path)\n    return sorted(items, key=lambda i: (i.group, i.name))\n\n\nclass Item:\n    def __init__(self, name, group, weight=1.0):\n        self.name = name\n        self.group = group\n        self.weight = float(weight)\n";
+const SHELL: &str = "#!/bin/sh\nset -eu\napt-get update\napt-get install -y --no-install-recommends ca-certificates curl\nrm -rf /var/lib/apt/lists/*\nfor f in /etc/app/conf.d/*.conf; do\n  echo \"including $f\"\n  cat \"$f\" >> /etc/app/app.conf\ndone\nexec /usr/bin/app --config /etc/app/app.conf --listen 0.0.0.0:8080\n";
 const PROSE: &str = "The quick brown fox jumps over the lazy dog. Operators rotate credentials every ninety days and keep tokens in the secret store; nothing here is a real key. Configuration values are read from the environment at start-up, and the service refuses to run without them.\n";
 
 fn corpus(bytes: usize) -> Vec<u8> {
     let mut s = String::with_capacity(bytes + 4096);
     let mut i = 0u32;
     while s.len() < bytes {
-        s.push_str(match i % 3 {
+        s.push_str(match i % 6 {
             0 => CODE,
-            1 => CONFIG,
+            1 | 4 => PYTHON,
+            2 => CONFIG,
+            3 => SHELL,
             _ => PROSE,
         });
-        if i.is_multiple_of(500) {
+        if i.is_multiple_of(1000) {
             // A few secrets (fake, random).
             let _ = writeln!(
                 s,

@@ -1,12 +1,14 @@
-//! The [`Scanner`]: one Aho-Corasick pass over a file finds anchors (token prefixes,
-//! PEM markers, secret-like key words); only the bytes around each anchor are verified.
+//! The [`Scanner`]: two case-sensitive Aho-Corasick passes over a file (each small
+//! enough for the SIMD "Teddy" prefilter) find anchors, token prefixes and PEM markers in
+//! one, fragments of secret-like key words in the other; only the bytes around each
+//! anchor are verified.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use moat_core::CheckMeta;
 use regex::bytes::RegexSet;
 
-use crate::detect::{self, ANCHORS, Det, FileCtx, Hit};
+use crate::detect::{self, FileCtx, Hit, KEY_ANCHORS, TOKEN_ANCHORS};
 use crate::rules::{self, specificity};
 use crate::settings::{
     SNIFF_LEN, Settings, SettingsError, Skip, binary_extension, file_name, generated,
@@ -45,7 +47,8 @@ impl Secret {
 /// A compiled secret scanner. Build once, share across threads.
 #[derive(Debug)]
 pub struct Scanner {
-    ac: AhoCorasick,
+    tokens: AhoCorasick,
+    keys: AhoCorasick,
     enabled: Vec<bool>,
     allow: Option<RegexSet>,
     allow_paths: Option<GlobSet>,
@@ -99,15 +102,17 @@ impl Scanner {
             }
             b.build().ok()
         };
-        let ac = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(ANCHORS.iter().map(|(a, _)| a))
-            .map_err(|_| SettingsError::UnknownRule {
-                id: "<anchor automaton>".to_owned(),
-            })?;
+        let build = |pats: Vec<&str>| {
+            AhoCorasickBuilder::new()
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(pats)
+                .map_err(|e| SettingsError::Automaton(e.to_string()))
+        };
+        let tokens = build(TOKEN_ANCHORS.iter().map(|(a, _)| *a).collect())?;
+        let keys = build(KEY_ANCHORS.to_vec())?;
         Ok(Scanner {
-            ac,
+            tokens,
+            keys,
             enabled,
             allow,
             allow_paths,
@@ -173,11 +178,17 @@ impl Scanner {
         }
         let mut cx = FileCtx::new(path, content, self.settings.entropy);
         let mut hits: Vec<Hit> = Vec::new();
-        for m in self.ac.find_iter(content) {
-            let det = ANCHORS
-                .get(m.pattern().as_usize())
-                .map_or(Det::Key, |(_, d)| *d);
-            detect::verify(det, &mut cx, m.start(), m.end(), &mut hits);
+        for m in self.tokens.find_iter(content) {
+            if let Some((_, det)) = TOKEN_ANCHORS.get(m.pattern().as_usize()) {
+                detect::verify(*det, &mut cx, m.start(), m.end(), &mut hits);
+            }
+        }
+        let mut resume = 0;
+        for m in self.keys.find_iter(content) {
+            // Several fragments in one key (`client_secret_token`) parse it once.
+            if m.start() >= resume {
+                resume = detect::verify_key(&mut cx, m.start(), m.end(), &mut hits);
+            }
         }
         if hits.is_empty() {
             return;

@@ -74,6 +74,9 @@ pub enum SettingsError {
         /// The ID as given.
         id: String,
     },
+    /// The anchor automaton could not be built (a programming error).
+    #[error("cannot build the secret prefilter: {0}")]
+    Automaton(String),
     /// The entropy threshold is not a number in 0..=8.
     #[error("secrets entropy threshold must be between 0 and 8 bits per character, got {value}")]
     Entropy {

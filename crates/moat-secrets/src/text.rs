@@ -129,9 +129,13 @@ impl<'a> LineIndex<'a> {
             *self = LineIndex::new(self.content);
         }
         let span = self.content.get(self.pos..offset).unwrap_or_default();
-        for nl in memchr::memchr_iter(b'\n', span) {
-            self.line = self.line.saturating_add(1);
-            self.line_start = self.pos + nl + 1;
+        // A plain count vectorises; iterating newline by newline would cost per line.
+        let newlines = span.iter().filter(|&&b| b == b'\n').count();
+        if newlines > 0 {
+            self.line = self
+                .line
+                .saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
+            self.line_start = line_start(self.content, offset);
         }
         self.pos = offset;
         let col_bytes = self

@@ -322,11 +322,24 @@ fn docker_auth(v: &[u8]) -> bool {
     })
 }
 
-pub(super) fn assignment(cx: &mut FileCtx<'_>, start: usize, end: usize, out: &mut Vec<Hit>) {
+/// Reports the assignment around `start..end` if it holds a secret; returns where its
+/// key ends (0 when there is no assignment).
+pub(super) fn assignment(
+    cx: &mut FileCtx<'_>,
+    start: usize,
+    end: usize,
+    out: &mut Vec<Hit>,
+) -> usize {
     let content = cx.content;
     let Some(a) = parse(content, start, end) else {
-        return;
+        return 0;
     };
+    check(cx, &a, out);
+    a.key.1
+}
+
+fn check(cx: &FileCtx<'_>, a: &Assignment, out: &mut Vec<Hit>) {
+    let content = cx.content;
     let key = content.get(a.key.0..a.key.1).unwrap_or_default();
     let value = content.get(a.value.0..a.value.1).unwrap_or_default();
     if value.is_empty() {

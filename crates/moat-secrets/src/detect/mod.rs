@@ -35,12 +35,12 @@ pub(crate) enum Det {
     Gcp,
     /// `eyJ` (a JWT header).
     Jwt,
-    /// A secret-like word: parse the key/value assignment around it.
-    Key,
 }
 
-/// Anchor strings (matched ASCII case-insensitively) and their verifiers.
-pub(crate) const ANCHORS: &[(&str, Det)] = &[
+/// Anchors of tokens recognised by their prefix (matched case-sensitively). Shortened
+/// where a verifier checks the rest (`xox` for `xoxb-`…, `k_live_` for `sk_live_`…), so
+/// the automaton stays small enough for its SIMD prefilter.
+pub(crate) const TOKEN_ANCHORS: &[(&str, Det)] = &[
     ("AKIA", Det::AwsKeyId),
     ("ASIA", Det::AwsKeyId),
     ("ABIA", Det::AwsKeyId),
@@ -55,35 +55,51 @@ pub(crate) const ANCHORS: &[(&str, Det)] = &[
     ("gldt-", Det::GitLab),
     ("glrt-", Det::GitLab),
     ("glptt-", Det::GitLab),
-    ("xoxa-", Det::Slack),
-    ("xoxb-", Det::Slack),
-    ("xoxp-", Det::Slack),
-    ("xoxr-", Det::Slack),
-    ("xoxs-", Det::Slack),
+    ("xox", Det::Slack),
     ("hooks.slack.com/services/", Det::SlackWebhook),
-    ("sk_live_", Det::Stripe),
-    ("rk_live_", Det::Stripe),
-    ("sk_test_", Det::Stripe),
-    ("rk_test_", Det::Stripe),
+    ("k_live_", Det::Stripe),
+    ("k_test_", Det::Stripe),
     ("pypi-AgEIcHlwaS5vcmc", Det::Pypi),
     ("PRIVATE KEY-----", Det::Pem),
     ("service_account", Det::Gcp),
     ("eyJ", Det::Jwt),
-    ("password", Det::Key),
-    ("passwd", Det::Key),
-    ("passphrase", Det::Key),
-    ("secret", Det::Key),
-    ("token", Det::Key),
-    ("apikey", Det::Key),
-    ("api_key", Det::Key),
-    ("api-key", Det::Key),
-    ("access_key", Det::Key),
-    ("accesskey", Det::Key),
-    ("private_key", Det::Key),
-    ("privatekey", Det::Key),
-    ("credential", Det::Key),
-    ("auth", Det::Key),
-    ("client-key-data", Det::Key),
+];
+
+/// Fragments of secret-like key words in the spellings keys use (`password`,
+/// `Password`, `PASSWORD`, `apiKey`, `API_KEY`…), matched case-sensitively; the
+/// assignment parser then reads the whole key around the fragment.
+pub(crate) const KEY_ANCHORS: &[&str] = &[
+    "assw",
+    "ASSW",
+    "assphrase",
+    "ASSPHRASE",
+    "ecret",
+    "ECRET",
+    "oken",
+    "OKEN",
+    "pikey",
+    "piKey",
+    "PIKEY",
+    "pi_key",
+    "PI_KEY",
+    "pi-key",
+    "PI-KEY",
+    "ccessKey",
+    "ccesskey",
+    "CCESSKEY",
+    "ccess_key",
+    "CCESS_KEY",
+    "rivateKey",
+    "rivatekey",
+    "RIVATEKEY",
+    "rivate_key",
+    "RIVATE_KEY",
+    "redential",
+    "REDENTIAL",
+    "auth",
+    "Auth",
+    "AUTH",
+    "client-key-data",
 ];
 
 /// One verified secret: the rule, where to report it, and the bytes of the secret value.
@@ -96,6 +112,9 @@ pub(crate) struct Hit {
     pub(crate) start: usize,
     pub(crate) end: usize,
 }
+
+/// How much of a file is searched for `kind: Config` to recognise a kubeconfig.
+const KUBECONFIG_HEAD: usize = 64 * 1024;
 
 /// What detectors know about the file being scanned.
 pub(crate) struct FileCtx<'a> {
@@ -123,8 +142,12 @@ impl<'a> FileCtx<'a> {
             let name = file_name(self.path);
             name.to_ascii_lowercase().contains("kubeconfig")
                 || self.path.ends_with(".kube/config")
-                || (memchr::memmem::find(self.content, b"kind: Config").is_some()
-                    && memchr::memmem::find(self.content, b"clusters:").is_some())
+                || {
+                    // Kubeconfigs are small; a large file is judged by its head.
+                    let head = self.content.get(..KUBECONFIG_HEAD).unwrap_or(self.content);
+                    memchr::memmem::find(head, b"kind: Config").is_some()
+                        && memchr::memmem::find(head, b"clusters:").is_some()
+                }
         })
     }
 
@@ -140,15 +163,25 @@ pub(crate) fn verify(det: Det, cx: &mut FileCtx<'_>, start: usize, end: usize, o
         Det::AwsKeyId => tokens::aws_key_id(cx.content, start, out),
         Det::GitHub => tokens::github(cx.content, start, end, out),
         Det::GitLab => tokens::gitlab(cx.content, start, end, out),
-        Det::Slack => tokens::slack(cx.content, start, end, out),
+        Det::Slack => tokens::slack(cx.content, start, out),
         Det::SlackWebhook => tokens::slack_webhook(cx.content, start, end, out),
         Det::Stripe => tokens::stripe(cx.content, start, end, out),
         Det::Pypi => tokens::pypi(cx.content, start, end, out),
         Det::Pem => pem::pem(cx.content, start, end, out),
         Det::Gcp => pem::gcp(cx, start, out),
         Det::Jwt => jwt::jwt(cx.content, start, out),
-        Det::Key => assign::assignment(cx, start, end, out),
     }
+}
+
+/// Parses the key/value assignment around a key-word fragment at `start..end`; returns
+/// the offset where the key ends (later fragments before it belong to the same key).
+pub(crate) fn verify_key(
+    cx: &mut FileCtx<'_>,
+    start: usize,
+    end: usize,
+    out: &mut Vec<Hit>,
+) -> usize {
+    assign::assignment(cx, start, end, out).max(end)
 }
 
 /// Placeholder markers that disqualify any value (documentation examples, masks).

@@ -81,10 +81,14 @@ pub(super) fn gitlab(content: &[u8], start: usize, end: usize, out: &mut Vec<Hit
     }
 }
 
-/// `xox[abprs]-` + `[A-Za-z0-9-]`, with a numeric segment of at least 8 digits.
-pub(super) fn slack(content: &[u8], start: usize, end: usize, out: &mut Vec<Hit>) {
+/// `xox[abprs]-` + `[A-Za-z0-9-]`, with a numeric segment of at least 8 digits (the
+/// anchor is `xox`).
+pub(super) fn slack(content: &[u8], start: usize, out: &mut Vec<Hit>) {
+    let end = start + 5;
     let prefix = exact(content, start, end);
-    if !prefix.starts_with(b"xox") || before_is(content, start, is_alnum) {
+    if !matches!(prefix, b"xoxa-" | b"xoxb-" | b"xoxp-" | b"xoxr-" | b"xoxs-")
+        || before_is(content, start, is_alnum)
+    {
         return;
     }
     let len = run_len(content, end, 256, |b| is_alnum(b) || b == b'-');
@@ -121,8 +125,12 @@ pub(super) fn slack_webhook(content: &[u8], start: usize, end: usize, out: &mut 
     }
 }
 
-/// `sk_live_`/`rk_live_` (and `_test_`) + at least 20 alphanumerics.
-pub(super) fn stripe(content: &[u8], start: usize, end: usize, out: &mut Vec<Hit>) {
+/// `sk_live_`/`rk_live_` (and `_test_`) + at least 20 alphanumerics (the anchor is
+/// `k_live_`/`k_test_`).
+pub(super) fn stripe(content: &[u8], anchor: usize, end: usize, out: &mut Vec<Hit>) {
+    let Some(start) = anchor.checked_sub(1) else {
+        return;
+    };
     let meta = match exact(content, start, end) {
         b"sk_live_" | b"rk_live_" => &rules::STRIPE_LIVE,
         b"sk_test_" | b"rk_test_" => &rules::STRIPE_TEST,
