@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::{CommonArgs, ScanArgs};
+use crate::{CommonArgs, Mode, ScanArgs};
 
 pub const EXAMPLES: &str = "\
 Examples:
@@ -33,5 +33,5 @@ pub fn run(a: DockerfileArgs) -> anyhow::Result<ExitCode> {
         pss_level: None,
         pss_version: "latest".to_owned(),
     };
-    crate::run_scan(&args, true)
+    crate::run_scan(&args, Mode::Dockerfiles)
 }

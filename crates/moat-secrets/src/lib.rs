@@ -21,7 +21,7 @@ pub use scanner::{Scanner, Secret};
 pub use settings::{
     DEFAULT_ENTROPY, DEFAULT_MAX_FILE_SIZE, SNIFF_LEN, Settings, SettingsError, Skip,
 };
-pub use text::redact;
+pub use text::{base64_decode, redact};
 
 use moat_core::{CheckMeta, Registry};
 
