@@ -1,6 +1,7 @@
 //! Secrets in a scan: the `moat-secrets` scanner built from `.moat.yaml`'s `secrets:`
 //! section and the check selection, run over every manifest and Dockerfile `moat scan`
-//! reads (Kubernetes `Secret` `data` values are base64-decoded first), and over every file
+//! reads (Kubernetes `Secret` `data` values are base64-decoded first; `SealedSecret`
+//! ciphertext is ignored), and over every file
 //! of `moat secrets`. Findings carry file, line and column and go through severity
 //! overrides and waivers like every other finding.
 
@@ -164,8 +165,13 @@ impl Session {
                 return;
             }
             let at = owner(s.line);
+            // A SealedSecret's `encryptedData` is ciphertext, safe to commit by design.
+            let res = at.and_then(|i| resources.get(i));
+            if res.is_some_and(|r| r.rref.kind == "SealedSecret") {
+                return;
+            }
             let mut f = finding(file, &s, s.line, s.column, String::new(), "");
-            if let Some(r) = at.and_then(|i| resources.get(i)) {
+            if let Some(r) = res {
                 f.resource = r.rref.clone();
             }
             out.push((at, f));

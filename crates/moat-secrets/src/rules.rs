@@ -32,7 +32,7 @@ const K8S_SECRETS: &str = "https://kubernetes.io/docs/concepts/security/secrets-
 const MITRE_FILES: &str = "https://attack.mitre.org/techniques/T1552/001/";
 const CWE_798: &str = "https://cwe.mitre.org/data/definitions/798.html";
 
-const FIX_SECRET_REF: &str = "# keep the value in a Secret (or an external secret store) and reference it\nenv:\n  - name: API_TOKEN\n    valueFrom:\n      secretKeyRef: {name: api-credentials, key: token}";
+const FIX_SECRET_REF: &str = "# keep the value in a Secret (or an external secret store) and reference it\nenv:\n  - name: API_TOKEN\n    valueFrom:\n      secretKeyRef: {name: api-credentials, key: token}\n";
 
 /// `MOAT-700`: AWS access key ID.
 pub static AWS_ACCESS_KEY_ID: CheckMeta = meta!(
@@ -59,7 +59,7 @@ pub static GCP_SERVICE_ACCOUNT: CheckMeta = meta!(
     "MOAT-702", "secret-gcp-service-account-key", Critical, "GCP service-account key (JSON) in a file",
     rationale: "A JSON file with `\"type\": \"service_account\"` and a `private_key` is a long-lived Google Cloud credential: it authenticates as the service account from anywhere until the key is deleted.",
     remediation: "Delete the key in IAM (Service accounts → Keys), remove the file and its history, and use Workload Identity instead of exported keys.",
-    fix: "# GKE Workload Identity: no key file\nserviceAccountName: app\n# annotated with iam.gke.io/gcp-service-account: app@PROJECT.iam.gserviceaccount.com",
+    fix: "# GKE Workload Identity: no key file\nserviceAccountName: app\n# annotated with iam.gke.io/gcp-service-account: app@PROJECT.iam.gserviceaccount.com\n",
     refs: ["https://cloud.google.com/iam/docs/best-practices-for-managing-service-account-keys", MITRE_FILES, CWE_798],
     frameworks: ["CIS-Docker-4.10", "NSA-CISA", "MITRE:T1552.001", "CWE-798"],
 );
@@ -129,7 +129,7 @@ pub static PRIVATE_KEY: CheckMeta = meta!(
     "MOAT-709", "secret-private-key", High, "Private key (PEM) in a file",
     rationale: "A PEM block `-----BEGIN … PRIVATE KEY-----` with a key body lets anyone impersonate the TLS server, client or signer it belongs to, and decrypt traffic recorded with it (without forward secrecy).",
     remediation: "Revoke and reissue the certificate or key pair, remove the key from the file and its history, and mount keys at run time from a Secret (cert-manager, CSI secret store).",
-    fix: "volumes:\n  - name: tls\n    secret: {secretName: app-tls}",
+    fix: "volumes:\n  - name: tls\n    secret: {secretName: app-tls}\n",
     refs: ["https://kubernetes.io/docs/concepts/configuration/secret/#tls-secrets", "https://attack.mitre.org/techniques/T1552/004/", CWE_798],
     frameworks: ["CIS-Docker-4.10", "NSA-CISA", "MITRE:T1552.004", "CWE-321"],
 );
@@ -139,7 +139,7 @@ pub static OPENSSH_KEY: CheckMeta = meta!(
     "MOAT-710", "secret-openssh-private-key", High, "OpenSSH private key in a file",
     rationale: "An `-----BEGIN OPENSSH PRIVATE KEY-----` block is an SSH identity: every host and Git server that trusts its public key accepts whoever holds the file.",
     remediation: "Remove the public key from every `authorized_keys` and deploy-key list, generate a new pair, and forward the agent or mount the key at build time (`RUN --mount=type=ssh`).",
-    fix: "# Dockerfile: use the build's SSH agent instead of copying a key\nRUN --mount=type=ssh git clone git@example.com:org/repo.git",
+    fix: "# Dockerfile: use the build's SSH agent instead of copying a key\nRUN --mount=type=ssh git clone git@example.com:org/repo.git\n",
     refs: ["https://docs.docker.com/build/building/secrets/#ssh-mounts", "https://attack.mitre.org/techniques/T1552/004/"],
     frameworks: ["CIS-Docker-4.10", "NSA-CISA", "MITRE:T1552.004", "CWE-321"],
 );
@@ -149,7 +149,7 @@ pub static JWT: CheckMeta = meta!(
     "MOAT-711", "secret-jwt", Medium, "JSON Web Token in a file",
     rationale: "A signed JWT (three base64url segments whose header decodes to JSON with an `alg`) is a bearer token: until it expires (Kubernetes legacy service-account tokens never do) anyone holding it is authenticated as its subject.",
     remediation: "Revoke the token (delete the service-account token Secret, rotate the signing key if needed), remove it from the file and its history, and use short-lived projected tokens.",
-    fix: "volumes:\n  - name: token\n    projected:\n      sources:\n        - serviceAccountToken: {path: token, expirationSeconds: 3600}",
+    fix: "volumes:\n  - name: token\n    projected:\n      sources:\n        - serviceAccountToken: {path: token, expirationSeconds: 3600}\n",
     refs: ["https://datatracker.ietf.org/doc/html/rfc7519", "https://kubernetes.io/docs/concepts/security/service-accounts/#get-a-token", CWE_798],
     frameworks: ["NSA-CISA", "MITRE:T1528", "CWE-798"],
 );
@@ -159,7 +159,7 @@ pub static KUBECONFIG: CheckMeta = meta!(
     "MOAT-712", "secret-kubeconfig-credentials", Critical, "kubeconfig with embedded credentials",
     rationale: "A kubeconfig user with `client-key-data`, `token` or `password` carries a cluster credential; often a cluster-admin one. Anyone reading the file reaches the API server as that user.",
     remediation: "Revoke the credential (rotate the client certificate, delete the token), remove the file and its history, and use exec credential plugins or short-lived tokens instead of embedded ones.",
-    fix: "users:\n  - name: dev\n    user:\n      exec:\n        apiVersion: client.authentication.k8s.io/v1\n        command: kubelogin",
+    fix: "users:\n  - name: dev\n    user:\n      exec:\n        apiVersion: client.authentication.k8s.io/v1\n        command: kubelogin\n",
     refs: ["https://kubernetes.io/docs/concepts/configuration/organize-cluster-access-kubeconfig/", "https://kubernetes.io/docs/reference/access-authn-authz/authentication/#client-go-credential-plugins", CWE_798],
     frameworks: ["CIS-Docker-4.10", "NSA-CISA", "MITRE:T1552.001", "CWE-798"],
 );
@@ -169,7 +169,7 @@ pub static NPMRC: CheckMeta = meta!(
     "MOAT-713", "secret-npmrc-auth", High, "npm registry credential (.npmrc _authToken/_auth)",
     rationale: "`_authToken`, `_auth` and `_password` entries of an `.npmrc` authenticate to the package registry: with publish rights a leaked token is a supply-chain attack waiting to happen.",
     remediation: "Revoke the token (`npm token revoke`), reference an environment variable instead (`_authToken=${NPM_TOKEN}`), and pass `.npmrc` to builds as a secret mount.",
-    fix: "# .npmrc\n//registry.npmjs.org/:_authToken=${NPM_TOKEN}",
+    fix: "# .npmrc\n//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n",
     refs: ["https://docs.npmjs.com/cli/configuring-npm/npmrc#auth-related-configuration", "https://docs.docker.com/build/building/secrets/"],
     frameworks: ["CIS-Docker-4.10", "MITRE:T1552.001", "CWE-798"],
 );
@@ -179,7 +179,7 @@ pub static PYPIRC: CheckMeta = meta!(
     "MOAT-714", "secret-pypi-credentials", High, "PyPI credential (.pypirc password or pypi- token)",
     rationale: "A `.pypirc` `password` or a PyPI API token (`pypi-AgEIcHlwaS5vcmc…`) can upload releases of the owner's packages.",
     remediation: "Revoke the token on PyPI, remove it from the file and its history, and use trusted publishing or a token passed at run time.",
-    fix: "# upload with a token from the environment instead of ~/.pypirc\nTWINE_USERNAME=__token__ TWINE_PASSWORD=$PYPI_TOKEN twine upload dist/*",
+    fix: "# upload with a token from the environment instead of ~/.pypirc\nTWINE_USERNAME=__token__ TWINE_PASSWORD=$PYPI_TOKEN twine upload dist/*\n",
     refs: ["https://packaging.python.org/en/latest/specifications/pypirc/", "https://docs.pypi.org/trusted-publishers/"],
     frameworks: ["CIS-Docker-4.10", "MITRE:T1552.001", "CWE-798"],
 );
@@ -189,7 +189,7 @@ pub static DOCKER_AUTH: CheckMeta = meta!(
     "MOAT-715", "secret-docker-config-auth", High, "Registry credential in a Docker config (auths.*.auth)",
     rationale: "An `auth` entry of `~/.docker/config.json` (or a `.dockerconfigjson` Secret) is base64 of `user:password`: it pushes and pulls images as that user.",
     remediation: "Revoke the password or token at the registry, remove the file and its history, and use a credential helper or an image-pull Secret created at deploy time.",
-    fix: "{\"credsStore\": \"secretservice\"}",
+    fix: "{\"credsStore\": \"secretservice\"}\n",
     refs: ["https://docs.docker.com/reference/cli/docker/login/#credential-stores", "https://kubernetes.io/docs/tasks/configure-pod-container/pull-image-private-registry/"],
     frameworks: ["CIS-Docker-4.10", "NSA-CISA", "MITRE:T1552.001", "CWE-798"],
 );

@@ -161,8 +161,25 @@ const SPECIFIC_PREFIXES: &[&str] = &[
 ];
 
 fn is_key_char(b: u8) -> bool {
-    is_alnum(b) || matches!(b, b'_' | b'-' | b'.')
+    is_alnum(b) || matches!(b, b'_' | b'-' | b'.' | b'/')
 }
+
+/// Words that anywhere in a key make its value a digest or public data
+/// (`checksum/secret`, `token_sha256`, `publicKey`).
+const DIGEST_WORDS: &[&str] = &[
+    "checksum",
+    "hash",
+    "digest",
+    "sha",
+    "sha1",
+    "sha256",
+    "sha512",
+    "md5",
+    "fingerprint",
+    "public",
+    "encrypted",
+    "sealed",
+];
 
 /// Splits a key into lower-case words at `_ - .` and camelCase boundaries; calls `f` on
 /// each (at most 16).
@@ -179,7 +196,7 @@ fn words(key: &[u8], mut f: impl FnMut(&[u8])) {
         *n = 0;
     };
     for &b in key.iter().take(MAX_KEY) {
-        if matches!(b, b'_' | b'-' | b'.') {
+        if matches!(b, b'_' | b'-' | b'.' | b'/') {
             flush(&buf, &mut n, &mut count);
             prev_lower = false;
             continue;
@@ -206,14 +223,16 @@ fn secret_key(key: &[u8]) -> bool {
     let mut found = false;
     let mut last_not_secret = false;
     let mut prev_qualifies = false;
+    let mut digest = false;
     words(key, |w| {
+        digest |= is_one_of(w, DIGEST_WORDS);
         if is_one_of(w, SECRET_WORDS) || (w == b"key" && prev_qualifies) {
             found = true;
         }
         prev_qualifies = is_one_of(w, KEY_QUALIFIERS);
         last_not_secret = is_one_of(w, NOT_SECRET);
     });
-    found && !last_not_secret
+    found && !last_not_secret && !digest
 }
 
 /// A parsed `key <sep> value`.
@@ -452,6 +471,8 @@ mod tests {
             "publicKey",
             "secretKeyRef",
             "TOKEN_PATH",
+            "checksum/secret",
+            "password_sha256",
         ] {
             assert!(!secret_key(k.as_bytes()), "{k}");
         }
