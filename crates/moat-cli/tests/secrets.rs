@@ -52,7 +52,11 @@ fn tree(p: &Path) {
     fs::write(p.join("app/.git/config"), format!("token = {GH}\n")).unwrap();
     fs::write(p.join("app/blob.bin"), format!("\0\0{AKIA}")).unwrap();
     fs::write(p.join("app/data"), format!("\0\0{AKIA}")).unwrap();
-    fs::write(p.join("app/web/package-lock.json"), format!("{{\"t\": \"{GH}\"}}")).unwrap();
+    fs::write(
+        p.join("app/web/package-lock.json"),
+        format!("{{\"t\": \"{GH}\"}}"),
+    )
+    .unwrap();
     fs::write(p.join("app/web/app.min.js"), format!("var k=\"{AKIA}\";")).unwrap();
 }
 
@@ -98,8 +102,12 @@ fn walks_skips_and_reports_in_every_format() {
     let o = moat_in(p, &["secrets", "app", "-f", "junit"], None);
     let out = stdout(&o);
     assert_redacted(&out);
-    let (_, failures, _) = valid_junit(&out);
-    assert_eq!(failures, 2);
+    let (_, cases, failures) = valid_junit(&out);
+    assert_eq!(
+        (cases, failures),
+        (2 * 17, 2),
+        "every rule is a case per file"
+    );
 
     let o = moat_in(p, &["secrets", "app", "--color", "always"], None);
     let out = stdout(&o);
