@@ -111,6 +111,9 @@ const NOT_SECRET: &[&str] = &[
     "scope",
     "scopes",
     "public",
+    "encryption",
+    "strength",
+    "complexity",
 ];
 /// Extra placeholder words for generic values (`my-secret-password`, `your_token_here`).
 const GENERIC_PLACEHOLDERS: &[&str] = &[
@@ -132,6 +135,9 @@ const GENERIC_PLACEHOLDERS: &[&str] = &[
     "null",
     "undefined",
     "0000",
+    // RFC 6749's example access and refresh tokens, quoted by every OAuth library.
+    "2YotnFZFEjr1zCsicMWpAA",
+    "tGzv3JOkF0XG5Qx2TlKWIA",
 ];
 /// Value prefixes another detector reports with its own rule.
 const SPECIFIC_PREFIXES: &[&str] = &[
@@ -332,6 +338,15 @@ fn not_literal(v: &[u8], quoted: bool) -> bool {
     false
 }
 
+/// Whether the line holding `at` mentions `example` (documentation such as
+/// `http://example.com/cb#access_token=…`).
+fn example_line(content: &[u8], at: usize) -> bool {
+    let start = crate::text::line_start(content, at);
+    let end = memchr::memchr(b'\n', content.get(at..).unwrap_or_default())
+        .map_or(content.len(), |i| at + i);
+    contains_any(content.get(start..end).unwrap_or_default(), &["example"])
+}
+
 /// `user:password` in base64, as Docker's `auth` stores it.
 fn docker_auth(v: &[u8]) -> bool {
     base64_decode(v, 1024).is_some_and(|d| {
@@ -440,6 +455,7 @@ fn check(cx: &FileCtx<'_>, a: &Assignment, out: &mut Vec<Hit>) {
         && digits
         && !contains_any(value, GENERIC_PLACEHOLDERS)
         && entropy(value) >= cx.entropy
+        && !example_line(content, a.value.0)
     {
         report(&rules::GENERIC, out);
     }
