@@ -26,12 +26,5 @@ pub struct DockerfileArgs {
 }
 
 pub fn run(a: DockerfileArgs) -> anyhow::Result<ExitCode> {
-    let args = ScanArgs {
-        paths: a.paths,
-        common: a.common,
-        k8s_version: None,
-        pss_level: None,
-        pss_version: "latest".to_owned(),
-    };
-    crate::run_scan(&args, Mode::Dockerfiles)
+    crate::run_scan(&ScanArgs::plain(a.paths, a.common), Mode::Dockerfiles)
 }

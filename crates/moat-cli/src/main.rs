@@ -184,6 +184,20 @@ struct ScanArgs {
     pss_version: String,
 }
 
+impl ScanArgs {
+    /// Arguments of a command that has only paths and the common options
+    /// (`moat dockerfile`, `moat secrets`).
+    fn plain(paths: Vec<PathBuf>, common: CommonArgs) -> Self {
+        ScanArgs {
+            paths,
+            common,
+            k8s_version: None,
+            pss_level: None,
+            pss_version: "latest".to_owned(),
+        }
+    }
+}
+
 /// Panics inside the YAML library are caught by the loader and reported as input errors
 /// with file and line; keep the default hook's backtrace noise for everything else only.
 fn install_panic_hook() {

@@ -32,12 +32,5 @@ pub struct SecretsArgs {
 }
 
 pub fn run(a: SecretsArgs) -> anyhow::Result<ExitCode> {
-    let args = ScanArgs {
-        paths: a.paths,
-        common: a.common,
-        k8s_version: None,
-        pss_level: None,
-        pss_version: "latest".to_owned(),
-    };
-    crate::run_scan(&args, Mode::Secrets)
+    crate::run_scan(&ScanArgs::plain(a.paths, a.common), Mode::Secrets)
 }
