@@ -89,8 +89,8 @@ pub fn base64_decode(s: &[u8], max: usize) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// The first [`VISIBLE`] characters of `secret`, then one `*` per remaining character
-/// (at most 16). Never returns more than [`VISIBLE`] characters of the input.
+/// The first four characters of `secret`, then one `*` per remaining character
+/// (at most 16). Never returns more than four characters of the input.
 pub fn redact(secret: &[u8]) -> String {
     let text = String::from_utf8_lossy(secret);
     let mut out: String = text.chars().take(VISIBLE).collect();
