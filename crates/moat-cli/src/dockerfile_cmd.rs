@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::{CommonArgs, ScanArgs};
+use crate::{CommonArgs, Mode, ScanArgs};
 
 pub const EXAMPLES: &str = "\
 Examples:
@@ -26,12 +26,5 @@ pub struct DockerfileArgs {
 }
 
 pub fn run(a: DockerfileArgs) -> anyhow::Result<ExitCode> {
-    let args = ScanArgs {
-        paths: a.paths,
-        common: a.common,
-        k8s_version: None,
-        pss_level: None,
-        pss_version: "latest".to_owned(),
-    };
-    crate::run_scan(&args, true)
+    crate::run_scan(&ScanArgs::plain(a.paths, a.common), Mode::Dockerfiles)
 }

@@ -11,6 +11,7 @@ mod netpol_cmd;
 mod pss_cmd;
 mod rbac_cmd;
 mod sbom_cmd;
+mod secrets_cmd;
 
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
@@ -52,6 +53,16 @@ enum Command {
     /// `# moat:ignore=ID reason` comment on the line above the instruction.
     #[command(after_long_help = dockerfile_cmd::EXAMPLES)]
     Dockerfile(dockerfile_cmd::DockerfileArgs),
+    /// Find credentials (keys, tokens, passwords) in files, directories, or `-` for stdin.
+    ///
+    /// Every file is searched (hidden entries and .git skipped; binaries, lockfiles,
+    /// minified assets and large files skipped by heuristics) for AWS, GCP, GitHub, GitLab,
+    /// Slack and Stripe credentials, private keys, JWTs, kubeconfig, .npmrc, .pypirc and
+    /// Docker config credentials, and high-entropy values of secret-like keys (MOAT-700…).
+    /// Secrets are always shown redacted. `moat scan` applies the same rules to the
+    /// manifests and Dockerfiles it reads.
+    #[command(after_long_help = secrets_cmd::EXAMPLES)]
+    Secrets(secrets_cmd::SecretsArgs),
     /// Write a software bill of materials (CycloneDX, SPDX) for a container image.
     ///
     /// Reads an image (OCI layout or archive, docker archive, root filesystem directory or
@@ -182,6 +193,20 @@ struct ScanArgs {
     pss_version: String,
 }
 
+impl ScanArgs {
+    /// Arguments of a command that has only paths and the common options
+    /// (`moat dockerfile`, `moat secrets`).
+    fn plain(paths: Vec<PathBuf>, common: CommonArgs) -> Self {
+        ScanArgs {
+            paths,
+            common,
+            k8s_version: None,
+            pss_level: None,
+            pss_version: "latest".to_owned(),
+        }
+    }
+}
+
 /// Panics inside the YAML library are caught by the loader and reported as input errors
 /// with file and line; keep the default hook's backtrace noise for everything else only.
 fn install_panic_hook() {
@@ -202,6 +227,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => scan(&args),
         Command::Dockerfile(args) => dockerfile_cmd::run(args),
+        Command::Secrets(args) => secrets_cmd::run(args),
         Command::Sbom(args) => sbom_cmd::run(&args),
         Command::Image(args) => image_cmd::run(&args),
         Command::Checks(args) => checks_cmd::list(&args),
@@ -232,11 +258,22 @@ fn usage(msg: impl std::fmt::Display) -> anyhow::Result<ExitCode> {
 }
 
 fn scan(args: &ScanArgs) -> anyhow::Result<ExitCode> {
-    run_scan(args, false)
+    run_scan(args, Mode::Scan)
 }
 
-/// `moat scan`, or with `dockerfiles_only` `moat dockerfile`.
-fn run_scan(args: &ScanArgs, dockerfiles_only: bool) -> anyhow::Result<ExitCode> {
+/// Which command drives the scan pipeline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    /// `moat scan`: manifests and Dockerfiles.
+    Scan,
+    /// `moat dockerfile`: every input is a Dockerfile.
+    Dockerfiles,
+    /// `moat secrets`: every input is a plain file searched for secrets.
+    Secrets,
+}
+
+/// `moat scan`, `moat dockerfile` or `moat secrets`.
+fn run_scan(args: &ScanArgs, mode: Mode) -> anyhow::Result<ExitCode> {
     let selection = match Selection::new(&args.common.checks, &args.common.skip_checks) {
         Ok(s) => s,
         Err(e) => return usage(e),
@@ -302,10 +339,10 @@ fn run_scan(args: &ScanArgs, dockerfiles_only: bool) -> anyhow::Result<ExitCode>
         k8s_version,
         pss,
     });
-    let session = if dockerfiles_only {
-        session.dockerfiles_only()
-    } else {
-        session
+    let session = match mode {
+        Mode::Scan => session,
+        Mode::Dockerfiles => session.dockerfiles_only(),
+        Mode::Secrets => session.secrets_only(),
     };
     let fail_on: Option<Severity> = match args.common.fail_on.as_deref() {
         Some("never" | "none") => None,

@@ -19,6 +19,15 @@
 //!   files: ["Dockerfile", "*.Dockerfile", "Dockerfile.*", "Containerfile"]  # names picked up
 //!   require-digest: true          # MOAT-604: base images pinned by digest
 //!   required-labels: [org.opencontainers.image.source]                    # MOAT-639
+//! secrets:                        # secret detection (moat secrets, moat scan)
+//!   scan-manifests: true          # moat scan also looks for secrets in what it reads
+//!   disable: [MOAT-708]           # rules off (IDs or names; `checks:` works too)
+//!   max-file-size-mib: 10         # larger files are skipped by moat secrets
+//!   skip-binary: true             # skip files with NUL bytes or binary extensions
+//!   skip-generated: true          # skip lockfiles and minified assets
+//!   entropy: 3.0                  # MOAT-716 threshold, bits per character
+//!   allow: ["^AKIA[A-Z0-9]{12}TEST$"]   # regexes; matching secret values are ignored
+//!   allow-paths: ["**/testdata/**"]     # globs; matching files are not scanned
 //! ```
 //! Every error names the file and line of the offending entry.
 
@@ -56,6 +65,31 @@ pub struct Config {
     pub k8s_version: Option<(u32, u32)>,
     /// The `dockerfile:` section.
     pub dockerfile: DockerfileConfig,
+    /// The `secrets:` section.
+    pub secrets: SecretsConfig,
+}
+
+/// The `secrets:` section of `.moat.yaml` (validated further when the scanner is built).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct SecretsConfig {
+    /// Whether `moat scan` looks for secrets in manifests and Dockerfiles (default yes).
+    pub scan_manifests: Option<bool>,
+    /// Canonical IDs of rules turned off.
+    pub disable: Vec<String>,
+    /// Largest file scanned, in MiB.
+    pub max_file_size_mib: Option<u64>,
+    /// Skip binary-looking files.
+    pub skip_binary: Option<bool>,
+    /// Skip lockfiles and minified assets.
+    pub skip_generated: Option<bool>,
+    /// Entropy threshold of the generic rule.
+    pub entropy: Option<f64>,
+    /// Regexes of secret values to ignore.
+    pub allow: Vec<String>,
+    /// Globs of paths not scanned.
+    pub allow_paths: Vec<String>,
+    /// Line of the section, for errors found when the scanner is built.
+    pub line: u32,
 }
 
 /// The `dockerfile:` section of `.moat.yaml`.
@@ -247,9 +281,10 @@ pub fn parse_config(
                 }
             }
             "dockerfile" => cfg.dockerfile = dockerfile_section(&mut cx, &e.value),
+            "secrets" => cfg.secrets = secrets_section(&mut cx, &e.value, resolve),
             other => cx.err(
                 e.key_pos,
-                format!("unknown config key `{other}` (expected exclude, fail-on, waivers, checks, min-uid, allowed-registries, required-labels, k8s-version, dockerfile)"),
+                format!("unknown config key `{other}` (expected exclude, fail-on, waivers, checks, min-uid, allowed-registries, required-labels, k8s-version, dockerfile, secrets)"),
             ),
         }
     }
@@ -340,6 +375,81 @@ fn dockerfile_section(cx: &mut Ctx<'_>, n: &Node) -> DockerfileConfig {
         }
     }
     d
+}
+
+fn secrets_section(
+    cx: &mut Ctx<'_>,
+    n: &Node,
+    resolve: &dyn Fn(&str) -> Option<&'static str>,
+) -> SecretsConfig {
+    let mut s = SecretsConfig {
+        line: n.pos.line,
+        ..SecretsConfig::default()
+    };
+    if !n.is_map() && !n.is_null() {
+        cx.err(n.pos, "`secrets` must be a mapping");
+    }
+    for e in n.entries() {
+        let flag = |cx: &mut Ctx<'_>| {
+            let b = e.value.as_bool();
+            if b.is_none() {
+                cx.err(e.value.pos, format!("`{}` must be true or false", e.key));
+            }
+            b
+        };
+        match e.key.as_str() {
+            "scan-manifests" => s.scan_manifests = flag(cx),
+            "skip-binary" => s.skip_binary = flag(cx),
+            "skip-generated" => s.skip_generated = flag(cx),
+            "max-file-size-mib" => match e.value.as_i64() {
+                Some(v) if v > 0 => s.max_file_size_mib = u64::try_from(v).ok(),
+                _ => cx.err(e.value.pos, "`max-file-size-mib` must be a positive integer"),
+            },
+            "entropy" => {
+                let v = match &e.value.value {
+                    Value::Float(f) => Some(*f),
+                    Value::Int(i) => i32::try_from(*i).ok().map(f64::from),
+                    _ => None,
+                };
+                match v {
+                    Some(v) if (0.0..=8.0).contains(&v) => s.entropy = Some(v),
+                    _ => cx.err(e.value.pos, "`entropy` must be a number between 0 and 8"),
+                }
+            }
+            "disable" => {
+                for it in seq(cx, &e.value, "disable") {
+                    let Some(id) = cx.string(it, "disable") else {
+                        continue;
+                    };
+                    match resolve(&id).filter(|c| c.starts_with("MOAT-7")) {
+                        Some(c) => s.disable.push(c.to_owned()),
+                        None => cx.err(
+                            it.pos,
+                            format!("`secrets.disable` names unknown secret rule `{id}` (see `moat checks`)"),
+                        ),
+                    }
+                }
+            }
+            "allow" | "allow-paths" => {
+                let mut list = Vec::new();
+                for it in seq(cx, &e.value, &e.key) {
+                    if let Some(v) = cx.string(it, &e.key) {
+                        list.push(v);
+                    }
+                }
+                if e.key == "allow" {
+                    s.allow = list;
+                } else {
+                    s.allow_paths = list;
+                }
+            }
+            other => cx.err(
+                e.key_pos,
+                format!("unknown secrets key `{other}` (expected scan-manifests, disable, max-file-size-mib, skip-binary, skip-generated, entropy, allow, allow-paths)"),
+            ),
+        }
+    }
+    s
 }
 
 fn seq<'n>(cx: &mut Ctx<'_>, n: &'n Node, what: &str) -> &'n [Node] {
@@ -477,6 +587,22 @@ mod tests {
         assert_eq!(cfg.waivers[0].source, ".moat.yaml:4");
         let lines: Vec<u32> = errs.iter().map(|e| e.line).collect();
         assert_eq!(lines, vec![8, 10, 13, 14], "{errs:?}");
+    }
+
+    #[test]
+    fn secrets_section() {
+        let resolve = |id: &str| (id == "MOAT-708").then_some("MOAT-708");
+        let text = "secrets:\n  scan-manifests: false\n  disable: [MOAT-708, MOAT-001]\n  max-file-size-mib: 2\n  entropy: 3.5\n  allow: [\"^x\"]\n  allow-paths: [\"**/t/**\"]\n  skip-binary: maybe\n  bogus: 1\n";
+        let (cfg, errs) = parse_config(".moat.yaml", text, &resolve);
+        let s = &cfg.secrets;
+        assert_eq!(s.scan_manifests, Some(false));
+        assert_eq!(s.disable, ["MOAT-708"]);
+        assert_eq!(s.max_file_size_mib, Some(2));
+        assert_eq!(s.entropy, Some(3.5));
+        assert_eq!(s.allow, ["^x"]);
+        assert_eq!(s.allow_paths, ["**/t/**"]);
+        let lines: Vec<u32> = errs.iter().map(|e| e.line).collect();
+        assert_eq!(lines, vec![3, 8, 9], "{errs:?}");
     }
 
     #[test]

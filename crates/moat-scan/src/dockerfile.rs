@@ -169,11 +169,14 @@ impl Session {
             column,
             message,
         };
-        let df = match read_input(input, self.opts.max_file_size) {
-            Ok(bytes) => moat_dockerfile::parse_bytes(&bytes),
+        let (df, secrets) = match read_input(input, self.opts.max_file_size) {
+            Ok(bytes) => (
+                moat_dockerfile::parse_bytes(&bytes),
+                self.dockerfile_secrets(&name, &bytes),
+            ),
             Err(message) => {
                 errors.push(err(0, 0, message));
-                moat_dockerfile::Dockerfile::default()
+                (moat_dockerfile::Dockerfile::default(), Vec::new())
             }
         };
         for e in &df.errors {
@@ -203,9 +206,20 @@ impl Session {
             }
         }
         inline.sort_by_key(|w| w.0);
-        let mut findings = Vec::with_capacity(hits.len());
-        for hit in hits {
-            let mut f = moat_dockerfile::finding(&name, hit);
+        let mut checks_run: Vec<&'static str> = self.docker.rules().map(|m| m.id).collect();
+        for f in &secrets {
+            if let Some(m) = self.registry.get(&f.check_id)
+                && !checks_run.contains(&m.id)
+            {
+                checks_run.push(m.id);
+            }
+        }
+        let all = hits
+            .into_iter()
+            .map(|hit| moat_dockerfile::finding(&name, hit))
+            .chain(secrets);
+        let mut findings = Vec::new();
+        for mut f in all {
             if let Some((_, sev)) = self
                 .severity_overrides
                 .iter()
@@ -238,7 +252,7 @@ impl Session {
                 file: name.clone(),
                 line: df.instructions.first().map_or(1, |i| i.pos.line),
                 findings,
-                checks_run: self.docker.rules().map(|m| m.id).collect(),
+                checks_run,
             },
             errors,
         }

@@ -4,6 +4,7 @@
 //! deterministic order (files sorted, documents in order, checks in ID order).
 
 mod dockerfile;
+mod secrets;
 mod waivers;
 
 use std::borrow::Cow;
@@ -13,7 +14,9 @@ use std::path::PathBuf;
 
 use moat_checks::{Check, Checker, Context, Settings};
 use moat_core::waiver::Waivers;
-use moat_core::{InputError, Registry, ResourceRef, Selection, Severity, Summary, Warning};
+use moat_core::{
+    Finding, InputError, Registry, ResourceRef, Selection, Severity, Summary, Warning,
+};
 use moat_manifest::config::{Config, find_config, load_config};
 use moat_manifest::inventory::{Fact, InventoryCheck};
 use moat_manifest::{
@@ -25,6 +28,7 @@ use rayon::prelude::*;
 use waivers::Inline;
 
 pub use dockerfile::DEFAULT_FILES as DEFAULT_DOCKERFILES;
+pub use secrets::{FILE_KIND, file_resource};
 pub use waivers::{apply_waivers, inline_waivers, waive};
 
 /// Files processed in parallel per batch; results are emitted in order after each batch.
@@ -79,6 +83,7 @@ pub fn registry() -> Registry {
     r.extend(moat_rbac::inventory::RISKS.checks());
     r.extend(moat_dockerfile::metas());
     r.extend(moat_imagescan::metas());
+    r.extend(moat_secrets::metas());
     r
 }
 
@@ -95,6 +100,7 @@ pub struct Session {
     errors: Vec<InputError>,
     warnings: Vec<Warning>,
     docker: dockerfile::Docker,
+    secrets: secrets::Secrets,
 }
 
 impl Session {
@@ -178,6 +184,7 @@ impl Session {
             })
             .collect();
         let docker = dockerfile::Docker::new(&opts, &config, &mut errors);
+        let secrets = secrets::Secrets::new(&opts, &config, &mut errors);
         Session {
             opts,
             config,
@@ -189,6 +196,7 @@ impl Session {
             errors,
             warnings,
             docker,
+            secrets,
         }
     }
 
@@ -199,8 +207,18 @@ impl Session {
         self
     }
 
+    /// Scans every input as a plain file for secrets only (`moat secrets`).
+    #[must_use]
+    pub fn secrets_only(mut self) -> Self {
+        self.secrets.only = true;
+        self
+    }
+
     /// The checks that will run.
     pub fn checks(&self) -> Vec<&'static moat_core::CheckMeta> {
+        if self.secrets.only {
+            return self.secrets.rules().collect();
+        }
         let mut v: Vec<_> = self.checker.checks().collect();
         v.extend(
             self.inventory
@@ -209,6 +227,7 @@ impl Session {
                 .filter(|m| self.opts.selection.enabled(m)),
         );
         v.extend(self.docker.rules());
+        v.extend(self.secrets.rules());
         v.sort_by_key(|m| m.id);
         v
     }
@@ -225,9 +244,20 @@ impl Session {
             max_file_size: self.opts.max_file_size,
         };
         let (inputs, discover_errors) = discover_matching(&self.opts.paths, &load_opts, &|p| {
-            self.docker.matches(p) || (!self.docker.only && is_manifest_path(p))
+            self.secrets.only
+                || self.docker.matches(p)
+                || (!self.docker.only && is_manifest_path(p))
         });
         summary.errors.extend(discover_errors);
+        if self.secrets.only {
+            let stdin = inputs
+                .contains(&Input::Stdin)
+                .then(|| read_input(&Input::Stdin, load_opts.max_file_size));
+            out.begin()?;
+            self.run_secret_files(&inputs, stdin.as_ref(), out, &mut summary)?;
+            out.finish(&summary)?;
+            return Ok(summary);
+        }
         let (inputs, dockerfiles) = self.docker.partition(inputs);
         // Standard input can be read only once; both passes use these bytes.
         let stdin = inputs
@@ -385,9 +415,14 @@ impl Session {
         load_opts: &LoadOptions,
         stdin: Option<&StdinBytes>,
     ) -> FileOut {
-        let lf = match input_bytes(input, stdin, load_opts.max_file_size) {
-            Ok(bytes) => load_bytes(&input.name(), &bytes),
-            Err(msg) => LoadedFile::unreadable(input.name(), msg),
+        let name = input.name();
+        let (lf, mut secrets) = match input_bytes(input, stdin, load_opts.max_file_size) {
+            Ok(bytes) => {
+                let lf = load_bytes(&name, &bytes);
+                let secrets = self.manifest_secrets(&name, &bytes, &lf.resources);
+                (lf, secrets)
+            }
+            Err(msg) => (LoadedFile::unreadable(name.clone(), msg), Vec::new()),
         };
         let mut errors = lf.errors;
         let mut warnings = lf.warnings;
@@ -395,7 +430,7 @@ impl Session {
         let mut facts = Vec::new();
         let mut inline_by_resource = Vec::new();
         let mut context_objects = 0u32;
-        for res in &lf.resources {
+        for (index, res) in lf.resources.iter().enumerate() {
             if self.checker.needs_context() && Context::wants(res) {
                 context_objects += 1;
                 if context_objects > self.checker.context().seen_in(&res.file) {
@@ -411,6 +446,13 @@ impl Session {
                 }
             }
             let mut findings = self.checker.run(res);
+            let mut checks_run = self.checker.applicable(res);
+            for (_, f) in secrets.extract_if(.., |(at, _)| *at == Some(index)) {
+                if !checks_run.contains(&&*f.check_id) {
+                    checks_run.extend(self.registry.get(&f.check_id).map(|m| m.id));
+                }
+                findings.push(f);
+            }
             for f in &mut findings {
                 if let Some((_, sev)) = self
                     .severity_overrides
@@ -441,8 +483,29 @@ impl Session {
                 file: res.file.to_string(),
                 line: res.node.pos.line,
                 findings,
-                checks_run: self.checker.applicable(res),
+                checks_run,
             });
+        }
+        // Secrets before the first resource (or in a file without any) are about the file.
+        let mut loose: Vec<Finding> = secrets.into_iter().map(|(_, f)| f).collect();
+        if !loose.is_empty() {
+            self.finish_findings(&mut loose);
+            let mut checks_run: Vec<&'static str> = loose
+                .iter()
+                .filter_map(|f| self.registry.get(&f.check_id).map(|m| m.id))
+                .collect();
+            checks_run.sort_unstable();
+            checks_run.dedup();
+            resources.insert(
+                0,
+                ResourceResult {
+                    resource: file_resource(&name),
+                    file: name.clone(),
+                    line: loose.iter().map(|f| f.location.line).min().unwrap_or(1),
+                    findings: loose,
+                    checks_run,
+                },
+            );
         }
         FileOut {
             resources,
