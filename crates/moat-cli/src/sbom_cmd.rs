@@ -10,7 +10,7 @@ use clap::{Args, ValueEnum};
 use moat_image::sbom::{self, ImageInfo, Tool};
 use moat_image::source::docker::DockerArchive;
 use moat_image::source::oci::{OciLayout, Platform};
-use moat_image::{Catalog, Limits, PackageKind, Source};
+use moat_image::{Catalog, Limits, Source};
 
 pub const EXAMPLES: &str = "\
 SOURCE is an OCI image layout directory (with `oci-layout` and `index.json`, as written by
@@ -197,13 +197,6 @@ fn is_tar(path: &Path) -> anyhow::Result<bool> {
     Ok(head.get(257..262) == Some(b"ustar".as_slice()))
 }
 
-fn kind(k: PackageKind) -> &'static str {
-    match k {
-        PackageKind::Deb => "deb",
-        PackageKind::Apk => "apk",
-    }
-}
-
 /// The layer digest recorded for layer `index`.
 fn layer_digest(image: &ImageInfo, index: usize) -> Option<&str> {
     image
@@ -220,7 +213,7 @@ fn json(image: &ImageInfo, catalog: &Catalog) -> anyhow::Result<String> {
         .iter()
         .map(|p| {
             serde_json::json!({
-                "type": kind(p.kind),
+                "type": sbom::kind_name(p.kind),
                 "name": p.name,
                 "version": p.version,
                 "arch": p.arch,
@@ -263,7 +256,7 @@ fn table(image: &ImageInfo, catalog: &Catalog) -> String {
             [
                 p.name.clone(),
                 p.version.clone(),
-                kind(p.kind).to_owned(),
+                sbom::kind_name(p.kind).to_owned(),
                 layer,
             ]
         })

@@ -99,4 +99,13 @@ pub enum Error {
         /// The path being resolved.
         path: String,
     },
+    /// An rpm database in the image cannot be read.
+    #[error("{path}: rpm database: {source}")]
+    RpmDb {
+        /// The database file (root-relative).
+        path: String,
+        /// What is wrong.
+        #[source]
+        source: crate::catalog::rpm::DbError,
+    },
 }

@@ -64,6 +64,8 @@ pub fn parse(location: &str, content: &[u8]) -> Vec<Package> {
             arch: arch.map(str::to_owned),
             source_name: source_name.to_owned(),
             source_version: source_version.to_owned(),
+            license: None,
+            vendor: None,
             location: location.to_owned(),
             layer: 0,
         });
