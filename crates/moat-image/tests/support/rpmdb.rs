@@ -173,7 +173,10 @@ pub fn bdb(dir: &Path, records: &[(u32, Vec<u8>)], page_size: u32, big_endian: b
         dump.push_str(&format!(" {}\n {}\n", hex(&key), hex(blob)));
     }
     dump.push_str("DATA=END\n");
-    let name = format!("Packages-{page_size}-{lorder}");
+    // Tests run in parallel on one fixture directory: every database gets its own name.
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = format!("Packages-{page_size}-{lorder}-{n}");
     let dump_path = dir.join(format!("{name}.dump"));
     let db_path = dir.join(&name);
     std::fs::write(&dump_path, dump).unwrap();
