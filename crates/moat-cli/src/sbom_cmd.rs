@@ -24,12 +24,18 @@ Examples:
   moat sbom app.tar -f table                        name, version, type, introducing layer
   SOURCE_DATE_EPOCH=0 moat sbom ./app-oci           reproducible timestamp
 
+Packages come from the dpkg, apk and rpm databases (rpm: rpmdb.sqlite, Berkeley DB
+Packages or NDB Packages.db under var/lib/rpm or usr/lib/sysimage/rpm), each attributed
+to the layer that introduced it. A package database that cannot be read is an error
+naming the file, never an empty list.
+
 Output is deterministic: packages sorted by package URL, the CycloneDX serial number and
 the SPDX namespace derived from the image digest, the creation time from
 SOURCE_DATE_EPOCH when set (else the current time).
 
 Exit codes: 0 SBOM written; 2 usage error, or a source that cannot be read (missing,
-neither an OCI layout nor a docker archive, digest mismatch, corrupt layer).";
+neither an OCI layout nor a docker archive, digest mismatch, corrupt layer, unreadable
+rpm database).";
 
 #[derive(Clone, Copy, Debug, Default, ValueEnum)]
 enum SbomFormat {

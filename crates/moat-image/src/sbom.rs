@@ -293,7 +293,9 @@ fn prop(name: &'static str, value: impl Into<String>) -> CdxProperty {
 /// CycloneDX 1.6 JSON (pretty, trailing newline). Each package is a `library`
 /// component with its purl and properties `moat:layer` (digest of the introducing
 /// layer), `moat:layerIndex`, `moat:location` (database file) and, when it differs,
-/// `moat:sourcePackage` / `moat:sourceVersion`; the image is `metadata.component`
+/// `moat:sourcePackage` / `moat:sourceVersion`, the declared licence as a named licence
+/// (`licenses[].license.name`, not checked as an SPDX expression) and the vendor as
+/// `supplier`; the image is `metadata.component`
 /// (`container`) and the distribution an `operating-system` component.
 pub fn cyclonedx(
     image: &ImageInfo,
@@ -504,7 +506,9 @@ fn package(spdxid: String, name: String, version: String, purpose: &'static str)
 /// SPDX 2.3 JSON (pretty, trailing newline). The document describes the image package
 /// (`CONTAINER`), which contains one `LIBRARY` package per catalogued package (purl as a
 /// `PACKAGE-MANAGER` external reference, the introducing layer in `comment`, the source
-/// package in `sourceInfo` when it differs) and the distribution (`OPERATING_SYSTEM`).
+/// package in `sourceInfo` when it differs, the vendor as `supplier: Organization: …`,
+/// the declared licence in `licenseComments` since it is not checked as an SPDX
+/// expression) and the distribution (`OPERATING_SYSTEM`).
 pub fn spdx(
     image: &ImageInfo,
     catalog: &Catalog,

@@ -156,6 +156,9 @@ fn hex(b: &[u8]) -> String {
     })
 }
 
+/// Tests run in parallel on one fixture directory: every database gets its own name.
+static BDB_FILES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// A Berkeley DB hash database of `records` (key: the package number in the database's
 /// byte order, value: the header blob) written by `db_load`, with `page_size`-byte pages
 /// (small pages force overflow chains) and `big_endian` byte order.
@@ -173,9 +176,7 @@ pub fn bdb(dir: &Path, records: &[(u32, Vec<u8>)], page_size: u32, big_endian: b
         dump.push_str(&format!(" {}\n {}\n", hex(&key), hex(blob)));
     }
     dump.push_str("DATA=END\n");
-    // Tests run in parallel on one fixture directory: every database gets its own name.
-    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let n = BDB_FILES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let name = format!("Packages-{page_size}-{lorder}-{n}");
     let dump_path = dir.join(format!("{name}.dump"));
     let db_path = dir.join(&name);
