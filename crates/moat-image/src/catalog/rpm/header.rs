@@ -394,6 +394,8 @@ fn check_region(first: &Entry, data: &[u8], entries: usize) -> Result<(), Header
 
 #[cfg(test)]
 pub(crate) mod tests {
+    use proptest::prelude::{Strategy, any, prop_oneof};
+
     use super::*;
 
     /// Builds a header blob: entries `(tag, type, data)`; with `region`, an immutable
@@ -579,5 +581,115 @@ pub(crate) mod tests {
             Header::parse(&b),
             Err(HeaderError::BadRegion { .. })
         ));
+    }
+
+    /// Every accepted header's entries lie inside its data, and every value reads.
+    fn check_invariants(blob: &[u8]) {
+        if let Ok(h) = Header::parse(blob) {
+            for e in h.entries() {
+                assert!(e.offset + e.len <= h.data.len());
+                assert!(e.count >= 1);
+                assert!(h.get(e.tag).is_some());
+            }
+        }
+    }
+
+    /// An owned copy of a [`Value`], for comparisons.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    enum Owned {
+        Int(Vec<u64>),
+        Bin(Vec<u8>),
+        Strings(Vec<Vec<u8>>),
+    }
+
+    fn owned(v: &Value<'_>) -> Owned {
+        match v {
+            Value::Int(i) => Owned::Int(i.clone()),
+            Value::Bin(b) => Owned::Bin(b.to_vec()),
+            Value::Strings(s) => Owned::Strings(s.iter().map(|x| x.to_vec()).collect()),
+        }
+    }
+
+    fn ints<T: Copy + Into<u64>>(ty: u32, v: &[T], bytes: Vec<u8>) -> (u32, u32, Vec<u8>, Owned) {
+        let values = v.iter().map(|x| (*x).into()).collect();
+        (ty, v.len() as u32, bytes, Owned::Int(values))
+    }
+
+    /// (type, count, data, expected value) of one entry.
+    fn value_strategy() -> impl Strategy<Value = (u32, u32, Vec<u8>, Owned)> {
+        use proptest::collection::vec;
+        prop_oneof![
+            vec(any::<u8>(), 1..8).prop_map(|v| ints(2, &v, v.clone())),
+            vec(any::<u16>(), 1..8).prop_map(|v| ints(
+                3,
+                &v,
+                v.iter().flat_map(|x| x.to_be_bytes()).collect()
+            )),
+            vec(any::<u32>(), 1..8).prop_map(|v| ints(
+                4,
+                &v,
+                v.iter().flat_map(|x| x.to_be_bytes()).collect()
+            )),
+            vec(any::<u64>(), 1..4).prop_map(|v| ints(
+                5,
+                &v,
+                v.iter().flat_map(|x| x.to_be_bytes()).collect()
+            )),
+            vec(any::<u8>(), 1..32).prop_map(|v| (7, v.len() as u32, v.clone(), Owned::Bin(v))),
+            vec("[a-z0-9.~^+-]{0,12}", 1..5).prop_map(|strings| {
+                let mut bytes = Vec::new();
+                for s in &strings {
+                    bytes.extend_from_slice(s.as_bytes());
+                    bytes.push(0);
+                }
+                let want = strings.iter().map(|s| s.clone().into_bytes()).collect();
+                (8, strings.len() as u32, bytes, Owned::Strings(want))
+            }),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            check_invariants(&bytes);
+        }
+
+        #[test]
+        fn generated_headers_round_trip(
+            values in proptest::collection::vec(value_strategy(), 1..12),
+            region in any::<bool>(),
+        ) {
+            let entries: Vec<_> = values
+                .iter()
+                .enumerate()
+                .map(|(i, (ty, count, bytes, _))| (3000 + i as i32, *ty, *count, bytes.clone()))
+                .collect();
+            let blob = build(&entries, region);
+            let h = Header::parse(&blob).unwrap();
+            for (i, (_, _, _, want)) in values.iter().enumerate() {
+                let got = h.get(3000 + i as i32).map(|v| owned(&v));
+                proptest::prop_assert_eq!(got.as_ref(), Some(want));
+            }
+        }
+
+        #[test]
+        fn mutated_headers_never_panic(
+            values in proptest::collection::vec(value_strategy(), 1..6),
+            edits in proptest::collection::vec((any::<proptest::sample::Index>(), any::<u8>()), 1..6),
+        ) {
+            let entries: Vec<_> = values
+                .iter()
+                .enumerate()
+                .map(|(i, (ty, count, bytes, _))| (3000 + i as i32, *ty, *count, bytes.clone()))
+                .collect();
+            let mut blob = build(&entries, true);
+            for (i, b) in edits {
+                let i = i.index(blob.len());
+                blob[i] = b;
+            }
+            check_invariants(&blob);
+        }
     }
 }
