@@ -594,6 +594,10 @@ pub(crate) mod tests {
         }
     }
 
+    fn tag_of(i: usize) -> i32 {
+        3000 + i32::try_from(i).unwrap()
+    }
+
     /// An owned copy of a [`Value`], for comparisons.
     #[derive(Debug, Clone, PartialEq, Eq)]
     enum Owned {
@@ -664,12 +668,12 @@ pub(crate) mod tests {
             let entries: Vec<_> = values
                 .iter()
                 .enumerate()
-                .map(|(i, (ty, count, bytes, _))| (3000 + i as i32, *ty, *count, bytes.clone()))
+                .map(|(i, (ty, count, bytes, _))| (tag_of(i), *ty, *count, bytes.clone()))
                 .collect();
             let blob = build(&entries, region);
             let h = Header::parse(&blob).unwrap();
             for (i, (_, _, _, want)) in values.iter().enumerate() {
-                let got = h.get(3000 + i as i32).map(|v| owned(&v));
+                let got = h.get(tag_of(i)).map(|v| owned(&v));
                 proptest::prop_assert_eq!(got.as_ref(), Some(want));
             }
         }
@@ -682,7 +686,7 @@ pub(crate) mod tests {
             let entries: Vec<_> = values
                 .iter()
                 .enumerate()
-                .map(|(i, (ty, count, bytes, _))| (3000 + i as i32, *ty, *count, bytes.clone()))
+                .map(|(i, (ty, count, bytes, _))| (tag_of(i), *ty, *count, bytes.clone()))
                 .collect();
             let mut blob = build(&entries, true);
             for (i, b) in edits {
