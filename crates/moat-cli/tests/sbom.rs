@@ -580,6 +580,8 @@ fn rpm_image_in_every_format() {
     assert_eq!(json["packages"][1]["type"], "rpm");
     assert_eq!(json["packages"][1]["version"], "2:1.0-1.el9");
     assert_eq!(json["packages"][1]["layer"], l1.as_str());
+    assert_eq!(json["packages"][1]["fileCount"], 2);
+    assert_eq!(json["packages"][1]["vendor"], "Moat Test");
     let table = sbom_twice(&["sbom", src, "-f", "table"]);
     assert!(
         table

@@ -620,6 +620,7 @@ mod tests {
             source_version: version.into(),
             license: None,
             vendor: None,
+            files: Vec::new(),
             location: "var/lib/dpkg/status".into(),
             layer: 0,
         }

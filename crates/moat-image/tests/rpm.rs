@@ -186,6 +186,8 @@ fn sqlite_upgrade_in_a_later_layer_through_a_linked_directory() {
         Some("MIT AND (Apache-2.0 OR BSD-3-Clause)")
     );
     assert_eq!(hello.vendor.as_deref(), Some("Moat Test"));
+    assert_eq!(hello.files, ["/usr/share/hello", "/usr/share/hello/README"]);
+    assert!(cat.packages[2].files.is_empty(), "libgreet owns no file");
     assert_eq!(cat.packages[2].license.as_deref(), Some("GPL-2.0-or-later"));
 }
 
@@ -433,4 +435,38 @@ fn real_blobs_parse_and_fields_match_rpm() {
         assert_eq!(h.entries()[0].tag, rpm::header::tag::HEADER_IMMUTABLE);
         assert!(h.string(rpm::header::tag::SOURCERPM).is_some());
     }
+}
+
+#[test]
+fn linked_directory_with_a_leftover_database_is_read_once() {
+    let f = fixture();
+    let bdb = rpmdb::bdb(&f.dir, &f.blobs1, 4096, false);
+    let fs = merged(&[layer(&[
+        E::Sym("var/lib/rpm", "../../usr/lib/sysimage/rpm"),
+        E::File(SQLITE, &f.db0),
+        E::File("usr/lib/sysimage/rpm/Packages", &bdb),
+    ])]);
+    let cat = catalog::catalog(&fs).unwrap();
+    assert_eq!(
+        summary(&cat.packages),
+        expected(SQLITE, 0, "2:1.0~rc1-3.fc40")
+    );
+}
+
+#[test]
+fn database_larger_than_the_content_limit_is_an_error() {
+    let f = fixture();
+    let limits = Limits {
+        max_content: 1024,
+        ..Limits::default()
+    };
+    let mut fs = MergedFs::new(catalog::want(), limits);
+    let l = layer(&[E::File(SQLITE, &f.db1)]);
+    fs.add_layer(&l[..], None, &Expect::default()).unwrap();
+    let (path, e) = rpm_error(&fs);
+    assert_eq!(path, SQLITE);
+    assert!(
+        matches!(e, DbError::NotKept { limit: 1024, size } if size == f.db1.len() as u64),
+        "{e}"
+    );
 }

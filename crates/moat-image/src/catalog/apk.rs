@@ -44,6 +44,7 @@ pub fn parse(location: &str, content: &[u8]) -> Vec<Package> {
             source_version: version.to_owned(),
             license: license.map(str::to_owned),
             vendor: None,
+            files: Vec::new(),
             location: location.to_owned(),
             layer: 0,
         });

@@ -47,6 +47,10 @@ pub struct Package {
     pub license: Option<String>,
     /// The vendor or supplier the package declares (rpm `VENDOR`).
     pub vendor: Option<String>,
+    /// The paths the package installed, as its database lists them (dpkg
+    /// `info/<name>.list`, directories included; rpm `DIRNAMES` + `BASENAMES`); empty
+    /// when not recorded.
+    pub files: Vec<String>,
     /// Path of the database file the package was found in.
     pub location: String,
     /// Index (from the bottom, 0) of the layer that introduced the package.

@@ -51,7 +51,11 @@ pub fn build(dir: &Path, s: &Spec<'_>) -> Vec<PathBuf> {
     if let Some(e) = s.epoch {
         spec.push_str(&format!("Epoch: {e}\n"));
     }
-    spec.push_str("%description\ntest\n%files\n");
+    // One file (and its directory) in the main package.
+    spec.push_str(&format!(
+        "%description\ntest\n%install\nmkdir -p %{{buildroot}}/usr/share/{0}\necho hi > %{{buildroot}}/usr/share/{0}/README\n%files\n%dir /usr/share/{0}\n/usr/share/{0}/README\n",
+        s.name
+    ));
     if let Some(sub) = s.sub {
         spec.push_str(&format!(
             "%package -n {sub}\nSummary: sub\nLicense: GPL-2.0-or-later\n%description -n {sub}\nsub\n%files -n {sub}\n"
@@ -148,7 +152,8 @@ fn unhex(s: &str) -> Vec<u8> {
         .collect()
 }
 
-fn hex(b: &[u8]) -> String {
+/// Lowercase hex digits of `b`.
+pub fn hex(b: &[u8]) -> String {
     use std::fmt::Write as _;
     b.iter().fold(String::new(), |mut s, x| {
         let _ = write!(s, "{x:02x}");

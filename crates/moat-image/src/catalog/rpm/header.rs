@@ -39,6 +39,12 @@ pub mod tag {
     pub const ARCH: i32 = 1022;
     /// File name of the source rpm (`name-version-release.src.rpm`).
     pub const SOURCERPM: i32 = 1044;
+    /// Per file, the index of its directory in `DIRNAMES` (INT32).
+    pub const DIRINDEXES: i32 = 1116;
+    /// Per file, its name within its directory.
+    pub const BASENAMES: i32 = 1117;
+    /// The directories of the files, with trailing `/`.
+    pub const DIRNAMES: i32 = 1118;
 }
 
 /// The data types of header entries.
@@ -294,6 +300,22 @@ impl<'a> Header<'a> {
                 .filter(|s| !s.is_empty())
                 .map(|s| String::from_utf8_lossy(s)),
             Value::Int(_) | Value::Bin(_) => None,
+        }
+    }
+
+    /// Every string of a string-typed `tag` (lossy UTF-8); empty when absent.
+    pub fn strings(&self, tag: i32) -> Vec<Cow<'a, str>> {
+        match self.get(tag) {
+            Some(Value::Strings(s)) => s.into_iter().map(String::from_utf8_lossy).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Every number of an integer-typed `tag`; empty when absent.
+    pub fn ints(&self, tag: i32) -> Vec<u64> {
+        match self.get(tag) {
+            Some(Value::Int(v)) => v,
+            _ => Vec::new(),
         }
     }
 

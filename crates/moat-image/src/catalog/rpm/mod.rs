@@ -20,7 +20,7 @@ use header::{Header, HeaderError, tag};
 
 use super::{Package, PackageKind, attribute};
 use crate::Error;
-use crate::fs::MergedFs;
+use crate::fs::{FileKind, MergedFs, Version};
 
 /// Directories rpm keeps its database in (the second is where newer distributions
 /// keep it, with `var/lib/rpm` often a link to it).
@@ -97,6 +97,15 @@ pub enum DbError {
         #[source]
         source: HeaderError,
     },
+    /// The database is larger than the content kept per file
+    /// ([`crate::Limits::max_content`]).
+    #[error("the {size}-byte database exceeds the {limit}-byte limit of kept file contents")]
+    NotKept {
+        /// The file's size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
     /// A package header lacks a required tag.
     #[error("package {index}: no {tag} tag")]
     MissingTag {
@@ -113,44 +122,65 @@ pub fn catalog(fs: &MergedFs) -> Result<Vec<Package>, Error> {
     let mut out = Vec::new();
     for dir in DIRS {
         for (format, file) in Format::ALL {
-            let path = format!("{dir}/{file}");
-            let Some(resolved) = fs.resolve(&path)? else {
+            let Some(resolved) = fs.resolve(&format!("{dir}/{file}"))? else {
                 continue;
             };
             let versions = fs.versions(&resolved)?;
-            if versions.is_empty() || seen.contains(&resolved) {
+            if versions.is_empty() {
+                if let Some(node) = fs.node(&resolved)
+                    && node.kind == FileKind::File
+                {
+                    // The file is there but its content was not kept (too large).
+                    return Err(Error::RpmDb {
+                        path: resolved,
+                        source: DbError::NotKept {
+                            size: node.size,
+                            limit: fs.limits().max_content,
+                        },
+                    });
+                }
                 continue;
             }
-            seen.push(resolved.clone());
-            // The error of the last parsed state; it matters only for the top one.
-            let last_error = RefCell::new(None);
-            let packages = attribute(&resolved, versions, |location, content| {
-                match parse(format, location, content) {
-                    Ok(p) => {
-                        last_error.replace(None);
-                        p
-                    }
-                    Err(e) => {
-                        last_error.replace(Some(e));
-                        Vec::new()
-                    }
-                }
-            });
             let present = versions.last().is_some_and(|v| v.content.is_some());
-            if let (true, Some(source)) = (present, last_error.into_inner()) {
-                return Err(Error::RpmDb {
-                    path: resolved,
-                    source,
-                });
+            if !seen.contains(&resolved) {
+                out.extend(catalog_file(format, &resolved, versions)?);
+                seen.push(resolved);
             }
-            out.extend(packages);
             if present {
-                // One database per directory.
+                // One database per directory (a link to a directory already read
+                // counts as that one).
                 break;
             }
         }
     }
     Ok(out)
+}
+
+/// The packages of one database file with its history across layers. Only the topmost
+/// state must parse; a broken lower state just contributes no packages.
+fn catalog_file(format: Format, path: &str, versions: &[Version]) -> Result<Vec<Package>, Error> {
+    // The error of the last parsed state, which is the top one when it is present.
+    let last_error = RefCell::new(None);
+    let packages = attribute(path, versions, |location, content| {
+        match parse(format, location, content) {
+            Ok(p) => {
+                last_error.replace(None);
+                p
+            }
+            Err(e) => {
+                last_error.replace(Some(e));
+                Vec::new()
+            }
+        }
+    });
+    let present = versions.last().is_some_and(|v| v.content.is_some());
+    match last_error.into_inner() {
+        Some(source) if present => Err(Error::RpmDb {
+            path: path.to_owned(),
+            source,
+        }),
+        _ => Ok(packages),
+    }
 }
 
 /// Parses a whole database file of `format`; `layer` is 0. `gpg-pubkey` pseudo-packages
@@ -191,9 +221,25 @@ pub fn package(h: &Header<'_>, index: usize, location: &str) -> Result<Option<Pa
         source_version,
         license: h.string(tag::LICENSE).map(Cow::into_owned),
         vendor: h.string(tag::VENDOR).map(Cow::into_owned),
+        files: files(h),
         location: location.to_owned(),
         layer: 0,
     }))
+}
+
+/// The installed paths: `DIRNAMES[DIRINDEXES[i]] + BASENAMES[i]`. A file whose
+/// directory index is out of range is left out.
+fn files(h: &Header<'_>) -> Vec<String> {
+    let dirs = h.strings(tag::DIRNAMES);
+    let indexes = h.ints(tag::DIRINDEXES);
+    h.strings(tag::BASENAMES)
+        .iter()
+        .zip(indexes)
+        .filter_map(|(base, i)| {
+            let dir = dirs.get(usize::try_from(i).ok()?)?;
+            Some(format!("{dir}{base}"))
+        })
+        .collect()
 }
 
 /// `[epoch:]version-release`, the form rpm compares.
