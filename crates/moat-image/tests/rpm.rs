@@ -396,6 +396,17 @@ fn berkeley_db_page_loops_and_bad_pointers_end_with_errors() {
 }
 
 #[test]
+fn ndb_with_several_slot_pages() {
+    let f = fixture();
+    let records: Vec<(u32, Vec<u8>)> = (1..=600)
+        .map(|n| (n, f.blobs1[n as usize % 3].1.clone()))
+        .collect();
+    let db = rpmdb::ndb(&records);
+    assert_eq!(u32::from_le_bytes(db[12..16].try_into().unwrap()), 3);
+    assert_eq!(ndb::blobs(&db).unwrap().len(), 600);
+}
+
+#[test]
 fn ndb_bad_slots_and_blob_pointers() {
     let f = fixture();
     let good = rpmdb::ndb(&f.blobs1);

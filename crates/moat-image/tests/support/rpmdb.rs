@@ -195,16 +195,18 @@ pub fn bdb(dir: &Path, records: &[(u32, Vec<u8>)], page_size: u32, big_endian: b
 }
 
 /// An NDB `Packages.db` holding `records` (package index, header blob), laid out as rpm
-/// writes it: header and slots in the first 4096-byte page, blobs after it in 16-byte
-/// blocks, each with head, padding and tail (Adler-32 over head, blob and padding).
+/// writes it: the header and slots in the first 4096-byte pages (254 slots in the first,
+/// 256 in each further one), blobs after them in 16-byte blocks, each with head,
+/// padding and tail (Adler-32 over head, blob and padding).
 pub fn ndb(records: &[(u32, Vec<u8>)]) -> Vec<u8> {
     fn le(out: &mut Vec<u8>, v: u32) {
         out.extend_from_slice(&v.to_le_bytes());
     }
+    let slot_pages = (records.len() + 2).div_ceil(256);
     let mut blobs = Vec::new();
     let mut slots = Vec::new();
     for (idx, blob) in records {
-        let blkoff = (4096 + blobs.len()) / 16;
+        let blkoff = (slot_pages * 4096 + blobs.len()) / 16;
         let mut area = Vec::new();
         area.extend_from_slice(b"BlbS");
         le(&mut area, *idx);
@@ -225,10 +227,10 @@ pub fn ndb(records: &[(u32, Vec<u8>)]) -> Vec<u8> {
     out.extend_from_slice(b"RpmP");
     le(&mut out, 0);
     le(&mut out, 7);
-    le(&mut out, 1);
+    le(&mut out, slot_pages as u32);
     le(&mut out, records.len() as u32 + 1);
     out.resize(32, 0);
-    for i in 0..(4096 - 32) / 16 {
+    for i in 0..(slot_pages * 4096 - 32) / 16 {
         out.extend_from_slice(b"Slot");
         let (a, b, c) = slots.get(i).copied().unwrap_or((0, 0, 0));
         le(&mut out, a);
