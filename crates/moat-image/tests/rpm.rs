@@ -432,6 +432,21 @@ fn ndb_bad_slots_and_blob_pointers() {
     let mut db = good.clone();
     db[12..16].copy_from_slice(&u32::MAX.to_le_bytes());
     assert!(ndb::blobs(&db).is_err());
+    // Two slots for one package, and many slots sharing one blob under new indexes.
+    let mut db = good.clone();
+    db.copy_within(slot(0)..slot(1), slot(1));
+    let e = ndb::blobs(&db).unwrap_err();
+    assert!(e.to_string().contains("two slots"), "{e}");
+    let mut db = good.clone();
+    for i in 1..200 {
+        db.copy_within(slot(0)..slot(1), slot(i));
+        db[slot(i) + 4..slot(i) + 8].copy_from_slice(&(1000 + i as u32).to_le_bytes());
+    }
+    let e = ndb::blobs(&db).unwrap_err();
+    assert!(
+        e.to_string().contains("overlap") || e.to_string().contains("blob head"),
+        "{e}"
+    );
     // Truncation anywhere returns.
     for cut in (0..good.len()).step_by(97) {
         let _ = ndb::blobs(&good[..cut]);

@@ -87,8 +87,11 @@ impl<'a> Db<'a> {
         Ok((base + start, bytes))
     }
 
-    /// Follows an overflow chain from `first` for `total` bytes.
-    fn overflow(&self, first: u32, total: u32) -> Result<Vec<u8>, DbError> {
+    /// Follows an overflow chain from `first` for `total` bytes. `used` marks the
+    /// overflow pages read so far by any chain: every page belongs to one item, so a page
+    /// met twice is a loop or a shared chain, and the whole walk over all items reads
+    /// each page at most once.
+    fn overflow(&self, first: u32, total: u32, used: &mut [bool]) -> Result<Vec<u8>, DbError> {
         let total = total as usize;
         if total > self.bytes.len() {
             return Err(corrupt(format!(
@@ -96,7 +99,6 @@ impl<'a> Db<'a> {
             )));
         }
         let mut out = Vec::with_capacity(total);
-        let mut seen = vec![false; self.pages];
         let mut pgno = first as usize;
         while out.len() < total {
             if pgno == 0 || pgno >= self.pages {
@@ -105,9 +107,14 @@ impl<'a> Db<'a> {
                     self.pages
                 )));
             }
-            match seen.get_mut(pgno) {
+            match used.get_mut(pgno) {
                 Some(visited) if !*visited => *visited = true,
-                _ => return Err(bad(pgno, "overflow chain loops")),
+                _ => {
+                    return Err(bad(
+                        pgno,
+                        "overflow chain loops or reuses a page of another chain",
+                    ));
+                }
             }
             let page = self
                 .page(pgno)
@@ -207,6 +214,7 @@ pub fn blobs(content: &[u8]) -> Result<Vec<Vec<u8>>, DbError> {
         )));
     }
     let mut out = Vec::new();
+    let mut used = vec![false; db.pages];
     for pgno in 1..=last {
         let Some(page) = db.page(pgno) else { break };
         let ty = page.get(25).copied().unwrap_or(0);
@@ -231,7 +239,7 @@ pub fn blobs(content: &[u8]) -> Result<Vec<Vec<u8>>, DbError> {
                     let (Some(first), Some(total)) = (db.u32_at(at + 4), db.u32_at(at + 8)) else {
                         return Err(bad(pgno, "truncated off-page item"));
                     };
-                    db.overflow(first, total)?
+                    db.overflow(first, total, &mut used)?
                 }
                 Some(H_DUPLICATE | H_OFFDUP) => {
                     return Err(bad(pgno, "duplicate records are not used by rpm"));

@@ -166,6 +166,14 @@ pub enum HeaderError {
         /// Its tag.
         tag: i32,
     },
+    /// The entries' data adds up to more than the data: entries overlap.
+    #[error("entry {index} (tag {tag}): entries overlap (their data exceeds the data length)")]
+    Overlap {
+        /// Entry index.
+        index: usize,
+        /// Its tag.
+        tag: i32,
+    },
     /// A region tag or its trailer is malformed.
     #[error("region tag {tag}: {reason}")]
     BadRegion {
@@ -238,6 +246,7 @@ impl<'a> Header<'a> {
             .ok_or_else(|| truncated(need))?;
         let index = blob.get(8..index_end).ok_or_else(|| truncated(need))?;
         let mut entries = Vec::with_capacity(il as usize);
+        let mut covered = 0usize;
         for (i, raw) in index.chunks_exact(16).enumerate() {
             let word = |at| be_u32(raw, at).unwrap_or(0);
             let tag = word(0).cast_signed();
@@ -249,7 +258,14 @@ impl<'a> Header<'a> {
                 tag,
                 ty: raw_ty,
             })?;
-            entries.push(check_entry(i, tag, ty, offset, count, data)?);
+            let entry = check_entry(i, tag, ty, offset, count, data)?;
+            // rpm writes every entry's data once, so the lengths add up to at most the
+            // data length; overlapping entries would let a small blob cost quadratic work.
+            covered += entry.len;
+            if covered > data.len() {
+                return Err(HeaderError::Overlap { index: i, tag });
+            }
+            entries.push(entry);
         }
         if let Some(first) = entries.first()
             && matches!(
@@ -576,6 +592,29 @@ pub(crate) mod tests {
             Header::parse(&b),
             Err(HeaderError::Unterminated { .. })
         ));
+    }
+
+    #[test]
+    fn overlapping_entries_are_rejected() {
+        // Many STRING_ARRAY entries sharing one long run of NULs: rejected at the
+        // first entry past the data length, after scanning about the data once.
+        let mut blob = build(&[(tag::NAME, 8, 4096, vec![0; 4096])], false);
+        let entry = blob[8..24].to_vec();
+        let il = 1000u32;
+        blob[..4].copy_from_slice(&il.to_be_bytes());
+        let data = blob[24..].to_vec();
+        blob.truncate(8);
+        for _ in 0..il {
+            blob.extend_from_slice(&entry);
+        }
+        blob.extend_from_slice(&data);
+        assert_eq!(
+            Header::parse(&blob).unwrap_err(),
+            HeaderError::Overlap {
+                index: 1,
+                tag: tag::NAME
+            }
+        );
     }
 
     #[test]

@@ -74,6 +74,10 @@ pub fn blobs(content: &[u8]) -> Result<Vec<Vec<u8>>, DbError> {
         })?;
     let slots = content.get(HEADER..slots_end).unwrap_or_default();
     let mut out = Vec::new();
+    // Blobs never share blocks, so their areas add up to at most the file; slots
+    // pointing at one large blob many times would otherwise cost quadratic work.
+    let mut covered = 0usize;
+    let mut indexes = std::collections::BTreeSet::new();
     for (i, slot) in slots.chunks_exact(BLOCK).enumerate() {
         let word = |at| le(slot, at).unwrap_or(0);
         if word(0) != SLOT_MAGIC {
@@ -82,6 +86,17 @@ pub fn blobs(content: &[u8]) -> Result<Vec<Vec<u8>>, DbError> {
         let (pkgidx, blkoff, blkcnt) = (word(4), word(8) as usize, word(12) as usize);
         if blkoff == 0 {
             continue;
+        }
+        if !indexes.insert(pkgidx) {
+            return Err(corrupt(format!(
+                "slot {i}: package index {pkgidx} appears in two slots"
+            )));
+        }
+        covered = covered.saturating_add(blkcnt.saturating_mul(BLOCK));
+        if covered > content.len() - slots_end {
+            return Err(corrupt(format!(
+                "slot {i}: blobs overlap (their blocks exceed the file)"
+            )));
         }
         out.push(blob(content, i, pkgidx, blkoff, blkcnt, slots_end)?);
     }
