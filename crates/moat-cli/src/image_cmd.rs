@@ -141,7 +141,7 @@ fn summary(opened: &moat_image::source::open::Opened, catalog: &Catalog, notices
     }
     let kinds: Vec<String> = by_kind
         .iter()
-        .map(|(k, n)| format!("{n} {}", crate::sbom_cmd::kind(*k)))
+        .map(|(k, n)| format!("{n} {}", moat_image::sbom::kind_name(*k)))
         .collect();
     let _ = writeln!(
         s,

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 use moat_image::sbom::{self, ImageInfo, Tool};
-use moat_image::{Catalog, Limits, PackageKind};
+use moat_image::{Catalog, Limits};
 
 use crate::image_source::ImageSourceArgs;
 
@@ -23,12 +23,18 @@ Examples:
   moat sbom --insecure-registry 127.0.0.1:5000/app:1  pull from a local registry over HTTP
   SOURCE_DATE_EPOCH=0 moat sbom ./app-oci           reproducible timestamp
 
+Packages come from the dpkg, apk and rpm databases (rpm: rpmdb.sqlite, Berkeley DB
+Packages or NDB Packages.db under var/lib/rpm or usr/lib/sysimage/rpm), each attributed
+to the layer that introduced it. A package database that cannot be read is an error
+naming the file, never an empty list.
+
 Output is deterministic: packages sorted by package URL, the CycloneDX serial number and
 the SPDX namespace derived from the image digest, the creation time from
 SOURCE_DATE_EPOCH when set (else the current time).
 
 Exit codes: 0 SBOM written; 2 usage error, or a source that cannot be read (missing,
-not an image, registry error, digest mismatch, corrupt layer).";
+not an image, registry error, digest mismatch, corrupt layer, unreadable rpm
+database).";
 
 #[derive(Clone, Copy, Debug, Default, ValueEnum)]
 enum SbomFormat {
@@ -107,13 +113,6 @@ fn read(source: &ImageSourceArgs) -> Result<(ImageInfo, Catalog), String> {
     Ok((opened.info().clone(), catalog))
 }
 
-pub fn kind(k: PackageKind) -> &'static str {
-    match k {
-        PackageKind::Deb => "deb",
-        PackageKind::Apk => "apk",
-    }
-}
-
 /// The layer digest recorded for layer `index`.
 fn layer_digest(image: &ImageInfo, index: usize) -> Option<&str> {
     image
@@ -130,13 +129,16 @@ fn json(image: &ImageInfo, catalog: &Catalog) -> anyhow::Result<String> {
         .iter()
         .map(|p| {
             serde_json::json!({
-                "type": kind(p.kind),
+                "type": sbom::kind_name(p.kind),
                 "name": p.name,
                 "version": p.version,
                 "arch": p.arch,
                 "purl": sbom::purl(p, catalog.os.as_ref()),
                 "sourceName": p.source_name,
                 "sourceVersion": p.source_version,
+                "license": p.license,
+                "vendor": p.vendor,
+                "fileCount": p.files.len(),
                 "location": p.location,
                 "layerIndex": p.layer,
                 "layer": layer_digest(image, p.layer),
@@ -178,7 +180,7 @@ fn table(image: &ImageInfo, catalog: &Catalog) -> String {
             [
                 p.name.clone(),
                 p.version.clone(),
-                kind(p.kind).to_owned(),
+                sbom::kind_name(p.kind).to_owned(),
                 layer,
             ]
         })

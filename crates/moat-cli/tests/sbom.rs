@@ -733,3 +733,166 @@ fn real_minbase_image_from_every_source() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[test]
+fn broken_rpm_database_is_an_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let tar = dir.path().join("broken.tar");
+    let l0 = layer(&[E::File(
+        "var/lib/rpm/rpmdb.sqlite",
+        b"definitely not sqlite",
+    )]);
+    support::docker_archive(&tar, &[Blob::plain(l0)]);
+    let o = moat(&["sbom", tar.to_str().unwrap()], None);
+    assert_eq!(common::code(&o), 2);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("broken.tar")
+            && err.contains("var/lib/rpm/rpmdb.sqlite: rpm database: not a SQLite database"),
+        "{err}"
+    );
+}
+
+/// A two-layer Rocky-like image as a docker archive: an rpm sqlite database made with
+/// Debian's rpm in `usr/lib/sysimage/rpm` (with `var/lib/rpm` linked to it), `hello`
+/// upgraded in the second layer.
+fn rpm_archive(path: &Path) -> [String; 2] {
+    use support::rpmdb::{self, Spec};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let spec = |name, epoch, version, release, sub| Spec {
+        name,
+        epoch,
+        version,
+        release,
+        sub,
+    };
+    let mut rpms = rpmdb::build(d, &spec("hello", Some(2), "1.0~rc1", "3.el9", None));
+    rpms.extend(rpmdb::build(
+        d,
+        &spec("greeting", None, "2.0^git1", "1.el9", Some("libgreet")),
+    ));
+    let root = rpmdb::install(d, "root", &rpms);
+    let db0 = rpmdb::sqlite(&root);
+    rpmdb::upgrade(
+        &root,
+        &rpmdb::build(d, &spec("hello", Some(2), "1.0", "1.el9", None)),
+    );
+    let db1 = rpmdb::sqlite(&root);
+    let db = "usr/lib/sysimage/rpm/rpmdb.sqlite";
+    let l0 = layer(&[
+        E::File(
+            "etc/os-release",
+            b"NAME=\"Rocky Linux\"\nID=\"rocky\"\nVERSION_ID=\"9.3\"\nPRETTY_NAME=\"Rocky Linux 9.3 (Blue Onyx)\"\n",
+        ),
+        E::File(db, &db0),
+        E::Sym("var/lib/rpm", "../../usr/lib/sysimage/rpm"),
+    ]);
+    let l1 = layer(&[E::File(db, &db1)]);
+    let blobs = [Blob::gz(&l0), Blob::plain(l1)];
+    let ids = blobs.each_ref().map(|b| b.diff_id.as_str().to_owned());
+    support::docker_archive(path, &blobs);
+    ids
+}
+
+#[test]
+fn rpm_image_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let tar = dir.path().join("rocky.tar");
+    let [l0, l1] = rpm_archive(&tar);
+    let src = tar.to_str().unwrap();
+    let bom = valid_cyclonedx(&sbom_twice(&["sbom", src]));
+    let comps = bom["components"].as_array().unwrap();
+    let got: Vec<_> = comps
+        .iter()
+        .skip(1)
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap(),
+                c["version"].as_str().unwrap(),
+                c["purl"].as_str().unwrap(),
+                prop(c, "moat:layer").unwrap(),
+                prop(c, "moat:sourcePackage"),
+                prop(c, "moat:sourceVersion"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "greeting",
+                "2.0^git1-1.el9",
+                "pkg:rpm/rocky/greeting@2.0%5Egit1-1.el9?arch=noarch&distro=rocky-9.3",
+                &*l0,
+                None,
+                None
+            ),
+            (
+                "hello",
+                "2:1.0-1.el9",
+                "pkg:rpm/rocky/hello@1.0-1.el9?arch=noarch&distro=rocky-9.3&epoch=2",
+                &*l1,
+                None,
+                None
+            ),
+            (
+                "libgreet",
+                "2.0^git1-1.el9",
+                "pkg:rpm/rocky/libgreet@2.0%5Egit1-1.el9?arch=noarch&distro=rocky-9.3",
+                &*l0,
+                Some("greeting"),
+                Some("2.0^git1-1.el9")
+            ),
+        ]
+    );
+    assert_eq!(comps[0]["type"], "operating-system");
+    assert_eq!(
+        prop(&comps[2], "moat:location"),
+        Some("usr/lib/sysimage/rpm/rpmdb.sqlite")
+    );
+    assert_eq!(comps[2]["supplier"]["name"], "Moat Test");
+    assert_eq!(
+        comps[2]["licenses"][0]["license"]["name"],
+        "MIT AND (Apache-2.0 OR BSD-3-Clause)"
+    );
+
+    let doc = valid_spdx(&sbom_twice(&["sbom", src, "-f", "spdx"]));
+    let libgreet = doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "libgreet")
+        .unwrap();
+    assert_eq!(
+        libgreet["sourceInfo"],
+        "built package from: greeting 2.0^git1-1.el9"
+    );
+    assert_eq!(libgreet["supplier"], "Organization: Moat Test");
+    assert_eq!(libgreet["licenseDeclared"], "NOASSERTION");
+    assert!(
+        libgreet["licenseComments"]
+            .as_str()
+            .unwrap()
+            .ends_with("GPL-2.0-or-later")
+    );
+    assert_eq!(
+        libgreet["externalRefs"][0]["referenceLocator"],
+        "pkg:rpm/rocky/libgreet@2.0%5Egit1-1.el9?arch=noarch&distro=rocky-9.3"
+    );
+
+    let json: Value = serde_json::from_str(&sbom_twice(&["sbom", src, "-f", "json"])).unwrap();
+    assert_eq!(json["packages"][1]["type"], "rpm");
+    assert_eq!(json["packages"][1]["version"], "2:1.0-1.el9");
+    assert_eq!(json["packages"][1]["layer"], l1.as_str());
+    assert_eq!(json["packages"][1]["fileCount"], 2);
+    assert_eq!(json["packages"][1]["vendor"], "Moat Test");
+    let table = sbom_twice(&["sbom", src, "-f", "table"]);
+    assert!(
+        table
+            .lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>()
+                == ["hello", "2:1.0-1.el9", "rpm", &l1["sha256:".len()..][..12]]),
+        "{table}"
+    );
+}

@@ -107,4 +107,13 @@ pub enum Error {
         /// What went wrong.
         reason: String,
     },
+    /// An rpm database in the image cannot be read.
+    #[error("{path}: rpm database: {source}")]
+    RpmDb {
+        /// The database file (root-relative).
+        path: String,
+        /// What is wrong.
+        #[source]
+        source: crate::catalog::rpm::DbError,
+    },
 }

@@ -101,11 +101,13 @@ impl Default for Limits {
     }
 }
 
-/// The paths whose contents are kept: exact paths and the direct children of directories.
+/// The paths whose contents are kept: exact paths and the direct children of directories
+/// (all of them, or those whose name ends with a suffix).
 #[derive(Debug, Clone, Default)]
 pub struct Want {
     exact: Vec<String>,
-    children_of: Vec<String>,
+    /// (directory, file-name suffix; empty for every child).
+    children_of: Vec<(String, String)>,
 }
 
 impl Want {
@@ -114,12 +116,17 @@ impl Want {
         Self::default()
     }
 
-    /// Adds patterns: a root-relative path, or `dir/*` for every file directly in `dir`.
+    /// Adds patterns: a root-relative path, `dir/*` for every file directly in `dir`, or
+    /// `dir/*SUFFIX` for those whose name ends with `SUFFIX` (e.g. `dir/*.list`).
     #[must_use]
     pub fn with(mut self, patterns: &[&str]) -> Self {
         for p in patterns {
-            if let Some(dir) = p.strip_suffix("/*") {
-                self.children_of.push(path::normalize(dir).0);
+            if let Some((dir, suffix)) = p
+                .rsplit_once("/*")
+                .filter(|(_, suffix)| !suffix.contains('/'))
+            {
+                self.children_of
+                    .push((path::normalize(dir).0, suffix.to_owned()));
             } else {
                 self.exact.push(path::normalize(p).0);
             }
@@ -130,7 +137,12 @@ impl Want {
     /// Whether the content at the normalised `path` is kept.
     pub fn matches(&self, path: &str) -> bool {
         self.exact.iter().any(|e| e == path)
-            || self.children_of.iter().any(|d| path::parent(path) == d)
+            || self.children_of.iter().any(|(d, suffix)| {
+                path::parent(path) == d
+                    && path::file_name(path)
+                        .strip_suffix(suffix.as_str())
+                        .is_some_and(|stem| !stem.is_empty())
+            })
     }
 }
 

@@ -3,8 +3,9 @@
 //! streams every layer's tar entries (uncompressed, gzip or zstd, [`layer`]) without
 //! extracting anything to disk, verifies layer digests, and merges the layers into an
 //! in-memory filesystem view ([`fs`]) with whiteouts applied and links resolved inside
-//! the image root. Package catalogers ([`mod@catalog`]) read that view: os-release, dpkg
-//! and apk, each package attributed to the layer that introduced it. [`sbom`] writes
+//! the image root. Package catalogers ([`mod@catalog`]) read that view: os-release, dpkg,
+//! apk and rpm (sqlite, Berkeley DB and NDB databases, read with its own rpm header
+//! parser), each package attributed to the layer that introduced it. [`sbom`] writes
 //! what they found as CycloneDX 1.6 or SPDX 2.3 JSON.
 //!
 //! Image layers are hostile input: paths are normalised inside the root, link

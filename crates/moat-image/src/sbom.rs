@@ -40,22 +40,35 @@ pub struct Tool<'a> {
 }
 
 /// The package URL of `p` (`pkg:deb/debian/libc6@2.36-9?arch=amd64&distro=debian-12`,
-/// `pkg:apk/alpine/musl@1.2.5-r0?arch=x86_64&distro=alpine-3.19`). The namespace is the
-/// os-release `ID` (default `debian` / `alpine`); the `distro` qualifier is `ID-VERSION_ID`
-/// (major.minor for Alpine), or `ID-VERSION_CODENAME` when there is no version.
+/// `pkg:apk/alpine/musl@1.2.5-r0?arch=x86_64&distro=alpine-3.19`,
+/// `pkg:rpm/rocky/bash@5.1.8-9.el9?arch=x86_64&distro=rocky-9.3&epoch=1`). The namespace
+/// is the os-release `ID` (default `debian` / `alpine`; none for rpm); the `distro`
+/// qualifier is `ID-VERSION_ID` (major.minor for Alpine), or `ID-VERSION_CODENAME` when
+/// there is no version. An rpm epoch is the `epoch` qualifier, not part of the version.
+/// Qualifiers are sorted by key, as the purl specification's canonical form requires.
 pub fn purl(p: &Package, os: Option<&OsRelease>) -> String {
     let (ty, default_ns) = match p.kind {
-        PackageKind::Deb => ("deb", "debian"),
-        PackageKind::Apk => ("apk", "alpine"),
+        PackageKind::Deb => ("deb", Some("debian")),
+        PackageKind::Apk => ("apk", Some("alpine")),
+        PackageKind::Rpm => ("rpm", None),
     };
     let ns = os
         .map(|o| o.id.to_ascii_lowercase())
         .filter(|id| !id.is_empty() && id != "linux")
-        .unwrap_or_else(|| default_ns.to_owned());
-    let mut s = format!("pkg:{ty}/{}/{}", encode(&ns), encode(&p.name));
-    if !p.version.is_empty() {
+        .or_else(|| default_ns.map(str::to_owned));
+    let (epoch, version) = match p.kind {
+        PackageKind::Rpm => crate::catalog::rpm::split_epoch(&p.version),
+        PackageKind::Deb | PackageKind::Apk => (None, p.version.as_str()),
+    };
+    let mut s = format!("pkg:{ty}/");
+    if let Some(ns) = ns {
+        s.push_str(&encode(&ns));
+        s.push('/');
+    }
+    s.push_str(&encode(&p.name));
+    if !version.is_empty() {
         s.push('@');
-        s.push_str(&encode(&p.version));
+        s.push_str(&encode(version));
     }
     let mut qualifiers = Vec::new();
     if let Some(arch) = p.arch.as_deref().filter(|a| !a.is_empty()) {
@@ -64,11 +77,23 @@ pub fn purl(p: &Package, os: Option<&OsRelease>) -> String {
     if let Some(distro) = os.and_then(|o| distro(o, p.kind)) {
         qualifiers.push(format!("distro={}", encode(&distro)));
     }
+    if let Some(epoch) = epoch {
+        qualifiers.push(format!("epoch={epoch}"));
+    }
     for (i, q) in qualifiers.iter().enumerate() {
         s.push(if i == 0 { '?' } else { '&' });
         s.push_str(q);
     }
     s
+}
+
+/// The purl type (and SBOM label) of a package kind.
+pub fn kind_name(kind: PackageKind) -> &'static str {
+    match kind {
+        PackageKind::Deb => "deb",
+        PackageKind::Apk => "apk",
+        PackageKind::Rpm => "rpm",
+    }
 }
 
 /// `debian-12`, `alpine-3.19`, `ubuntu-22.04`.
@@ -225,9 +250,23 @@ struct CdxComponent {
     #[serde(skip_serializing_if = "Option::is_none")]
     version: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    supplier: Option<CdxName>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    licenses: Vec<CdxLicenseChoice>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     purl: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     properties: Vec<CdxProperty>,
+}
+
+#[derive(Serialize)]
+struct CdxName {
+    name: String,
+}
+
+#[derive(Serialize)]
+struct CdxLicenseChoice {
+    license: CdxName,
 }
 
 #[derive(Serialize)]
@@ -254,7 +293,9 @@ fn prop(name: &'static str, value: impl Into<String>) -> CdxProperty {
 /// CycloneDX 1.6 JSON (pretty, trailing newline). Each package is a `library`
 /// component with its purl and properties `moat:layer` (digest of the introducing
 /// layer), `moat:layerIndex`, `moat:location` (database file) and, when it differs,
-/// `moat:sourcePackage` / `moat:sourceVersion`; the image is `metadata.component`
+/// `moat:sourcePackage` / `moat:sourceVersion`, the declared licence as a named licence
+/// (`licenses[].license.name`, not checked as an SPDX expression) and the vendor as
+/// `supplier`; the image is `metadata.component`
 /// (`container`) and the distribution an `operating-system` component.
 pub fn cyclonedx(
     image: &ImageInfo,
@@ -277,6 +318,8 @@ pub fn cyclonedx(
             ty: "operating-system",
             name: os.id.clone(),
             version: os.version_id.clone(),
+            supplier: None,
+            licenses: Vec::new(),
             purl: None,
             properties,
         });
@@ -305,6 +348,15 @@ pub fn cyclonedx(
             ty: "library",
             name: p.name.clone(),
             version: Some(p.version.clone()),
+            supplier: p.vendor.clone().map(|name| CdxName { name }),
+            licenses: p
+                .license
+                .clone()
+                .map(|name| CdxLicenseChoice {
+                    license: CdxName { name },
+                })
+                .into_iter()
+                .collect(),
             purl: Some(e.purl),
             properties,
         });
@@ -339,6 +391,8 @@ pub fn cyclonedx(
                 ty: "container",
                 name: image.name.clone(),
                 version: Some(image.digest.as_str().to_owned()),
+                supplier: None,
+                licenses: Vec::new(),
                 purl: None,
                 properties: image_props,
             },
@@ -386,6 +440,10 @@ struct SpdxPackage {
     license_declared: &'static str,
     copyright_text: &'static str,
     primary_package_purpose: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    supplier: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    license_comments: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     source_info: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -437,6 +495,8 @@ fn package(spdxid: String, name: String, version: String, purpose: &'static str)
         license_declared: "NOASSERTION",
         copyright_text: "NOASSERTION",
         primary_package_purpose: purpose,
+        supplier: None,
+        license_comments: None,
         source_info: None,
         comment: None,
         external_refs: Vec::new(),
@@ -446,7 +506,9 @@ fn package(spdxid: String, name: String, version: String, purpose: &'static str)
 /// SPDX 2.3 JSON (pretty, trailing newline). The document describes the image package
 /// (`CONTAINER`), which contains one `LIBRARY` package per catalogued package (purl as a
 /// `PACKAGE-MANAGER` external reference, the introducing layer in `comment`, the source
-/// package in `sourceInfo` when it differs) and the distribution (`OPERATING_SYSTEM`).
+/// package in `sourceInfo` when it differs, the vendor as `supplier: Organization: …`,
+/// the declared licence in `licenseComments` since it is not checked as an SPDX
+/// expression) and the distribution (`OPERATING_SYSTEM`).
 pub fn spdx(
     image: &ImageInfo,
     catalog: &Catalog,
@@ -485,15 +547,17 @@ pub fn spdx(
     }
     for (i, e) in entries(image, catalog).into_iter().enumerate() {
         let p = e.package;
-        let kind = match p.kind {
-            PackageKind::Deb => "deb",
-            PackageKind::Apk => "apk",
-        };
+        let kind = kind_name(p.kind);
         let id = format!("SPDXRef-Package-{kind}-{}-{}", spdx_id_part(&p.name), i + 1);
         let mut pkg = package(id.clone(), p.name.clone(), p.version.clone(), "LIBRARY");
         pkg.source_info =
             source_of(p).map(|(name, version)| format!("built package from: {name} {version}"));
         pkg.comment = Some(layer_comment(&p.location, p.layer, e.layer));
+        pkg.supplier = p.vendor.as_ref().map(|v| format!("Organization: {v}"));
+        pkg.license_comments = p
+            .license
+            .as_ref()
+            .map(|l| format!("declared by the package (not checked as SPDX): {l}"));
         pkg.external_refs.push(SpdxExternalRef {
             category: "PACKAGE-MANAGER",
             ty: "purl",
@@ -554,6 +618,9 @@ mod tests {
             arch: Some(arch.into()),
             source_name: name.into(),
             source_version: version.into(),
+            license: None,
+            vendor: None,
+            files: Vec::new(),
             location: "var/lib/dpkg/status".into(),
             layer: 0,
         }

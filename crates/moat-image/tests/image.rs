@@ -737,3 +737,78 @@ fn root_filesystem_directory_is_one_layer_and_links_stay_inside() {
         .unwrap_err();
     assert!(err.to_string().contains("not a directory"), "{err}");
 }
+
+#[test]
+fn dpkg_file_lists_from_info() {
+    let status =
+        b"Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.36-9\n\n\
+Package: tzdata\nStatus: install ok installed\nArchitecture: all\nVersion: 2024a-0+deb12u1\n\n\
+Package: nolist\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1\n";
+    let l0 = layer(&[
+        E::File("var/lib/dpkg/status", status),
+        E::File(
+            "var/lib/dpkg/info/libc6:amd64.list",
+            b"/.\n/lib\n/lib/x86_64-linux-gnu/libc.so.6\n",
+        ),
+        E::File("var/lib/dpkg/info/libc6:amd64.md5sums", b"00 lib/x\n"),
+        E::File(
+            "var/lib/dpkg/info/tzdata.list",
+            b"/.\n/usr/share/zoneinfo/UTC\n",
+        ),
+    ]);
+    let l1 = layer(&[E::File(
+        "var/lib/dpkg/info/tzdata.list",
+        b"/.\n/usr/share/zoneinfo/UTC\n/usr/share/zoneinfo/Europe/Paris\n",
+    )]);
+    let mut fs = MergedFs::new(moat_image::catalog::want(), Limits::default());
+    for l in [l0, l1] {
+        fs.add_layer(&l[..], None, &Expect::default()).unwrap();
+    }
+    // Only the `.list` files of info/ are kept.
+    assert!(
+        fs.file("var/lib/dpkg/info/libc6:amd64.list")
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        fs.file("var/lib/dpkg/info/libc6:amd64.md5sums")
+            .unwrap()
+            .is_none()
+    );
+    let cat = catalog(&fs).unwrap();
+    let files: Vec<(&str, Vec<&str>)> = cat
+        .packages
+        .iter()
+        .map(|p| {
+            (
+                p.name.as_str(),
+                p.files.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        files,
+        [
+            ("libc6", vec!["/lib", "/lib/x86_64-linux-gnu/libc.so.6"]),
+            ("nolist", vec![]),
+            (
+                "tzdata",
+                vec![
+                    "/usr/share/zoneinfo/UTC",
+                    "/usr/share/zoneinfo/Europe/Paris"
+                ]
+            ),
+        ]
+    );
+}
+
+#[test]
+fn want_suffix_patterns() {
+    let w = Want::new().with(&["var/lib/dpkg/info/*.list", "etc/apk/*"]);
+    assert!(w.matches("var/lib/dpkg/info/bash.list"));
+    assert!(!w.matches("var/lib/dpkg/info/.list"));
+    assert!(!w.matches("var/lib/dpkg/info/bash.md5sums"));
+    assert!(!w.matches("var/lib/dpkg/info/sub/bash.list"));
+    assert!(w.matches("etc/apk/repositories"));
+    assert!(!w.matches("etc/apk"));
+}

@@ -20,13 +20,15 @@ pub fn parse(location: &str, content: &[u8]) -> Vec<Package> {
     let text = String::from_utf8_lossy(content);
     let mut out = Vec::new();
     for stanza in stanzas(&text) {
-        let (mut name, mut version, mut arch, mut origin) = (None, None, None, None);
+        let (mut name, mut version, mut arch, mut origin, mut license) =
+            (None, None, None, None, None);
         for line in stanza {
             match line.split_once(':') {
                 Some(("P", v)) => name = Some(v),
                 Some(("V", v)) => version = Some(v),
                 Some(("A", v)) => arch = Some(v),
                 Some(("o", v)) => origin = Some(v),
+                Some(("L", v)) if !v.is_empty() => license = Some(v),
                 _ => {}
             }
         }
@@ -40,6 +42,9 @@ pub fn parse(location: &str, content: &[u8]) -> Vec<Package> {
             arch: arch.map(str::to_owned),
             source_name: origin.unwrap_or(name).to_owned(),
             source_version: version.to_owned(),
+            license: license.map(str::to_owned),
+            vendor: None,
+            files: Vec::new(),
             location: location.to_owned(),
             layer: 0,
         });
@@ -67,5 +72,7 @@ mod tests {
             ]
         );
         assert_eq!(got[1].arch.as_deref(), Some("x86_64"));
+        assert_eq!(got[0].license.as_deref(), Some("MIT"));
+        assert_eq!(got[1].license, None);
     }
 }

@@ -1,5 +1,6 @@
 //! The dpkg database: `var/lib/dpkg/status` and the one-file-per-package
-//! `var/lib/dpkg/status.d/*` of distroless images.
+//! `var/lib/dpkg/status.d/*` of distroless images, with each package's file list from
+//! `var/lib/dpkg/info/<name>[:<arch>].list`.
 
 use super::{Package, PackageKind, attribute, stanzas};
 use crate::Error;
@@ -9,12 +10,21 @@ use crate::fs::MergedFs;
 pub const STATUS: &str = "var/lib/dpkg/status";
 /// The distroless status directory.
 pub const STATUS_D: &str = "var/lib/dpkg/status.d";
+/// The directory of per-package file lists.
+pub const INFO: &str = "var/lib/dpkg/info";
 /// Files this cataloger reads.
-pub const PATHS: &[&str] = &[STATUS, "var/lib/dpkg/status.d/*"];
+pub const PATHS: &[&str] = &[
+    STATUS,
+    "var/lib/dpkg/status.d/*",
+    "var/lib/dpkg/info/*.list",
+];
 
 /// Installed Debian packages, each with the layer that introduced it.
 pub fn catalog(fs: &MergedFs) -> Result<Vec<Package>, Error> {
     let mut out = attribute(STATUS, fs.versions(STATUS)?, parse);
+    for p in &mut out {
+        p.files = file_list(fs, p)?;
+    }
     for file in fs.children(STATUS_D)? {
         if file.ends_with(".md5sums") {
             continue;
@@ -22,6 +32,32 @@ pub fn catalog(fs: &MergedFs) -> Result<Vec<Package>, Error> {
         out.extend(attribute(&file, fs.versions(&file)?, parse));
     }
     Ok(out)
+}
+
+/// The paths `info/<name>:<arch>.list` (multi-arch packages) or `info/<name>.list`
+/// records for `p`, in the order listed, without the `/.` root entry; empty when there is
+/// no list.
+fn file_list(fs: &MergedFs, p: &Package) -> Result<Vec<String>, Error> {
+    let mut candidates = Vec::with_capacity(2);
+    if let Some(arch) = &p.arch {
+        candidates.push(format!("{INFO}/{}:{arch}.list", p.name));
+    }
+    candidates.push(format!("{INFO}/{}.list", p.name));
+    for path in candidates {
+        if let Some(f) = fs.file(&path)? {
+            return Ok(parse_list(f.content));
+        }
+    }
+    Ok(Vec::new())
+}
+
+/// The lines of a dpkg `.list` file (one path per line), without empty lines and `/.`.
+pub fn parse_list(content: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(content)
+        .lines()
+        .filter(|l| !l.is_empty() && *l != "/.")
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Parses a dpkg status (or status.d) file; only installed packages are returned
@@ -64,6 +100,9 @@ pub fn parse(location: &str, content: &[u8]) -> Vec<Package> {
             arch: arch.map(str::to_owned),
             source_name: source_name.to_owned(),
             source_version: source_version.to_owned(),
+            license: None,
+            vendor: None,
+            files: Vec::new(),
             location: location.to_owned(),
             layer: 0,
         });
@@ -144,6 +183,15 @@ Version: 3.0.13-1~deb12u1+b1
         );
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].source_name, "tzdata");
+    }
+
+    #[test]
+    fn file_lists() {
+        assert_eq!(
+            parse_list(b"/.\n/usr\n/usr/bin/bash\n\n/bin/sh\n"),
+            ["/usr", "/usr/bin/bash", "/bin/sh"]
+        );
+        assert!(parse_list(b"").is_empty());
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Package catalogers over a [`MergedFs`]: [`os_release`], [`dpkg`] and [`apk`]. Each
+//! Package catalogers over a [`MergedFs`]: [`os_release`], [`dpkg`], [`apk`] and [`rpm`]. Each
 //! names the files it needs ([`want`]), so loading keeps just those contents, and each
 //! package is attributed to the layer that introduced it (the lowest layer from which
 //! its name, architecture and version stayed unchanged up to the top).
@@ -6,6 +6,7 @@
 pub mod apk;
 pub mod dpkg;
 pub mod os_release;
+pub mod rpm;
 
 use std::collections::BTreeMap;
 
@@ -21,6 +22,8 @@ pub enum PackageKind {
     Deb,
     /// An Alpine package (apk database).
     Apk,
+    /// An rpm package (rpm database).
+    Rpm,
 }
 
 /// One installed package.
@@ -30,14 +33,24 @@ pub struct Package {
     pub kind: PackageKind,
     /// Binary package name.
     pub name: String,
-    /// Installed version, as the package manager writes it.
+    /// Installed version, as the package manager writes it (rpm: `[epoch:]version-release`).
     pub version: String,
     /// Architecture, when recorded.
     pub arch: Option<String>,
-    /// Source package (dpkg `Source`, apk origin); the package itself when not recorded.
+    /// Source package (dpkg `Source`, apk origin, rpm `SOURCERPM` name); the package
+    /// itself when not recorded.
     pub source_name: String,
-    /// Source version (dpkg `Source: name (version)`); the package version otherwise.
+    /// Source version (dpkg `Source: name (version)`, rpm `[epoch:]version-release` of the
+    /// source rpm); the package version otherwise.
     pub source_version: String,
+    /// The licence the package declares (apk `L:`, rpm `LICENSE`), as written.
+    pub license: Option<String>,
+    /// The vendor or supplier the package declares (rpm `VENDOR`).
+    pub vendor: Option<String>,
+    /// The paths the package installed, as its database lists them (dpkg
+    /// `info/<name>.list`, directories included; rpm `DIRNAMES` + `BASENAMES`); empty
+    /// when not recorded.
+    pub files: Vec<String>,
     /// Path of the database file the package was found in.
     pub location: String,
     /// Index (from the bottom, 0) of the layer that introduced the package.
@@ -59,12 +72,14 @@ pub fn want() -> Want {
         .with(os_release::PATHS)
         .with(dpkg::PATHS)
         .with(apk::PATHS)
+        .with(rpm::PATHS)
 }
 
 /// Runs every cataloger over `fs` (loaded with at least [`want`]).
 pub fn catalog(fs: &MergedFs) -> Result<Catalog, Error> {
     let mut packages = dpkg::catalog(fs)?;
     packages.extend(apk::catalog(fs)?);
+    packages.extend(rpm::catalog(fs)?);
     packages.sort_by(|a, b| {
         (a.kind, &a.name, &a.arch, &a.version, &a.location).cmp(&(
             b.kind,

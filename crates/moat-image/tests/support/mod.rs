@@ -2,6 +2,8 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod rpmdb;
+
 use std::io::Write;
 use std::path::Path;
 
