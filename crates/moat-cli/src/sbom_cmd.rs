@@ -201,6 +201,11 @@ fn kind(k: PackageKind) -> &'static str {
     match k {
         PackageKind::Deb => "deb",
         PackageKind::Apk => "apk",
+        PackageKind::Python => "python",
+        PackageKind::Npm => "npm",
+        PackageKind::Go => "go",
+        PackageKind::Rust => "rust",
+        PackageKind::Java => "java",
     }
 }
 

@@ -4,7 +4,8 @@
 //! extracting anything to disk, verifies layer digests, and merges the layers into an
 //! in-memory filesystem view ([`fs`]) with whiteouts applied and links resolved inside
 //! the image root. Package catalogers ([`mod@catalog`]) read that view: os-release, dpkg
-//! and apk, each package attributed to the layer that introduced it. [`sbom`] writes
+//! and apk, each package attributed to the layer that introduced it; language catalogers
+//! (Python, npm, Go and Rust binaries, Java archives) inspect files as layers stream past. [`sbom`] writes
 //! what they found as CycloneDX 1.6 or SPDX 2.3 JSON.
 //!
 //! Image layers are hostile input: paths are normalised inside the root, link
@@ -23,7 +24,7 @@ pub mod path;
 pub mod sbom;
 pub mod source;
 
-pub use catalog::{Catalog, OsRelease, Package, PackageKind, catalog};
+pub use catalog::{Catalog, Catalogers, OsRelease, Package, PackageKind, catalog, catalog_all};
 pub use digest::Digest;
 pub use error::Error;
 pub use fs::{FileKind, Inspector, Limits, MergedFs, Node, Notice, NoticeKind, Want};

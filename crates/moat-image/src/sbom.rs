@@ -47,6 +47,11 @@ pub fn purl(p: &Package, os: Option<&OsRelease>) -> String {
     let (ty, default_ns) = match p.kind {
         PackageKind::Deb => ("deb", "debian"),
         PackageKind::Apk => ("apk", "alpine"),
+        PackageKind::Python
+        | PackageKind::Npm
+        | PackageKind::Go
+        | PackageKind::Rust
+        | PackageKind::Java => return language_purl(p),
     };
     let ns = os
         .map(|o| o.id.to_ascii_lowercase())
@@ -69,6 +74,35 @@ pub fn purl(p: &Package, os: Option<&OsRelease>) -> String {
         s.push_str(q);
     }
     s
+}
+
+/// The package URL of a language package: `pkg:pypi/<PEP 503 name>@v`,
+/// `pkg:npm/%40scope/name@v`, `pkg:golang/<module path>@v` (`pkg:golang/stdlib@go1.x.y`),
+/// `pkg:cargo/name@v`, `pkg:maven/<group>/<artifact>@v` (no namespace when the group is
+/// unknown). Each path segment is percent-encoded; `/` separates them.
+fn language_purl(p: &Package) -> String {
+    let (ty, path) = match p.kind {
+        PackageKind::Python => ("pypi", encode(&crate::catalog::python::normalize(&p.name))),
+        PackageKind::Go => ("golang", encode_path(&p.name)),
+        PackageKind::Java => ("maven", encode_path(&p.name.replacen(':', "/", 1))),
+        PackageKind::Npm => ("npm", encode_path(&p.name)),
+        _ => ("cargo", encode(&p.name)),
+    };
+    let mut s = format!("pkg:{ty}/{path}");
+    if !p.version.is_empty() {
+        s.push('@');
+        s.push_str(&encode(&p.version));
+    }
+    s
+}
+
+/// Percent-encodes each `/`-separated segment of `s`, empty segments dropped.
+fn encode_path(s: &str) -> String {
+    s.split('/')
+        .filter(|seg| !seg.is_empty())
+        .map(encode)
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// `debian-12`, `alpine-3.19`, `ubuntu-22.04`.
@@ -488,11 +522,21 @@ pub fn spdx(
         let kind = match p.kind {
             PackageKind::Deb => "deb",
             PackageKind::Apk => "apk",
+            PackageKind::Python => "python",
+            PackageKind::Npm => "npm",
+            PackageKind::Go => "go",
+            PackageKind::Rust => "rust",
+            PackageKind::Java => "java",
         };
         let id = format!("SPDXRef-Package-{kind}-{}-{}", spdx_id_part(&p.name), i + 1);
         let mut pkg = package(id.clone(), p.name.clone(), p.version.clone(), "LIBRARY");
-        pkg.source_info =
-            source_of(p).map(|(name, version)| format!("built package from: {name} {version}"));
+        pkg.source_info = source_of(p).map(|(name, version)| {
+            if p.kind.is_language() {
+                format!("compiled into: {name} {version}")
+            } else {
+                format!("built package from: {name} {version}")
+            }
+        });
         pkg.comment = Some(layer_comment(&p.location, p.layer, e.layer));
         pkg.external_refs.push(SpdxExternalRef {
             category: "PACKAGE-MANAGER",

@@ -2,13 +2,25 @@
 //! names the files it needs ([`want`]), so loading keeps just those contents, and each
 //! package is attributed to the layer that introduced it (the lowest layer from which
 //! its name, architecture and version stayed unchanged up to the top).
+//!
+//! Language ecosystems ([`python`], [`npm`], [`gobin`], [`rustbin`], [`java`]) are
+//! [`Inspector`](crate::Inspector)s bundled in [`Catalogers`]: load with them, then
+//! [`catalog_all`].
 
 pub mod apk;
 pub mod dpkg;
+pub mod elf;
+pub mod gobin;
+pub mod java;
+pub mod lang;
+pub mod npm;
 pub mod os_release;
+pub mod python;
+pub mod rustbin;
 
 use std::collections::BTreeMap;
 
+pub use lang::{Catalogers, Problem};
 pub use os_release::OsRelease;
 
 use crate::Error;
@@ -21,6 +33,16 @@ pub enum PackageKind {
     Deb,
     /// An Alpine package (apk database).
     Apk,
+    /// A Python distribution (`*.dist-info`, `*.egg-info`).
+    Python,
+    /// An npm package installed in `node_modules`.
+    Npm,
+    /// A Go module compiled into a binary (or `stdlib`, the Go standard library).
+    Go,
+    /// A Rust crate compiled into a binary (cargo-auditable).
+    Rust,
+    /// A Java archive (Maven coordinates as `group:artifact`).
+    Java,
 }
 
 /// One installed package.
@@ -35,10 +57,13 @@ pub struct Package {
     /// Architecture, when recorded.
     pub arch: Option<String>,
     /// Source package (dpkg `Source`, apk origin); the package itself when not recorded.
+    /// For Go modules the binary's main module, for Rust crates the binary's root crate.
     pub source_name: String,
     /// Source version (dpkg `Source: name (version)`); the package version otherwise.
+    /// For Go modules the Go toolchain version, for Rust crates the root crate's version.
     pub source_version: String,
-    /// Path of the database file the package was found in.
+    /// Path of the database file the package was found in (language packages: the
+    /// metadata file, binary or archive; `outer!/inner` inside nested archives).
     pub location: String,
     /// Index (from the bottom, 0) of the layer that introduced the package.
     pub layer: usize,
@@ -65,6 +90,23 @@ pub fn want() -> Want {
 pub fn catalog(fs: &MergedFs) -> Result<Catalog, Error> {
     let mut packages = dpkg::catalog(fs)?;
     packages.extend(apk::catalog(fs)?);
+    sort(&mut packages);
+    Ok(Catalog {
+        os: os_release::find(fs)?,
+        packages,
+    })
+}
+
+/// [`catalog`] plus the language packages the `catalogers` found while `fs` was
+/// loaded with them (only those whose file is still current), all sorted.
+pub fn catalog_all(fs: &MergedFs, catalogers: &Catalogers) -> Result<Catalog, Error> {
+    let mut c = catalog(fs)?;
+    c.packages.extend(catalogers.packages(fs));
+    sort(&mut c.packages);
+    Ok(c)
+}
+
+fn sort(packages: &mut [Package]) {
     packages.sort_by(|a, b| {
         (a.kind, &a.name, &a.arch, &a.version, &a.location).cmp(&(
             b.kind,
@@ -74,10 +116,6 @@ pub fn catalog(fs: &MergedFs) -> Result<Catalog, Error> {
             &b.location,
         ))
     });
-    Ok(Catalog {
-        os: os_release::find(fs)?,
-        packages,
-    })
 }
 
 /// Final packages of a database file with its history: each keeps the layer from which
