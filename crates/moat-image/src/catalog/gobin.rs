@@ -234,12 +234,14 @@ pub fn parse_modinfo(text: &str) -> BuildInfo {
     info
 }
 
-/// The module actually compiled in: a module replacement with a version stands in for
-/// the original; a local directory replacement (no version) keeps the original path and
+/// The module actually compiled in: a module replacement stands in for the original; a
+/// local directory replacement (`./dir`, `../dir`, `/dir`) keeps the original path and
 /// version.
 fn effective(m: &Module) -> (&str, &str) {
     match &m.replace {
-        Some(r) if !r.version.is_empty() => (&r.path, &r.version),
+        Some(r) if !r.path.starts_with(['.', '/']) && !r.version.is_empty() => {
+            (&r.path, &r.version)
+        }
         _ => (&m.path, &m.version),
     }
 }
@@ -287,7 +289,7 @@ mod tests {
     #[test]
     fn modinfo_lines() {
         let text = "path\texample.com/app/cmd/app\nmod\texample.com/app\t(devel)\t\n\
-dep\texample.com/lib\tv0.0.0-00010101000000-000000000000\n=>\t../lib\t\t\n\
+dep\texample.com/lib\tv0.0.0-00010101000000-000000000000\n=>\t../lib\t(devel)\t\n\
 dep\tgolang.org/x/text\tv0.3.0\th1:abc=\n=>\tgolang.org/x/text\tv0.3.8\th1:def=\n\
 build\tGOARCH=amd64\nbuild\t-ldflags=\"-s -w\"\ngarbage\n";
         let info = parse_modinfo(text);

@@ -4,9 +4,9 @@
 //! (`Implementation-Title`/`-Version`, `Bundle-SymbolicName`/`-Version`,
 //! `Implementation-Vendor-Id` as group); without either, the file name
 //! (`commons-lang3-3.12.0.jar`). Archives inside archives (`WEB-INF/lib/*.jar` of a war,
-//! `BOOT-INF/lib/*.jar`, jars in an ear) are read in memory to a bounded depth and a
-//! bounded total of decompressed bytes, so a zip bomb or a deep nest is a problem, not
-//! an allocation. Nested packages are located at `outer.war!/WEB-INF/lib/inner.jar`.
+//! `BOOT-INF/lib/*.jar`, jars in an ear) are read in memory to a bounded depth, size
+//! and total of decompressed bytes ([`JavaLimits`]), so a zip bomb or a deep nest is a
+//! problem, not an allocation. Nested packages are located at `outer.war!/WEB-INF/lib/inner.jar`.
 
 use std::io::{Cursor, Read};
 
@@ -20,7 +20,11 @@ use crate::fs::Inspector;
 pub struct JavaLimits {
     /// Deepest nesting followed (the archive in the image is depth 0).
     pub max_depth: usize,
-    /// Most bytes decompressed for nested archives and metadata, over the whole tree.
+    /// Largest nested archive read into memory (peak memory is at most `max_depth`
+    /// times this).
+    pub max_nested: u64,
+    /// Most bytes decompressed for nested archives and metadata, over the whole tree
+    /// (bounds the time spent on one archive).
     pub max_total: u64,
     /// Most entries looked at per archive.
     pub max_entries: usize,
@@ -32,7 +36,8 @@ impl Default for JavaLimits {
     fn default() -> Self {
         Self {
             max_depth: 4,
-            max_total: 128 << 20,
+            max_nested: 16 << 20,
+            max_total: 256 << 20,
             max_entries: 100_000,
             max_metadata: 1 << 20,
         }
@@ -193,10 +198,13 @@ fn walk(
             ));
             continue;
         }
-        let content = zip
-            .by_index(i)
-            .map_err(|e| zip_error(&e))
-            .and_then(|f| read_bounded(f, *budget, "decompressed nested archives"));
+        let content = zip.by_index(i).map_err(|e| zip_error(&e)).and_then(|f| {
+            if *budget < limits.max_nested {
+                read_bounded(f, *budget, "decompressed bytes of nested archives")
+            } else {
+                read_bounded(f, limits.max_nested, "nested archive")
+            }
+        });
         match content {
             Ok(c) => {
                 *budget = budget.saturating_sub(c.len() as u64);
