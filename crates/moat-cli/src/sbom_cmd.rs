@@ -7,10 +7,11 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
+use moat_image::catalog::Problem;
 use moat_image::sbom::{self, ImageInfo, Tool};
 use moat_image::source::docker::DockerArchive;
 use moat_image::source::oci::{OciLayout, Platform};
-use moat_image::{Catalog, Limits, PackageKind, Source};
+use moat_image::{Catalog, Catalogers, Limits, PackageKind, Source};
 
 pub const EXAMPLES: &str = "\
 SOURCE is an OCI image layout directory (with `oci-layout` and `index.json`, as written by
@@ -23,6 +24,12 @@ Examples:
   moat sbom ./multiarch-oci --platform linux/arm64  the arm64 image of a multi-arch index
   moat sbom app.tar -f table                        name, version, type, introducing layer
   SOURCE_DATE_EPOCH=0 moat sbom ./app-oci           reproducible timestamp
+
+Packages come from the OS databases (dpkg, apk) and from language ecosystems found
+anywhere in the image: Python (*.dist-info/METADATA, *.egg-info), npm
+(node_modules/*/package.json), Go binaries (embedded build info), Rust binaries built with
+cargo-auditable, Java archives (jar/war/ear, nested). Files that look like packages but
+cannot be read (a corrupt jar, a malformed binary section) are warnings on stderr.
 
 Output is deterministic: packages sorted by package URL, the CycloneDX serial number and
 the SPDX namespace derived from the image digest, the creation time from
@@ -69,10 +76,11 @@ pub fn run(a: &SbomArgs) -> anyhow::Result<ExitCode> {
         Ok(t) => t,
         Err(e) => return crate::usage(e),
     };
-    let (image, catalog) = match read(&a.source, platform.as_ref()) {
+    let (image, catalog, problems) = match read(&a.source, platform.as_ref()) {
         Ok(v) => v,
         Err(e) => return crate::usage(format_args!("{}: {e:#}", a.source.display())),
     };
+    warn_problems(&problems);
     let tool = Tool {
         name: "moat",
         version: env!("CARGO_PKG_VERSION"),
@@ -104,8 +112,24 @@ fn created() -> Result<i64, String> {
     }
 }
 
-/// Opens the source (layout directory or docker archive), loads and catalogues it.
-fn read(path: &Path, platform: Option<&Platform>) -> anyhow::Result<(ImageInfo, Catalog)> {
+/// Prints the files the language catalogers could not read, one line each.
+fn warn_problems(problems: &[Problem]) {
+    let mut err = io::stderr().lock();
+    for p in problems {
+        let _ = writeln!(
+            err,
+            "moat: warning: /{} (layer {}): {}",
+            p.path, p.layer, p.error
+        );
+    }
+}
+
+/// Opens the source (layout directory or docker archive), loads and catalogues it (OS
+/// databases and language packages).
+fn read(
+    path: &Path,
+    platform: Option<&Platform>,
+) -> anyhow::Result<(ImageInfo, Catalog, Vec<Problem>)> {
     let meta =
         std::fs::metadata(path).map_err(|e| anyhow::anyhow!("cannot read the source: {e}"))?;
     let (source, name, digest): (Box<dyn Source>, String, _) = if meta.is_dir() {
@@ -158,8 +182,15 @@ fn read(path: &Path, platform: Option<&Platform>) -> anyhow::Result<(ImageInfo, 
         let digest = image.config_digest().clone();
         (Box::new(image), name, digest)
     };
-    let fs = moat_image::load(&*source, moat_image::catalog::want(), Limits::default())?;
-    let catalog = moat_image::catalog(&fs)?;
+    let mut catalogers = Catalogers::new();
+    let fs = moat_image::load_inspected(
+        &*source,
+        moat_image::catalog::want(),
+        Limits::default(),
+        &mut [&mut catalogers],
+    )?;
+    let catalog = moat_image::catalog_all(&fs, &catalogers)?;
+    let problems = catalogers.problems(&fs);
     let config = source.config();
     let platform = (!config.os.is_empty() && !config.architecture.is_empty()).then(|| {
         let mut p = format!("{}/{}", config.os, config.architecture);
@@ -182,6 +213,7 @@ fn read(path: &Path, platform: Option<&Platform>) -> anyhow::Result<(ImageInfo, 
             layers,
         },
         catalog,
+        problems,
     ))
 }
 
