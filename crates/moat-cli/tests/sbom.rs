@@ -155,6 +155,16 @@ fn prop<'a>(c: &'a Value, name: &str) -> Option<&'a str> {
         .as_str()
 }
 
+/// The purls of a CycloneDX document's components, in order.
+fn purls(bom: &Value) -> Vec<&str> {
+    bom["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["purl"].as_str())
+        .collect()
+}
+
 #[test]
 fn cyclonedx_from_oci_layout() {
     let dir = tempfile::tempdir().unwrap();
@@ -300,12 +310,7 @@ fn cyclonedx_from_docker_archive_and_spdx_from_layout() {
     let tar = dir.path().join("alpine.tar");
     alpine_archive(&tar);
     let bom = valid_cyclonedx(&sbom_twice(&["sbom", tar.to_str().unwrap()]));
-    let purls: Vec<_> = bom["components"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|c| c["purl"].as_str())
-        .collect();
+    let purls = purls(&bom);
     assert_eq!(
         purls,
         [
@@ -502,12 +507,7 @@ fn language_packages_in_both_formats() {
         "moat: warning: /opt/broken.jar (layer 1): zip archive: invalid Zip archive: Could not find EOCD"
     );
     let bom = valid_cyclonedx(&sbom_twice(&["sbom", src]));
-    let purls: Vec<&str> = bom["components"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|c| c["purl"].as_str())
-        .collect();
+    let purls = purls(&bom);
     assert_eq!(
         purls,
         [

@@ -85,6 +85,21 @@ impl Findings {
         self.packages.push((layer, path.to_owned(), package));
     }
 
+    /// Records the outcome of parsing a metadata file that names one package (`name`,
+    /// `version`) of `kind`: the package, located at the file, or the problem.
+    pub fn parsed(
+        &mut self,
+        layer: usize,
+        path: &str,
+        kind: PackageKind,
+        result: Result<(String, String), ParseError>,
+    ) {
+        match result {
+            Ok((name, version)) => self.package(layer, path, package(kind, &name, &version, path)),
+            Err(e) => self.problem(layer, path, kind, e),
+        }
+    }
+
     /// Records a file that could not be read.
     pub fn problem(&mut self, layer: usize, path: &str, kind: PackageKind, error: ParseError) {
         tracing::debug!(layer, path, %error, "language cataloger could not read a file");

@@ -8,7 +8,7 @@
 use serde::Deserialize;
 
 use super::PackageKind;
-use super::lang::{Findings, ParseError, package};
+use super::lang::{Findings, ParseError};
 use crate::fs::Inspector;
 
 /// Largest `package.json` read.
@@ -66,14 +66,8 @@ impl Inspector for Npm {
         if !is_installed_manifest(path) {
             return;
         }
-        match parse(content) {
-            Ok((name, version)) => self.findings.package(
-                layer,
-                path,
-                package(PackageKind::Npm, &name, &version, path),
-            ),
-            Err(e) => self.findings.problem(layer, path, PackageKind::Npm, e),
-        }
+        self.findings
+            .parsed(layer, path, PackageKind::Npm, parse(content));
     }
 }
 

@@ -3,7 +3,7 @@
 //! header block is read (`Name`, `Version`); the description that follows is ignored.
 
 use super::PackageKind;
-use super::lang::{Findings, ParseError, package};
+use super::lang::{Findings, ParseError};
 use crate::fs::Inspector;
 
 /// Largest metadata file read (larger ones are a problem, not a package).
@@ -74,14 +74,8 @@ impl Inspector for Python {
         if !is_metadata(path) {
             return;
         }
-        match parse(content) {
-            Ok((name, version)) => self.findings.package(
-                layer,
-                path,
-                package(PackageKind::Python, &name, &version, path),
-            ),
-            Err(e) => self.findings.problem(layer, path, PackageKind::Python, e),
-        }
+        self.findings
+            .parsed(layer, path, PackageKind::Python, parse(content));
     }
 }
 
