@@ -34,8 +34,10 @@ pub fn maybe_binary(path: &str, size: u64, mode: u32) -> bool {
     let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
     let parent = dir.rsplit('/').next().unwrap_or(dir);
     matches!(parent, "bin" | "sbin")
-        || (matches!(parent, "lib" | "lib64" | "lib32" | "libexec") && name.contains(".so"))
-        || (dir.contains("/lib/") && name.contains(".so"))
+        || (name.contains(".so")
+            && dir
+                .split('/')
+                .any(|c| matches!(c, "lib" | "lib64" | "lib32" | "libexec")))
 }
 
 /// A parsed ELF file header over the file's bytes.
