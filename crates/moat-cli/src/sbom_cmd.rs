@@ -7,8 +7,9 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
+use moat_image::catalog::Problem;
 use moat_image::sbom::{self, ImageInfo, Tool};
-use moat_image::{Catalog, Limits};
+use moat_image::{Catalog, Catalogers, Limits};
 
 use crate::image_source::ImageSourceArgs;
 
@@ -23,10 +24,14 @@ Examples:
   moat sbom --insecure-registry 127.0.0.1:5000/app:1  pull from a local registry over HTTP
   SOURCE_DATE_EPOCH=0 moat sbom ./app-oci           reproducible timestamp
 
-Packages come from the dpkg, apk and rpm databases (rpm: rpmdb.sqlite, Berkeley DB
-Packages or NDB Packages.db under var/lib/rpm or usr/lib/sysimage/rpm), each attributed
-to the layer that introduced it. A package database that cannot be read is an error
-naming the file, never an empty list.
+Packages come from the OS databases — dpkg, apk and rpm (rpmdb.sqlite, Berkeley DB
+Packages or NDB Packages.db under var/lib/rpm or usr/lib/sysimage/rpm) — and from language
+ecosystems found anywhere in the image: Python (*.dist-info/METADATA, *.egg-info), npm
+(node_modules/*/package.json), Go binaries (embedded build info), Rust binaries built with
+cargo-auditable, Java archives (jar/war/ear, nested), each attributed to the layer that
+introduced it. A package database that cannot be read is an error naming the file, never
+an empty list; files that look like packages but cannot be read (a corrupt jar, a
+malformed binary section) are warnings on stderr.
 
 Output is deterministic: packages sorted by package URL, the CycloneDX serial number and
 the SPDX namespace derived from the image digest, the creation time from
@@ -66,10 +71,11 @@ pub fn run(a: &SbomArgs) -> anyhow::Result<ExitCode> {
         Ok(t) => t,
         Err(e) => return crate::usage(e),
     };
-    let (image, catalog) = match read(&a.source) {
+    let (image, catalog, problems) = match read(&a.source) {
         Ok(v) => v,
         Err(e) => return crate::usage(e),
     };
+    warn_problems(&problems);
     let tool = Tool {
         name: "moat",
         version: env!("CARGO_PKG_VERSION"),
@@ -101,16 +107,34 @@ fn created() -> Result<i64, String> {
     }
 }
 
-/// Opens the source, loads and catalogues it.
-fn read(source: &ImageSourceArgs) -> Result<(ImageInfo, Catalog), String> {
+/// Prints the files the language catalogers could not read, one line each.
+fn warn_problems(problems: &[Problem]) {
+    let mut err = io::stderr().lock();
+    for p in problems {
+        let _ = writeln!(
+            err,
+            "moat: warning: /{} (layer {}): {}",
+            p.path, p.layer, p.error
+        );
+    }
+}
+
+/// Opens the source, loads and catalogues it (OS databases and language packages).
+fn read(source: &ImageSourceArgs) -> Result<(ImageInfo, Catalog, Vec<Problem>), String> {
     let opened = source.open()?;
     let fail = |e: moat_image::Error| format!("{}: {e}", source.source);
+    let mut catalogers = Catalogers::new();
     let fs = opened
-        .load(moat_image::catalog::want(), Limits::default(), &mut [])
+        .load(
+            moat_image::catalog::want(),
+            Limits::default(),
+            &mut [&mut catalogers],
+        )
         .map_err(fail)?;
     crate::image_source::report_notices(&source.source, fs.notices());
-    let catalog = moat_image::catalog(&fs).map_err(fail)?;
-    Ok((opened.info().clone(), catalog))
+    let catalog = moat_image::catalog_all(&fs, &catalogers).map_err(fail)?;
+    let problems = catalogers.problems(&fs);
+    Ok((opened.info().clone(), catalog, problems))
 }
 
 /// The layer digest recorded for layer `index`.

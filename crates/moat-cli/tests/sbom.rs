@@ -155,6 +155,16 @@ fn prop<'a>(c: &'a Value, name: &str) -> Option<&'a str> {
         .as_str()
 }
 
+/// The purls of a CycloneDX document's components, in order.
+fn purls(bom: &Value) -> Vec<&str> {
+    bom["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["purl"].as_str())
+        .collect()
+}
+
 #[test]
 fn cyclonedx_from_oci_layout() {
     let dir = tempfile::tempdir().unwrap();
@@ -300,12 +310,7 @@ fn cyclonedx_from_docker_archive_and_spdx_from_layout() {
     let tar = dir.path().join("alpine.tar");
     alpine_archive(&tar);
     let bom = valid_cyclonedx(&sbom_twice(&["sbom", tar.to_str().unwrap()]));
-    let purls: Vec<_> = bom["components"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|c| c["purl"].as_str())
-        .collect();
+    let purls = purls(&bom);
     assert_eq!(
         purls,
         [
@@ -893,6 +898,102 @@ fn rpm_image_in_every_format() {
             .lines()
             .any(|l| l.split_whitespace().collect::<Vec<_>>()
                 == ["hello", "2:1.0-1.el9", "rpm", &l1["sha256:".len()..][..12]]),
+        "{table}"
+    );
+}
+
+/// An image with one package of every language ecosystem (hand-built Go and
+/// cargo-auditable ELF files, a war with a nested jar) and a corrupt jar.
+fn language_layout(dir: &Path) {
+    use support::lang::{Z, dep_v0, go_inline, pom, zip, zlib};
+    let go = go_inline(
+        true,
+        false,
+        "go1.21.5",
+        "path\texample.com/svc\nmod\texample.com/svc\tv1.0.0\t\ndep\tgolang.org/x/net\tv0.17.0\th1:x=\n",
+    );
+    let rust = dep_v0(zlib(
+        br#"{"packages":[{"name":"svc","version":"0.2.0","source":"local","root":true,"dependencies":[1]},{"name":"smallvec","version":"1.6.0","source":"crates.io"}]}"#,
+    ));
+    let jar = zip(&[Z::File(
+        "META-INF/maven/org.slf4j/slf4j-api/pom.properties",
+        &pom("org.slf4j", "slf4j-api", "1.7.36"),
+    )]);
+    let war = zip(&[Z::Stored("WEB-INF/lib/slf4j-api-1.7.36.jar", &jar)]);
+    let l0 = layer(&[
+        E::File("usr/lib/os-release", OS_DEBIAN),
+        E::Sym("etc/os-release", "../usr/lib/os-release"),
+        E::File(
+            "usr/lib/python3/dist-packages/Flask_Cors-4.0.0.dist-info/METADATA",
+            b"Metadata-Version: 2.1\nName: Flask_Cors\nVersion: 4.0.0\n",
+        ),
+        E::File(
+            "app/node_modules/@babel/core/package.json",
+            br#"{"name":"@babel/core","version":"7.22.0"}"#,
+        ),
+        E::File("app/package.json", br#"{"name":"app","version":"1.0.0"}"#),
+    ]);
+    let l1 = layer(&[
+        E::Exec("usr/local/bin/svc-go", &go),
+        E::Exec("usr/local/bin/svc-rs", &rust),
+        E::File("opt/shop.war", &war),
+        E::File("opt/broken.jar", b"PK\x03\x04 no central directory"),
+    ]);
+    let desc = support::oci_image(dir, "amd64", &[Blob::gz(&l0), Blob::plain(l1)]);
+    support::oci_index(dir, &[desc]);
+}
+
+#[test]
+fn language_packages_in_both_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = dir.path().join("oci");
+    language_layout(&layout);
+    let src = layout.to_str().unwrap();
+    let o = moat(&["sbom", src], Some("0"));
+    assert_eq!(common::code(&o), 0);
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr).trim(),
+        "moat: warning: /opt/broken.jar (layer 1): zip archive: invalid Zip archive: Could not find EOCD"
+    );
+    let bom = valid_cyclonedx(&sbom_twice(&["sbom", src]));
+    let purls = purls(&bom);
+    assert_eq!(
+        purls,
+        [
+            "pkg:cargo/smallvec@1.6.0",
+            "pkg:cargo/svc@0.2.0",
+            "pkg:golang/example.com/svc@v1.0.0",
+            "pkg:golang/golang.org/x/net@v0.17.0",
+            "pkg:golang/stdlib@go1.21.5",
+            "pkg:maven/org.slf4j/slf4j-api@1.7.36",
+            "pkg:maven/shop",
+            "pkg:npm/%40babel/core@7.22.0",
+            "pkg:pypi/flask-cors@4.0.0",
+        ]
+    );
+    let net = &bom["components"][4];
+    assert_eq!(prop(net, "moat:location"), Some("usr/local/bin/svc-go"));
+    assert_eq!(prop(net, "moat:layerIndex"), Some("1"));
+    assert_eq!(prop(net, "moat:sourcePackage"), Some("example.com/svc"));
+    assert_eq!(prop(net, "moat:sourceVersion"), Some("go1.21.5"));
+    let jar = &bom["components"][6];
+    assert_eq!(
+        prop(jar, "moat:location"),
+        Some("opt/shop.war!/WEB-INF/lib/slf4j-api-1.7.36.jar")
+    );
+    let doc = valid_spdx(&sbom_twice(&["sbom", src, "-f", "spdx"]));
+    let packages = doc["packages"].as_array().unwrap();
+    // Image, operating system, 9 packages (the war itself, by file name, included).
+    assert_eq!(packages.len(), 11);
+    let smallvec = packages.iter().find(|p| p["name"] == "smallvec").unwrap();
+    assert_eq!(smallvec["sourceInfo"], "compiled into: svc 0.2.0");
+    let table = sbom_twice(&["sbom", src, "-f", "table"]);
+    assert!(table.contains("9 packages in"), "{table}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>()[..3]
+                == ["@babel/core", "7.22.0", "npm"]),
         "{table}"
     );
 }

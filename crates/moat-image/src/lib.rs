@@ -5,7 +5,8 @@
 //! in-memory filesystem view ([`fs`]) with whiteouts applied and links resolved inside
 //! the image root. Package catalogers ([`mod@catalog`]) read that view: os-release, dpkg,
 //! apk and rpm (sqlite, Berkeley DB and NDB databases, read with its own rpm header
-//! parser), each package attributed to the layer that introduced it. [`sbom`] writes
+//! parser), each package attributed to the layer that introduced it; language catalogers
+//! (Python, npm, Go and Rust binaries, Java archives) inspect files as layers stream past. [`sbom`] writes
 //! what they found as CycloneDX 1.6 or SPDX 2.3 JSON.
 //!
 //! Image layers are hostile input: paths are normalised inside the root, link
@@ -26,7 +27,7 @@ pub mod purl;
 pub mod sbom;
 pub mod source;
 
-pub use catalog::{Catalog, OsRelease, Package, PackageKind, catalog};
+pub use catalog::{Catalog, Catalogers, OsRelease, Package, PackageKind, catalog, catalog_all};
 pub use digest::Digest;
 pub use error::Error;
 pub use fs::{FileKind, Inspector, Limits, MergedFs, Node, Notice, NoticeKind, Want};

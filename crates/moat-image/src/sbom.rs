@@ -51,6 +51,11 @@ pub fn purl(p: &Package, os: Option<&OsRelease>) -> String {
         PackageKind::Deb => ("deb", Some("debian")),
         PackageKind::Apk => ("apk", Some("alpine")),
         PackageKind::Rpm => ("rpm", None),
+        PackageKind::Python
+        | PackageKind::Npm
+        | PackageKind::Go
+        | PackageKind::Rust
+        | PackageKind::Java => return language_purl(p),
     };
     let ns = os
         .map(|o| o.id.to_ascii_lowercase())
@@ -58,7 +63,7 @@ pub fn purl(p: &Package, os: Option<&OsRelease>) -> String {
         .or_else(|| default_ns.map(str::to_owned));
     let (epoch, version) = match p.kind {
         PackageKind::Rpm => crate::catalog::rpm::split_epoch(&p.version),
-        PackageKind::Deb | PackageKind::Apk => (None, p.version.as_str()),
+        _ => (None, p.version.as_str()),
     };
     let mut s = format!("pkg:{ty}/");
     if let Some(ns) = ns {
@@ -93,7 +98,41 @@ pub fn kind_name(kind: PackageKind) -> &'static str {
         PackageKind::Deb => "deb",
         PackageKind::Apk => "apk",
         PackageKind::Rpm => "rpm",
+        PackageKind::Python => "python",
+        PackageKind::Npm => "npm",
+        PackageKind::Go => "go",
+        PackageKind::Rust => "rust",
+        PackageKind::Java => "java",
     }
+}
+
+/// The package URL of a language package: `pkg:pypi/<PEP 503 name>@v`,
+/// `pkg:npm/%40scope/name@v`, `pkg:golang/<module path>@v` (`pkg:golang/stdlib@go1.x.y`),
+/// `pkg:cargo/name@v`, `pkg:maven/<group>/<artifact>@v` (no namespace when the group is
+/// unknown). Each path segment is percent-encoded; `/` separates them.
+fn language_purl(p: &Package) -> String {
+    let (ty, path) = match p.kind {
+        PackageKind::Python => ("pypi", encode(&crate::catalog::python::normalize(&p.name))),
+        PackageKind::Go => ("golang", encode_path(&p.name)),
+        PackageKind::Java => ("maven", encode_path(&p.name.replacen(':', "/", 1))),
+        PackageKind::Npm => ("npm", encode_path(&p.name)),
+        _ => ("cargo", encode(&p.name)),
+    };
+    let mut s = format!("pkg:{ty}/{path}");
+    if !p.version.is_empty() {
+        s.push('@');
+        s.push_str(&encode(&p.version));
+    }
+    s
+}
+
+/// Percent-encodes each `/`-separated segment of `s`, empty segments dropped.
+fn encode_path(s: &str) -> String {
+    s.split('/')
+        .filter(|seg| !seg.is_empty())
+        .map(encode)
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// `debian-12`, `alpine-3.19`, `ubuntu-22.04`.
@@ -550,8 +589,13 @@ pub fn spdx(
         let kind = kind_name(p.kind);
         let id = format!("SPDXRef-Package-{kind}-{}-{}", spdx_id_part(&p.name), i + 1);
         let mut pkg = package(id.clone(), p.name.clone(), p.version.clone(), "LIBRARY");
-        pkg.source_info =
-            source_of(p).map(|(name, version)| format!("built package from: {name} {version}"));
+        pkg.source_info = source_of(p).map(|(name, version)| {
+            if p.kind.is_language() {
+                format!("compiled into: {name} {version}")
+            } else {
+                format!("built package from: {name} {version}")
+            }
+        });
         pkg.comment = Some(layer_comment(&p.location, p.layer, e.layer));
         pkg.supplier = p.vendor.as_ref().map(|v| format!("Organization: {v}"));
         pkg.license_comments = p

@@ -2,14 +2,26 @@
 //! names the files it needs ([`want`]), so loading keeps just those contents, and each
 //! package is attributed to the layer that introduced it (the lowest layer from which
 //! its name, architecture and version stayed unchanged up to the top).
+//!
+//! Language ecosystems ([`python`], [`npm`], [`gobin`], [`rustbin`], [`java`]) are
+//! [`Inspector`](crate::Inspector)s bundled in [`Catalogers`]: load with them, then
+//! [`catalog_all`].
 
 pub mod apk;
 pub mod dpkg;
+pub mod elf;
+pub mod gobin;
+pub mod java;
+pub mod lang;
+pub mod npm;
 pub mod os_release;
+pub mod python;
 pub mod rpm;
+pub mod rustbin;
 
 use std::collections::BTreeMap;
 
+pub use lang::{Catalogers, Problem};
 pub use os_release::OsRelease;
 
 use crate::Error;
@@ -24,6 +36,16 @@ pub enum PackageKind {
     Apk,
     /// An rpm package (rpm database).
     Rpm,
+    /// A Python distribution (`*.dist-info`, `*.egg-info`).
+    Python,
+    /// An npm package installed in `node_modules`.
+    Npm,
+    /// A Go module compiled into a binary (or `stdlib`, the Go standard library).
+    Go,
+    /// A Rust crate compiled into a binary (cargo-auditable).
+    Rust,
+    /// A Java archive (Maven coordinates as `group:artifact`).
+    Java,
 }
 
 /// One installed package.
@@ -38,10 +60,12 @@ pub struct Package {
     /// Architecture, when recorded.
     pub arch: Option<String>,
     /// Source package (dpkg `Source`, apk origin, rpm `SOURCERPM` name); the package
-    /// itself when not recorded.
+    /// itself when not recorded. For Go modules the binary's main module, for Rust
+    /// crates the binary's root crate.
     pub source_name: String,
     /// Source version (dpkg `Source: name (version)`, rpm `[epoch:]version-release` of the
-    /// source rpm); the package version otherwise.
+    /// source rpm); the package version otherwise. For Go modules the Go toolchain
+    /// version, for Rust crates the root crate's version.
     pub source_version: String,
     /// The licence the package declares (apk `L:`, rpm `LICENSE`), as written.
     pub license: Option<String>,
@@ -51,7 +75,8 @@ pub struct Package {
     /// `info/<name>.list`, directories included; rpm `DIRNAMES` + `BASENAMES`); empty
     /// when not recorded.
     pub files: Vec<String>,
-    /// Path of the database file the package was found in.
+    /// Path of the database file the package was found in (language packages: the
+    /// metadata file, binary or archive; `outer!/inner` inside nested archives).
     pub location: String,
     /// Index (from the bottom, 0) of the layer that introduced the package.
     pub layer: usize,
@@ -80,6 +105,23 @@ pub fn catalog(fs: &MergedFs) -> Result<Catalog, Error> {
     let mut packages = dpkg::catalog(fs)?;
     packages.extend(apk::catalog(fs)?);
     packages.extend(rpm::catalog(fs)?);
+    sort(&mut packages);
+    Ok(Catalog {
+        os: os_release::find(fs)?,
+        packages,
+    })
+}
+
+/// [`catalog`] plus the language packages the `catalogers` found while `fs` was
+/// loaded with them (only those whose file is still current), all sorted.
+pub fn catalog_all(fs: &MergedFs, catalogers: &Catalogers) -> Result<Catalog, Error> {
+    let mut c = catalog(fs)?;
+    c.packages.extend(catalogers.packages(fs));
+    sort(&mut c.packages);
+    Ok(c)
+}
+
+fn sort(packages: &mut [Package]) {
     packages.sort_by(|a, b| {
         (a.kind, &a.name, &a.arch, &a.version, &a.location).cmp(&(
             b.kind,
@@ -89,10 +131,6 @@ pub fn catalog(fs: &MergedFs) -> Result<Catalog, Error> {
             &b.location,
         ))
     });
-    Ok(Catalog {
-        os: os_release::find(fs)?,
-        packages,
-    })
 }
 
 /// Final packages of a database file with its history: each keeps the layer from which

@@ -9,6 +9,8 @@ use std::path::Path;
 
 use moat_image::Digest;
 
+pub mod lang;
+
 /// One member of a test layer.
 pub enum E<'a> {
     /// A regular file.
@@ -19,6 +21,8 @@ pub enum E<'a> {
     Sym(&'a str, &'a str),
     /// A hard link.
     Hard(&'a str, &'a str),
+    /// An executable regular file (mode 0755).
+    Exec(&'a str, &'a [u8]),
 }
 
 fn header(kind: tar::EntryType, path: &str, link: &str, size: u64) -> tar::Header {
@@ -47,6 +51,12 @@ pub fn layer(entries: &[E<'_>]) -> Vec<u8> {
             E::Dir(p) => (header(tar::EntryType::Directory, p, "", 0), &[]),
             E::Sym(p, t) => (header(tar::EntryType::Symlink, p, t, 0), &[]),
             E::Hard(p, t) => (header(tar::EntryType::Link, p, t, 0), &[]),
+            E::Exec(p, d) => {
+                let mut h = header(tar::EntryType::Regular, p, "", d.len() as u64);
+                h.set_mode(0o755);
+                h.set_cksum();
+                (h, d)
+            }
         };
         b.append(&h, data).unwrap();
     }
