@@ -7,8 +7,9 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 use moat_core::{Severity, Summary};
-use moat_image::{Catalog, Limits, PackageKind};
+use moat_image::{Catalog, Catalogers, Limits, PackageKind};
 use moat_imagescan::config::ConfigInput;
+use moat_imagescan::secrets::SecretInspector;
 
 use crate::image_source::ImageSourceArgs;
 use crate::inputs::render_findings;
@@ -22,7 +23,9 @@ Examples:
   moat explain MOAT-750                                why running as root is reported
 
 Findings: MOAT-750 runs as root, MOAT-751 secret in Env, MOAT-752 SSH port exposed,
-MOAT-753 base image by the latest tag. `moat sbom` writes the full package inventory.
+MOAT-753 base image by the latest tag; MOAT-700..716 credentials in any layer's files —
+including files a later layer deleted, which stay in the image — shown redacted, with the
+layer and line. `moat sbom` writes the full package inventory.
 
 Exit codes: 0 clean or only findings below --fail-on; 1 findings at or above --fail-on;
 2 usage error, or a source that cannot be read (missing, not an image, registry error,
@@ -70,16 +73,27 @@ pub fn run(a: &ImageArgs) -> anyhow::Result<ExitCode> {
         Err(e) => return crate::usage(e),
     };
     let fail = |e: moat_image::Error| format!("{}: {e}", a.source.source);
+    let scanner = moat_secrets::Scanner::new(moat_secrets::Settings::default())?;
+    let mut secrets = SecretInspector::new(&scanner);
+    let mut catalogers = Catalogers::new();
     let loaded = opened
-        .load(moat_image::catalog::want(), Limits::default(), &mut [])
+        .load(
+            moat_image::catalog::want(),
+            Limits::default(),
+            &mut [&mut catalogers, &mut secrets],
+        )
         .map_err(fail)
-        .and_then(|fs| moat_image::catalog(&fs).map_err(fail).map(|c| (fs, c)));
+        .and_then(|fs| {
+            moat_image::catalog_all(&fs, &catalogers)
+                .map_err(fail)
+                .map(|c| (fs, c))
+        });
     let (fs, catalog) = match loaded {
         Ok(v) => v,
         Err(e) => return crate::usage(e),
     };
     let info = opened.info();
-    let mut findings = Vec::new();
+    let mut findings = secrets.findings(&fs, info);
     if let Some(config) = opened.config() {
         findings.extend(moat_imagescan::config::check(
             ConfigInput {
@@ -107,7 +121,8 @@ pub fn run(a: &ImageArgs) -> anyhow::Result<ExitCode> {
     crate::image_source::report_notices(&a.source.source, fs.notices());
     let mut totals = Summary::default();
     totals.scanned.resources = 1;
-    let metas = moat_imagescan::metas();
+    let mut metas = moat_imagescan::metas();
+    metas.extend(moat_secrets::metas());
     render_findings(findings, &metas, format, &mut totals)?;
     Ok(match fail_on {
         Some(t) if totals.at_or_above(t) > 0 => ExitCode::from(1),

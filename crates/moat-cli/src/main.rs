@@ -70,11 +70,11 @@ enum Command {
     /// each with its package URL and the layer that introduced it.
     #[command(after_long_help = format!("{}\n\n{}", image_source::SOURCES, sbom_cmd::EXAMPLES))]
     Sbom(sbom_cmd::SbomArgs),
-    /// Check a container image: package summary and risks in its config.
+    /// Check a container image: package summary, config risks, secrets in layers.
     ///
     /// Reads the image like `moat sbom` (any source, digests verified, nothing extracted)
-    /// and reports findings about the image config: root user, secrets in Env, SSH
-    /// exposed, a base image on the latest tag.
+    /// and reports findings about the image config (root user, secrets in Env, SSH
+    /// exposed, a base image on the latest tag) and credentials in any layer.
     #[command(after_long_help = format!("{}\n\n{}", image_source::SOURCES, image_cmd::EXAMPLES))]
     Image(image_cmd::ImageArgs),
     /// List the available checks.

@@ -127,6 +127,83 @@ fn hardened_config_is_clean() {
 }
 
 #[test]
+fn secrets_in_every_layer_with_layer_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("layers");
+    let token = "ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d";
+    let l0 = layer(&[
+        E::File("etc/os-release", b"ID=alpine\nVERSION_ID=3.20.0\n"),
+        E::File(
+            "root/.git-credentials",
+            format!("https://bot:{token}@github.com\n").as_bytes(),
+        ),
+        E::File(
+            "app/config.yaml",
+            b"# password: see vault\nlog_level: info\n",
+        ),
+    ]);
+    let l1 = layer(&[
+        E::File("root/.wh..git-credentials", b""),
+        E::File(
+            "app/settings.py",
+            format!("DEBUG = False\nGITHUB_TOKEN = \"{token}\"\n").as_bytes(),
+        ),
+        E::File(
+            "usr/bin/tool",
+            b"\x7fELF\0\0ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d",
+        ),
+    ]);
+    let desc = support::oci_image_run_config(
+        &img,
+        "amd64",
+        &[Blob::gz(&l0), Blob::plain(l1)],
+        &json!({"User": "1000"}),
+    );
+    support::oci_index(&img, &[desc]);
+    let o = moat(&["image", img.to_str().unwrap(), "-f", "json"]);
+    assert_eq!(
+        common::code(&o),
+        1,
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let got: Vec<(String, String, u64, String)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["check_id"].as_str().unwrap().to_owned(),
+                f["location"]["file"].as_str().unwrap().to_owned(),
+                f["location"]["line"].as_u64().unwrap(),
+                f["location"]["path"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "MOAT-703".to_owned(),
+                "/root/.git-credentials".to_owned(),
+                1,
+                "layers[0]".to_owned()
+            ),
+            (
+                "MOAT-703".to_owned(),
+                "/app/settings.py".to_owned(),
+                2,
+                "layers[1]".to_owned()
+            ),
+        ]
+    );
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(!text.contains(token), "secret leaked: {text}");
+    assert!(text.contains("deleted by a later layer"), "{text}");
+}
+
+#[test]
 fn every_image_check_is_explained() {
     for id in ["MOAT-750", "MOAT-751", "MOAT-752", "MOAT-753"] {
         let o = moat(&["explain", id]);
@@ -151,9 +228,13 @@ fn real_minbase_image() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
+    // The credentials file of layer 1, deleted by layer 2, is still found; nothing else
+    // in the Debian root looks like a secret.
     assert_eq!(
         findings(&o.stdout),
         [
+            ("MOAT-700".to_owned(), "layers[1]".to_owned()),
+            ("MOAT-701".to_owned(), "layers[1]".to_owned()),
             ("MOAT-750".to_owned(), "config.User".to_owned()),
             ("MOAT-752".to_owned(), "config.ExposedPorts".to_owned()),
         ]
@@ -161,5 +242,8 @@ fn real_minbase_image() {
     let o = moat(&["image", layout.to_str().unwrap()]);
     let table = String::from_utf8_lossy(&o.stdout);
     assert!(table.contains("Layers    3"), "{table}");
+    assert!(table.contains("/opt/app/.env:2:23"), "{table}");
+    assert!(table.contains("deleted by a later layer"), "{table}");
+    assert!(!table.contains("7Qx9bVwz"), "secret leaked: {table}");
     assert!(table.contains("Debian GNU/Linux 12 (bookworm)"), "{table}");
 }

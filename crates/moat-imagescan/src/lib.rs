@@ -1,10 +1,12 @@
 //! `moat-imagescan` judges a container image that `moat-image` reads: risks in the image
-//! config ([`config`]: root user, secrets in `Env`, SSH exposed, a `latest` base) and the
-//! package inventory summary that `moat image` prints. Each check has catalogue metadata
+//! config ([`config`]: root user, secrets in `Env`, SSH exposed, a `latest` base),
+//! credentials in any layer ([`secrets`]) and which advisories can apply to each package
+//! ([`ecosystem`]). Each check has catalogue metadata
 //! ([`metas`]) so `moat explain` and `moat checks` know it.
 
 pub mod config;
 pub mod ecosystem;
+pub mod secrets;
 
 use moat_core::{CheckMeta, Finding, ResourceRef};
 
