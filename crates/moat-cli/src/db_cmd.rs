@@ -181,8 +181,8 @@ pub fn run(cmd: DbCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Throttled progress on stderr. `MOAT_DB_TEST_DELAY_MS` (tests only) slows every step so
-/// a test can interrupt an import midway.
+/// Throttled progress on stderr. `MOAT_DB_TEST_DELAY_MS` (tests only) slows the writing of
+/// each record block so a test can kill an import while the new file is half written.
 fn progress_printer() -> impl Fn(Progress) + Sync {
     let delay = std::env::var("MOAT_DB_TEST_DELAY_MS")
         .ok()
@@ -190,7 +190,7 @@ fn progress_printer() -> impl Fn(Progress) + Sync {
     let tty = io::stderr().is_terminal();
     let last = Mutex::new(Instant::now());
     move |p: Progress| {
-        if let Some(ms) = delay {
+        if let (Some(ms), Progress::Writing { .. }) = (delay, p) {
             std::thread::sleep(Duration::from_millis(ms));
         }
         let Ok(mut at) = last.lock() else { return };
