@@ -98,7 +98,7 @@ Exit codes: 0 advisories listed (possibly none); 2 the database cannot be read."
 /// `--db` shared by all subcommands.
 #[derive(Args, Debug)]
 pub struct DbPath {
-    /// The database file (default: $XDG_CACHE_HOME/moat/vuln.db, else ~/.cache/moat/vuln.db).
+    /// The database file (default: `$XDG_CACHE_HOME/moat/vuln.db`, else `~/.cache/moat/vuln.db`).
     #[arg(long, value_name = "PATH", global = true)]
     db: Option<PathBuf>,
 }
@@ -127,7 +127,7 @@ pub struct UpdateArgs {
     /// Archive URL to download (repeatable); replaces the default ecosystem list.
     #[arg(long = "source", value_name = "URL")]
     sources: Vec<String>,
-    /// OSV ecosystem to download from OSV's bucket (repeatable), e.g. Go, PyPI, Debian.
+    /// OSV ecosystem to download from OSV's bucket (repeatable), e.g. `Go`, `PyPI`, `Debian`.
     #[arg(long = "ecosystem", value_name = "ECOSYSTEM")]
     ecosystems: Vec<String>,
     /// Give up on a download after this many seconds.
@@ -157,11 +157,11 @@ pub struct StatsArgs {
 
 #[derive(Args, Debug)]
 pub struct LookupArgs {
-    /// Ecosystem with release where it has one (Go, PyPI, Debian:12, Alpine:v3.18, …).
+    /// Ecosystem with release where it has one (`Go`, `PyPI`, `Debian:12`, `Alpine:v3.18`, …).
     ecosystem: String,
     /// Package name (the source package for Debian and Ubuntu, the origin for Alpine).
     name: String,
-    /// Compare names as the ecosystem does (PyPI: PEP 503; NuGet: case-insensitive).
+    /// Compare names as the ecosystem does (`PyPI`: PEP 503; `NuGet`: case-insensitive).
     #[arg(long)]
     normalize: bool,
     /// Output format.
@@ -233,7 +233,7 @@ fn report_import(db: &Path, s: &ImportStats, took: Duration) -> anyhow::Result<E
     for e in &s.errors {
         writeln!(err, "moat: error: {e}")?;
     }
-    let size = std::fs::metadata(db).map(|m| m.len()).unwrap_or(0);
+    let size = std::fs::metadata(db).map_or(0, |m| m.len());
     let mut out = String::new();
     writeln!(
         out,

@@ -84,7 +84,7 @@ enum Command {
     /// The local vulnerability database: import OSV records (and Debian, Alpine, rubysec
     /// advisories), update from OSV's archives, show statistics, look up a package.
     ///
-    /// One compact file (default $XDG_CACHE_HOME/moat/vuln.db, else ~/.cache/moat/vuln.db;
+    /// One compact file (default `$XDG_CACHE_HOME/moat/vuln.db`, else `~/.cache/moat/vuln.db`;
     /// `--db` to choose) indexed by ecosystem and package; updates replace it atomically.
     #[command(subcommand)]
     Db(db_cmd::DbCommand),

@@ -241,6 +241,7 @@ fn fixed_above<E>(
 }
 
 #[cfg(test)]
+#[allow(clippy::many_single_char_names)]
 mod tests {
     use super::*;
     use crate::model::{Package, Range};
@@ -296,7 +297,7 @@ mod tests {
     }
 
     fn is(a: &Affected, v: &str) -> bool {
-        a.affects(v, &numeric).map(|v| v.affected).unwrap_or(false)
+        a.affects(v, &numeric).is_ok_and(|v| v.affected)
     }
 
     #[test]

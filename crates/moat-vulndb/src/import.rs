@@ -115,17 +115,16 @@ enum Kind {
 
 fn kind_of(path: &Path) -> Option<Kind> {
     let name = path.file_name()?.to_str()?;
-    let lower = name.to_ascii_lowercase();
-    if lower.ends_with(".json") {
-        Some(Kind::Json)
-    } else if lower.ends_with(".yaml") || lower.ends_with(".yml") {
-        Some(Kind::Yaml)
-    } else if lower.ends_with(".zip") {
-        Some(Kind::Zip)
-    } else if name == "list" {
-        Some(Kind::TrackerList)
-    } else {
-        None
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("json") => Some(Kind::Json),
+        Some("yaml" | "yml") => Some(Kind::Yaml),
+        Some("zip") => Some(Kind::Zip),
+        _ if name == "list" => Some(Kind::TrackerList),
+        _ => None,
     }
 }
 

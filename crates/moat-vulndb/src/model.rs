@@ -47,7 +47,7 @@ pub struct Record {
     /// Up to [`MAX_REFERENCES`] references, advisory links first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<Reference>,
-    /// `database_specific.severity` (GHSA `HIGH`, AlmaLinux `Important`, …).
+    /// `database_specific.severity` (GHSA `HIGH`, `AlmaLinux` `Important`, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub database_severity: Option<String>,
 }
@@ -108,7 +108,7 @@ pub struct Affected {
 /// Range type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum RangeKind {
-    /// SemVer 2.0 versions.
+    /// `SemVer` 2.0 versions.
     #[serde(rename = "SEMVER")]
     Semver,
     /// The ecosystem's own version ordering.

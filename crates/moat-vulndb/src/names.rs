@@ -5,9 +5,9 @@ pub fn base_ecosystem(ecosystem: &str) -> &str {
     ecosystem.split(':').next().unwrap_or(ecosystem)
 }
 
-/// The name as the ecosystem compares names: PyPI per PEP 503 (lowercase, runs of `-`,
-/// `_`, `.` become one `-`); NuGet, Packagist, Pub and Hackage lowercase; other ecosystems
-/// (Go, npm, crates.io, RubyGems, Maven, distributions) unchanged.
+/// The name as the ecosystem compares names: `PyPI` per PEP 503 (lowercase, runs of `-`,
+/// `_`, `.` become one `-`); `NuGet`, Packagist, Pub and Hackage lowercase; other ecosystems
+/// (Go, npm, crates.io, `RubyGems`, Maven, distributions) unchanged.
 pub fn normalize(ecosystem: &str, name: &str) -> String {
     match base_ecosystem(ecosystem) {
         "PyPI" => {

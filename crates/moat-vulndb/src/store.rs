@@ -395,12 +395,12 @@ impl Database {
     }
 
     /// Entry `i` of a 16-byte table: (string, refs offset, refs count).
-    fn entry(&self, t: Table, i: usize) -> Result<(&[u8], usize, usize), Error> {
-        let at = t.start + i * 16;
-        let f = |k: usize| read_u32(&self.index, at + 4 * k).map(|v| v as usize);
-        let (so, sl, ro, rc) = match (f(0), f(1), f(2), f(3)) {
-            (Some(a), Some(b), Some(c), Some(d)) => (a, b, c, d),
-            _ => return Err(self.corrupt("index entry out of bounds")),
+    fn entry(&self, table: Table, index: usize) -> Result<(&[u8], usize, usize), Error> {
+        let at = table.start + index * 16;
+        let field = |k: usize| read_u32(&self.index, at + 4 * k).map(|v| v as usize);
+        let (Some(so), Some(sl), Some(ro), Some(rc)) = (field(0), field(1), field(2), field(3))
+        else {
+            return Err(self.corrupt("index entry out of bounds"));
         };
         let s = so
             .checked_add(sl)
@@ -514,7 +514,7 @@ impl Database {
     }
 
     /// Like [`lookup`](Self::lookup), but names compare the way the ecosystem compares them
-    /// (PyPI per PEP 503, NuGet case-insensitively; see [`normalize`]).
+    /// (`PyPI` per PEP 503, `NuGet` case-insensitively; see [`normalize`]).
     pub fn lookup_normalized(&self, ecosystem: &str, name: &str) -> Result<Vec<Record>, Error> {
         let n = normalize(ecosystem, name);
         self.lookup_by(ecosystem, name, |a| normalize(ecosystem, a) == n)

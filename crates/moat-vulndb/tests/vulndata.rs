@@ -3,6 +3,8 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::print_stderr,
+    clippy::many_single_char_names,
+    clippy::unnecessary_wraps,
     missing_docs
 )]
 

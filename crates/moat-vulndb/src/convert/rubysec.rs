@@ -1,7 +1,7 @@
 //! rubysec advisory YAML (`gems/<gem>/*.yml`) to records.
 //!
 //! A version is affected unless it satisfies one of `patched_versions` or
-//! `unaffected_versions` (RubyGems requirements such as `~> 1.2.3`, `>= 2.0, < 2.1`).
+//! `unaffected_versions` (`RubyGems` requirements such as `~> 1.2.3`, `>= 2.0, < 2.1`).
 //! Each requirement is turned into an interval, the union of the "safe" intervals is
 //! computed, and its complement is written as one ECOSYSTEM range (`introduced`/`fixed`,
 //! `last_affected` for a `> v` lower bound). `~> 1.2.3` means `>= 1.2.3, < 1.3`.
@@ -10,7 +10,7 @@
 //! an inclusive upper bound `<= v` (and `= v`) becomes `< v`, so `v` itself is reported;
 //! `!= v` is dropped. Such records are counted as inexact. Pre-releases of the bumped
 //! version of `~>` (`1.3.0.pre` for `~> 1.2.3`) count as safe here but do not satisfy the
-//! requirement in RubyGems.
+//! requirement in `RubyGems`.
 //!
 //! Advisories for Ruby interpreters (`rubies/`, field `engine` instead of `gem`) have no
 //! OSV ecosystem and are skipped.
@@ -361,11 +361,11 @@ fn segments(v: &str) -> Vec<Seg<'_>> {
 
 /// RubyGems-style version order (segments; strings are pre-releases and sort below
 /// numbers; missing segments count as 0).
-pub fn gem_cmp(a: &str, b: &str) -> Ordering {
-    let (x, y) = (segments(a), segments(b));
-    for i in 0..x.len().max(y.len()) {
-        let l = x.get(i).unwrap_or(&Seg::Num(0));
-        let r = y.get(i).unwrap_or(&Seg::Num(0));
+pub fn gem_cmp(left: &str, right: &str) -> Ordering {
+    let (lhs, rhs) = (segments(left), segments(right));
+    for i in 0..lhs.len().max(rhs.len()) {
+        let l = lhs.get(i).unwrap_or(&Seg::Num(0));
+        let r = rhs.get(i).unwrap_or(&Seg::Num(0));
         match l.cmp(r) {
             Ordering::Equal => {}
             o => return o,
