@@ -199,7 +199,9 @@ fn progress_printer() -> impl Fn(Progress) + Sync {
         }
         *at = Instant::now();
         let line = match p {
-            Progress::Parsed { done, total } => format!("read {done}/{total} files"),
+            Progress::Parsed { done, total } => {
+                format!("read {done} files ({total} plain files plus archive members)")
+            }
             Progress::Writing { done, total } => format!("writing block {done}/{total}"),
         };
         let mut err = io::stderr().lock();

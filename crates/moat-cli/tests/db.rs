@@ -333,6 +333,11 @@ fn killed_import_leaves_the_previous_database_usable() {
     assert_old_db_usable(&db, &before);
 }
 
+/// `moat db update --db DB --source URL`.
+fn update(db: &Path, url: &str) -> Output {
+    moat(&["db", "update", "--db", &db_arg(db), "--source", url])
+}
+
 /// Serves `bodies` (one per connection, in order) on 127.0.0.1; returns the base URL.
 fn serve(bodies: Vec<(u16, Vec<u8>)>) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -376,14 +381,7 @@ fn update_downloads_verifies_and_imports() {
 
     // A truncated archive: error, database unchanged.
     let base = serve(vec![(200, truncated)]);
-    let out = moat(&[
-        "db",
-        "update",
-        "--db",
-        &db_arg(&db),
-        "--source",
-        &format!("{base}/all.zip"),
-    ]);
+    let out = update(&db, &format!("{base}/all.zip"));
     assert_eq!(out.status.code(), Some(2));
     assert!(
         text(&out.stderr).contains("database unchanged"),
@@ -394,33 +392,19 @@ fn update_downloads_verifies_and_imports() {
 
     // An HTTP error: same.
     let base = serve(vec![(404, b"no".to_vec())]);
-    let out = moat(&[
-        "db",
-        "update",
-        "--db",
-        &db_arg(&db),
-        "--source",
-        &format!("{base}/all.zip"),
-    ]);
+    let out = update(&db, &format!("{base}/all.zip"));
     assert_eq!(out.status.code(), Some(2));
     assert_old_db_usable(&db, &before);
 
     // Plain HTTP to anything but loopback is refused.
-    let out = moat(&[
-        "db",
-        "update",
-        "--db",
-        &db_arg(&db),
-        "--source",
-        "http://example.com/all.zip",
-    ]);
+    let out = update(&db, "http://example.com/all.zip");
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("only https://"));
 
     // A good archive: imported, and a second update with the same data changes nothing.
     let base = serve(vec![(200, good.clone()), (200, good)]);
     let url = format!("{base}/all.zip");
-    let out = moat(&["db", "update", "--db", &db_arg(&db), "--source", &url]);
+    let out = update(&db, &url);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
         text(&out.stdout).contains("2 added"),
@@ -429,7 +413,7 @@ fn update_downloads_verifies_and_imports() {
     );
     let out = moat(&["db", "lookup", "PyPI", "upd", "--db", &db_arg(&db)]);
     assert!(text(&out.stdout).contains("2 advisories"));
-    let out = moat(&["db", "update", "--db", &db_arg(&db), "--source", &url]);
+    let out = update(&db, &url);
     assert!(
         text(&out.stdout).contains("0 added, 0 updated, 2 unchanged"),
         "{}",

@@ -45,6 +45,8 @@ const HEADER_LEN: u64 = 48;
 const BLOCK_TARGET: usize = 96 * 1024;
 /// Largest block, index or meta section accepted when reading.
 const MAX_SECTION: u64 = 512 * 1024 * 1024;
+/// Largest inflated record block accepted when reading.
+const MAX_BLOCK: u64 = 128 * 1024 * 1024;
 
 /// Summary stored in the file.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -475,7 +477,7 @@ impl Database {
         let raw = read_section(&mut f, &self.path, self.size, off, u64::from(len))?;
         let mut text = Vec::new();
         DeflateDecoder::new(raw.as_slice())
-            .take(MAX_SECTION)
+            .take(MAX_BLOCK)
             .read_to_end(&mut text)
             .map_err(|e| self.corrupt(&format!("record block {b}: {e}")))?;
         text.split(|c| *c == b'\n')
@@ -545,7 +547,8 @@ impl Database {
 
     /// Every record (used to merge an import into the existing database).
     pub fn all_records(&self) -> Result<Vec<Record>, Error> {
-        let mut out = Vec::with_capacity(usize::try_from(self.meta.records).unwrap_or(0));
+        let mut out =
+            Vec::with_capacity(usize::try_from(self.meta.records.min(1 << 20)).unwrap_or(0));
         for b in 0..self.blocks.len {
             out.extend(self.read_block(b)?);
         }

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::model::{Affected, Event, Package, Range, RangeKind, Record};
+use crate::model::Record;
 
 /// The result of converting one secdb file.
 #[derive(Debug, Default)]
@@ -86,21 +86,7 @@ pub fn convert(v: &Value) -> Result<Converted, String> {
                         rec.aliases.push(w.to_owned());
                     }
                 }
-                let entry = Affected {
-                    package: Package {
-                        ecosystem: ecosystem.clone(),
-                        name: name.to_owned(),
-                        purl: None,
-                    },
-                    ranges: vec![Range {
-                        kind: RangeKind::Ecosystem,
-                        events: vec![
-                            Event::Introduced("0".into()),
-                            Event::Fixed(version.to_owned()),
-                        ],
-                    }],
-                    ..Affected::default()
-                };
+                let entry = super::fixed_in(ecosystem.clone(), name, version);
                 if !rec.affected.contains(&entry) {
                     rec.affected.push(entry);
                 }
@@ -114,6 +100,7 @@ pub fn convert(v: &Value) -> Result<Converted, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Event;
 
     #[test]
     fn converts_secfixes() {

@@ -9,7 +9,7 @@
 //! `<end-of-life>`, `<unfixed>`, …) or whose release is unknown are skipped and counted;
 //! `NOTE:` lines are ignored. The CVE IDs become aliases.
 
-use crate::model::{Affected, Event, Package, Range, RangeKind, Record};
+use crate::model::{Affected, Record};
 
 /// Debian release codenames and the OSV ecosystem release numbers (as in Debian's
 /// `distro-info-data`: 3.0 … 6.0, then whole numbers).
@@ -183,27 +183,15 @@ fn fixed_line(body: &str) -> Result<Option<Affected>, String> {
         .and_then(|w| w.strip_prefix('('))
         .and_then(|w| w.strip_suffix(')'))
         .map(str::to_owned);
-    Ok(Some(Affected {
-        package: Package {
-            ecosystem,
-            name: package.to_owned(),
-            purl: None,
-        },
-        ranges: vec![Range {
-            kind: RangeKind::Ecosystem,
-            events: vec![
-                Event::Introduced("0".into()),
-                Event::Fixed(version.to_owned()),
-            ],
-        }],
-        ecosystem_severity: urgency,
-        ..Affected::default()
-    }))
+    let mut entry = super::fixed_in(ecosystem, package, version);
+    entry.ecosystem_severity = urgency;
+    Ok(Some(entry))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Event;
 
     const SAMPLE: &str = "\
 [29 Mar 2023] DSA-5380-1 xorg-server - security update

@@ -209,34 +209,25 @@ fn requirement(req: &str) -> Result<Option<(Interval, bool)>, String> {
     Ok(any.then_some((iv, approx)))
 }
 
-fn tighten_lo(iv: &mut Interval, b: Option<Bound>) {
+/// Narrows `slot` to `b` when `b` is tighter: a lower bound (`toward` = `Greater`) moves
+/// up, an upper bound (`toward` = `Less`) down; at equal versions exclusive wins.
+fn tighten(slot: &mut Option<Bound>, b: Option<Bound>, toward: Ordering) {
     let Some(b) = b else { return };
-    let replace = match &iv.lo {
-        None => true,
-        Some(cur) => match gem_cmp(&b.version, &cur.version) {
-            Ordering::Greater => true,
-            Ordering::Equal => !b.inclusive,
-            Ordering::Less => false,
-        },
-    };
+    let replace = slot.as_ref().is_none_or(|cur| {
+        let o = gem_cmp(&b.version, &cur.version);
+        o == toward || (o == Ordering::Equal && !b.inclusive)
+    });
     if replace {
-        iv.lo = Some(b);
+        *slot = Some(b);
     }
 }
 
+fn tighten_lo(iv: &mut Interval, b: Option<Bound>) {
+    tighten(&mut iv.lo, b, Ordering::Greater);
+}
+
 fn tighten_hi(iv: &mut Interval, b: Option<Bound>) {
-    let Some(b) = b else { return };
-    let replace = match &iv.hi {
-        None => true,
-        Some(cur) => match gem_cmp(&b.version, &cur.version) {
-            Ordering::Less => true,
-            Ordering::Equal => !b.inclusive,
-            Ordering::Greater => false,
-        },
-    };
-    if replace {
-        iv.hi = Some(b);
-    }
+    tighten(&mut iv.hi, b, Ordering::Less);
 }
 
 /// The affected complement of the union of safe intervals, as OSV events.
