@@ -88,6 +88,7 @@ pub(crate) fn write_atomic(
     let file_name = target
         .file_name()
         .map_or_else(|| "vuln.db".into(), |n| n.to_string_lossy().into_owned());
+    remove_stale_temps(&dir, &file_name);
     let tmp = dir.join(format!(".{file_name}.tmp.{}", std::process::id()));
     let result = write_file(&tmp, &mut records, &mut meta, on_block).and_then(|()| {
         std::fs::rename(&tmp, target).map_err(|e| Error::io(target, e))?;
@@ -101,6 +102,31 @@ pub(crate) fn write_atomic(
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// Removes temporary files left by killed imports (`.NAME.tmp.PID` whose process is gone;
+/// Linux only, where `/proc` says which processes exist).
+fn remove_stale_temps(dir: &Path, file_name: &str) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let prefix = format!(".{file_name}.tmp.");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(&prefix))
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }
 
 fn primary_key(r: &Record) -> String {
