@@ -333,12 +333,22 @@ fn killed_import_leaves_the_previous_database_usable() {
     assert_old_db_usable(&db, &before);
 
     // The next import cleans up the killed one's temporary file.
-    let one = write(dir.path(), "one.json", &osv("ONE-1", "2024-01-01T00:00:00Z", "one", "1"));
+    let one = write(
+        dir.path(),
+        "one.json",
+        &osv("ONE-1", "2024-01-01T00:00:00Z", "one", "1"),
+    );
     let out = moat(&["db", "import", "--db", &db_arg(&db), one.to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let leftovers = std::fs::read_dir(dir.path())
         .unwrap()
-        .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().contains(".tmp."))
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains(".tmp.")
+        })
         .count();
     assert_eq!(leftovers, 0);
 }

@@ -28,7 +28,7 @@ pub const MAX_ARCHIVE_TOTAL: u64 = 4 * 1024 * 1024 * 1024;
 /// Most members read from one archive.
 pub const MAX_ARCHIVE_ENTRIES: usize = 2_000_000;
 /// Archive members parsed per parallel batch (bounds memory).
-const BATCH: usize = 2048;
+const BATCH: usize = 512;
 
 /// Import progress, reported to the caller's callback.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -128,6 +128,75 @@ fn kind_of(path: &Path) -> Option<Kind> {
     }
 }
 
+/// Plain files parsed per parallel batch (bounds memory: each batch is merged and dropped).
+const FILE_BATCH: usize = 512;
+
+/// What this import did to one ID so far.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Fate {
+    /// Stored before, not seen in this import (yet).
+    Stored,
+    /// New in this import.
+    Added,
+    /// Stored before and changed by this import.
+    Updated,
+    /// Stored before and left as it was.
+    Unchanged,
+}
+
+/// The records being merged: the stored database plus everything read so far.
+struct Merger {
+    records: HashMap<String, (Record, Fate, bool)>,
+    stats: ImportStats,
+}
+
+impl Merger {
+    fn add(&mut self, r: FileResult) {
+        let s = &mut self.stats;
+        s.files += 1;
+        s.input_bytes += r.bytes;
+        s.skipped_entries += r.skipped;
+        s.inexact += r.inexact;
+        s.errors.extend(r.errors);
+        for p in r.records {
+            s.records_read += 1;
+            s.withdrawn += u64::from(p.record.is_withdrawn());
+            s.git_ranges += p.record.git_ranges() as u64;
+            let Some((cur, fate, converted)) = self.records.get_mut(&p.record.id) else {
+                self.records
+                    .insert(p.record.id.clone(), (p.record, Fate::Added, p.converted));
+                continue;
+            };
+            let both_converted =
+                *converted && p.converted && cur.modified.is_none() && p.record.modified.is_none();
+            if both_converted {
+                // Converted formats carry no `modified`: entries are merged.
+                let before = (cur.affected.len(), cur.aliases.len());
+                merge_entries(cur, p.record);
+                let changed = before != (cur.affected.len(), cur.aliases.len());
+                *fate = match *fate {
+                    Fate::Stored | Fate::Unchanged if changed => Fate::Updated,
+                    Fate::Stored => Fate::Unchanged,
+                    other => other,
+                };
+                continue;
+            }
+            if *fate != Fate::Stored {
+                s.duplicates += 1;
+            }
+            if newer(&p.record, cur) {
+                *cur = p.record;
+                *converted = p.converted;
+                if *fate != Fate::Added {
+                    *fate = Fate::Updated;
+                }
+            } else if *fate == Fate::Stored {
+                *fate = Fate::Unchanged;
+            }
+        }
+    }
+}
+
 /// Imports `inputs` (files, directories, zip archives) into the database at `db`,
 /// creating it if needed.
 pub fn import(
@@ -135,9 +204,34 @@ pub fn import(
     inputs: &[PathBuf],
     opts: &ImportOptions<'_>,
 ) -> Result<ImportStats, Error> {
-    let mut stats = ImportStats::default();
+    let mut merger = Merger {
+        records: HashMap::new(),
+        stats: ImportStats::default(),
+    };
+    // The stored records first: new ones are merged into them as batches are parsed.
+    let mut meta = Meta::default();
+    match Database::open(db) {
+        Ok(old) => {
+            meta = old.meta().clone();
+            merger.records = old
+                .all_records()?
+                .into_iter()
+                .map(|r| (r.id.clone(), (r, Fate::Stored, false)))
+                .collect();
+            // Stored records without `modified` came from converted formats.
+            for (r, _, converted) in merger.records.values_mut() {
+                *converted = r.modified.is_none();
+            }
+        }
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e @ (Error::NotADatabase { .. } | Error::Schema { .. } | Error::Corrupt { .. })) => {
+            merger.stats.replaced_unreadable = Some(e.to_string());
+        }
+        Err(e) => return Err(e),
+    }
+
     let (files, walk_errors) = discover(inputs);
-    stats.errors.extend(walk_errors);
+    merger.stats.errors.extend(walk_errors);
     let total = files.len() as u64;
     let done = std::sync::atomic::AtomicU64::new(0);
     let report = |n: u64| {
@@ -147,88 +241,30 @@ pub fn import(
         }
     };
     let (archives, plain): (Vec<_>, Vec<_>) = files.into_iter().partition(|(_, k)| *k == Kind::Zip);
-    let mut results: Vec<FileResult> = plain
-        .par_iter()
-        .map(|(path, kind)| {
-            let r = parse_file(path, *kind);
-            report(1);
-            r
-        })
-        .collect();
+    for chunk in plain.chunks(FILE_BATCH) {
+        let results: Vec<FileResult> = chunk
+            .par_iter()
+            .map(|(path, kind)| parse_file(path, *kind))
+            .collect();
+        report(results.len() as u64);
+        for r in results {
+            merger.add(r);
+        }
+    }
     for (path, _) in &archives {
-        results.extend(read_archive(path, &report)?);
-    }
-    stats.files = results.len() as u64;
-
-    let mut merged: HashMap<String, Parsed> = HashMap::new();
-    for r in results {
-        stats.input_bytes += r.bytes;
-        stats.skipped_entries += r.skipped;
-        stats.inexact += r.inexact;
-        stats.errors.extend(r.errors);
-        for p in r.records {
-            stats.records_read += 1;
-            stats.withdrawn += u64::from(p.record.is_withdrawn());
-            stats.git_ranges += p.record.git_ranges() as u64;
-            match merged.get_mut(&p.record.id) {
-                None => {
-                    merged.insert(p.record.id.clone(), p);
-                }
-                Some(cur) => {
-                    if cur.converted && p.converted {
-                        merge_entries(&mut cur.record, p.record);
-                    } else {
-                        stats.duplicates += 1;
-                        if newer(&p.record, &cur.record) {
-                            *cur = p;
-                        }
-                    }
-                }
-            }
-        }
+        read_archive(path, &report, &mut |r| merger.add(r))?;
     }
 
-    // Merge with what is stored.
-    let mut meta = Meta::default();
-    let mut stored: HashMap<String, Record> = HashMap::new();
-    match Database::open(db) {
-        Ok(old) => {
-            meta = old.meta().clone();
-            stored = old
-                .all_records()?
-                .into_iter()
-                .map(|r| (r.id.clone(), r))
-                .collect();
+    let Merger { records, mut stats } = merger;
+    let mut out = Vec::with_capacity(records.len());
+    for (_, (record, fate, _)) in records {
+        match fate {
+            Fate::Added => stats.added += 1,
+            Fate::Updated => stats.updated += 1,
+            Fate::Unchanged => stats.unchanged += 1,
+            Fate::Stored => {}
         }
-        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e @ (Error::NotADatabase { .. } | Error::Schema { .. } | Error::Corrupt { .. })) => {
-            stats.replaced_unreadable = Some(e.to_string());
-        }
-        Err(e) => return Err(e),
-    }
-    for (id, p) in merged {
-        match stored.get_mut(&id) {
-            None => {
-                stats.added += 1;
-                stored.insert(id, p.record);
-            }
-            Some(old) => {
-                if p.converted && p.record.modified.is_none() && old.modified.is_none() {
-                    let before = old.clone();
-                    merge_entries(old, p.record);
-                    if *old == before {
-                        stats.unchanged += 1;
-                    } else {
-                        stats.updated += 1;
-                    }
-                } else if newer(&p.record, old) {
-                    stats.updated += 1;
-                    *old = p.record;
-                } else {
-                    stats.unchanged += 1;
-                }
-            }
-        }
+        out.push(record);
     }
     let now = jiff::Timestamp::now().as_second();
     if meta.created == 0 {
@@ -236,14 +272,13 @@ pub fn import(
     }
     meta.updated = now;
     meta.input_bytes = stats.input_bytes;
-    let records: Vec<Record> = stored.into_values().collect();
-    stats.total_records = records.len() as u64;
+    stats.total_records = out.len() as u64;
     let on_block = |d, t| {
         if let Some(p) = opts.progress {
             p(Progress::Writing { done: d, total: t });
         }
     };
-    store::write_atomic(db, records, meta, &on_block)?;
+    store::write_atomic(db, out, meta, &on_block)?;
     Ok(stats)
 }
 
@@ -456,7 +491,11 @@ pub fn parse_any(bytes: &[u8]) -> usize {
 /// Reads a zip archive member by member, parsing batches in parallel. Any damage to the
 /// archive (bad central directory, CRC mismatch, truncated data, limits exceeded) is an
 /// error for the whole import.
-fn read_archive(path: &Path, report: &(dyn Fn(u64) + Sync)) -> Result<Vec<FileResult>, Error> {
+fn read_archive(
+    path: &Path,
+    report: &(dyn Fn(u64) + Sync),
+    sink: &mut dyn FnMut(FileResult),
+) -> Result<(), Error> {
     let name = display(path);
     let abort = |m: String| Error::Aborted(format!("{name}: {m}"));
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
@@ -465,10 +504,9 @@ fn read_archive(path: &Path, report: &(dyn Fn(u64) + Sync)) -> Result<Vec<FileRe
     if zip.len() > MAX_ARCHIVE_ENTRIES {
         return Err(abort(format!("more than {MAX_ARCHIVE_ENTRIES} members")));
     }
-    let mut results = Vec::new();
     let mut batch: Vec<(String, Kind, Vec<u8>)> = Vec::new();
     let mut total: u64 = 0;
-    let flush = |batch: &mut Vec<(String, Kind, Vec<u8>)>, results: &mut Vec<FileResult>| {
+    let mut flush = |batch: &mut Vec<(String, Kind, Vec<u8>)>| {
         let parsed: Vec<FileResult> = batch
             .par_iter()
             .map(|(member, kind, bytes)| {
@@ -476,8 +514,10 @@ fn read_archive(path: &Path, report: &(dyn Fn(u64) + Sync)) -> Result<Vec<FileRe
             })
             .collect();
         report(parsed.len() as u64);
-        results.extend(parsed);
         batch.clear();
+        for r in parsed {
+            sink(r);
+        }
     };
     for i in 0..zip.len() {
         let mut entry = zip
@@ -512,11 +552,11 @@ fn read_archive(path: &Path, report: &(dyn Fn(u64) + Sync)) -> Result<Vec<FileRe
         }
         batch.push((member, kind, bytes));
         if batch.len() >= BATCH {
-            flush(&mut batch, &mut results);
+            flush(&mut batch);
         }
     }
-    flush(&mut batch, &mut results);
-    Ok(results)
+    flush(&mut batch);
+    Ok(())
 }
 
 /// Checks that `path` is a complete, readable zip archive (every member inflates and
