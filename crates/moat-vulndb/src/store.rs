@@ -8,7 +8,7 @@
 //! 12  u32    reserved (0)
 //! 16  u64    meta offset     24 u64 meta length      (JSON: Meta)
 //! 32  u64    index offset    40 u64 index length
-//! 48  ...    record blocks: each a deflate stream of newline-separated record JSON
+//! 48  ...    record blocks: each a deflate stream of ~32 KiB of newline-separated record JSON
 //! ..  index:
 //!       u32 n_blocks, then per block: u64 offset, u32 compressed length, u32 first record
 //!       u32 n_keys,   then per key:   u32 str offset, u32 str len, u32 refs offset, u32 refs count
@@ -42,7 +42,7 @@ pub const MAGIC: &[u8; 8] = b"MOATVDB\0";
 pub const SCHEMA_VERSION: u32 = 1;
 const HEADER_LEN: u64 = 48;
 /// Uncompressed size at which a record block is closed.
-const BLOCK_TARGET: usize = 96 * 1024;
+const BLOCK_TARGET: usize = 32 * 1024;
 /// Largest block, index or meta section accepted when reading.
 const MAX_SECTION: u64 = 512 * 1024 * 1024;
 /// Largest inflated record block accepted when reading.
@@ -494,8 +494,8 @@ impl Database {
             .ok_or_else(|| self.corrupt("record number before the first block"))
     }
 
-    /// Reads and decodes every record of block `b`.
-    fn read_block(&self, b: usize) -> Result<Vec<Record>, Error> {
+    /// Reads and inflates block `b`: newline-separated record JSON.
+    fn inflate_block(&self, b: usize) -> Result<Vec<u8>, Error> {
         let (off, len, _) = self
             .block(b)
             .ok_or_else(|| self.corrupt("block table out of bounds"))?;
@@ -506,32 +506,50 @@ impl Database {
             .take(MAX_BLOCK)
             .read_to_end(&mut text)
             .map_err(|e| self.corrupt(&format!("record block {b}: {e}")))?;
+        Ok(text)
+    }
+
+    fn decode(&self, b: usize, line: &[u8]) -> Result<Record, Error> {
+        serde_json::from_slice(line).map_err(|e| self.corrupt(&format!("record in block {b}: {e}")))
+    }
+
+    /// Reads and decodes every record of block `b`.
+    fn read_block(&self, b: usize) -> Result<Vec<Record>, Error> {
+        let text = self.inflate_block(b)?;
         text.split(|c| *c == b'\n')
             .filter(|l| !l.is_empty())
-            .map(|l| {
-                serde_json::from_slice(l)
-                    .map_err(|e| self.corrupt(&format!("record in block {b}: {e}")))
-            })
+            .map(|l| self.decode(b, l))
             .collect()
     }
 
-    /// Loads records by number, inflating each needed block once.
+    /// Loads records by number: each needed block is inflated once, and only the wanted
+    /// records in it are decoded.
     fn records(&self, mut nums: Vec<u32>) -> Result<Vec<Record>, Error> {
         nums.sort_unstable();
         nums.dedup();
         let mut out = Vec::with_capacity(nums.len());
-        let mut cached: Option<(usize, Vec<Record>)> = None;
+        let mut cached: Option<(usize, u32, Vec<u8>, Vec<(usize, usize)>)> = None;
         for n in nums {
             let b = self.block_of(n)?;
-            if cached.as_ref().is_none_or(|(cb, _)| *cb != b) {
-                cached = Some((b, self.read_block(b)?));
+            if cached.as_ref().is_none_or(|(cb, ..)| *cb != b) {
+                let text = self.inflate_block(b)?;
+                let mut lines = Vec::new();
+                let mut start = 0;
+                for end in memchr::memchr_iter(b'\n', &text) {
+                    lines.push((start, end));
+                    start = end + 1;
+                }
+                let first = self.block(b).map_or(0, |x| x.2);
+                cached = Some((b, first, text, lines));
             }
-            let (_, recs) = cached.as_ref().ok_or_else(|| self.corrupt("block cache"))?;
-            let first = self.block(b).map_or(0, |x| x.2);
-            let rec = recs
-                .get((n - first) as usize)
+            let (_, first, text, lines) =
+                cached.as_ref().ok_or_else(|| self.corrupt("block cache"))?;
+            let line = n
+                .checked_sub(*first)
+                .and_then(|i| lines.get(i as usize))
+                .and_then(|(s, e)| text.get(*s..*e))
                 .ok_or_else(|| self.corrupt("record number beyond its block"))?;
-            out.push(rec.clone());
+            out.push(self.decode(b, line)?);
         }
         Ok(out)
     }
