@@ -1,5 +1,5 @@
 //! Benchmarks: open + first lookup (cold process, warm page cache), a warm lookup, and a
-//! lookup by alias, on a database built from `../shared/vulndata` (Go, crates.io, PyPI,
+//! lookup by alias, on a database built from `../shared/vulndata` (Go, crates.io, `PyPI`,
 //! Debian DSA list) in a temporary directory.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 

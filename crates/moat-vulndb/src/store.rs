@@ -322,6 +322,9 @@ fn read_u64(data: &[u8], at: usize) -> Option<u64> {
         .map(u64::from_le_bytes)
 }
 
+/// An inflated block: (block number, its first record number, text, line spans).
+type InflatedBlock = (usize, u32, Vec<u8>, Vec<(usize, usize)>);
+
 /// Offsets of one table (keys or IDs) inside the index bytes.
 #[derive(Clone, Copy, Debug, Default)]
 struct Table {
@@ -528,7 +531,7 @@ impl Database {
         nums.sort_unstable();
         nums.dedup();
         let mut out = Vec::with_capacity(nums.len());
-        let mut cached: Option<(usize, u32, Vec<u8>, Vec<(usize, usize)>)> = None;
+        let mut cached: Option<InflatedBlock> = None;
         for n in nums {
             let b = self.block_of(n)?;
             if cached.as_ref().is_none_or(|(cb, ..)| *cb != b) {
