@@ -2,6 +2,7 @@
 //! checks in `moat-checks`, rendering in `moat-report`.
 
 mod checks_cmd;
+mod db_cmd;
 mod dockerfile_cmd;
 mod image_cmd;
 mod image_source;
@@ -100,6 +101,13 @@ enum Command {
     /// on top of the Kubernetes bootstrap roles; findings are MOAT-200…MOAT-229.
     #[command(subcommand)]
     Rbac(rbac_cmd::RbacCommand),
+    /// The local vulnerability database: import OSV records (and Debian, Alpine, rubysec
+    /// advisories), update from OSV's archives, show statistics, look up a package.
+    ///
+    /// One compact file (default `$XDG_CACHE_HOME/moat/vuln.db`, else `~/.cache/moat/vuln.db`;
+    /// `--db` to choose) indexed by ecosystem and package; updates replace it atomically.
+    #[command(subcommand)]
+    Db(db_cmd::DbCommand),
 }
 
 const SCAN_EXAMPLES: &str = "\
@@ -235,6 +243,7 @@ fn main() -> ExitCode {
         Command::Netpol(cmd) => netpol_cmd::run(cmd),
         Command::Pss(args) => pss_cmd::run(&args),
         Command::Rbac(cmd) => rbac_cmd::run(cmd),
+        Command::Db(cmd) => db_cmd::run(cmd),
     };
     match result {
         Ok(code) => code,
