@@ -1,0 +1,267 @@
+//! The engine: compiled rules of one ruleset, evaluated per event, producing alerts;
+//! and the audit-log stream driver (bad lines counted and reported, never fatal).
+
+use std::collections::HashMap;
+use std::io::BufRead;
+use std::path::Path;
+
+use serde_json::{Map, Value, json};
+
+use crate::compile::{Compiled, CompiledRule, compile};
+use crate::diag::{Diagnostic, Level, Origin};
+use crate::eval::{Event, eval};
+use crate::fields::Source;
+use crate::k8s::{AuditEvent, iso8601, parse_line};
+use crate::loader::RuleSet;
+use crate::output::field_text;
+use crate::rule::Priority;
+
+/// Loads rules files in order (later ones override earlier ones) and compiles them.
+/// Unreadable files become `LOAD_ERR_FILE_READ` errors.
+pub fn load_rules_files<P: AsRef<Path>>(paths: &[P]) -> Compiled {
+    let mut set = RuleSet::new();
+    for p in paths {
+        let p = p.as_ref();
+        let name = p.display().to_string();
+        match std::fs::read(p) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => set.load_str(&name, &text),
+                Err(_) => set.diagnostics.push(Origin { file: name, line: 0 }.diag(
+                    Level::Error,
+                    "rules content",
+                    "",
+                    "LOAD_ERR_FILE_READ",
+                    "file is not valid UTF-8",
+                )),
+            },
+            Err(e) => set.diagnostics.push(Origin { file: name, line: 0 }.diag(
+                Level::Error,
+                "rules content",
+                "",
+                "LOAD_ERR_FILE_READ",
+                format!("cannot read file: {e}"),
+            )),
+        }
+    }
+    compile(&set)
+}
+
+/// One alert, in Falco's model.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Alert {
+    /// Event time, nanoseconds since the epoch.
+    pub time_ns: i64,
+    /// Rule name.
+    pub rule: String,
+    /// Rule priority.
+    pub priority: Priority,
+    /// Rendered output.
+    pub output: String,
+    /// Values of the output's fields (`None`: absent).
+    pub output_fields: Vec<(String, Option<String>)>,
+    /// Event source.
+    pub source: Source,
+    /// Rule tags.
+    pub tags: Vec<String>,
+    /// Host name.
+    pub hostname: String,
+}
+
+impl Alert {
+    /// Falco's JSON alert object.
+    pub fn to_json(&self) -> Value {
+        let mut fields = Map::new();
+        for (k, v) in &self.output_fields {
+            fields.insert(k.clone(), v.as_ref().map_or(Value::Null, |s| Value::String(s.clone())));
+        }
+        json!({
+            "hostname": self.hostname,
+            "output": self.to_text(),
+            "output_fields": fields,
+            "priority": self.priority.as_str(),
+            "rule": self.rule,
+            "source": self.source.name(),
+            "tags": self.tags,
+            "time": iso8601(self.time_ns),
+        })
+    }
+
+    /// Falco's text line: `TIME: Priority output`.
+    pub fn to_text(&self) -> String {
+        format!("{}: {} {}", iso8601(self.time_ns), self.priority, self.output)
+    }
+}
+
+/// The engine would start with errors in its rules (fail closed).
+#[derive(Debug, thiserror::Error)]
+#[error("{} error(s) in the rules; the engine does not start (use --skip-invalid-rules to run without the invalid items)", .errors.len())]
+pub struct RulesError {
+    /// The errors.
+    pub errors: Vec<Diagnostic>,
+}
+
+/// Compiled rules ready to evaluate.
+#[derive(Debug)]
+pub struct Engine {
+    rules: Vec<CompiledRule>,
+    by_source: HashMap<Source, Vec<usize>>,
+    /// Host name put in alerts.
+    pub hostname: String,
+    min_priority: Priority,
+}
+
+impl Engine {
+    /// An engine over the enabled rules of `compiled`. Errors make it refuse unless
+    /// `skip_invalid` (then the failing items are simply absent).
+    pub fn new(compiled: &Compiled, skip_invalid: bool) -> Result<Self, RulesError> {
+        if compiled.has_errors() && !skip_invalid {
+            return Err(RulesError {
+                errors: compiled
+                    .diagnostics
+                    .iter()
+                    .filter(|d| d.level == Level::Error)
+                    .cloned()
+                    .collect(),
+            });
+        }
+        let rules: Vec<CompiledRule> = compiled.rules.iter().filter(|r| r.enabled).cloned().collect();
+        let mut by_source: HashMap<Source, Vec<usize>> = HashMap::new();
+        for (i, r) in rules.iter().enumerate() {
+            by_source.entry(r.source).or_default().push(i);
+        }
+        Ok(Engine {
+            rules,
+            by_source,
+            hostname: String::new(),
+            min_priority: Priority::Debug,
+        })
+    }
+
+    /// Only rules at least this severe produce alerts.
+    pub fn set_min_priority(&mut self, p: Priority) {
+        self.min_priority = p;
+    }
+
+    /// The enabled rules.
+    pub fn rules(&self) -> &[CompiledRule] {
+        &self.rules
+    }
+
+    /// Evaluates every rule of `source` against `ev`, calling `emit` per alert.
+    pub fn process(&self, source: Source, ev: &dyn Event, time_ns: i64, emit: &mut dyn FnMut(Alert)) {
+        let Some(idx) = self.by_source.get(&source) else {
+            return;
+        };
+        for &i in idx {
+            let Some(r) = self.rules.get(i) else { continue };
+            if r.priority > self.min_priority || !eval(&r.cond, ev) {
+                continue;
+            }
+            let output_fields = r
+                .output
+                .fields()
+                .into_iter()
+                .map(|f| (f.field.display(), field_text(f, ev)))
+                .collect();
+            emit(Alert {
+                time_ns,
+                rule: r.name.clone(),
+                priority: r.priority,
+                output: r.output.render(ev),
+                output_fields,
+                source,
+                tags: r.tags.clone(),
+                hostname: self.hostname.clone(),
+            });
+        }
+    }
+
+    /// Whether any enabled rule reads `source`.
+    pub fn has_source(&self, source: Source) -> bool {
+        self.by_source.contains_key(&source)
+    }
+}
+
+/// A line of input that could not be used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BadLine {
+    /// 1-based line number.
+    pub line: u64,
+    /// Why.
+    pub message: String,
+}
+
+/// Totals of an audit stream.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuditStats {
+    /// Lines read (blank ones included).
+    pub lines: u64,
+    /// Audit events evaluated.
+    pub events: u64,
+    /// Alerts emitted.
+    pub alerts: u64,
+    /// Lines that were not audit events.
+    pub bad_lines: u64,
+}
+
+/// Reads audit events (one JSON `Event`/`EventList` per line) from `reader` until end of
+/// input, evaluating each; bad lines go to `on_bad` and the stream goes on. Only an I/O
+/// error stops it.
+pub fn run_audit(
+    engine: &Engine,
+    reader: &mut dyn BufRead,
+    on_alert: &mut dyn FnMut(Alert),
+    on_bad: &mut dyn FnMut(BadLine),
+) -> std::io::Result<AuditStats> {
+    let mut stats = AuditStats::default();
+    let mut buf = Vec::new();
+    let mut num = 0u64;
+    loop {
+        buf.clear();
+        if reader.read_until(b'\n', &mut buf)? == 0 {
+            break;
+        }
+        stats.lines += 1;
+        process_audit_line(engine, &buf, stats.lines, &mut num, &mut stats, on_alert, on_bad);
+    }
+    Ok(stats)
+}
+
+/// Processes one line of an audit stream (shared by file reading and following).
+pub fn process_audit_line(
+    engine: &Engine,
+    raw: &[u8],
+    line_no: u64,
+    num: &mut u64,
+    stats: &mut AuditStats,
+    on_alert: &mut dyn FnMut(Alert),
+    on_bad: &mut dyn FnMut(BadLine),
+) {
+    let Ok(line) = std::str::from_utf8(raw) else {
+        stats.bad_lines += 1;
+        on_bad(BadLine {
+            line: line_no,
+            message: "line is not valid UTF-8".to_string(),
+        });
+        return;
+    };
+    let line = line.trim();
+    if line.is_empty() {
+        return;
+    }
+    match parse_line(line, num, &engine.hostname) {
+        Ok(events) => {
+            for ev in &events {
+                stats.events += 1;
+                engine.process(Source::K8sAudit, ev as &AuditEvent, ev.time_ns, &mut |a| {
+                    stats.alerts += 1;
+                    on_alert(a);
+                });
+            }
+        }
+        Err(message) => {
+            stats.bad_lines += 1;
+            on_bad(BadLine { line: line_no, message });
+        }
+    }
+}

@@ -1,0 +1,514 @@
+//! The `k8s_audit` source: audit.k8s.io `Event`/`EventList` JSON, and the `ka.*`,
+//! `jevt.*` and generic `evt.*` fields of the Falco k8saudit and json plugins.
+
+use std::borrow::Cow;
+
+use serde_json::Value;
+
+use crate::eval::{Event, Val};
+use crate::fields::k8s_table::{FIELDS, Ka};
+use crate::fields::{FieldArg, ResolvedField};
+
+/// Largest audit line accepted (the API server's own limit is far below this).
+pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
+
+/// Message for JSON that is not an audit event (Falco's wording).
+pub const NOT_AUDIT: &str = "data not recognized as a k8s audit event";
+
+/// One audit event.
+#[derive(Debug, Clone)]
+pub struct AuditEvent {
+    /// The event object.
+    pub json: Value,
+    /// Event time (stage timestamp), nanoseconds since the epoch.
+    pub time_ns: i64,
+    /// Sequence number in the stream (1-based).
+    pub num: u64,
+    /// Host name reported in `evt.hostname`.
+    pub hostname: String,
+}
+
+fn parse_time(v: Option<&Value>) -> Option<i64> {
+    let ts: jiff::Timestamp = v?.as_str()?.parse().ok()?;
+    i64::try_from(ts.as_nanosecond()).ok()
+}
+
+/// Parses one line (an `Event` or an `EventList`) into events; `num` is advanced per event.
+pub fn parse_line(line: &str, num: &mut u64, hostname: &str) -> Result<Vec<AuditEvent>, String> {
+    if line.len() > MAX_LINE_BYTES {
+        return Err(format!("line longer than {MAX_LINE_BYTES} bytes"));
+    }
+    let v: Value = serde_json::from_str(line).map_err(|e| format!("invalid JSON: {e}"))?;
+    let mk = |json: Value, num: &mut u64| {
+        *num += 1;
+        let time_ns = parse_time(json.get("stageTimestamp"))
+            .or_else(|| parse_time(json.get("requestReceivedTimestamp")))
+            .or_else(|| parse_time(json.get("timestamp")))
+            .unwrap_or(0);
+        AuditEvent {
+            json,
+            time_ns,
+            num: *num,
+            hostname: hostname.to_string(),
+        }
+    };
+    match v.get("kind").and_then(Value::as_str) {
+        Some("Event") => Ok(vec![mk(v, num)]),
+        Some("EventList") => {
+            let Some(Value::Array(items)) = v.get("items") else {
+                return Err(NOT_AUDIT.to_string());
+            };
+            let mut out = Vec::with_capacity(items.len());
+            for item in items {
+                if item.get("kind").and_then(Value::as_str).is_some_and(|k| k != "Event") {
+                    return Err(NOT_AUDIT.to_string());
+                }
+                out.push(mk(item.clone(), num));
+            }
+            Ok(out)
+        }
+        _ => Err(NOT_AUDIT.to_string()),
+    }
+}
+
+/// The value as text: strings as they are, anything else as JSON.
+fn text(v: &Value) -> Cow<'_, str> {
+    match v {
+        Value::String(s) => Cow::Borrowed(s),
+        other => Cow::Owned(other.to_string()),
+    }
+}
+
+/// Repository part of an image reference (`docker.io/falco:1.0@sha256:…` → `docker.io/falco`).
+pub fn image_repository(image: &str) -> &str {
+    let no_digest = image.split('@').next().unwrap_or(image);
+    match no_digest.rfind(':') {
+        Some(i) if !no_digest.get(i..).unwrap_or_default().contains('/') => {
+            no_digest.get(..i).unwrap_or(no_digest)
+        }
+        _ => no_digest,
+    }
+}
+
+/// Feeds values to the callback, honouring an `[N]` index; returns early on `true`.
+struct Emitter<'c, 'f> {
+    index: Option<usize>,
+    seen: usize,
+    cb: &'c mut (dyn FnMut(Val<'_>) -> bool + 'f),
+    done: bool,
+}
+
+impl Emitter<'_, '_> {
+    fn emit(&mut self, v: Cow<'_, str>) {
+        if self.done {
+            return;
+        }
+        let i = self.seen;
+        self.seen += 1;
+        match self.index {
+            Some(want) if want != i => {}
+            _ => {
+                if (self.cb)(Val::Str(v)) || self.index.is_some() {
+                    self.done = true;
+                }
+            }
+        }
+    }
+}
+
+fn items(v: Option<&Value>) -> &[Value] {
+    match v {
+        Some(Value::Array(a)) => a,
+        _ => &[],
+    }
+}
+
+impl AuditEvent {
+    fn ptr(&self, p: &str) -> Option<&Value> {
+        self.json.pointer(p).filter(|v| !v.is_null())
+    }
+
+    fn req_spec(&self) -> Option<&Value> {
+        self.ptr("/requestObject/spec")
+    }
+
+    fn containers(&self, kind: &str) -> &[Value] {
+        items(self.req_spec().and_then(|s| s.get(kind)))
+    }
+
+    fn is_resource(&self, r: &str) -> bool {
+        self.ptr("/objectRef/resource").and_then(Value::as_str) == Some(r)
+    }
+
+    fn one(&self, e: &mut Emitter<'_, '_>, v: Option<&Value>) {
+        if let Some(v) = v {
+            e.emit(text(v));
+        }
+    }
+
+    fn container_field(&self, e: &mut Emitter<'_, '_>, kind: &str, field: ContainerField) {
+        let pod_sc = self.req_spec().and_then(|s| s.get("securityContext"));
+        for c in self.containers(kind) {
+            let sc = c.get("securityContext");
+            let sc_get = |k: &str| sc.and_then(|s| s.get(k)).filter(|v| !v.is_null());
+            match field {
+                ContainerField::Name => self.one(e, c.get("name")),
+                ContainerField::Image => self.one(e, c.get("image")),
+                ContainerField::Repository => {
+                    if let Some(i) = c.get("image").and_then(Value::as_str) {
+                        e.emit(Cow::Borrowed(image_repository(i)));
+                    }
+                }
+                ContainerField::Command | ContainerField::Args => {
+                    let key = if field == ContainerField::Command { "command" } else { "args" };
+                    let joined: Vec<Cow<'_, str>> = items(c.get(key)).iter().map(text).collect();
+                    e.emit(Cow::Owned(joined.join(" ")));
+                }
+                ContainerField::Privileged => {
+                    e.emit(Cow::Borrowed(bool_text(sc_get("privileged"), false)));
+                }
+                ContainerField::AllowPrivilegeEscalation => {
+                    e.emit(Cow::Borrowed(bool_text(sc_get("allowPrivilegeEscalation"), true)));
+                }
+                ContainerField::ReadOnlyFs => {
+                    e.emit(Cow::Borrowed(bool_text(sc_get("readOnlyRootFilesystem"), false)));
+                }
+                ContainerField::RunAsUser => self.one(e, sc_get("runAsUser")),
+                ContainerField::RunAsGroup => self.one(e, sc_get("runAsGroup")),
+                ContainerField::EffRunAsUser | ContainerField::EffRunAsGroup => {
+                    let key = if field == ContainerField::EffRunAsUser { "runAsUser" } else { "runAsGroup" };
+                    match sc_get(key).or_else(|| pod_sc.and_then(|s| s.get(key)).filter(|v| !v.is_null())) {
+                        Some(v) => e.emit(text(v)),
+                        None => e.emit(Cow::Borrowed("0")),
+                    }
+                }
+                ContainerField::ProcMount => match sc_get("procMount") {
+                    Some(v) => e.emit(text(v)),
+                    None => e.emit(Cow::Borrowed("Default")),
+                },
+                ContainerField::AddCapabilities => {
+                    for cap in items(sc.and_then(|s| s.pointer("/capabilities/add"))) {
+                        e.emit(text(cap));
+                    }
+                }
+                ContainerField::HostPort => {
+                    for p in items(c.get("ports")) {
+                        self.one(e, p.get("hostPort"));
+                    }
+                }
+            }
+        }
+    }
+
+    fn subjects(&self, e: &mut Emitter<'_, '_>, kind: &str, with_ns: bool) {
+        for s in items(self.ptr("/requestObject/subjects")) {
+            if s.get("kind").and_then(Value::as_str) != Some(kind) {
+                continue;
+            }
+            let name = s.get("name").map(text).unwrap_or_default();
+            if with_ns {
+                let ns = s.get("namespace").map(text).unwrap_or_default();
+                e.emit(Cow::Owned(format!("{ns}:{name}")));
+            } else {
+                e.emit(name);
+            }
+        }
+    }
+
+    fn role_rules(&self, e: &mut Emitter<'_, '_>, key: &str) {
+        for r in items(self.ptr("/requestObject/rules")) {
+            for v in items(r.get(key)) {
+                e.emit(text(v));
+            }
+        }
+    }
+
+    fn extract(&self, id: Ka, arg: &FieldArg, e: &mut Emitter<'_, '_>) {
+        use ContainerField as C;
+        let (c, ic, ec) = ("containers", "initContainers", "ephemeralContainers");
+        match id {
+            Ka::KaAuditid => self.one(e, self.ptr("/auditID")),
+            Ka::KaStage => self.one(e, self.ptr("/stage")),
+            Ka::KaAuthDecision => self.one(e, self.ptr("/annotations/authorization.k8s.io~1decision")),
+            Ka::KaAuthReason => self.one(e, self.ptr("/annotations/authorization.k8s.io~1reason")),
+            Ka::KaAuthOpenshiftDecision => {
+                self.one(e, self.ptr("/annotations/authorization.openshift.io~1decision"));
+            }
+            Ka::KaAuthOpenshiftUsername => self.one(e, self.ptr("/annotations/authentication.openshift.io~1username")),
+            Ka::KaValidationsAdmissionPolicyFailure => {
+                self.one(e, self.ptr("/annotations/validation.policy.admission.k8s.io~1validation_failure"));
+            }
+            Ka::KaSecurityPodViolations => {
+                self.one(e, self.ptr("/annotations/pod-security.kubernetes.io~1audit-violations"));
+            }
+            Ka::KaUserName => self.one(e, self.ptr("/user/username")),
+            Ka::KaUserGroups => items(self.ptr("/user/groups")).iter().for_each(|g| e.emit(text(g))),
+            Ka::KaImpuserName => self.one(e, self.ptr("/impersonatedUser/username")),
+            Ka::KaVerb => self.one(e, self.ptr("/verb")),
+            Ka::KaUri => self.one(e, self.ptr("/requestURI")),
+            Ka::KaUriParam => {
+                let (FieldArg::Key(key), Some(uri)) = (arg, self.ptr("/requestURI").and_then(Value::as_str)) else {
+                    return;
+                };
+                let query = uri.split_once('?').map(|(_, q)| q).unwrap_or_default();
+                for pair in query.split('&') {
+                    let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+                    if k == &**key {
+                        e.emit(Cow::Borrowed(v));
+                        return;
+                    }
+                }
+            }
+            Ka::KaTargetName => self.one(e, self.ptr("/objectRef/name")),
+            Ka::KaTargetNamespace => self.one(e, self.ptr("/objectRef/namespace")),
+            Ka::KaTargetResource => self.one(e, self.ptr("/objectRef/resource")),
+            Ka::KaTargetSubresource => self.one(e, self.ptr("/objectRef/subresource")),
+            Ka::KaTargetPodName => {
+                if self.is_resource("pods") {
+                    self.one(e, self.ptr("/objectRef/name"));
+                }
+            }
+            Ka::KaReqBindingSubjects => {
+                items(self.ptr("/requestObject/subjects")).iter().for_each(|s| e.emit(text(s)));
+            }
+            Ka::KaReqBindingSubjectsUserNames => self.subjects(e, "User", false),
+            Ka::KaReqBindingSubjectsServiceaccountNames => self.subjects(e, "ServiceAccount", false),
+            Ka::KaReqBindingSubjectsServiceaccountNsNames => self.subjects(e, "ServiceAccount", true),
+            Ka::KaReqBindingSubjectsGroupNames => self.subjects(e, "Group", false),
+            Ka::KaReqBindingRole => self.one(e, self.ptr("/requestObject/roleRef/name")),
+            Ka::KaReqBindingSubjectHasName => e.emit(Cow::Borrowed("N/A")),
+            Ka::KaReqConfigmapName => {
+                if self.is_resource("configmaps") {
+                    self.one(e, self.ptr("/objectRef/name"));
+                }
+            }
+            Ka::KaReqConfigmapObj => {
+                if self.is_resource("configmaps") {
+                    self.one(e, self.ptr("/requestObject/data"));
+                }
+            }
+            Ka::KaReqPodContainersArgs => self.container_field(e, c, C::Args),
+            Ka::KaReqPodContainersCommand => self.container_field(e, c, C::Command),
+            Ka::KaReqPodContainersName => self.container_field(e, c, C::Name),
+            Ka::KaReqPodContainersImage => self.container_field(e, c, C::Image),
+            Ka::KaReqContainerImage => {
+                self.one(e, self.containers(c).first().and_then(|x| x.get("image")));
+            }
+            Ka::KaReqPodContainersImageRepository => self.container_field(e, c, C::Repository),
+            Ka::KaReqContainerImageRepository => {
+                if let Some(i) = self.containers(c).first().and_then(|x| x.get("image")).and_then(Value::as_str) {
+                    e.emit(Cow::Borrowed(image_repository(i)));
+                }
+            }
+            Ka::KaReqPodHostIpc => self.one(e, self.req_spec().and_then(|s| s.get("hostIPC"))),
+            Ka::KaReqPodHostNetwork | Ka::KaReqContainerHostNetwork => {
+                self.one(e, self.req_spec().and_then(|s| s.get("hostNetwork")));
+            }
+            Ka::KaReqPodHostPid => self.one(e, self.req_spec().and_then(|s| s.get("hostPID"))),
+            Ka::KaReqPodContainersHostPort => self.container_field(e, c, C::HostPort),
+            Ka::KaReqPodContainersPrivileged => self.container_field(e, c, C::Privileged),
+            Ka::KaReqContainerPrivileged => {
+                if self.ptr("/requestObject").is_some() {
+                    let any = self.containers(c).iter().any(|x| {
+                        x.pointer("/securityContext/privileged").and_then(Value::as_bool) == Some(true)
+                    });
+                    e.emit(Cow::Borrowed(if any { "true" } else { "false" }));
+                }
+            }
+            Ka::KaReqPodContainersAllowPrivilegeEscalation => {
+                self.container_field(e, c, C::AllowPrivilegeEscalation);
+            }
+            Ka::KaReqPodContainersReadOnlyFs => self.container_field(e, c, C::ReadOnlyFs),
+            Ka::KaReqPodRunAsUser => self.one(e, self.ptr("/requestObject/spec/securityContext/runAsUser")),
+            Ka::KaReqPodContainersRunAsUser => self.container_field(e, c, C::RunAsUser),
+            Ka::KaReqPodContainersEffRunAsUser => self.container_field(e, c, C::EffRunAsUser),
+            Ka::KaReqPodRunAsGroup => self.one(e, self.ptr("/requestObject/spec/securityContext/runAsGroup")),
+            Ka::KaReqPodContainersRunAsGroup => self.container_field(e, c, C::RunAsGroup),
+            Ka::KaReqPodContainersEffRunAsGroup => self.container_field(e, c, C::EffRunAsGroup),
+            Ka::KaReqPodContainersProcMount => self.container_field(e, c, C::ProcMount),
+            Ka::KaReqRoleRules => items(self.ptr("/requestObject/rules")).iter().for_each(|r| e.emit(text(r))),
+            Ka::KaReqRoleRulesApiGroups => self.role_rules(e, "apiGroups"),
+            Ka::KaReqRoleRulesNonResourceURLs => self.role_rules(e, "nonResourceURLs"),
+            Ka::KaReqRoleRulesVerbs => self.role_rules(e, "verbs"),
+            Ka::KaReqRoleRulesResources => self.role_rules(e, "resources"),
+            Ka::KaReqPodFsGroup => self.one(e, self.ptr("/requestObject/spec/securityContext/fsGroup")),
+            Ka::KaReqPodSupplementalGroups => items(self.ptr("/requestObject/spec/securityContext/supplementalGroups"))
+                .iter()
+                .for_each(|g| e.emit(text(g))),
+            Ka::KaReqPodContainersAddCapabilities => self.container_field(e, c, C::AddCapabilities),
+            Ka::KaReqServiceType => self.one(e, self.req_spec().and_then(|s| s.get("type"))),
+            Ka::KaReqServicePorts => items(self.req_spec().and_then(|s| s.get("ports")))
+                .iter()
+                .for_each(|p| e.emit(text(p))),
+            Ka::KaReqPodVolumesHostpath => {
+                for v in items(self.req_spec().and_then(|s| s.get("volumes"))) {
+                    self.one(e, v.pointer("/hostPath/path"));
+                }
+            }
+            Ka::KaReqVolumeHostpath => {
+                if let FieldArg::Key(prefix) = arg {
+                    let any = items(self.req_spec().and_then(|s| s.get("volumes"))).iter().any(|v| {
+                        v.pointer("/hostPath/path")
+                            .and_then(Value::as_str)
+                            .is_some_and(|p| p.starts_with(&**prefix))
+                    });
+                    e.emit(Cow::Borrowed(if any { "true" } else { "false" }));
+                }
+            }
+            Ka::KaReqPodVolumesFlexvolumeDriver => {
+                for v in items(self.req_spec().and_then(|s| s.get("volumes"))) {
+                    self.one(e, v.pointer("/flexVolume/driver"));
+                }
+            }
+            Ka::KaReqPodVolumesVolumeType => {
+                for v in items(self.req_spec().and_then(|s| s.get("volumes"))) {
+                    if let Value::Object(m) = v {
+                        for k in m.keys().filter(|k| *k != "name") {
+                            e.emit(Cow::Borrowed(k.as_str()));
+                        }
+                    }
+                }
+            }
+            Ka::KaRespName => self.one(e, self.ptr("/responseObject/metadata/name")),
+            Ka::KaResponseCode => self.one(e, self.ptr("/responseStatus/code")),
+            Ka::KaResponseReason => self.one(e, self.ptr("/responseStatus/reason")),
+            Ka::KaUseragent => self.one(e, self.ptr("/userAgent")),
+            Ka::KaSourceips => items(self.ptr("/sourceIPs")).iter().for_each(|s| e.emit(text(s))),
+            Ka::KaClusterName => {}
+            Ka::KaReqPodInitContainersName => self.container_field(e, ic, C::Name),
+            Ka::KaReqPodInitContainersImage => self.container_field(e, ic, C::Image),
+            Ka::KaReqPodInitContainersImageRepository => self.container_field(e, ic, C::Repository),
+            Ka::KaReqPodInitContainersCommand => self.container_field(e, ic, C::Command),
+            Ka::KaReqPodInitContainersArgs => self.container_field(e, ic, C::Args),
+            Ka::KaReqPodInitContainersPrivileged => self.container_field(e, ic, C::Privileged),
+            Ka::KaReqPodInitContainersAllowPrivilegeEscalation => {
+                self.container_field(e, ic, C::AllowPrivilegeEscalation);
+            }
+            Ka::KaReqPodInitContainersReadOnlyFs => self.container_field(e, ic, C::ReadOnlyFs),
+            Ka::KaReqPodInitContainersRunAsUser => self.container_field(e, ic, C::RunAsUser),
+            Ka::KaReqPodInitContainersEffRunAsUser => self.container_field(e, ic, C::EffRunAsUser),
+            Ka::KaReqPodInitContainersRunAsGroup => self.container_field(e, ic, C::RunAsGroup),
+            Ka::KaReqPodInitContainersEffRunAsGroup => self.container_field(e, ic, C::EffRunAsGroup),
+            Ka::KaReqPodInitContainersProcMount => self.container_field(e, ic, C::ProcMount),
+            Ka::KaReqPodInitContainersAddCapabilities => self.container_field(e, ic, C::AddCapabilities),
+            Ka::KaReqPodInitContainersHostPort => self.container_field(e, ic, C::HostPort),
+            Ka::KaReqPodEphemeralContainersName => self.container_field(e, ec, C::Name),
+            Ka::KaReqPodEphemeralContainersImage => self.container_field(e, ec, C::Image),
+            Ka::KaReqPodEphemeralContainersImageRepository => self.container_field(e, ec, C::Repository),
+            Ka::KaReqPodEphemeralContainersCommand => self.container_field(e, ec, C::Command),
+            Ka::KaReqPodEphemeralContainersArgs => self.container_field(e, ec, C::Args),
+            Ka::KaReqPodEphemeralContainersPrivileged => self.container_field(e, ec, C::Privileged),
+            Ka::KaReqPodEphemeralContainersAllowPrivilegeEscalation => {
+                self.container_field(e, ec, C::AllowPrivilegeEscalation);
+            }
+            Ka::KaReqPodEphemeralContainersReadOnlyFs => self.container_field(e, ec, C::ReadOnlyFs),
+            Ka::KaReqPodEphemeralContainersRunAsUser => self.container_field(e, ec, C::RunAsUser),
+            Ka::KaReqPodEphemeralContainersEffRunAsUser => self.container_field(e, ec, C::EffRunAsUser),
+            Ka::KaReqPodEphemeralContainersRunAsGroup => self.container_field(e, ec, C::RunAsGroup),
+            Ka::KaReqPodEphemeralContainersEffRunAsGroup => self.container_field(e, ec, C::EffRunAsGroup),
+            Ka::KaReqPodEphemeralContainersProcMount => self.container_field(e, ec, C::ProcMount),
+            Ka::KaReqPodEphemeralContainersAddCapabilities => self.container_field(e, ec, C::AddCapabilities),
+            Ka::JevtValue => {
+                if let FieldArg::Key(p) = arg {
+                    self.one(e, self.json.pointer(p));
+                }
+            }
+            Ka::JevtObj => e.emit(Cow::Owned(self.json.to_string())),
+            Ka::JevtRawtime | Ka::EvtRawtime => e.emit(Cow::Owned(self.time_ns.to_string())),
+            Ka::JevtTime | Ka::EvtTimeIso8601 | Ka::JevtTimeIso8601 | Ka::EvtDatetime => {
+                e.emit(Cow::Owned(iso8601(self.time_ns)));
+            }
+            Ka::EvtTime => e.emit(Cow::Owned(clock_time(self.time_ns, true))),
+            Ka::EvtTimeS => e.emit(Cow::Owned(clock_time(self.time_ns, false))),
+            Ka::EvtNum => e.emit(Cow::Owned(self.num.to_string())),
+            Ka::EvtSource => e.emit(Cow::Borrowed("k8s_audit")),
+            Ka::EvtHostname => e.emit(Cow::Borrowed(self.hostname.as_str())),
+            Ka::EvtPluginname => e.emit(Cow::Borrowed("k8saudit")),
+        }
+    }
+}
+
+fn bool_text(v: Option<&Value>, default: bool) -> &'static str {
+    match v.and_then(Value::as_bool).unwrap_or(default) {
+        true => "true",
+        false => "false",
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ContainerField {
+    Name,
+    Image,
+    Repository,
+    Command,
+    Args,
+    Privileged,
+    AllowPrivilegeEscalation,
+    ReadOnlyFs,
+    RunAsUser,
+    RunAsGroup,
+    EffRunAsUser,
+    EffRunAsGroup,
+    ProcMount,
+    AddCapabilities,
+    HostPort,
+}
+
+/// RFC 3339 UTC time with nanoseconds (`2018-10-25T13:58:49.730588000Z`), as in Falco alerts.
+pub fn iso8601(ns: i64) -> String {
+    let ts = jiff::Timestamp::from_nanosecond(i128::from(ns)).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    ts.strftime("%Y-%m-%dT%H:%M:%S.%9fZ").to_string()
+}
+
+fn clock_time(ns: i64, with_ns: bool) -> String {
+    let ts = jiff::Timestamp::from_nanosecond(i128::from(ns)).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    if with_ns {
+        ts.strftime("%H:%M:%S.%9f").to_string()
+    } else {
+        ts.strftime("%H:%M:%S").to_string()
+    }
+}
+
+impl Event for AuditEvent {
+    fn visit(&self, field: &ResolvedField, f: &mut dyn FnMut(Val<'_>) -> bool) {
+        let Some((id, _)) = FIELDS.get(usize::from(field.id)) else {
+            return;
+        };
+        let index = match &field.arg {
+            FieldArg::Index(i) => Some(*i),
+            _ => None,
+        };
+        let mut e = Emitter {
+            index,
+            seen: 0,
+            cb: f,
+            done: false,
+        };
+        self.extract(*id, &field.arg, &mut e);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_events_and_lists() {
+        let mut n = 0;
+        let ev = parse_line(r#"{"kind":"Event","stageTimestamp":"2018-10-25T13:58:49.730588Z","verb":"create"}"#, &mut n, "h").unwrap();
+        assert_eq!(ev.len(), 1);
+        assert_eq!(iso8601(ev[0].time_ns), "2018-10-25T13:58:49.730588000Z");
+        let ev = parse_line(r#"{"kind":"EventList","items":[{"kind":"Event"},{"kind":"Event"}]}"#, &mut n, "h").unwrap();
+        assert_eq!(ev[1].num, 3);
+        assert_eq!(parse_line(r#"{"kind": 0}"#, &mut n, "h").unwrap_err(), NOT_AUDIT);
+        assert!(parse_line("{", &mut n, "h").unwrap_err().starts_with("invalid JSON"));
+    }
+
+    #[test]
+    fn repositories() {
+        assert_eq!(image_repository("nginx"), "nginx");
+        assert_eq!(image_repository("nginx:1.2"), "nginx");
+        assert_eq!(image_repository("reg:5000/a/b:1@sha256:00"), "reg:5000/a/b");
+        assert_eq!(image_repository("reg:5000/a/b"), "reg:5000/a/b");
+    }
+}

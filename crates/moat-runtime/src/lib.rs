@@ -1,0 +1,29 @@
+//! `moat-runtime`: the Falco-compatible rule language. It loads rules files (`rule`,
+//! `macro`, `list`, `append`/`override`, exceptions, several files overriding each other)
+//! with located errors and warnings ([`loader`]), parses conditions ([`parser`]), compiles
+//! them once into an evaluable form with resolved, typed fields, list sets, prefix sets
+//! and an event-type index ([`compile`]), and evaluates them against event sources
+//! ([`engine`]); today the `k8s_audit` source ([`k8s`]) is evaluated, and the `syscall`
+//! field registry is complete for compiling the default rulesets.
+
+pub mod ast;
+mod b64;
+pub mod compile;
+pub mod diag;
+pub mod engine;
+pub mod eval;
+pub mod evttype;
+pub mod fields;
+pub mod k8s;
+pub mod loader;
+pub mod output;
+pub mod parser;
+pub mod program;
+pub mod rule;
+
+pub use compile::{Compiled, CompiledRule, compile};
+pub use diag::{Diagnostic, Level};
+pub use engine::{Alert, AuditStats, BadLine, Engine, RulesError, load_rules_files, run_audit};
+pub use fields::Source;
+pub use loader::RuleSet;
+pub use rule::Priority;
