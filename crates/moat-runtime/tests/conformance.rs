@@ -63,3 +63,100 @@ fn falco_rules_files_load_and_compile() {
     println!("rules files: {}/{} load with no error", files.len() - usize::from(!failures.is_empty()), files.len());
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+fn yaml(path: &Path) -> Node {
+    let text = std::fs::read_to_string(path).unwrap();
+    let parsed = parse_stream(&text);
+    assert!(parsed.errors.is_empty(), "{}: {:?}", path.display(), parsed.errors);
+    parsed.docs.into_iter().next().unwrap().root.unwrap()
+}
+
+fn strs(n: Option<&Node>) -> Vec<String> {
+    n.map(|n| n.items().iter().filter_map(|i| i.as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
+}
+
+/// Runs one audit case; returns the mismatches.
+fn run_k8s_case(dir: &Path, case: &Node) -> Vec<String> {
+    let rules: Vec<PathBuf> = strs(case.get("rules_files")).iter().map(|r| dir.join(r)).collect();
+    let compiled = load_rules_files(&rules);
+    let engine = match Engine::new(&compiled, false) {
+        Ok(e) => e,
+        Err(e) => return vec![format!("rules did not load: {:?}", e.errors)],
+    };
+    let event_file = dir.join(case.get("event_file").and_then(Node::as_str).unwrap());
+    let mut reader = std::io::BufReader::new(std::fs::File::open(&event_file).unwrap());
+    let mut alerts: Vec<Alert> = Vec::new();
+    let mut bad = Vec::new();
+    let run = run_audit(&engine, &mut reader, &mut |a| alerts.push(a), &mut |b| bad.push(b));
+    let mut problems = Vec::new();
+    // Falco's exit code: 0 when the rules load and the stream is read to its end
+    // (unusable lines are reported, not fatal).
+    let exit_code = i64::from(run.is_err());
+    let expect = case.get("expect").unwrap();
+    if let Some(want) = expect.get("exit_code").and_then(Node::as_i64)
+        && want != exit_code
+    {
+        problems.push(format!("exit code {exit_code}, want {want}"));
+    }
+    if let Some(any) = expect.get("any_detection").and_then(Node::as_bool)
+        && any != !alerts.is_empty()
+    {
+        problems.push(format!("any_detection {}, want {any}", !alerts.is_empty()));
+    }
+    for p in strs(expect.get("priority_nonzero")) {
+        let p = Priority::parse(&p).unwrap();
+        if !alerts.iter().any(|a| a.priority == p) {
+            problems.push(format!("no alert of priority {p}"));
+        }
+    }
+    for p in strs(expect.get("priority_zero")) {
+        let p = Priority::parse(&p).unwrap();
+        if alerts.iter().any(|a| a.priority == p) {
+            problems.push(format!("unexpected alert of priority {p}"));
+        }
+    }
+    if let Some(counts) = expect.get("rule_counts") {
+        for e in counts.entries() {
+            let want = usize::try_from(e.value.as_i64().unwrap()).unwrap();
+            let got = alerts.iter().filter(|a| a.rule == e.key).count();
+            if got != want {
+                problems.push(format!("rule '{}' fired {got} times, want {want}", e.key));
+            }
+        }
+    }
+    if let Some(re) = expect.get("stderr_regexp").and_then(Node::as_str) {
+        let re = regex::Regex::new(re).unwrap();
+        if !bad.iter().any(|b| re.is_match(&b.message)) {
+            problems.push(format!("no input error matching /{re}/ (got {bad:?})"));
+        }
+    } else if !bad.is_empty() {
+        problems.push(format!("unexpected input errors {bad:?}"));
+    }
+    if !problems.is_empty() {
+        let fired: BTreeMap<&str, usize> = alerts.iter().fold(BTreeMap::new(), |mut m, a| {
+            *m.entry(a.rule.as_str()).or_default() += 1;
+            m
+        });
+        problems.push(format!("alerts: {fired:?}"));
+    }
+    problems
+}
+
+#[test]
+fn k8s_audit_expectations() {
+    let dir = shared().join("k8s-audit-tests");
+    let cases = yaml(&dir.join("expectations.yaml"));
+    let mut failed = Vec::new();
+    for case in cases.items() {
+        let name = case.get("name").and_then(Node::as_str).unwrap();
+        let problems = run_k8s_case(&dir, case);
+        if !problems.is_empty() {
+            failed.push(format!("{name}: {}", problems.join("; ")));
+        }
+    }
+    let total = cases.items().len();
+    println!("k8s audit cases: {}/{total} pass", total - failed.len());
+    assert_eq!(total, 66);
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+}
