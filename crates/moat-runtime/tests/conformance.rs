@@ -160,3 +160,96 @@ fn k8s_audit_expectations() {
     assert_eq!(total, 66);
     assert!(failed.is_empty(), "{}", failed.join("\n"));
 }
+
+/// Whether `want` (an expected error or warning of the legacy suite) was reported; the
+/// second value says whether the message matched too (exactly or by `message_contains`).
+fn find_diag(diags: &[moat_runtime::Diagnostic], level: Level, want: &Node) -> (bool, bool) {
+    let s = |k: &str| want.get(k).and_then(Node::as_str).unwrap_or_default().to_string();
+    let (item_type, item_name, code) = (s("item_type"), s("item_name"), s("code"));
+    let mut found = (false, false);
+    for d in diags.iter().filter(|d| d.level == level) {
+        if d.code == code && d.item_type == item_type && d.item_name == item_name {
+            let msg_ok = match want.get("message").and_then(Node::as_str) {
+                Some(m) => d.message == m,
+                None => d.message.contains(&s("message_contains")),
+            };
+            found = (true, found.1 || msg_ok);
+        }
+    }
+    found
+}
+
+#[test]
+fn falco_legacy_validate_cases() {
+    let dir = shared().join("falco-legacy-tests");
+    let root = yaml(&dir.join("falco_tests.yaml"));
+    let cases = root.get("trace_files").unwrap();
+    let (mut passed, mut messages, mut expected_messages) = (0, 0, 0);
+    let mut failed = Vec::new();
+    let mut skipped = Vec::new();
+    for case in cases.entries() {
+        let Some(files) = case.value.get("validate_rules_file") else {
+            let trace = case.value.get("trace_file").and_then(Node::as_str).unwrap_or("a capture");
+            skipped.push(format!("{} (needs {trace}; syscall captures are not available)", case.key));
+            continue;
+        };
+        let files: Vec<PathBuf> = match &files.value {
+            Value::Str(f) => vec![dir.join(f)],
+            _ => strs(Some(files)).iter().map(|f| dir.join(f)).collect(),
+        };
+        let c = load_rules_files(&files);
+        let mut problems = Vec::new();
+        let errors = case.value.get("validate_errors").map(Node::items).unwrap_or_default();
+        for want in errors {
+            let (found, msg) = find_diag(&c.diagnostics, Level::Error, want);
+            expected_messages += 1;
+            messages += usize::from(msg);
+            if !found {
+                problems.push(format!("missing error {want:?}"));
+            }
+        }
+        let warnings = case.value.get("validate_warnings").map(Node::items).unwrap_or_default();
+        for want in warnings {
+            let (found, msg) = find_diag(&c.diagnostics, Level::Warning, want);
+            expected_messages += 1;
+            messages += usize::from(msg);
+            if !found {
+                problems.push(format!("missing warning {want:?}"));
+            }
+        }
+        // No warning of an expected code beyond the expected ones (e.g. LOAD_NO_EVTTYPE).
+        for d in c.diagnostics.iter().filter(|d| d.level == Level::Warning) {
+            let listed_code = warnings.iter().any(|w| w.get("code").and_then(Node::as_str) == Some(d.code));
+            let listed = warnings.iter().any(|w| {
+                w.get("code").and_then(Node::as_str) == Some(d.code)
+                    && w.get("item_name").and_then(Node::as_str) == Some(d.item_name.as_str())
+            });
+            if listed_code && !listed {
+                problems.push(format!("unexpected warning {d}"));
+            }
+        }
+        let want_errors = case.value.get("exit_status").and_then(Node::as_i64).unwrap_or(0) != 0;
+        if c.has_errors() != want_errors {
+            problems.push(format!(
+                "errors reported: {}, expected: {want_errors}: {:?}",
+                c.has_errors(),
+                c.diagnostics.iter().map(ToString::to_string).collect::<Vec<_>>()
+            ));
+        }
+        if problems.is_empty() {
+            passed += 1;
+        } else {
+            failed.push(format!("{}: {}", case.key, problems.join("; ")));
+        }
+    }
+    println!(
+        "falco legacy validate cases: {passed}/{} pass ({messages}/{expected_messages} messages identical to Falco's)",
+        passed + failed.len()
+    );
+    println!("skipped {} trace-based cases:", skipped.len());
+    for s in &skipped {
+        println!("  skipped: {s}");
+    }
+    assert_eq!(passed + failed.len(), 31);
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+}
