@@ -8,6 +8,7 @@ mod inputs;
 mod netpol_cmd;
 mod pss_cmd;
 mod rbac_cmd;
+mod runtime_cmd;
 mod sbom_cmd;
 
 use std::io::{self, IsTerminal, Write};
@@ -80,6 +81,17 @@ enum Command {
     /// on top of the Kubernetes bootstrap roles; findings are MOAT-200…MOAT-229.
     #[command(subcommand)]
     Rbac(rbac_cmd::RbacCommand),
+    /// Falco rules files: validate them and list their rules.
+    #[command(subcommand)]
+    Rules(runtime_cmd::RulesCommand),
+    /// Detect suspicious Kubernetes API activity in an audit log with Falco rules.
+    ///
+    /// Evaluates `k8s_audit` rules (the Falco k8saudit plugin's `ka.*` and `jevt.*` fields)
+    /// against every event of an API server audit log and prints Falco-compatible alerts.
+    /// The engine refuses to start when the rules have errors (fail closed) unless
+    /// --skip-invalid-rules is given.
+    #[command(after_long_help = runtime_cmd::AUDIT_EXAMPLES)]
+    Audit(runtime_cmd::AuditArgs),
 }
 
 const SCAN_EXAMPLES: &str = "\
@@ -199,6 +211,8 @@ fn main() -> ExitCode {
         Command::Netpol(cmd) => netpol_cmd::run(cmd),
         Command::Pss(args) => pss_cmd::run(&args),
         Command::Rbac(cmd) => rbac_cmd::run(cmd),
+        Command::Rules(cmd) => runtime_cmd::run_rules(cmd),
+        Command::Audit(args) => runtime_cmd::run_audit_cmd(&args),
     };
     match result {
         Ok(code) => code,

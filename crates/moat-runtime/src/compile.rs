@@ -94,7 +94,8 @@ pub fn compile(set: &RuleSet) -> Compiled {
     }
     // Macros: parse, then check references and loops.
     for m in &set.macros {
-        ctx.macros.insert(m.name.as_str(), parse_condition(&m.condition));
+        ctx.macros
+            .insert(m.name.as_str(), parse_condition(&m.condition));
     }
     let mut used_macros: HashSet<String> = HashSet::new();
     let mut bad_macros: HashSet<&str> = HashSet::new();
@@ -189,7 +190,11 @@ fn macro_refs<'e>(e: &'e Expr, out: &mut Vec<&'e str>) {
     }
 }
 
-fn has_loop(macros: &HashMap<&str, Result<Expr, String>>, name: &str, stack: &mut Vec<String>) -> bool {
+fn has_loop(
+    macros: &HashMap<&str, Result<Expr, String>>,
+    name: &str,
+    stack: &mut Vec<String>,
+) -> bool {
     if stack.iter().any(|s| s == name) {
         return true;
     }
@@ -210,21 +215,28 @@ fn compile_rule(
     r: &RuleDef,
     source: Source,
 ) -> Result<(CompiledRule, Vec<Diagnostic>), Diagnostic> {
-    let err = |code: &'static str, msg: String| r.origin.diag(Level::Error, "rule", &r.name, code, msg);
+    let err =
+        |code: &'static str, msg: String| r.origin.diag(Level::Error, "rule", &r.name, code, msg);
     let expr = parse_condition(&r.condition).map_err(|e| err("LOAD_ERR_COMPILE_CONDITION", e))?;
     let expr = inline(ctx, bad_macros, &expr, 0).map_err(|e| err("LOAD_ERR_VALIDATE", e))?;
     let expr = with_exceptions(expr, &r.exceptions).map_err(|e| err("LOAD_ERR_VALIDATE", e))?;
     let mut warnings = Vec::new();
     let cond = match lower(ctx, source, &expr) {
         Ok(c) => c,
-        Err(e) if r.skip_if_unknown_filter && e.starts_with("filter_check called with nonexistent field") => {
-            warnings.push(r.origin.diag(Level::Warning, "rule", &r.name, "LOAD_UNKNOWN_FIELD", e));
+        Err(e)
+            if r.skip_if_unknown_filter
+                && e.starts_with("filter_check called with nonexistent field") =>
+        {
+            warnings.push(
+                r.origin
+                    .diag(Level::Warning, "rule", &r.name, "LOAD_UNKNOWN_FIELD", e),
+            );
             Cond::False
         }
         Err(e) => return Err(err("LOAD_ERR_COMPILE_CONDITION", e)),
     };
-    let output = OutputFormat::compile(source, &r.output)
-        .map_err(|e| err("LOAD_ERR_COMPILE_OUTPUT", e))?;
+    let output =
+        OutputFormat::compile(source, &r.output).map_err(|e| err("LOAD_ERR_COMPILE_OUTPUT", e))?;
     let evttypes = if source == Source::Syscall {
         let set = evttypes(&cond);
         if set.len() > MAX_EVTTYPES {
@@ -330,7 +342,8 @@ fn with_exceptions(cond: Expr, exceptions: &[ExceptionDef]) -> Result<Expr, Stri
     let mut alts = Vec::new();
     for e in exceptions {
         let parse_op = |c: &str| {
-            Op::from_token(c).ok_or_else(|| format!("Exception '{}': unknown comparison '{c}'", e.name))
+            Op::from_token(c)
+                .ok_or_else(|| format!("Exception '{}': unknown comparison '{c}'", e.name))
         };
         match &e.fields {
             None => return Err(format!("Exception '{}' has no fields", e.name)),
@@ -350,18 +363,35 @@ fn with_exceptions(cond: Expr, exceptions: &[ExceptionDef]) -> Result<Expr, Stri
                 }
                 let lhs = field_operand(field);
                 if op.takes_list() {
-                    let values = e.values.iter().map(|v| ListValue { text: exc_scalar(v), quoted: false }).collect();
-                    alts.push(Expr::Check { lhs, op, rhs: Rhs::List(values) });
+                    let values = e
+                        .values
+                        .iter()
+                        .map(|v| ListValue {
+                            text: exc_scalar(v),
+                            quoted: false,
+                        })
+                        .collect();
+                    alts.push(Expr::Check {
+                        lhs,
+                        op,
+                        rhs: Rhs::List(values),
+                    });
                 } else {
                     for v in &e.values {
-                        alts.push(Expr::Check { lhs: lhs.clone(), op, rhs: exc_rhs(op, v) });
+                        alts.push(Expr::Check {
+                            lhs: lhs.clone(),
+                            op,
+                            rhs: exc_rhs(op, v),
+                        });
                     }
                 }
             }
             Some(OneOrMany::Many(fields)) => {
                 let ops = match &e.comps {
                     None => vec![Op::Eq; fields.len()],
-                    Some(OneOrMany::Many(c)) => c.iter().map(|c| parse_op(c)).collect::<Result<_, _>>()?,
+                    Some(OneOrMany::Many(c)) => {
+                        c.iter().map(|c| parse_op(c)).collect::<Result<_, _>>()?
+                    }
                     Some(OneOrMany::One(_)) => {
                         return Err(format!(
                             "Exception '{}': fields and comps must both be lists or both be single values",
@@ -370,20 +400,33 @@ fn with_exceptions(cond: Expr, exceptions: &[ExceptionDef]) -> Result<Expr, Stri
                     }
                 };
                 if ops.len() != fields.len() {
-                    return Err(format!("Exception '{}': fields and comps lists must have equal length", e.name));
+                    return Err(format!(
+                        "Exception '{}': fields and comps lists must have equal length",
+                        e.name
+                    ));
                 }
                 for v in &e.values {
                     let ExcValue::Seq(tuple) = v else {
-                        return Err(format!("Exception '{}': each value must be a list matching the fields", e.name));
+                        return Err(format!(
+                            "Exception '{}': each value must be a list matching the fields",
+                            e.name
+                        ));
                     };
                     if tuple.len() != fields.len() {
-                        return Err(format!("Exception '{}': fields and values lists must have equal length", e.name));
+                        return Err(format!(
+                            "Exception '{}': fields and values lists must have equal length",
+                            e.name
+                        ));
                     }
                     let checks = fields
                         .iter()
                         .zip(&ops)
                         .zip(tuple)
-                        .map(|((f, op), v)| Expr::Check { lhs: field_operand(f), op: *op, rhs: exc_rhs(*op, v) })
+                        .map(|((f, op), v)| Expr::Check {
+                            lhs: field_operand(f),
+                            op: *op,
+                            rhs: exc_rhs(*op, v),
+                        })
                         .collect();
                     alts.push(Expr::And(checks));
                 }
@@ -402,14 +445,23 @@ fn resolve_operand(source: Source, o: &Operand) -> Result<CField, String> {
         Operand::Field { name, arg } => {
             let field = source.resolve(name, arg.as_deref())?;
             let ty = field.ty;
-            Ok(CField { field, transforms: Vec::new(), ty })
+            Ok(CField {
+                field,
+                transforms: Vec::new(),
+                ty,
+            })
         }
         Operand::Transform(t, inner) => {
             let mut f = resolve_operand(source, inner)?;
             f.ty = match t {
                 Transformer::Len => FieldType::Uint,
                 _ if matches!(f.ty, FieldType::Str | FieldType::Bytes) => f.ty,
-                _ => return Err(format!("transformer cannot be applied to a field of type {}", f.ty)),
+                _ => {
+                    return Err(format!(
+                        "transformer cannot be applied to a field of type {}",
+                        f.ty
+                    ));
+                }
             };
             f.transforms.push(*t);
             Ok(f)
@@ -436,7 +488,9 @@ fn parse_num(text: &str) -> Result<i64, String> {
     let parsed = if let Some(h) = t.strip_prefix("0x") {
         i64::from_str_radix(h, 16).ok()
     } else {
-        t.parse::<i64>().ok().or_else(|| t.parse::<u64>().ok().map(|u| u as i64))
+        t.parse::<i64>()
+            .ok()
+            .or_else(|| t.parse::<u64>().ok().map(u64::cast_signed))
     };
     parsed.ok_or_else(|| format!("'{text}' is not a valid number"))
 }
@@ -451,7 +505,7 @@ fn parse_bool(text: &str) -> Result<bool, String> {
 
 fn decode_hex(text: &str) -> Result<Box<[u8]>, String> {
     let t = text.as_bytes();
-    if t.len() % 2 != 0 {
+    if !t.len().is_multiple_of(2) {
         return Err(format!("'{text}' is not a valid hex string"));
     }
     t.chunks(2)
@@ -467,11 +521,25 @@ fn decode_hex(text: &str) -> Result<Box<[u8]>, String> {
 /// Turns an inlined expression into a compiled condition.
 fn lower(ctx: &mut Ctx<'_>, source: Source, e: &Expr) -> Result<Cond, String> {
     Ok(match e {
-        Expr::And(items) => Cond::and(items.iter().map(|i| lower(ctx, source, i)).collect::<Result<_, _>>()?),
-        Expr::Or(items) => Cond::or(items.iter().map(|i| lower(ctx, source, i)).collect::<Result<_, _>>()?),
-        Expr::Not(i) => Cond::not(lower(ctx, source, i)?),
+        Expr::And(items) => Cond::and(
+            items
+                .iter()
+                .map(|i| lower(ctx, source, i))
+                .collect::<Result<_, _>>()?,
+        ),
+        Expr::Or(items) => Cond::or(
+            items
+                .iter()
+                .map(|i| lower(ctx, source, i))
+                .collect::<Result<_, _>>()?,
+        ),
+        Expr::Not(i) => Cond::negate(lower(ctx, source, i)?),
         Expr::Macro(name) => return Err(format!("Undefined macro '{name}' used in filter.")),
-        Expr::Check { lhs: lhs_expr, op, rhs } => {
+        Expr::Check {
+            lhs: lhs_expr,
+            op,
+            rhs,
+        } => {
             let lhs = resolve_operand(source, lhs_expr)?;
             let op = *op;
             let ty = lhs.ty;
@@ -481,7 +549,9 @@ fn lower(ctx: &mut Ctx<'_>, source: Source, e: &Expr) -> Result<Cond, String> {
                     lhs.field.display()
                 ));
             }
-            let is_evttype = source == Source::Syscall && lhs.field.name == "evt.type" && lhs.transforms.is_empty();
+            let is_evttype = source == Source::Syscall
+                && lhs.field.name == "evt.type"
+                && lhs.transforms.is_empty();
             let check_evttype = |v: &str| -> Result<(), String> {
                 if is_evttype && !source.is_event_type(v) {
                     Err(format!("unknown event type {v}"))
@@ -493,11 +563,15 @@ fn lower(ctx: &mut Ctx<'_>, source: Source, e: &Expr) -> Result<Cond, String> {
                 Rhs::None => CRhs::None,
                 Rhs::Field(f) => CRhs::Field(resolve_operand(source, f)?),
                 Rhs::Value(v) if op.takes_list() => {
-                    return lower(ctx, source, &Expr::Check {
-                        lhs: lhs_expr.clone(),
-                        op,
-                        rhs: Rhs::List(vec![v.clone()]),
-                    });
+                    return lower(
+                        ctx,
+                        source,
+                        &Expr::Check {
+                            lhs: lhs_expr.clone(),
+                            op,
+                            rhs: Rhs::List(vec![v.clone()]),
+                        },
+                    );
                 }
                 Rhs::Value(v) => {
                     let text = v.text.as_str();
@@ -506,9 +580,12 @@ fn lower(ctx: &mut Ctx<'_>, source: Source, e: &Expr) -> Result<Cond, String> {
                         Op::IContains => CRhs::Str(text.to_lowercase().into()),
                         Op::BContains | Op::BStartsWith => CRhs::Bytes(decode_hex(text)?),
                         Op::Regex => CRhs::Regex(
-                            regex::Regex::new(text).map_err(|e| format!("invalid regular expression '{text}': {e}"))?,
+                            regex::Regex::new(text)
+                                .map_err(|e| format!("invalid regular expression '{text}': {e}"))?,
                         ),
-                        Op::Contains | Op::StartsWith | Op::EndsWith | Op::Glob => CRhs::Str(text.into()),
+                        Op::Contains | Op::StartsWith | Op::EndsWith | Op::Glob => {
+                            CRhs::Str(text.into())
+                        }
                         _ if ty.is_numeric() => CRhs::Num(parse_num(text)?),
                         _ if ty == FieldType::Bool => CRhs::Bool(parse_bool(text)?),
                         _ => CRhs::Str(text.into()),
@@ -520,11 +597,18 @@ fn lower(ctx: &mut Ctx<'_>, source: Source, e: &Expr) -> Result<Cond, String> {
                         check_evttype(i)?;
                     }
                     match op {
-                        Op::Pmatch => CRhs::Prefixes(PrefixSet::new(items.iter().map(String::as_str))),
+                        Op::Pmatch => {
+                            CRhs::Prefixes(PrefixSet::new(items.iter().map(String::as_str)))
+                        }
                         Op::In | Op::Intersects if ty.is_numeric() => CRhs::NumSet(
-                            items.iter().map(|i| parse_num(i)).collect::<Result<_, _>>()?,
+                            items
+                                .iter()
+                                .map(|i| parse_num(i))
+                                .collect::<Result<_, _>>()?,
                         ),
-                        Op::In | Op::Intersects => CRhs::StrSet(items.into_iter().map(String::into_boxed_str).collect()),
+                        Op::In | Op::Intersects => {
+                            CRhs::StrSet(items.into_iter().map(String::into_boxed_str).collect())
+                        }
                         _ => return Err(format!("operator '{op}' does not take a list")),
                     }
                 }

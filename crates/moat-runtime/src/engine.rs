@@ -26,21 +26,33 @@ pub fn load_rules_files<P: AsRef<Path>>(paths: &[P]) -> Compiled {
         match std::fs::read(p) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => set.load_str(&name, &text),
-                Err(_) => set.diagnostics.push(Origin { file: name, line: 0 }.diag(
+                Err(_) => set.diagnostics.push(
+                    Origin {
+                        file: name,
+                        line: 0,
+                    }
+                    .diag(
+                        Level::Error,
+                        "rules content",
+                        "",
+                        "LOAD_ERR_FILE_READ",
+                        "file is not valid UTF-8",
+                    ),
+                ),
+            },
+            Err(e) => set.diagnostics.push(
+                Origin {
+                    file: name,
+                    line: 0,
+                }
+                .diag(
                     Level::Error,
                     "rules content",
                     "",
                     "LOAD_ERR_FILE_READ",
-                    "file is not valid UTF-8",
-                )),
-            },
-            Err(e) => set.diagnostics.push(Origin { file: name, line: 0 }.diag(
-                Level::Error,
-                "rules content",
-                "",
-                "LOAD_ERR_FILE_READ",
-                format!("cannot read file: {e}"),
-            )),
+                    format!("cannot read file: {e}"),
+                ),
+            ),
         }
     }
     compile(&set)
@@ -72,7 +84,10 @@ impl Alert {
     pub fn to_json(&self) -> Value {
         let mut fields = Map::new();
         for (k, v) in &self.output_fields {
-            fields.insert(k.clone(), v.as_ref().map_or(Value::Null, |s| Value::String(s.clone())));
+            fields.insert(
+                k.clone(),
+                v.as_ref().map_or(Value::Null, |s| Value::String(s.clone())),
+            );
         }
         json!({
             "hostname": self.hostname,
@@ -88,7 +103,12 @@ impl Alert {
 
     /// Falco's text line: `TIME: Priority output`.
     pub fn to_text(&self) -> String {
-        format!("{}: {} {}", iso8601(self.time_ns), self.priority, self.output)
+        format!(
+            "{}: {} {}",
+            iso8601(self.time_ns),
+            self.priority,
+            self.output
+        )
     }
 }
 
@@ -124,7 +144,12 @@ impl Engine {
                     .collect(),
             });
         }
-        let rules: Vec<CompiledRule> = compiled.rules.iter().filter(|r| r.enabled).cloned().collect();
+        let rules: Vec<CompiledRule> = compiled
+            .rules
+            .iter()
+            .filter(|r| r.enabled)
+            .cloned()
+            .collect();
         let mut by_source: HashMap<Source, Vec<usize>> = HashMap::new();
         for (i, r) in rules.iter().enumerate() {
             by_source.entry(r.source).or_default().push(i);
@@ -148,7 +173,13 @@ impl Engine {
     }
 
     /// Evaluates every rule of `source` against `ev`, calling `emit` per alert.
-    pub fn process(&self, source: Source, ev: &dyn Event, time_ns: i64, emit: &mut dyn FnMut(Alert)) {
+    pub fn process(
+        &self,
+        source: Source,
+        ev: &dyn Event,
+        time_ns: i64,
+        emit: &mut dyn FnMut(Alert),
+    ) {
         let Some(idx) = self.by_source.get(&source) else {
             return;
         };
@@ -222,7 +253,15 @@ pub fn run_audit(
             break;
         }
         stats.lines += 1;
-        process_audit_line(engine, &buf, stats.lines, &mut num, &mut stats, on_alert, on_bad);
+        process_audit_line(
+            engine,
+            &buf,
+            stats.lines,
+            &mut num,
+            &mut stats,
+            on_alert,
+            on_bad,
+        );
     }
     Ok(stats)
 }
@@ -261,7 +300,10 @@ pub fn process_audit_line(
         }
         Err(message) => {
             stats.bad_lines += 1;
-            on_bad(BadLine { line: line_no, message });
+            on_bad(BadLine {
+                line: line_no,
+                message,
+            });
         }
     }
 }

@@ -148,11 +148,10 @@ fn compare_text(op: Op, a: &str, b: &str) -> bool {
     match op {
         Op::Eq | Op::In | Op::Intersects => a == b,
         Op::Ne => a != b,
-        Op::Contains => a.contains(b),
         Op::IContains => a.to_lowercase().contains(&b.to_lowercase()),
         Op::StartsWith | Op::BStartsWith => a.starts_with(b),
         Op::EndsWith => a.ends_with(b),
-        Op::BContains => a.contains(b),
+        Op::Contains | Op::BContains => a.contains(b),
         Op::Lt | Op::Le | Op::Gt | Op::Ge => match (a.parse::<i64>(), b.parse::<i64>()) {
             (Ok(x), Ok(y)) => cmp_num(op, x, y),
             _ => false,
@@ -252,8 +251,7 @@ pub fn glob_match(pat: &[u8], s: &[u8]) -> bool {
                 continue;
             }
             Some(b'[') => {
-                if let Some((matched, next)) = class_match(pat, p, s.get(i).copied().unwrap_or(0))
-                {
+                if let Some((matched, next)) = class_match(pat, p, s.get(i).copied().unwrap_or(0)) {
                     if matched {
                         p = next;
                         i += 1;

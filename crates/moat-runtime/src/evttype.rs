@@ -111,10 +111,16 @@ fn walk(cond: &Cond, inverted: bool) -> EvtSet {
             let (set, negated) = match (&c.op, &c.rhs) {
                 (Op::Eq, CRhs::Str(v)) => (EvtSet::of([&**v]), false),
                 (Op::Ne, CRhs::Str(v)) => (EvtSet::of([&**v]), true),
-                (Op::In | Op::Intersects, CRhs::StrSet(v)) => (EvtSet::of(v.iter().map(|s| &**s)), false),
+                (Op::In | Op::Intersects, CRhs::StrSet(v)) => {
+                    (EvtSet::of(v.iter().map(|s| &**s)), false)
+                }
                 _ => return EvtSet::all(),
             };
-            if negated != inverted { set.complement() } else { set }
+            if negated == inverted {
+                set
+            } else {
+                set.complement()
+            }
         }
     }
 }

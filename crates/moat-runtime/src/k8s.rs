@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use serde_json::Value;
 
 use crate::eval::{Event, Val};
-use crate::fields::k8s_table::{FIELDS, Ka};
+use crate::fields::k8s_table::{AuditField, FIELDS};
 use crate::fields::{FieldArg, ResolvedField};
 
 /// Largest audit line accepted (the API server's own limit is far below this).
@@ -60,7 +60,11 @@ pub fn parse_line(line: &str, num: &mut u64, hostname: &str) -> Result<Vec<Audit
             };
             let mut out = Vec::with_capacity(items.len());
             for item in items {
-                if item.get("kind").and_then(Value::as_str).is_some_and(|k| k != "Event") {
+                if item
+                    .get("kind")
+                    .and_then(Value::as_str)
+                    .is_some_and(|k| k != "Event")
+                {
                     return Err(NOT_AUDIT.to_string());
                 }
                 out.push(mk(item.clone(), num));
@@ -116,6 +120,18 @@ impl Emitter<'_, '_> {
     }
 }
 
+fn one(e: &mut Emitter<'_, '_>, v: Option<&Value>) {
+    if let Some(v) = v {
+        e.emit(text(v));
+    }
+}
+
+fn all(e: &mut Emitter<'_, '_>, v: Option<&Value>) {
+    for i in items(v) {
+        e.emit(text(i));
+    }
+}
+
 fn items(v: Option<&Value>) -> &[Value] {
     match v {
         Some(Value::Array(a)) => a,
@@ -140,27 +156,25 @@ impl AuditEvent {
         self.ptr("/objectRef/resource").and_then(Value::as_str) == Some(r)
     }
 
-    fn one(&self, e: &mut Emitter<'_, '_>, v: Option<&Value>) {
-        if let Some(v) = v {
-            e.emit(text(v));
-        }
-    }
-
     fn container_field(&self, e: &mut Emitter<'_, '_>, kind: &str, field: ContainerField) {
         let pod_sc = self.req_spec().and_then(|s| s.get("securityContext"));
         for c in self.containers(kind) {
             let sc = c.get("securityContext");
             let sc_get = |k: &str| sc.and_then(|s| s.get(k)).filter(|v| !v.is_null());
             match field {
-                ContainerField::Name => self.one(e, c.get("name")),
-                ContainerField::Image => self.one(e, c.get("image")),
+                ContainerField::Name => one(e, c.get("name")),
+                ContainerField::Image => one(e, c.get("image")),
                 ContainerField::Repository => {
                     if let Some(i) = c.get("image").and_then(Value::as_str) {
                         e.emit(Cow::Borrowed(image_repository(i)));
                     }
                 }
                 ContainerField::Command | ContainerField::Args => {
-                    let key = if field == ContainerField::Command { "command" } else { "args" };
+                    let key = if field == ContainerField::Command {
+                        "command"
+                    } else {
+                        "args"
+                    };
                     let joined: Vec<Cow<'_, str>> = items(c.get(key)).iter().map(text).collect();
                     e.emit(Cow::Owned(joined.join(" ")));
                 }
@@ -168,16 +182,28 @@ impl AuditEvent {
                     e.emit(Cow::Borrowed(bool_text(sc_get("privileged"), false)));
                 }
                 ContainerField::AllowPrivilegeEscalation => {
-                    e.emit(Cow::Borrowed(bool_text(sc_get("allowPrivilegeEscalation"), true)));
+                    e.emit(Cow::Borrowed(bool_text(
+                        sc_get("allowPrivilegeEscalation"),
+                        true,
+                    )));
                 }
                 ContainerField::ReadOnlyFs => {
-                    e.emit(Cow::Borrowed(bool_text(sc_get("readOnlyRootFilesystem"), false)));
+                    e.emit(Cow::Borrowed(bool_text(
+                        sc_get("readOnlyRootFilesystem"),
+                        false,
+                    )));
                 }
-                ContainerField::RunAsUser => self.one(e, sc_get("runAsUser")),
-                ContainerField::RunAsGroup => self.one(e, sc_get("runAsGroup")),
+                ContainerField::RunAsUser => one(e, sc_get("runAsUser")),
+                ContainerField::RunAsGroup => one(e, sc_get("runAsGroup")),
                 ContainerField::EffRunAsUser | ContainerField::EffRunAsGroup => {
-                    let key = if field == ContainerField::EffRunAsUser { "runAsUser" } else { "runAsGroup" };
-                    match sc_get(key).or_else(|| pod_sc.and_then(|s| s.get(key)).filter(|v| !v.is_null())) {
+                    let key = if field == ContainerField::EffRunAsUser {
+                        "runAsUser"
+                    } else {
+                        "runAsGroup"
+                    };
+                    match sc_get(key)
+                        .or_else(|| pod_sc.and_then(|s| s.get(key)).filter(|v| !v.is_null()))
+                    {
                         Some(v) => e.emit(text(v)),
                         None => e.emit(Cow::Borrowed("0")),
                     }
@@ -193,7 +219,7 @@ impl AuditEvent {
                 }
                 ContainerField::HostPort => {
                     for p in items(c.get("ports")) {
-                        self.one(e, p.get("hostPort"));
+                        one(e, p.get("hostPort"));
                     }
                 }
             }
@@ -223,31 +249,49 @@ impl AuditEvent {
         }
     }
 
-    fn extract(&self, id: Ka, arg: &FieldArg, e: &mut Emitter<'_, '_>) {
+    fn extract(&self, id: AuditField, arg: &FieldArg, e: &mut Emitter<'_, '_>) {
         use ContainerField as C;
         let (c, ic, ec) = ("containers", "initContainers", "ephemeralContainers");
         match id {
-            Ka::KaAuditid => self.one(e, self.ptr("/auditID")),
-            Ka::KaStage => self.one(e, self.ptr("/stage")),
-            Ka::KaAuthDecision => self.one(e, self.ptr("/annotations/authorization.k8s.io~1decision")),
-            Ka::KaAuthReason => self.one(e, self.ptr("/annotations/authorization.k8s.io~1reason")),
-            Ka::KaAuthOpenshiftDecision => {
-                self.one(e, self.ptr("/annotations/authorization.openshift.io~1decision"));
+            AuditField::KaAuditid => one(e, self.ptr("/auditID")),
+            AuditField::KaStage => one(e, self.ptr("/stage")),
+            AuditField::KaAuthDecision => {
+                one(e, self.ptr("/annotations/authorization.k8s.io~1decision"));
             }
-            Ka::KaAuthOpenshiftUsername => self.one(e, self.ptr("/annotations/authentication.openshift.io~1username")),
-            Ka::KaValidationsAdmissionPolicyFailure => {
-                self.one(e, self.ptr("/annotations/validation.policy.admission.k8s.io~1validation_failure"));
+            AuditField::KaAuthReason => {
+                one(e, self.ptr("/annotations/authorization.k8s.io~1reason"));
             }
-            Ka::KaSecurityPodViolations => {
-                self.one(e, self.ptr("/annotations/pod-security.kubernetes.io~1audit-violations"));
+            AuditField::KaAuthOpenshiftDecision => {
+                one(
+                    e,
+                    self.ptr("/annotations/authorization.openshift.io~1decision"),
+                );
             }
-            Ka::KaUserName => self.one(e, self.ptr("/user/username")),
-            Ka::KaUserGroups => items(self.ptr("/user/groups")).iter().for_each(|g| e.emit(text(g))),
-            Ka::KaImpuserName => self.one(e, self.ptr("/impersonatedUser/username")),
-            Ka::KaVerb => self.one(e, self.ptr("/verb")),
-            Ka::KaUri => self.one(e, self.ptr("/requestURI")),
-            Ka::KaUriParam => {
-                let (FieldArg::Key(key), Some(uri)) = (arg, self.ptr("/requestURI").and_then(Value::as_str)) else {
+            AuditField::KaAuthOpenshiftUsername => one(
+                e,
+                self.ptr("/annotations/authentication.openshift.io~1username"),
+            ),
+            AuditField::KaValidationsAdmissionPolicyFailure => {
+                one(
+                    e,
+                    self.ptr("/annotations/validation.policy.admission.k8s.io~1validation_failure"),
+                );
+            }
+            AuditField::KaSecurityPodViolations => {
+                one(
+                    e,
+                    self.ptr("/annotations/pod-security.kubernetes.io~1audit-violations"),
+                );
+            }
+            AuditField::KaUserName => one(e, self.ptr("/user/username")),
+            AuditField::KaUserGroups => all(e, self.ptr("/user/groups")),
+            AuditField::KaImpuserName => one(e, self.ptr("/impersonatedUser/username")),
+            AuditField::KaVerb => one(e, self.ptr("/verb")),
+            AuditField::KaUri => one(e, self.ptr("/requestURI")),
+            AuditField::KaUriParam => {
+                let (FieldArg::Key(key), Some(uri)) =
+                    (arg, self.ptr("/requestURI").and_then(Value::as_str))
+                else {
                     return;
                 };
                 let query = uri.split_once('?').map(|(_, q)| q).unwrap_or_default();
@@ -259,108 +303,143 @@ impl AuditEvent {
                     }
                 }
             }
-            Ka::KaTargetName => self.one(e, self.ptr("/objectRef/name")),
-            Ka::KaTargetNamespace => self.one(e, self.ptr("/objectRef/namespace")),
-            Ka::KaTargetResource => self.one(e, self.ptr("/objectRef/resource")),
-            Ka::KaTargetSubresource => self.one(e, self.ptr("/objectRef/subresource")),
-            Ka::KaTargetPodName => {
+            AuditField::KaTargetName => one(e, self.ptr("/objectRef/name")),
+            AuditField::KaTargetNamespace => one(e, self.ptr("/objectRef/namespace")),
+            AuditField::KaTargetResource => one(e, self.ptr("/objectRef/resource")),
+            AuditField::KaTargetSubresource => one(e, self.ptr("/objectRef/subresource")),
+            AuditField::KaTargetPodName => {
                 if self.is_resource("pods") {
-                    self.one(e, self.ptr("/objectRef/name"));
+                    one(e, self.ptr("/objectRef/name"));
                 }
             }
-            Ka::KaReqBindingSubjects => {
-                items(self.ptr("/requestObject/subjects")).iter().for_each(|s| e.emit(text(s)));
+            AuditField::KaReqBindingSubjects => {
+                all(e, self.ptr("/requestObject/subjects"));
             }
-            Ka::KaReqBindingSubjectsUserNames => self.subjects(e, "User", false),
-            Ka::KaReqBindingSubjectsServiceaccountNames => self.subjects(e, "ServiceAccount", false),
-            Ka::KaReqBindingSubjectsServiceaccountNsNames => self.subjects(e, "ServiceAccount", true),
-            Ka::KaReqBindingSubjectsGroupNames => self.subjects(e, "Group", false),
-            Ka::KaReqBindingRole => self.one(e, self.ptr("/requestObject/roleRef/name")),
-            Ka::KaReqBindingSubjectHasName => e.emit(Cow::Borrowed("N/A")),
-            Ka::KaReqConfigmapName => {
+            AuditField::KaReqBindingSubjectsUserNames => self.subjects(e, "User", false),
+            AuditField::KaReqBindingSubjectsServiceaccountNames => {
+                self.subjects(e, "ServiceAccount", false);
+            }
+            AuditField::KaReqBindingSubjectsServiceaccountNsNames => {
+                self.subjects(e, "ServiceAccount", true);
+            }
+            AuditField::KaReqBindingSubjectsGroupNames => self.subjects(e, "Group", false),
+            AuditField::KaReqBindingRole => one(e, self.ptr("/requestObject/roleRef/name")),
+            AuditField::KaReqBindingSubjectHasName => e.emit(Cow::Borrowed("N/A")),
+            AuditField::KaReqConfigmapName => {
                 if self.is_resource("configmaps") {
-                    self.one(e, self.ptr("/objectRef/name"));
+                    one(e, self.ptr("/objectRef/name"));
                 }
             }
-            Ka::KaReqConfigmapObj => {
+            AuditField::KaReqConfigmapObj => {
                 if self.is_resource("configmaps") {
-                    self.one(e, self.ptr("/requestObject/data"));
+                    one(e, self.ptr("/requestObject/data"));
                 }
             }
-            Ka::KaReqPodContainersArgs => self.container_field(e, c, C::Args),
-            Ka::KaReqPodContainersCommand => self.container_field(e, c, C::Command),
-            Ka::KaReqPodContainersName => self.container_field(e, c, C::Name),
-            Ka::KaReqPodContainersImage => self.container_field(e, c, C::Image),
-            Ka::KaReqContainerImage => {
-                self.one(e, self.containers(c).first().and_then(|x| x.get("image")));
+            AuditField::KaReqPodContainersArgs => self.container_field(e, c, C::Args),
+            AuditField::KaReqPodContainersCommand => self.container_field(e, c, C::Command),
+            AuditField::KaReqPodContainersName => self.container_field(e, c, C::Name),
+            AuditField::KaReqPodContainersImage => self.container_field(e, c, C::Image),
+            AuditField::KaReqContainerImage => {
+                one(e, self.containers(c).first().and_then(|x| x.get("image")));
             }
-            Ka::KaReqPodContainersImageRepository => self.container_field(e, c, C::Repository),
-            Ka::KaReqContainerImageRepository => {
-                if let Some(i) = self.containers(c).first().and_then(|x| x.get("image")).and_then(Value::as_str) {
+            AuditField::KaReqPodContainersImageRepository => {
+                self.container_field(e, c, C::Repository);
+            }
+            AuditField::KaReqContainerImageRepository => {
+                if let Some(i) = self
+                    .containers(c)
+                    .first()
+                    .and_then(|x| x.get("image"))
+                    .and_then(Value::as_str)
+                {
                     e.emit(Cow::Borrowed(image_repository(i)));
                 }
             }
-            Ka::KaReqPodHostIpc => self.one(e, self.req_spec().and_then(|s| s.get("hostIPC"))),
-            Ka::KaReqPodHostNetwork | Ka::KaReqContainerHostNetwork => {
-                self.one(e, self.req_spec().and_then(|s| s.get("hostNetwork")));
+            AuditField::KaReqPodHostIpc => {
+                one(e, self.req_spec().and_then(|s| s.get("hostIPC")));
             }
-            Ka::KaReqPodHostPid => self.one(e, self.req_spec().and_then(|s| s.get("hostPID"))),
-            Ka::KaReqPodContainersHostPort => self.container_field(e, c, C::HostPort),
-            Ka::KaReqPodContainersPrivileged => self.container_field(e, c, C::Privileged),
-            Ka::KaReqContainerPrivileged => {
+            AuditField::KaReqPodHostNetwork | AuditField::KaReqContainerHostNetwork => {
+                one(e, self.req_spec().and_then(|s| s.get("hostNetwork")));
+            }
+            AuditField::KaReqPodHostPid => {
+                one(e, self.req_spec().and_then(|s| s.get("hostPID")));
+            }
+            AuditField::KaReqPodContainersHostPort => self.container_field(e, c, C::HostPort),
+            AuditField::KaReqPodContainersPrivileged => self.container_field(e, c, C::Privileged),
+            AuditField::KaReqContainerPrivileged => {
                 if self.ptr("/requestObject").is_some() {
                     let any = self.containers(c).iter().any(|x| {
-                        x.pointer("/securityContext/privileged").and_then(Value::as_bool) == Some(true)
+                        x.pointer("/securityContext/privileged")
+                            .and_then(Value::as_bool)
+                            == Some(true)
                     });
                     e.emit(Cow::Borrowed(if any { "true" } else { "false" }));
                 }
             }
-            Ka::KaReqPodContainersAllowPrivilegeEscalation => {
+            AuditField::KaReqPodContainersAllowPrivilegeEscalation => {
                 self.container_field(e, c, C::AllowPrivilegeEscalation);
             }
-            Ka::KaReqPodContainersReadOnlyFs => self.container_field(e, c, C::ReadOnlyFs),
-            Ka::KaReqPodRunAsUser => self.one(e, self.ptr("/requestObject/spec/securityContext/runAsUser")),
-            Ka::KaReqPodContainersRunAsUser => self.container_field(e, c, C::RunAsUser),
-            Ka::KaReqPodContainersEffRunAsUser => self.container_field(e, c, C::EffRunAsUser),
-            Ka::KaReqPodRunAsGroup => self.one(e, self.ptr("/requestObject/spec/securityContext/runAsGroup")),
-            Ka::KaReqPodContainersRunAsGroup => self.container_field(e, c, C::RunAsGroup),
-            Ka::KaReqPodContainersEffRunAsGroup => self.container_field(e, c, C::EffRunAsGroup),
-            Ka::KaReqPodContainersProcMount => self.container_field(e, c, C::ProcMount),
-            Ka::KaReqRoleRules => items(self.ptr("/requestObject/rules")).iter().for_each(|r| e.emit(text(r))),
-            Ka::KaReqRoleRulesApiGroups => self.role_rules(e, "apiGroups"),
-            Ka::KaReqRoleRulesNonResourceURLs => self.role_rules(e, "nonResourceURLs"),
-            Ka::KaReqRoleRulesVerbs => self.role_rules(e, "verbs"),
-            Ka::KaReqRoleRulesResources => self.role_rules(e, "resources"),
-            Ka::KaReqPodFsGroup => self.one(e, self.ptr("/requestObject/spec/securityContext/fsGroup")),
-            Ka::KaReqPodSupplementalGroups => items(self.ptr("/requestObject/spec/securityContext/supplementalGroups"))
-                .iter()
-                .for_each(|g| e.emit(text(g))),
-            Ka::KaReqPodContainersAddCapabilities => self.container_field(e, c, C::AddCapabilities),
-            Ka::KaReqServiceType => self.one(e, self.req_spec().and_then(|s| s.get("type"))),
-            Ka::KaReqServicePorts => items(self.req_spec().and_then(|s| s.get("ports")))
-                .iter()
-                .for_each(|p| e.emit(text(p))),
-            Ka::KaReqPodVolumesHostpath => {
+            AuditField::KaReqPodContainersReadOnlyFs => self.container_field(e, c, C::ReadOnlyFs),
+            AuditField::KaReqPodRunAsUser => {
+                one(e, self.ptr("/requestObject/spec/securityContext/runAsUser"));
+            }
+            AuditField::KaReqPodContainersRunAsUser => self.container_field(e, c, C::RunAsUser),
+            AuditField::KaReqPodContainersEffRunAsUser => {
+                self.container_field(e, c, C::EffRunAsUser);
+            }
+            AuditField::KaReqPodRunAsGroup => one(
+                e,
+                self.ptr("/requestObject/spec/securityContext/runAsGroup"),
+            ),
+            AuditField::KaReqPodContainersRunAsGroup => self.container_field(e, c, C::RunAsGroup),
+            AuditField::KaReqPodContainersEffRunAsGroup => {
+                self.container_field(e, c, C::EffRunAsGroup);
+            }
+            AuditField::KaReqPodContainersProcMount => self.container_field(e, c, C::ProcMount),
+            AuditField::KaReqRoleRules => all(e, self.ptr("/requestObject/rules")),
+            AuditField::KaReqRoleRulesApiGroups => self.role_rules(e, "apiGroups"),
+            AuditField::KaReqRoleRulesNonResourceURLs => self.role_rules(e, "nonResourceURLs"),
+            AuditField::KaReqRoleRulesVerbs => self.role_rules(e, "verbs"),
+            AuditField::KaReqRoleRulesResources => self.role_rules(e, "resources"),
+            AuditField::KaReqPodFsGroup => {
+                one(e, self.ptr("/requestObject/spec/securityContext/fsGroup"));
+            }
+            AuditField::KaReqPodSupplementalGroups => {
+                all(
+                    e,
+                    self.ptr("/requestObject/spec/securityContext/supplementalGroups"),
+                );
+            }
+            AuditField::KaReqPodContainersAddCapabilities => {
+                self.container_field(e, c, C::AddCapabilities);
+            }
+            AuditField::KaReqServiceType => {
+                one(e, self.req_spec().and_then(|s| s.get("type")));
+            }
+            AuditField::KaReqServicePorts => all(e, self.req_spec().and_then(|s| s.get("ports"))),
+            AuditField::KaReqPodVolumesHostpath => {
                 for v in items(self.req_spec().and_then(|s| s.get("volumes"))) {
-                    self.one(e, v.pointer("/hostPath/path"));
+                    one(e, v.pointer("/hostPath/path"));
                 }
             }
-            Ka::KaReqVolumeHostpath => {
+            AuditField::KaReqVolumeHostpath => {
                 if let FieldArg::Key(prefix) = arg {
-                    let any = items(self.req_spec().and_then(|s| s.get("volumes"))).iter().any(|v| {
-                        v.pointer("/hostPath/path")
-                            .and_then(Value::as_str)
-                            .is_some_and(|p| p.starts_with(&**prefix))
-                    });
+                    let any = items(self.req_spec().and_then(|s| s.get("volumes")))
+                        .iter()
+                        .any(|v| {
+                            v.pointer("/hostPath/path")
+                                .and_then(Value::as_str)
+                                .is_some_and(|p| p.starts_with(&**prefix))
+                        });
                     e.emit(Cow::Borrowed(if any { "true" } else { "false" }));
                 }
             }
-            Ka::KaReqPodVolumesFlexvolumeDriver => {
+            AuditField::KaReqPodVolumesFlexvolumeDriver => {
                 for v in items(self.req_spec().and_then(|s| s.get("volumes"))) {
-                    self.one(e, v.pointer("/flexVolume/driver"));
+                    one(e, v.pointer("/flexVolume/driver"));
                 }
             }
-            Ka::KaReqPodVolumesVolumeType => {
+            AuditField::KaReqPodVolumesVolumeType => {
                 for v in items(self.req_spec().and_then(|s| s.get("volumes"))) {
                     if let Value::Object(m) = v {
                         for k in m.keys().filter(|k| *k != "name") {
@@ -369,69 +448,113 @@ impl AuditEvent {
                     }
                 }
             }
-            Ka::KaRespName => self.one(e, self.ptr("/responseObject/metadata/name")),
-            Ka::KaResponseCode => self.one(e, self.ptr("/responseStatus/code")),
-            Ka::KaResponseReason => self.one(e, self.ptr("/responseStatus/reason")),
-            Ka::KaUseragent => self.one(e, self.ptr("/userAgent")),
-            Ka::KaSourceips => items(self.ptr("/sourceIPs")).iter().for_each(|s| e.emit(text(s))),
-            Ka::KaClusterName => {}
-            Ka::KaReqPodInitContainersName => self.container_field(e, ic, C::Name),
-            Ka::KaReqPodInitContainersImage => self.container_field(e, ic, C::Image),
-            Ka::KaReqPodInitContainersImageRepository => self.container_field(e, ic, C::Repository),
-            Ka::KaReqPodInitContainersCommand => self.container_field(e, ic, C::Command),
-            Ka::KaReqPodInitContainersArgs => self.container_field(e, ic, C::Args),
-            Ka::KaReqPodInitContainersPrivileged => self.container_field(e, ic, C::Privileged),
-            Ka::KaReqPodInitContainersAllowPrivilegeEscalation => {
+            AuditField::KaRespName => one(e, self.ptr("/responseObject/metadata/name")),
+            AuditField::KaResponseCode => one(e, self.ptr("/responseStatus/code")),
+            AuditField::KaResponseReason => one(e, self.ptr("/responseStatus/reason")),
+            AuditField::KaUseragent => one(e, self.ptr("/userAgent")),
+            AuditField::KaSourceips => all(e, self.ptr("/sourceIPs")),
+            AuditField::KaClusterName => {}
+            AuditField::KaReqPodInitContainersName => self.container_field(e, ic, C::Name),
+            AuditField::KaReqPodInitContainersImage => self.container_field(e, ic, C::Image),
+            AuditField::KaReqPodInitContainersImageRepository => {
+                self.container_field(e, ic, C::Repository);
+            }
+            AuditField::KaReqPodInitContainersCommand => self.container_field(e, ic, C::Command),
+            AuditField::KaReqPodInitContainersArgs => self.container_field(e, ic, C::Args),
+            AuditField::KaReqPodInitContainersPrivileged => {
+                self.container_field(e, ic, C::Privileged);
+            }
+            AuditField::KaReqPodInitContainersAllowPrivilegeEscalation => {
                 self.container_field(e, ic, C::AllowPrivilegeEscalation);
             }
-            Ka::KaReqPodInitContainersReadOnlyFs => self.container_field(e, ic, C::ReadOnlyFs),
-            Ka::KaReqPodInitContainersRunAsUser => self.container_field(e, ic, C::RunAsUser),
-            Ka::KaReqPodInitContainersEffRunAsUser => self.container_field(e, ic, C::EffRunAsUser),
-            Ka::KaReqPodInitContainersRunAsGroup => self.container_field(e, ic, C::RunAsGroup),
-            Ka::KaReqPodInitContainersEffRunAsGroup => self.container_field(e, ic, C::EffRunAsGroup),
-            Ka::KaReqPodInitContainersProcMount => self.container_field(e, ic, C::ProcMount),
-            Ka::KaReqPodInitContainersAddCapabilities => self.container_field(e, ic, C::AddCapabilities),
-            Ka::KaReqPodInitContainersHostPort => self.container_field(e, ic, C::HostPort),
-            Ka::KaReqPodEphemeralContainersName => self.container_field(e, ec, C::Name),
-            Ka::KaReqPodEphemeralContainersImage => self.container_field(e, ec, C::Image),
-            Ka::KaReqPodEphemeralContainersImageRepository => self.container_field(e, ec, C::Repository),
-            Ka::KaReqPodEphemeralContainersCommand => self.container_field(e, ec, C::Command),
-            Ka::KaReqPodEphemeralContainersArgs => self.container_field(e, ec, C::Args),
-            Ka::KaReqPodEphemeralContainersPrivileged => self.container_field(e, ec, C::Privileged),
-            Ka::KaReqPodEphemeralContainersAllowPrivilegeEscalation => {
+            AuditField::KaReqPodInitContainersReadOnlyFs => {
+                self.container_field(e, ic, C::ReadOnlyFs);
+            }
+            AuditField::KaReqPodInitContainersRunAsUser => {
+                self.container_field(e, ic, C::RunAsUser);
+            }
+            AuditField::KaReqPodInitContainersEffRunAsUser => {
+                self.container_field(e, ic, C::EffRunAsUser);
+            }
+            AuditField::KaReqPodInitContainersRunAsGroup => {
+                self.container_field(e, ic, C::RunAsGroup);
+            }
+            AuditField::KaReqPodInitContainersEffRunAsGroup => {
+                self.container_field(e, ic, C::EffRunAsGroup);
+            }
+            AuditField::KaReqPodInitContainersProcMount => {
+                self.container_field(e, ic, C::ProcMount);
+            }
+            AuditField::KaReqPodInitContainersAddCapabilities => {
+                self.container_field(e, ic, C::AddCapabilities);
+            }
+            AuditField::KaReqPodInitContainersHostPort => self.container_field(e, ic, C::HostPort),
+            AuditField::KaReqPodEphemeralContainersName => self.container_field(e, ec, C::Name),
+            AuditField::KaReqPodEphemeralContainersImage => self.container_field(e, ec, C::Image),
+            AuditField::KaReqPodEphemeralContainersImageRepository => {
+                self.container_field(e, ec, C::Repository);
+            }
+            AuditField::KaReqPodEphemeralContainersCommand => {
+                self.container_field(e, ec, C::Command);
+            }
+            AuditField::KaReqPodEphemeralContainersArgs => self.container_field(e, ec, C::Args),
+            AuditField::KaReqPodEphemeralContainersPrivileged => {
+                self.container_field(e, ec, C::Privileged);
+            }
+            AuditField::KaReqPodEphemeralContainersAllowPrivilegeEscalation => {
                 self.container_field(e, ec, C::AllowPrivilegeEscalation);
             }
-            Ka::KaReqPodEphemeralContainersReadOnlyFs => self.container_field(e, ec, C::ReadOnlyFs),
-            Ka::KaReqPodEphemeralContainersRunAsUser => self.container_field(e, ec, C::RunAsUser),
-            Ka::KaReqPodEphemeralContainersEffRunAsUser => self.container_field(e, ec, C::EffRunAsUser),
-            Ka::KaReqPodEphemeralContainersRunAsGroup => self.container_field(e, ec, C::RunAsGroup),
-            Ka::KaReqPodEphemeralContainersEffRunAsGroup => self.container_field(e, ec, C::EffRunAsGroup),
-            Ka::KaReqPodEphemeralContainersProcMount => self.container_field(e, ec, C::ProcMount),
-            Ka::KaReqPodEphemeralContainersAddCapabilities => self.container_field(e, ec, C::AddCapabilities),
-            Ka::JevtValue => {
+            AuditField::KaReqPodEphemeralContainersReadOnlyFs => {
+                self.container_field(e, ec, C::ReadOnlyFs);
+            }
+            AuditField::KaReqPodEphemeralContainersRunAsUser => {
+                self.container_field(e, ec, C::RunAsUser);
+            }
+            AuditField::KaReqPodEphemeralContainersEffRunAsUser => {
+                self.container_field(e, ec, C::EffRunAsUser);
+            }
+            AuditField::KaReqPodEphemeralContainersRunAsGroup => {
+                self.container_field(e, ec, C::RunAsGroup);
+            }
+            AuditField::KaReqPodEphemeralContainersEffRunAsGroup => {
+                self.container_field(e, ec, C::EffRunAsGroup);
+            }
+            AuditField::KaReqPodEphemeralContainersProcMount => {
+                self.container_field(e, ec, C::ProcMount);
+            }
+            AuditField::KaReqPodEphemeralContainersAddCapabilities => {
+                self.container_field(e, ec, C::AddCapabilities);
+            }
+            AuditField::JevtValue => {
                 if let FieldArg::Key(p) = arg {
-                    self.one(e, self.json.pointer(p));
+                    one(e, self.json.pointer(p));
                 }
             }
-            Ka::JevtObj => e.emit(Cow::Owned(self.json.to_string())),
-            Ka::JevtRawtime | Ka::EvtRawtime => e.emit(Cow::Owned(self.time_ns.to_string())),
-            Ka::JevtTime | Ka::EvtTimeIso8601 | Ka::JevtTimeIso8601 | Ka::EvtDatetime => {
+            AuditField::JevtObj => e.emit(Cow::Owned(self.json.to_string())),
+            AuditField::JevtRawtime | AuditField::EvtRawtime => {
+                e.emit(Cow::Owned(self.time_ns.to_string()));
+            }
+            AuditField::JevtTime
+            | AuditField::EvtTimeIso8601
+            | AuditField::JevtTimeIso8601
+            | AuditField::EvtDatetime => {
                 e.emit(Cow::Owned(iso8601(self.time_ns)));
             }
-            Ka::EvtTime => e.emit(Cow::Owned(clock_time(self.time_ns, true))),
-            Ka::EvtTimeS => e.emit(Cow::Owned(clock_time(self.time_ns, false))),
-            Ka::EvtNum => e.emit(Cow::Owned(self.num.to_string())),
-            Ka::EvtSource => e.emit(Cow::Borrowed("k8s_audit")),
-            Ka::EvtHostname => e.emit(Cow::Borrowed(self.hostname.as_str())),
-            Ka::EvtPluginname => e.emit(Cow::Borrowed("k8saudit")),
+            AuditField::EvtTime => e.emit(Cow::Owned(clock_time(self.time_ns, true))),
+            AuditField::EvtTimeS => e.emit(Cow::Owned(clock_time(self.time_ns, false))),
+            AuditField::EvtNum => e.emit(Cow::Owned(self.num.to_string())),
+            AuditField::EvtSource => e.emit(Cow::Borrowed("k8s_audit")),
+            AuditField::EvtHostname => e.emit(Cow::Borrowed(self.hostname.as_str())),
+            AuditField::EvtPluginname => e.emit(Cow::Borrowed("k8saudit")),
         }
     }
 }
 
 fn bool_text(v: Option<&Value>, default: bool) -> &'static str {
-    match v.and_then(Value::as_bool).unwrap_or(default) {
-        true => "true",
-        false => "false",
+    if v.and_then(Value::as_bool).unwrap_or(default) {
+        "true"
+    } else {
+        "false"
     }
 }
 
@@ -456,12 +579,14 @@ enum ContainerField {
 
 /// RFC 3339 UTC time with nanoseconds (`2018-10-25T13:58:49.730588000Z`), as in Falco alerts.
 pub fn iso8601(ns: i64) -> String {
-    let ts = jiff::Timestamp::from_nanosecond(i128::from(ns)).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    let ts =
+        jiff::Timestamp::from_nanosecond(i128::from(ns)).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
     ts.strftime("%Y-%m-%dT%H:%M:%S.%9fZ").to_string()
 }
 
 fn clock_time(ns: i64, with_ns: bool) -> String {
-    let ts = jiff::Timestamp::from_nanosecond(i128::from(ns)).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    let ts =
+        jiff::Timestamp::from_nanosecond(i128::from(ns)).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
     if with_ns {
         ts.strftime("%H:%M:%S.%9f").to_string()
     } else {
@@ -495,13 +620,30 @@ mod tests {
     #[test]
     fn parses_events_and_lists() {
         let mut n = 0;
-        let ev = parse_line(r#"{"kind":"Event","stageTimestamp":"2018-10-25T13:58:49.730588Z","verb":"create"}"#, &mut n, "h").unwrap();
+        let ev = parse_line(
+            r#"{"kind":"Event","stageTimestamp":"2018-10-25T13:58:49.730588Z","verb":"create"}"#,
+            &mut n,
+            "h",
+        )
+        .unwrap();
         assert_eq!(ev.len(), 1);
         assert_eq!(iso8601(ev[0].time_ns), "2018-10-25T13:58:49.730588000Z");
-        let ev = parse_line(r#"{"kind":"EventList","items":[{"kind":"Event"},{"kind":"Event"}]}"#, &mut n, "h").unwrap();
+        let ev = parse_line(
+            r#"{"kind":"EventList","items":[{"kind":"Event"},{"kind":"Event"}]}"#,
+            &mut n,
+            "h",
+        )
+        .unwrap();
         assert_eq!(ev[1].num, 3);
-        assert_eq!(parse_line(r#"{"kind": 0}"#, &mut n, "h").unwrap_err(), NOT_AUDIT);
-        assert!(parse_line("{", &mut n, "h").unwrap_err().starts_with("invalid JSON"));
+        assert_eq!(
+            parse_line(r#"{"kind": 0}"#, &mut n, "h").unwrap_err(),
+            NOT_AUDIT
+        );
+        assert!(
+            parse_line("{", &mut n, "h")
+                .unwrap_err()
+                .starts_with("invalid JSON")
+        );
     }
 
     #[test]

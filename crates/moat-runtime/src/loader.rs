@@ -263,7 +263,11 @@ impl RuleSet {
         } else if let Some(v) = item.get("rule") {
             self.rule(&origin, item, v);
         } else {
-            let kind = item.entries().first().map(|e| e.key.clone()).unwrap_or_default();
+            let kind = item
+                .entries()
+                .first()
+                .map(|e| e.key.clone())
+                .unwrap_or_default();
             self.diagnostics.push(origin.diag(
                 Level::Warning,
                 &kind,
@@ -456,7 +460,10 @@ impl RuleSet {
                     kind,
                     name,
                     "LOAD_ERR_YAML_VALIDATE",
-                    format!("An override is defined for '{}' but no value is given", e.key),
+                    format!(
+                        "An override is defined for '{}' but no value is given",
+                        e.key
+                    ),
                 ));
                 return None;
             }
@@ -490,6 +497,7 @@ impl RuleSet {
         match existing {
             Some(i) if mode != Mode::Define => {
                 if let Some(l) = self.lists.get_mut(i) {
+                    l.origin = origin.clone();
                     if append {
                         l.items.extend(items);
                     } else {
@@ -498,7 +506,11 @@ impl RuleSet {
                 }
             }
             None if mode != Mode::Define => {
-                let how = if mode == Mode::Append { "append" } else { "override" };
+                let how = if mode == Mode::Append {
+                    "append"
+                } else {
+                    "override"
+                };
                 self.dangling(origin, "list", &name, how);
             }
             _ => {
@@ -543,6 +555,7 @@ impl RuleSet {
         match existing {
             Some(i) if mode != Mode::Define => {
                 if let Some(m) = self.macros.get_mut(i) {
+                    m.origin = origin.clone();
                     if append {
                         m.condition.push(' ');
                         m.condition.push_str(&condition);
@@ -552,7 +565,11 @@ impl RuleSet {
                 }
             }
             None if mode != Mode::Define => {
-                let how = if mode == Mode::Append { "append" } else { "override" };
+                let how = if mode == Mode::Append {
+                    "append"
+                } else {
+                    "override"
+                };
                 self.dangling(origin, "macro", &name, how);
             }
             Some(i) => {
@@ -578,7 +595,11 @@ impl RuleSet {
             Mode::Define => self.define_rule(origin, item, name, existing),
             Mode::Append | Mode::Override => {
                 let Some(i) = existing else {
-                    let how = if mode == Mode::Append { "append" } else { "override" };
+                    let how = if mode == Mode::Append {
+                        "append"
+                    } else {
+                        "override"
+                    };
                     self.dangling(origin, "rule", &name, how);
                     return;
                 };
@@ -623,6 +644,7 @@ impl RuleSet {
                 };
                 let mut diags = Vec::new();
                 if let Some(rule) = self.rules.get_mut(i) {
+                    rule.origin = origin.clone();
                     for (key, append) in keys {
                         apply_rule_key(rule, item, &key, append, origin, &mut diags);
                     }
@@ -827,19 +849,40 @@ mod tests {
 
     #[test]
     fn errors_name_item_and_line() {
-        let set = load(&["- list: l\n  items: [a]\n  append: true\n- rule: x\n  desc: d\n  condition: c\n  priority: INFO\n"]);
-        let d: Vec<_> = set.diagnostics.iter().map(|d| (d.line, d.code, d.message.as_str())).collect();
+        let set = load(&[
+            "- list: l\n  items: [a]\n  append: true\n- rule: x\n  desc: d\n  condition: c\n  priority: INFO\n",
+        ]);
+        let d: Vec<_> = set
+            .diagnostics
+            .iter()
+            .map(|d| (d.line, d.code, d.message.as_str()))
+            .collect();
         assert_eq!(
             d,
             [
-                (1, "LOAD_ERR_VALIDATE", "List has 'append' key but no list by that name already exists"),
-                (4, "LOAD_ERR_YAML_VALIDATE", "Item has no mapping for key 'output'"),
+                (
+                    1,
+                    "LOAD_ERR_VALIDATE",
+                    "List has 'append' key but no list by that name already exists"
+                ),
+                (
+                    4,
+                    "LOAD_ERR_YAML_VALIDATE",
+                    "Item has no mapping for key 'output'"
+                ),
             ]
         );
         let set = load(&["- required_engine_version: 9999999\n"]);
-        assert!(set.diagnostics[0].message.starts_with("Rules require engine version 9999999"));
+        assert!(
+            set.diagnostics[0]
+                .message
+                .starts_with("Rules require engine version 9999999")
+        );
         let set = load(&["{a: 1}"]);
-        assert_eq!(set.diagnostics[0].message, "Rules content is not yaml array of objects");
+        assert_eq!(
+            set.diagnostics[0].message,
+            "Rules content is not yaml array of objects"
+        );
     }
 
     #[test]

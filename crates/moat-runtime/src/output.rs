@@ -95,7 +95,9 @@ impl OutputFormat {
         for p in &self.pieces {
             match p {
                 Piece::Lit(s) => out.push_str(s),
-                Piece::Field(f) => out.push_str(&field_text(f, ev).unwrap_or_else(|| NA.to_string())),
+                Piece::Field(f) => {
+                    out.push_str(&field_text(f, ev).unwrap_or_else(|| NA.to_string()));
+                }
             }
         }
         out
@@ -124,11 +126,16 @@ mod tests {
 
     #[test]
     fn tokens_and_errors() {
-        let f = OutputFormat::compile(Source::K8sAudit, "user=%ka.user.name. 100% ok %jevt.value[/a]").unwrap();
+        let f = OutputFormat::compile(
+            Source::K8sAudit,
+            "user=%ka.user.name. 100% ok %jevt.value[/a]",
+        )
+        .unwrap();
         let names: Vec<String> = f.fields().iter().map(|f| f.field.display()).collect();
         assert_eq!(names, ["ka.user.name", "jevt.value[/a]"]);
         assert_eq!(
-            OutputFormat::compile(Source::Syscall, "An open was seen %not_a_real_field").unwrap_err(),
+            OutputFormat::compile(Source::Syscall, "An open was seen %not_a_real_field")
+                .unwrap_err(),
             "invalid formatting token not_a_real_field"
         );
     }

@@ -242,7 +242,11 @@ impl Parser<'_> {
         if self.peek().is_some_and(sym) {
             // Longest known symbol: `evt.dir=>` is `=` then the value `>`.
             let two = self.s.get(self.pos..self.pos + 2);
-            self.pos += if matches!(two, Some(b"==" | b"!=" | b"<=" | b">=")) { 2 } else { 1 };
+            self.pos += if matches!(two, Some(b"==" | b"!=" | b"<=" | b">=")) {
+                2
+            } else {
+                1
+            };
         } else {
             while self.peek().is_some_and(|b| b.is_ascii_alphabetic()) {
                 self.pos += 1;
@@ -401,7 +405,16 @@ mod tests {
         let Expr::Check { op, rhs, .. } = parse_condition("evt.dir=>").unwrap() else {
             panic!()
         };
-        assert_eq!((op, rhs), (Op::Eq, Rhs::Value(ListValue { text: ">".into(), quoted: false })));
+        assert_eq!(
+            (op, rhs),
+            (
+                Op::Eq,
+                Rhs::Value(ListValue {
+                    text: ">".into(),
+                    quoted: false
+                })
+            )
+        );
         assert!(parse_condition("(a").is_err());
         assert!(parse_condition("proc.name in (a b)").is_err());
         assert!(parse_condition("").is_err());

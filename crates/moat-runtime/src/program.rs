@@ -168,7 +168,7 @@ impl Cond {
     }
 
     /// Negation with constant folding.
-    pub fn not(inner: Cond) -> Cond {
+    pub fn negate(inner: Cond) -> Cond {
         match inner {
             Cond::True => Cond::False,
             Cond::False => Cond::True,
@@ -210,9 +210,15 @@ mod tests {
 
     #[test]
     fn folding() {
-        assert!(matches!(Cond::and(vec![Cond::True, Cond::False]), Cond::False));
-        assert!(matches!(Cond::or(vec![Cond::False, Cond::True]), Cond::True));
-        assert!(matches!(Cond::not(Cond::not(Cond::True)), Cond::True));
+        assert!(matches!(
+            Cond::and(vec![Cond::True, Cond::False]),
+            Cond::False
+        ));
+        assert!(matches!(
+            Cond::or(vec![Cond::False, Cond::True]),
+            Cond::True
+        ));
+        assert!(matches!(Cond::negate(Cond::negate(Cond::True)), Cond::True));
         assert!(matches!(Cond::and(Vec::new()), Cond::True));
     }
 }

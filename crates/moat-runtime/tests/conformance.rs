@@ -60,25 +60,42 @@ fn falco_rules_files_load_and_compile() {
         );
         failures.extend(errors);
     }
-    println!("rules files: {}/{} load with no error", files.len() - usize::from(!failures.is_empty()), files.len());
+    println!(
+        "rules files: {}/{} load with no error",
+        files.len() - usize::from(!failures.is_empty()),
+        files.len()
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 fn yaml(path: &Path) -> Node {
     let text = std::fs::read_to_string(path).unwrap();
     let parsed = parse_stream(&text);
-    assert!(parsed.errors.is_empty(), "{}: {:?}", path.display(), parsed.errors);
+    assert!(
+        parsed.errors.is_empty(),
+        "{}: {:?}",
+        path.display(),
+        parsed.errors
+    );
     parsed.docs.into_iter().next().unwrap().root.unwrap()
 }
 
 fn strs(n: Option<&Node>) -> Vec<String> {
-    n.map(|n| n.items().iter().filter_map(|i| i.as_str().map(str::to_string)).collect())
-        .unwrap_or_default()
+    n.map(|n| {
+        n.items()
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_string))
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 /// Runs one audit case; returns the mismatches.
 fn run_k8s_case(dir: &Path, case: &Node) -> Vec<String> {
-    let rules: Vec<PathBuf> = strs(case.get("rules_files")).iter().map(|r| dir.join(r)).collect();
+    let rules: Vec<PathBuf> = strs(case.get("rules_files"))
+        .iter()
+        .map(|r| dir.join(r))
+        .collect();
     let compiled = load_rules_files(&rules);
     let engine = match Engine::new(&compiled, false) {
         Ok(e) => e,
@@ -88,7 +105,9 @@ fn run_k8s_case(dir: &Path, case: &Node) -> Vec<String> {
     let mut reader = std::io::BufReader::new(std::fs::File::open(&event_file).unwrap());
     let mut alerts: Vec<Alert> = Vec::new();
     let mut bad = Vec::new();
-    let run = run_audit(&engine, &mut reader, &mut |a| alerts.push(a), &mut |b| bad.push(b));
+    let run = run_audit(&engine, &mut reader, &mut |a| alerts.push(a), &mut |b| {
+        bad.push(b);
+    });
     let mut problems = Vec::new();
     // Falco's exit code: 0 when the rules load and the stream is read to its end
     // (unusable lines are reported, not fatal).
@@ -100,7 +119,7 @@ fn run_k8s_case(dir: &Path, case: &Node) -> Vec<String> {
         problems.push(format!("exit code {exit_code}, want {want}"));
     }
     if let Some(any) = expect.get("any_detection").and_then(Node::as_bool)
-        && any != !alerts.is_empty()
+        && any == alerts.is_empty()
     {
         problems.push(format!("any_detection {}, want {any}", !alerts.is_empty()));
     }
@@ -164,7 +183,12 @@ fn k8s_audit_expectations() {
 /// Whether `want` (an expected error or warning of the legacy suite) was reported; the
 /// second value says whether the message matched too (exactly or by `message_contains`).
 fn find_diag(diags: &[moat_runtime::Diagnostic], level: Level, want: &Node) -> (bool, bool) {
-    let s = |k: &str| want.get(k).and_then(Node::as_str).unwrap_or_default().to_string();
+    let s = |k: &str| {
+        want.get(k)
+            .and_then(Node::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
     let (item_type, item_name, code) = (s("item_type"), s("item_name"), s("code"));
     let mut found = (false, false);
     for d in diags.iter().filter(|d| d.level == level) {
@@ -189,8 +213,15 @@ fn falco_legacy_validate_cases() {
     let mut skipped = Vec::new();
     for case in cases.entries() {
         let Some(files) = case.value.get("validate_rules_file") else {
-            let trace = case.value.get("trace_file").and_then(Node::as_str).unwrap_or("a capture");
-            skipped.push(format!("{} (needs {trace}; syscall captures are not available)", case.key));
+            let trace = case
+                .value
+                .get("trace_file")
+                .and_then(Node::as_str)
+                .unwrap_or("a capture");
+            skipped.push(format!(
+                "{} (needs {trace}; syscall captures are not available)",
+                case.key
+            ));
             continue;
         };
         let files: Vec<PathBuf> = match &files.value {
@@ -199,7 +230,11 @@ fn falco_legacy_validate_cases() {
         };
         let c = load_rules_files(&files);
         let mut problems = Vec::new();
-        let errors = case.value.get("validate_errors").map(Node::items).unwrap_or_default();
+        let errors = case
+            .value
+            .get("validate_errors")
+            .map(Node::items)
+            .unwrap_or_default();
         for want in errors {
             let (found, msg) = find_diag(&c.diagnostics, Level::Error, want);
             expected_messages += 1;
@@ -208,7 +243,11 @@ fn falco_legacy_validate_cases() {
                 problems.push(format!("missing error {want:?}"));
             }
         }
-        let warnings = case.value.get("validate_warnings").map(Node::items).unwrap_or_default();
+        let warnings = case
+            .value
+            .get("validate_warnings")
+            .map(Node::items)
+            .unwrap_or_default();
         for want in warnings {
             let (found, msg) = find_diag(&c.diagnostics, Level::Warning, want);
             expected_messages += 1;
@@ -219,7 +258,9 @@ fn falco_legacy_validate_cases() {
         }
         // No warning of an expected code beyond the expected ones (e.g. LOAD_NO_EVTTYPE).
         for d in c.diagnostics.iter().filter(|d| d.level == Level::Warning) {
-            let listed_code = warnings.iter().any(|w| w.get("code").and_then(Node::as_str) == Some(d.code));
+            let listed_code = warnings
+                .iter()
+                .any(|w| w.get("code").and_then(Node::as_str) == Some(d.code));
             let listed = warnings.iter().any(|w| {
                 w.get("code").and_then(Node::as_str) == Some(d.code)
                     && w.get("item_name").and_then(Node::as_str) == Some(d.item_name.as_str())
@@ -228,12 +269,20 @@ fn falco_legacy_validate_cases() {
                 problems.push(format!("unexpected warning {d}"));
             }
         }
-        let want_errors = case.value.get("exit_status").and_then(Node::as_i64).unwrap_or(0) != 0;
+        let want_errors = case
+            .value
+            .get("exit_status")
+            .and_then(Node::as_i64)
+            .unwrap_or(0)
+            != 0;
         if c.has_errors() != want_errors {
             problems.push(format!(
                 "errors reported: {}, expected: {want_errors}: {:?}",
                 c.has_errors(),
-                c.diagnostics.iter().map(ToString::to_string).collect::<Vec<_>>()
+                c.diagnostics
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
             ));
         }
         if problems.is_empty() {

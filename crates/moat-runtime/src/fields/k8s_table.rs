@@ -5,7 +5,7 @@ use super::{ArgSpec, FieldDef, FieldType};
 
 /// Identifies a `k8s_audit` field for the extractor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Ka {
+pub(crate) enum AuditField {
     KaAuditid,
     KaStage,
     KaAuthDecision,
@@ -123,119 +123,826 @@ pub(crate) enum Ka {
 }
 
 /// Every `k8s_audit` field with its extractor id.
-pub(crate) const FIELDS: &[(Ka, FieldDef)] = &[
-    (Ka::KaAuditid, FieldDef::new("ka.auditid", FieldType::Str, false, ArgSpec::None)),
-    (Ka::KaStage, FieldDef::new("ka.stage", FieldType::Str, false, ArgSpec::None)),
-    (Ka::KaAuthDecision, FieldDef::new("ka.auth.decision", FieldType::Str, false, ArgSpec::None)),
-    (Ka::KaAuthReason, FieldDef::new("ka.auth.reason", FieldType::Str, false, ArgSpec::None)),
-    (Ka::KaAuthOpenshiftDecision, FieldDef::new("ka.auth.openshift.decision", FieldType::Str, false, ArgSpec::None)),
-    (Ka::KaValidationsAdmissionPolicyFailure, FieldDef::new("ka.validations.admission.policy.failure", FieldType::Str, false, ArgSpec::None)),
-    (Ka::KaSecurityPodViolations, FieldDef::new("ka.security.pod.violations", FieldType::Str, false, ArgSpec::None)),
-    (Ka::KaAuthOpenshiftUsername, FieldDef::new("ka.auth.openshift.username", FieldType::Str, false, ArgSpec::None)),
-    (Ka::KaUserName, FieldDef::new("ka.user.name", FieldType::Str, false, ArgSpec::None)),
-    (Ka::KaUserGroups, FieldDef::new("ka.user.groups", FieldType::Str, true, ArgSpec::None)),
-    (Ka::KaImpuserName, FieldDef::new("ka.impuser.name", FieldType::Str, false, ArgSpec::None)),
-    (Ka::KaVerb, FieldDef::new("ka.verb", FieldType::Str, false, ArgSpec::None)),
-    (Ka::KaUri, FieldDef::new("ka.uri", FieldType::Str, false, ArgSpec::None)),
-    (Ka::KaUriParam, FieldDef::new("ka.uri.param", FieldType::Str, false, ArgSpec::KeyRequired)),
-    (Ka::KaTargetName, FieldDef::new("ka.target.name", FieldType::Str, false, ArgSpec::None)),
-    (Ka::KaTargetNamespace, FieldDef::new("ka.target.namespace", FieldType::Str, false, ArgSpec::None)),
-    (Ka::KaTargetResource, FieldDef::new("ka.target.resource", FieldType::Str, false, ArgSpec::None)),
-    (Ka::KaTargetSubresource, FieldDef::new("ka.target.subresource", FieldType::Str, false, ArgSpec::None)),
-    (Ka::KaTargetPodName, FieldDef::new("ka.target.pod.name", FieldType::Str, false, ArgSpec::None)),
-    (Ka::KaReqBindingSubjects, FieldDef::new("ka.req.binding.subjects", FieldType::Str, true, ArgSpec::None)),
-    (Ka::KaReqBindingSubjectsUserNames, FieldDef::new("ka.req.binding.subjects.user_names", FieldType::Str, true, ArgSpec::None)),
-    (Ka::KaReqBindingSubjectsServiceaccountNames, FieldDef::new("ka.req.binding.subjects.serviceaccount_names", FieldType::Str, true, ArgSpec::None)),
-    (Ka::KaReqBindingSubjectsServiceaccountNsNames, FieldDef::new("ka.req.binding.subjects.serviceaccount_ns_names", FieldType::Str, true, ArgSpec::None)),
-    (Ka::KaReqBindingSubjectsGroupNames, FieldDef::new("ka.req.binding.subjects.group_names", FieldType::Str, true, ArgSpec::None)),
-    (Ka::KaReqBindingRole, FieldDef::new("ka.req.binding.role", FieldType::Str, false, ArgSpec::None)),
-    (Ka::KaReqBindingSubjectHasName, FieldDef::new("ka.req.binding.subject.has_name", FieldType::Str, false, ArgSpec::KeyRequired)),
-    (Ka::KaReqConfigmapName, FieldDef::new("ka.req.configmap.name", FieldType::Str, false, ArgSpec::None)),
-    (Ka::KaReqConfigmapObj, FieldDef::new("ka.req.configmap.obj", FieldType::Str, false, ArgSpec::None)),
-    (Ka::KaReqPodContainersArgs, FieldDef::new("ka.req.pod.containers.args", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqPodContainersCommand, FieldDef::new("ka.req.pod.containers.command", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqPodContainersName, FieldDef::new("ka.req.pod.containers.name", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqPodContainersImage, FieldDef::new("ka.req.pod.containers.image", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqContainerImage, FieldDef::new("ka.req.container.image", FieldType::Str, false, ArgSpec::None)),
-    (Ka::KaReqPodContainersImageRepository, FieldDef::new("ka.req.pod.containers.image.repository", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqContainerImageRepository, FieldDef::new("ka.req.container.image.repository", FieldType::Str, false, ArgSpec::None)),
-    (Ka::KaReqPodHostIpc, FieldDef::new("ka.req.pod.host_ipc", FieldType::Str, false, ArgSpec::None)),
-    (Ka::KaReqPodHostNetwork, FieldDef::new("ka.req.pod.host_network", FieldType::Str, false, ArgSpec::None)),
-    (Ka::KaReqContainerHostNetwork, FieldDef::new("ka.req.container.host_network", FieldType::Str, false, ArgSpec::None)),
-    (Ka::KaReqPodHostPid, FieldDef::new("ka.req.pod.host_pid", FieldType::Str, false, ArgSpec::None)),
-    (Ka::KaReqPodContainersHostPort, FieldDef::new("ka.req.pod.containers.host_port", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqPodContainersPrivileged, FieldDef::new("ka.req.pod.containers.privileged", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqContainerPrivileged, FieldDef::new("ka.req.container.privileged", FieldType::Str, false, ArgSpec::None)),
-    (Ka::KaReqPodContainersAllowPrivilegeEscalation, FieldDef::new("ka.req.pod.containers.allow_privilege_escalation", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqPodContainersReadOnlyFs, FieldDef::new("ka.req.pod.containers.read_only_fs", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqPodRunAsUser, FieldDef::new("ka.req.pod.run_as_user", FieldType::Str, false, ArgSpec::None)),
-    (Ka::KaReqPodContainersRunAsUser, FieldDef::new("ka.req.pod.containers.run_as_user", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqPodContainersEffRunAsUser, FieldDef::new("ka.req.pod.containers.eff_run_as_user", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqPodRunAsGroup, FieldDef::new("ka.req.pod.run_as_group", FieldType::Str, false, ArgSpec::None)),
-    (Ka::KaReqPodContainersRunAsGroup, FieldDef::new("ka.req.pod.containers.run_as_group", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqPodContainersEffRunAsGroup, FieldDef::new("ka.req.pod.containers.eff_run_as_group", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqPodContainersProcMount, FieldDef::new("ka.req.pod.containers.proc_mount", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqRoleRules, FieldDef::new("ka.req.role.rules", FieldType::Str, true, ArgSpec::None)),
-    (Ka::KaReqRoleRulesApiGroups, FieldDef::new("ka.req.role.rules.apiGroups", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqRoleRulesNonResourceURLs, FieldDef::new("ka.req.role.rules.nonResourceURLs", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqRoleRulesVerbs, FieldDef::new("ka.req.role.rules.verbs", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqRoleRulesResources, FieldDef::new("ka.req.role.rules.resources", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqPodFsGroup, FieldDef::new("ka.req.pod.fs_group", FieldType::Str, false, ArgSpec::None)),
-    (Ka::KaReqPodSupplementalGroups, FieldDef::new("ka.req.pod.supplemental_groups", FieldType::Str, true, ArgSpec::None)),
-    (Ka::KaReqPodContainersAddCapabilities, FieldDef::new("ka.req.pod.containers.add_capabilities", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqServiceType, FieldDef::new("ka.req.service.type", FieldType::Str, false, ArgSpec::None)),
-    (Ka::KaReqServicePorts, FieldDef::new("ka.req.service.ports", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqPodVolumesHostpath, FieldDef::new("ka.req.pod.volumes.hostpath", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqVolumeHostpath, FieldDef::new("ka.req.volume.hostpath", FieldType::Str, false, ArgSpec::KeyRequired)),
-    (Ka::KaReqPodVolumesFlexvolumeDriver, FieldDef::new("ka.req.pod.volumes.flexvolume_driver", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqPodVolumesVolumeType, FieldDef::new("ka.req.pod.volumes.volume_type", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaRespName, FieldDef::new("ka.resp.name", FieldType::Str, false, ArgSpec::None)),
-    (Ka::KaResponseCode, FieldDef::new("ka.response.code", FieldType::Str, false, ArgSpec::None)),
-    (Ka::KaResponseReason, FieldDef::new("ka.response.reason", FieldType::Str, false, ArgSpec::None)),
-    (Ka::KaUseragent, FieldDef::new("ka.useragent", FieldType::Str, false, ArgSpec::None)),
-    (Ka::KaSourceips, FieldDef::new("ka.sourceips", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaClusterName, FieldDef::new("ka.cluster.name", FieldType::Str, false, ArgSpec::None)),
-    (Ka::KaReqPodInitContainersName, FieldDef::new("ka.req.pod.initContainers.name", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqPodInitContainersImage, FieldDef::new("ka.req.pod.initContainers.image", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqPodInitContainersImageRepository, FieldDef::new("ka.req.pod.initContainers.image.repository", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqPodInitContainersCommand, FieldDef::new("ka.req.pod.initContainers.command", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqPodInitContainersArgs, FieldDef::new("ka.req.pod.initContainers.args", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqPodInitContainersPrivileged, FieldDef::new("ka.req.pod.initContainers.privileged", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqPodInitContainersAllowPrivilegeEscalation, FieldDef::new("ka.req.pod.initContainers.allow_privilege_escalation", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqPodInitContainersReadOnlyFs, FieldDef::new("ka.req.pod.initContainers.read_only_fs", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqPodInitContainersRunAsUser, FieldDef::new("ka.req.pod.initContainers.run_as_user", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqPodInitContainersEffRunAsUser, FieldDef::new("ka.req.pod.initContainers.eff_run_as_user", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqPodInitContainersRunAsGroup, FieldDef::new("ka.req.pod.initContainers.run_as_group", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqPodInitContainersEffRunAsGroup, FieldDef::new("ka.req.pod.initContainers.eff_run_as_group", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqPodInitContainersProcMount, FieldDef::new("ka.req.pod.initContainers.proc_mount", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqPodInitContainersAddCapabilities, FieldDef::new("ka.req.pod.initContainers.add_capabilities", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqPodInitContainersHostPort, FieldDef::new("ka.req.pod.initContainers.host_port", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqPodEphemeralContainersName, FieldDef::new("ka.req.pod.ephemeralContainers.name", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqPodEphemeralContainersImage, FieldDef::new("ka.req.pod.ephemeralContainers.image", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqPodEphemeralContainersImageRepository, FieldDef::new("ka.req.pod.ephemeralContainers.image.repository", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqPodEphemeralContainersCommand, FieldDef::new("ka.req.pod.ephemeralContainers.command", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqPodEphemeralContainersArgs, FieldDef::new("ka.req.pod.ephemeralContainers.args", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqPodEphemeralContainersPrivileged, FieldDef::new("ka.req.pod.ephemeralContainers.privileged", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqPodEphemeralContainersAllowPrivilegeEscalation, FieldDef::new("ka.req.pod.ephemeralContainers.allow_privilege_escalation", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqPodEphemeralContainersReadOnlyFs, FieldDef::new("ka.req.pod.ephemeralContainers.read_only_fs", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqPodEphemeralContainersRunAsUser, FieldDef::new("ka.req.pod.ephemeralContainers.run_as_user", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqPodEphemeralContainersEffRunAsUser, FieldDef::new("ka.req.pod.ephemeralContainers.eff_run_as_user", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqPodEphemeralContainersRunAsGroup, FieldDef::new("ka.req.pod.ephemeralContainers.run_as_group", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqPodEphemeralContainersEffRunAsGroup, FieldDef::new("ka.req.pod.ephemeralContainers.eff_run_as_group", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqPodEphemeralContainersProcMount, FieldDef::new("ka.req.pod.ephemeralContainers.proc_mount", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::KaReqPodEphemeralContainersAddCapabilities, FieldDef::new("ka.req.pod.ephemeralContainers.add_capabilities", FieldType::Str, true, ArgSpec::IndexOptional)),
-    (Ka::JevtTime, FieldDef::new("jevt.time", FieldType::Str, false, ArgSpec::None)),
-    (Ka::JevtTimeIso8601, FieldDef::new("jevt.time.iso8601", FieldType::Str, false, ArgSpec::None)),
-    (Ka::JevtRawtime, FieldDef::new("jevt.rawtime", FieldType::Str, false, ArgSpec::None)),
-    (Ka::JevtValue, FieldDef::new("jevt.value", FieldType::Str, false, ArgSpec::KeyRequired)),
-    (Ka::JevtObj, FieldDef::new("jevt.obj", FieldType::Str, false, ArgSpec::None)),
-    (Ka::EvtTime, FieldDef::new("evt.time", FieldType::Str, false, ArgSpec::None)),
-    (Ka::EvtTimeS, FieldDef::new("evt.time.s", FieldType::Str, false, ArgSpec::None)),
-    (Ka::EvtTimeIso8601, FieldDef::new("evt.time.iso8601", FieldType::Str, false, ArgSpec::None)),
-    (Ka::EvtDatetime, FieldDef::new("evt.datetime", FieldType::Str, false, ArgSpec::None)),
-    (Ka::EvtRawtime, FieldDef::new("evt.rawtime", FieldType::Uint, false, ArgSpec::None)),
-    (Ka::EvtNum, FieldDef::new("evt.num", FieldType::Uint, false, ArgSpec::None)),
-    (Ka::EvtSource, FieldDef::new("evt.source", FieldType::Str, false, ArgSpec::None)),
-    (Ka::EvtHostname, FieldDef::new("evt.hostname", FieldType::Str, false, ArgSpec::None)),
-    (Ka::EvtPluginname, FieldDef::new("evt.pluginname", FieldType::Str, false, ArgSpec::None)),
+pub(crate) const FIELDS: &[(AuditField, FieldDef)] = &[
+    (
+        AuditField::KaAuditid,
+        FieldDef::new("ka.auditid", FieldType::Str, false, ArgSpec::None),
+    ),
+    (
+        AuditField::KaStage,
+        FieldDef::new("ka.stage", FieldType::Str, false, ArgSpec::None),
+    ),
+    (
+        AuditField::KaAuthDecision,
+        FieldDef::new("ka.auth.decision", FieldType::Str, false, ArgSpec::None),
+    ),
+    (
+        AuditField::KaAuthReason,
+        FieldDef::new("ka.auth.reason", FieldType::Str, false, ArgSpec::None),
+    ),
+    (
+        AuditField::KaAuthOpenshiftDecision,
+        FieldDef::new(
+            "ka.auth.openshift.decision",
+            FieldType::Str,
+            false,
+            ArgSpec::None,
+        ),
+    ),
+    (
+        AuditField::KaValidationsAdmissionPolicyFailure,
+        FieldDef::new(
+            "ka.validations.admission.policy.failure",
+            FieldType::Str,
+            false,
+            ArgSpec::None,
+        ),
+    ),
+    (
+        AuditField::KaSecurityPodViolations,
+        FieldDef::new(
+            "ka.security.pod.violations",
+            FieldType::Str,
+            false,
+            ArgSpec::None,
+        ),
+    ),
+    (
+        AuditField::KaAuthOpenshiftUsername,
+        FieldDef::new(
+            "ka.auth.openshift.username",
+            FieldType::Str,
+            false,
+            ArgSpec::None,
+        ),
+    ),
+    (
+        AuditField::KaUserName,
+        FieldDef::new("ka.user.name", FieldType::Str, false, ArgSpec::None),
+    ),
+    (
+        AuditField::KaUserGroups,
+        FieldDef::new("ka.user.groups", FieldType::Str, true, ArgSpec::None),
+    ),
+    (
+        AuditField::KaImpuserName,
+        FieldDef::new("ka.impuser.name", FieldType::Str, false, ArgSpec::None),
+    ),
+    (
+        AuditField::KaVerb,
+        FieldDef::new("ka.verb", FieldType::Str, false, ArgSpec::None),
+    ),
+    (
+        AuditField::KaUri,
+        FieldDef::new("ka.uri", FieldType::Str, false, ArgSpec::None),
+    ),
+    (
+        AuditField::KaUriParam,
+        FieldDef::new("ka.uri.param", FieldType::Str, false, ArgSpec::KeyRequired),
+    ),
+    (
+        AuditField::KaTargetName,
+        FieldDef::new("ka.target.name", FieldType::Str, false, ArgSpec::None),
+    ),
+    (
+        AuditField::KaTargetNamespace,
+        FieldDef::new("ka.target.namespace", FieldType::Str, false, ArgSpec::None),
+    ),
+    (
+        AuditField::KaTargetResource,
+        FieldDef::new("ka.target.resource", FieldType::Str, false, ArgSpec::None),
+    ),
+    (
+        AuditField::KaTargetSubresource,
+        FieldDef::new(
+            "ka.target.subresource",
+            FieldType::Str,
+            false,
+            ArgSpec::None,
+        ),
+    ),
+    (
+        AuditField::KaTargetPodName,
+        FieldDef::new("ka.target.pod.name", FieldType::Str, false, ArgSpec::None),
+    ),
+    (
+        AuditField::KaReqBindingSubjects,
+        FieldDef::new(
+            "ka.req.binding.subjects",
+            FieldType::Str,
+            true,
+            ArgSpec::None,
+        ),
+    ),
+    (
+        AuditField::KaReqBindingSubjectsUserNames,
+        FieldDef::new(
+            "ka.req.binding.subjects.user_names",
+            FieldType::Str,
+            true,
+            ArgSpec::None,
+        ),
+    ),
+    (
+        AuditField::KaReqBindingSubjectsServiceaccountNames,
+        FieldDef::new(
+            "ka.req.binding.subjects.serviceaccount_names",
+            FieldType::Str,
+            true,
+            ArgSpec::None,
+        ),
+    ),
+    (
+        AuditField::KaReqBindingSubjectsServiceaccountNsNames,
+        FieldDef::new(
+            "ka.req.binding.subjects.serviceaccount_ns_names",
+            FieldType::Str,
+            true,
+            ArgSpec::None,
+        ),
+    ),
+    (
+        AuditField::KaReqBindingSubjectsGroupNames,
+        FieldDef::new(
+            "ka.req.binding.subjects.group_names",
+            FieldType::Str,
+            true,
+            ArgSpec::None,
+        ),
+    ),
+    (
+        AuditField::KaReqBindingRole,
+        FieldDef::new("ka.req.binding.role", FieldType::Str, false, ArgSpec::None),
+    ),
+    (
+        AuditField::KaReqBindingSubjectHasName,
+        FieldDef::new(
+            "ka.req.binding.subject.has_name",
+            FieldType::Str,
+            false,
+            ArgSpec::KeyRequired,
+        ),
+    ),
+    (
+        AuditField::KaReqConfigmapName,
+        FieldDef::new(
+            "ka.req.configmap.name",
+            FieldType::Str,
+            false,
+            ArgSpec::None,
+        ),
+    ),
+    (
+        AuditField::KaReqConfigmapObj,
+        FieldDef::new("ka.req.configmap.obj", FieldType::Str, false, ArgSpec::None),
+    ),
+    (
+        AuditField::KaReqPodContainersArgs,
+        FieldDef::new(
+            "ka.req.pod.containers.args",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqPodContainersCommand,
+        FieldDef::new(
+            "ka.req.pod.containers.command",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqPodContainersName,
+        FieldDef::new(
+            "ka.req.pod.containers.name",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqPodContainersImage,
+        FieldDef::new(
+            "ka.req.pod.containers.image",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqContainerImage,
+        FieldDef::new(
+            "ka.req.container.image",
+            FieldType::Str,
+            false,
+            ArgSpec::None,
+        ),
+    ),
+    (
+        AuditField::KaReqPodContainersImageRepository,
+        FieldDef::new(
+            "ka.req.pod.containers.image.repository",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqContainerImageRepository,
+        FieldDef::new(
+            "ka.req.container.image.repository",
+            FieldType::Str,
+            false,
+            ArgSpec::None,
+        ),
+    ),
+    (
+        AuditField::KaReqPodHostIpc,
+        FieldDef::new("ka.req.pod.host_ipc", FieldType::Str, false, ArgSpec::None),
+    ),
+    (
+        AuditField::KaReqPodHostNetwork,
+        FieldDef::new(
+            "ka.req.pod.host_network",
+            FieldType::Str,
+            false,
+            ArgSpec::None,
+        ),
+    ),
+    (
+        AuditField::KaReqContainerHostNetwork,
+        FieldDef::new(
+            "ka.req.container.host_network",
+            FieldType::Str,
+            false,
+            ArgSpec::None,
+        ),
+    ),
+    (
+        AuditField::KaReqPodHostPid,
+        FieldDef::new("ka.req.pod.host_pid", FieldType::Str, false, ArgSpec::None),
+    ),
+    (
+        AuditField::KaReqPodContainersHostPort,
+        FieldDef::new(
+            "ka.req.pod.containers.host_port",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqPodContainersPrivileged,
+        FieldDef::new(
+            "ka.req.pod.containers.privileged",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqContainerPrivileged,
+        FieldDef::new(
+            "ka.req.container.privileged",
+            FieldType::Str,
+            false,
+            ArgSpec::None,
+        ),
+    ),
+    (
+        AuditField::KaReqPodContainersAllowPrivilegeEscalation,
+        FieldDef::new(
+            "ka.req.pod.containers.allow_privilege_escalation",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqPodContainersReadOnlyFs,
+        FieldDef::new(
+            "ka.req.pod.containers.read_only_fs",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqPodRunAsUser,
+        FieldDef::new(
+            "ka.req.pod.run_as_user",
+            FieldType::Str,
+            false,
+            ArgSpec::None,
+        ),
+    ),
+    (
+        AuditField::KaReqPodContainersRunAsUser,
+        FieldDef::new(
+            "ka.req.pod.containers.run_as_user",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqPodContainersEffRunAsUser,
+        FieldDef::new(
+            "ka.req.pod.containers.eff_run_as_user",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqPodRunAsGroup,
+        FieldDef::new(
+            "ka.req.pod.run_as_group",
+            FieldType::Str,
+            false,
+            ArgSpec::None,
+        ),
+    ),
+    (
+        AuditField::KaReqPodContainersRunAsGroup,
+        FieldDef::new(
+            "ka.req.pod.containers.run_as_group",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqPodContainersEffRunAsGroup,
+        FieldDef::new(
+            "ka.req.pod.containers.eff_run_as_group",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqPodContainersProcMount,
+        FieldDef::new(
+            "ka.req.pod.containers.proc_mount",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqRoleRules,
+        FieldDef::new("ka.req.role.rules", FieldType::Str, true, ArgSpec::None),
+    ),
+    (
+        AuditField::KaReqRoleRulesApiGroups,
+        FieldDef::new(
+            "ka.req.role.rules.apiGroups",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqRoleRulesNonResourceURLs,
+        FieldDef::new(
+            "ka.req.role.rules.nonResourceURLs",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqRoleRulesVerbs,
+        FieldDef::new(
+            "ka.req.role.rules.verbs",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqRoleRulesResources,
+        FieldDef::new(
+            "ka.req.role.rules.resources",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqPodFsGroup,
+        FieldDef::new("ka.req.pod.fs_group", FieldType::Str, false, ArgSpec::None),
+    ),
+    (
+        AuditField::KaReqPodSupplementalGroups,
+        FieldDef::new(
+            "ka.req.pod.supplemental_groups",
+            FieldType::Str,
+            true,
+            ArgSpec::None,
+        ),
+    ),
+    (
+        AuditField::KaReqPodContainersAddCapabilities,
+        FieldDef::new(
+            "ka.req.pod.containers.add_capabilities",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqServiceType,
+        FieldDef::new("ka.req.service.type", FieldType::Str, false, ArgSpec::None),
+    ),
+    (
+        AuditField::KaReqServicePorts,
+        FieldDef::new(
+            "ka.req.service.ports",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqPodVolumesHostpath,
+        FieldDef::new(
+            "ka.req.pod.volumes.hostpath",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqVolumeHostpath,
+        FieldDef::new(
+            "ka.req.volume.hostpath",
+            FieldType::Str,
+            false,
+            ArgSpec::KeyRequired,
+        ),
+    ),
+    (
+        AuditField::KaReqPodVolumesFlexvolumeDriver,
+        FieldDef::new(
+            "ka.req.pod.volumes.flexvolume_driver",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqPodVolumesVolumeType,
+        FieldDef::new(
+            "ka.req.pod.volumes.volume_type",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaRespName,
+        FieldDef::new("ka.resp.name", FieldType::Str, false, ArgSpec::None),
+    ),
+    (
+        AuditField::KaResponseCode,
+        FieldDef::new("ka.response.code", FieldType::Str, false, ArgSpec::None),
+    ),
+    (
+        AuditField::KaResponseReason,
+        FieldDef::new("ka.response.reason", FieldType::Str, false, ArgSpec::None),
+    ),
+    (
+        AuditField::KaUseragent,
+        FieldDef::new("ka.useragent", FieldType::Str, false, ArgSpec::None),
+    ),
+    (
+        AuditField::KaSourceips,
+        FieldDef::new("ka.sourceips", FieldType::Str, true, ArgSpec::IndexOptional),
+    ),
+    (
+        AuditField::KaClusterName,
+        FieldDef::new("ka.cluster.name", FieldType::Str, false, ArgSpec::None),
+    ),
+    (
+        AuditField::KaReqPodInitContainersName,
+        FieldDef::new(
+            "ka.req.pod.initContainers.name",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqPodInitContainersImage,
+        FieldDef::new(
+            "ka.req.pod.initContainers.image",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqPodInitContainersImageRepository,
+        FieldDef::new(
+            "ka.req.pod.initContainers.image.repository",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqPodInitContainersCommand,
+        FieldDef::new(
+            "ka.req.pod.initContainers.command",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqPodInitContainersArgs,
+        FieldDef::new(
+            "ka.req.pod.initContainers.args",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqPodInitContainersPrivileged,
+        FieldDef::new(
+            "ka.req.pod.initContainers.privileged",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqPodInitContainersAllowPrivilegeEscalation,
+        FieldDef::new(
+            "ka.req.pod.initContainers.allow_privilege_escalation",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqPodInitContainersReadOnlyFs,
+        FieldDef::new(
+            "ka.req.pod.initContainers.read_only_fs",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqPodInitContainersRunAsUser,
+        FieldDef::new(
+            "ka.req.pod.initContainers.run_as_user",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqPodInitContainersEffRunAsUser,
+        FieldDef::new(
+            "ka.req.pod.initContainers.eff_run_as_user",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqPodInitContainersRunAsGroup,
+        FieldDef::new(
+            "ka.req.pod.initContainers.run_as_group",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqPodInitContainersEffRunAsGroup,
+        FieldDef::new(
+            "ka.req.pod.initContainers.eff_run_as_group",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqPodInitContainersProcMount,
+        FieldDef::new(
+            "ka.req.pod.initContainers.proc_mount",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqPodInitContainersAddCapabilities,
+        FieldDef::new(
+            "ka.req.pod.initContainers.add_capabilities",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqPodInitContainersHostPort,
+        FieldDef::new(
+            "ka.req.pod.initContainers.host_port",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqPodEphemeralContainersName,
+        FieldDef::new(
+            "ka.req.pod.ephemeralContainers.name",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqPodEphemeralContainersImage,
+        FieldDef::new(
+            "ka.req.pod.ephemeralContainers.image",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqPodEphemeralContainersImageRepository,
+        FieldDef::new(
+            "ka.req.pod.ephemeralContainers.image.repository",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqPodEphemeralContainersCommand,
+        FieldDef::new(
+            "ka.req.pod.ephemeralContainers.command",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqPodEphemeralContainersArgs,
+        FieldDef::new(
+            "ka.req.pod.ephemeralContainers.args",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqPodEphemeralContainersPrivileged,
+        FieldDef::new(
+            "ka.req.pod.ephemeralContainers.privileged",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqPodEphemeralContainersAllowPrivilegeEscalation,
+        FieldDef::new(
+            "ka.req.pod.ephemeralContainers.allow_privilege_escalation",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqPodEphemeralContainersReadOnlyFs,
+        FieldDef::new(
+            "ka.req.pod.ephemeralContainers.read_only_fs",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqPodEphemeralContainersRunAsUser,
+        FieldDef::new(
+            "ka.req.pod.ephemeralContainers.run_as_user",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqPodEphemeralContainersEffRunAsUser,
+        FieldDef::new(
+            "ka.req.pod.ephemeralContainers.eff_run_as_user",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqPodEphemeralContainersRunAsGroup,
+        FieldDef::new(
+            "ka.req.pod.ephemeralContainers.run_as_group",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqPodEphemeralContainersEffRunAsGroup,
+        FieldDef::new(
+            "ka.req.pod.ephemeralContainers.eff_run_as_group",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqPodEphemeralContainersProcMount,
+        FieldDef::new(
+            "ka.req.pod.ephemeralContainers.proc_mount",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::KaReqPodEphemeralContainersAddCapabilities,
+        FieldDef::new(
+            "ka.req.pod.ephemeralContainers.add_capabilities",
+            FieldType::Str,
+            true,
+            ArgSpec::IndexOptional,
+        ),
+    ),
+    (
+        AuditField::JevtTime,
+        FieldDef::new("jevt.time", FieldType::Str, false, ArgSpec::None),
+    ),
+    (
+        AuditField::JevtTimeIso8601,
+        FieldDef::new("jevt.time.iso8601", FieldType::Str, false, ArgSpec::None),
+    ),
+    (
+        AuditField::JevtRawtime,
+        FieldDef::new("jevt.rawtime", FieldType::Str, false, ArgSpec::None),
+    ),
+    (
+        AuditField::JevtValue,
+        FieldDef::new("jevt.value", FieldType::Str, false, ArgSpec::KeyRequired),
+    ),
+    (
+        AuditField::JevtObj,
+        FieldDef::new("jevt.obj", FieldType::Str, false, ArgSpec::None),
+    ),
+    (
+        AuditField::EvtTime,
+        FieldDef::new("evt.time", FieldType::Str, false, ArgSpec::None),
+    ),
+    (
+        AuditField::EvtTimeS,
+        FieldDef::new("evt.time.s", FieldType::Str, false, ArgSpec::None),
+    ),
+    (
+        AuditField::EvtTimeIso8601,
+        FieldDef::new("evt.time.iso8601", FieldType::Str, false, ArgSpec::None),
+    ),
+    (
+        AuditField::EvtDatetime,
+        FieldDef::new("evt.datetime", FieldType::Str, false, ArgSpec::None),
+    ),
+    (
+        AuditField::EvtRawtime,
+        FieldDef::new("evt.rawtime", FieldType::Uint, false, ArgSpec::None),
+    ),
+    (
+        AuditField::EvtNum,
+        FieldDef::new("evt.num", FieldType::Uint, false, ArgSpec::None),
+    ),
+    (
+        AuditField::EvtSource,
+        FieldDef::new("evt.source", FieldType::Str, false, ArgSpec::None),
+    ),
+    (
+        AuditField::EvtHostname,
+        FieldDef::new("evt.hostname", FieldType::Str, false, ArgSpec::None),
+    ),
+    (
+        AuditField::EvtPluginname,
+        FieldDef::new("evt.pluginname", FieldType::Str, false, ArgSpec::None),
+    ),
 ];

@@ -284,7 +284,7 @@ pub(crate) fn syscall_event_types() -> &'static [&'static str] {
 #[derive(Clone, Copy)]
 enum Table {
     Plain(&'static [FieldDef]),
-    K8s(&'static [(k8s_table::Ka, FieldDef)]),
+    K8s(&'static [(k8s_table::AuditField, FieldDef)]),
 }
 
 #[cfg(test)]

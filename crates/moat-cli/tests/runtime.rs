@@ -1,0 +1,180 @@
+//! `moat rules check` and `moat audit`: validation output, fail-closed rules, alerts in
+//! text and JSON, bad input lines counted and reported with line numbers, exit codes.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::fs;
+
+use common::{code, moat_in, shared, stdout};
+
+fn rules_dir() -> std::path::PathBuf {
+    shared().join("runtime-rules")
+}
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+#[test]
+fn rules_check_lists_rules_and_reports_errors() {
+    let dir = rules_dir();
+    let audit_rules = dir.join("k8saudit-plugin/k8s_audit_rules.yaml");
+    let o = moat_in(
+        &dir,
+        &["rules", "check", audit_rules.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("k8s_audit: 48 rules"), "{out}");
+    assert!(out.contains("Warning       Create Privileged Pod"), "{out}");
+    assert!(out.ends_with("valid: 0 error(s), 0 warning(s)\n"), "{out}");
+
+    let o = moat_in(
+        &dir,
+        &[
+            "rules",
+            "check",
+            "falco-legacy-tests/rules/invalid_base_macro.yaml",
+            "falco-legacy-tests/rules/invalid_append_macro.yaml",
+        ],
+        None,
+    );
+    assert_eq!(code(&o), 2);
+    let out = stdout(&o);
+    assert!(
+        out.contains("falco-legacy-tests/rules/invalid_append_macro.yaml:1: error: macro 'some macro': unexpected token after 'execve', expecting 'or', 'and' (LOAD_ERR_COMPILE_CONDITION)"),
+        "{out}"
+    );
+
+    let o = moat_in(
+        &dir,
+        &[
+            "rules",
+            "check",
+            "-f",
+            "json",
+            "falco-legacy-tests/rules/invalid_rule_output.yaml",
+        ],
+        None,
+    );
+    assert_eq!(code(&o), 2);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["valid"], false);
+    assert_eq!(v["diagnostics"][0]["code"], "LOAD_ERR_COMPILE_OUTPUT");
+    assert_eq!(
+        v["diagnostics"][0]["line"], 17,
+        "the line of the rule item, after the licence header"
+    );
+}
+
+#[test]
+fn audit_alerts_bad_lines_and_exit_codes() {
+    let dir = rules_dir();
+    let tmp = tempfile::tempdir().unwrap();
+    let priv_pod =
+        fs::read_to_string(dir.join("k8s-audit-tests/events/create_nginx_pod_privileged.json"))
+            .unwrap();
+    let log = format!(
+        "{}\nnot json\n{{\"kind\": 0}}\n{}\n",
+        priv_pod.trim(),
+        priv_pod.trim()
+    );
+    let log_path = tmp.path().join("audit.log");
+    fs::write(&log_path, &log).unwrap();
+    let rules = dir.join("k8saudit-plugin/k8s_audit_rules.yaml");
+    let args = |extra: &[&str]| {
+        let mut a = vec![
+            "audit",
+            "--rules",
+            rules.to_str().unwrap(),
+            "--hostname",
+            "node-1",
+        ];
+        a.extend_from_slice(extra);
+        a.iter().map(ToString::to_string).collect::<Vec<_>>()
+    };
+    let run = |a: Vec<String>, stdin: Option<&[u8]>| {
+        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+        moat_in(tmp.path(), &refs, stdin)
+    };
+
+    // Bad lines are reported with their numbers, the stream goes on, exit 2.
+    let o = run(args(&["-f", "json", log_path.to_str().unwrap()]), None);
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert!(err.contains("audit.log:2: invalid JSON"), "{err}");
+    assert!(
+        err.contains("audit.log:3: data not recognized as a k8s audit event"),
+        "{err}"
+    );
+    assert!(err.contains("2 of 4 lines were not audit events"), "{err}");
+    let alerts: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(alerts.len(), 2);
+    assert_eq!(alerts[0]["rule"], "Create Privileged Pod");
+    assert_eq!(alerts[0]["priority"], "Warning");
+    assert_eq!(alerts[0]["source"], "k8s_audit");
+    assert_eq!(alerts[0]["hostname"], "node-1");
+    assert_eq!(alerts[0]["time"], "2018-10-25T14:09:12.581541000Z");
+    assert_eq!(alerts[0]["output_fields"]["ka.target.namespace"], "default");
+
+    // --max-errors bounds the report, not the count.
+    let o = run(
+        args(&["--max-errors", "1", log_path.to_str().unwrap()]),
+        None,
+    );
+    let err = stderr(&o);
+    assert!(
+        err.contains("audit.log:2:") && !err.contains("audit.log:3:"),
+        "{err}"
+    );
+
+    // Clean stdin: text alerts, exit 0; --fail-on makes alerts fail.
+    let o = run(args(&["-"]), Some(priv_pod.as_bytes()));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).starts_with(
+        "2018-10-25T14:09:12.581541000Z: Warning Pod started with privileged container"
+    ));
+    let o = run(
+        args(&["--fail-on", "warning", "-"]),
+        Some(priv_pod.as_bytes()),
+    );
+    assert_eq!(code(&o), 1);
+    let o = run(
+        args(&["--fail-on", "critical", "-"]),
+        Some(priv_pod.as_bytes()),
+    );
+    assert_eq!(code(&o), 0);
+    let o = run(
+        args(&["--fail-on", "bogus", "-"]),
+        Some(priv_pod.as_bytes()),
+    );
+    assert_eq!(code(&o), 2);
+
+    // Rules with errors: fail closed, unless --skip-invalid-rules.
+    let bad_rules = tmp.path().join("bad.yaml");
+    fs::write(&bad_rules, "- rule: broken\n  desc: d\n  condition: ka.nope = 1\n  output: o\n  priority: INFO\n  source: k8s_audit\n").unwrap();
+    let mut a = args(&["--rules", bad_rules.to_str().unwrap(), "-"]);
+    let o = run(a.clone(), Some(priv_pod.as_bytes()));
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains(
+            "bad.yaml:1: error: rule 'broken': filter_check called with nonexistent field ka.nope"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    a.insert(1, "--skip-invalid-rules".to_string());
+    let o = run(a, Some(priv_pod.as_bytes()));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 1);
+
+    // Unreadable log.
+    let o = run(args(&["missing.log"]), None);
+    assert_eq!(code(&o), 2);
+}
