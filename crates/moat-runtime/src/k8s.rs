@@ -120,6 +120,54 @@ impl Emitter<'_, '_> {
     }
 }
 
+/// RFC 6901 JSON pointer lookup without allocating (`~1` is `/`, `~0` is `~`).
+pub fn pointer<'v>(root: &'v Value, ptr: &str) -> Option<&'v Value> {
+    if ptr.is_empty() {
+        return Some(root);
+    }
+    let rest = ptr.strip_prefix('/')?;
+    let mut cur = root;
+    for token in rest.split('/') {
+        cur = match cur {
+            Value::Object(map) => {
+                if token.contains('~') {
+                    map.iter()
+                        .find(|(k, _)| token_eq(token, k))
+                        .map(|(_, v)| v)?
+                } else {
+                    map.get(token)?
+                }
+            }
+            Value::Array(items) => {
+                if token.starts_with('+') || (token.len() > 1 && token.starts_with('0')) {
+                    return None;
+                }
+                items.get(token.parse::<usize>().ok()?)?
+            }
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+/// Whether an escaped pointer token names `key`.
+fn token_eq(token: &str, key: &str) -> bool {
+    let mut t = token.bytes();
+    let mut k = key.bytes();
+    loop {
+        match (t.next(), k.next()) {
+            (None, None) => return true,
+            (Some(b'~'), Some(kc)) => match t.next() {
+                Some(b'0') if kc == b'~' => {}
+                Some(b'1') if kc == b'/' => {}
+                _ => return false,
+            },
+            (Some(tc), Some(kc)) if tc == kc => {}
+            _ => return false,
+        }
+    }
+}
+
 fn one(e: &mut Emitter<'_, '_>, v: Option<&Value>) {
     if let Some(v) = v {
         e.emit(text(v));
@@ -141,7 +189,7 @@ fn items(v: Option<&Value>) -> &[Value] {
 
 impl AuditEvent {
     fn ptr(&self, p: &str) -> Option<&Value> {
-        self.json.pointer(p).filter(|v| !v.is_null())
+        pointer(&self.json, p).filter(|v| !v.is_null())
     }
 
     fn req_spec(&self) -> Option<&Value> {
@@ -527,7 +575,7 @@ impl AuditEvent {
             }
             AuditField::JevtValue => {
                 if let FieldArg::Key(p) = arg {
-                    one(e, self.json.pointer(p));
+                    one(e, pointer(&self.json, p));
                 }
             }
             AuditField::JevtObj => e.emit(Cow::Owned(self.json.to_string())),
@@ -644,6 +692,16 @@ mod tests {
                 .unwrap_err()
                 .starts_with("invalid JSON")
         );
+    }
+
+    #[test]
+    fn pointers() {
+        let v: Value = serde_json::from_str(r#"{"a/b":{"c~d":[1,{"e":2}]}}"#).unwrap();
+        assert_eq!(pointer(&v, "/a~1b/c~0d/1/e"), Some(&Value::from(2)));
+        assert_eq!(pointer(&v, "/a~1b/c~0d/01"), None);
+        assert_eq!(pointer(&v, "/x"), None);
+        assert_eq!(pointer(&v, ""), Some(&v));
+        assert_eq!(pointer(&v, "a"), None);
     }
 
     #[test]
