@@ -49,6 +49,8 @@ pub struct Compiled {
     pub diagnostics: Vec<Diagnostic>,
     /// Rules skipped because their source is not supported: (rule, source).
     pub skipped_sources: Vec<(String, String)>,
+    /// Number of distinct comparisons (see [`Check::id`]).
+    pub check_count: usize,
 }
 
 impl Compiled {
@@ -63,6 +65,7 @@ impl Compiled {
 const MAX_EVTTYPES: usize = 100;
 
 struct Ctx<'a> {
+    check_ids: HashMap<String, u32>,
     lists: HashMap<&'a str, Vec<String>>,
     macros: HashMap<&'a str, Result<Expr, String>>,
     used_lists: HashSet<String>,
@@ -75,6 +78,7 @@ pub fn compile(set: &RuleSet) -> Compiled {
         ..Compiled::default()
     };
     let mut ctx = Ctx {
+        check_ids: HashMap::new(),
         lists: HashMap::new(),
         macros: HashMap::new(),
         used_lists: HashSet::new(),
@@ -156,6 +160,7 @@ pub fn compile(set: &RuleSet) -> Compiled {
             Err(d) => out.diagnostics.push(d),
         }
     }
+    out.check_count = ctx.check_ids.len();
     for m in &set.macros {
         if !used_macros.contains(&m.name) {
             out.diagnostics.push(m.origin.diag(
@@ -538,7 +543,7 @@ fn lower(ctx: &mut Ctx<'_>, source: Source, e: &Expr) -> Result<Cond, String> {
         Expr::Check {
             lhs: lhs_expr,
             op,
-            rhs,
+            rhs: rhs_expr,
         } => {
             let lhs = resolve_operand(source, lhs_expr)?;
             let op = *op;
@@ -559,7 +564,7 @@ fn lower(ctx: &mut Ctx<'_>, source: Source, e: &Expr) -> Result<Cond, String> {
                     Ok(())
                 }
             };
-            let rhs = match rhs {
+            let rhs = match rhs_expr {
                 Rhs::None => CRhs::None,
                 Rhs::Field(f) => CRhs::Field(resolve_operand(source, f)?),
                 Rhs::Value(v) if op.takes_list() => {
@@ -613,7 +618,10 @@ fn lower(ctx: &mut Ctx<'_>, source: Source, e: &Expr) -> Result<Cond, String> {
                     }
                 }
             };
-            Cond::Check(Box::new(Check { lhs, op, rhs }))
+            let key = format!("{lhs_expr:?}\u{0}{op:?}\u{0}{rhs_expr:?}");
+            let next = u32::try_from(ctx.check_ids.len()).unwrap_or(u32::MAX);
+            let id = *ctx.check_ids.entry(key).or_insert(next);
+            Cond::Check(Box::new(Check { id, lhs, op, rhs }))
         }
     })
 }

@@ -128,6 +128,7 @@ pub struct Engine {
     /// Host name put in alerts.
     pub hostname: String,
     min_priority: Priority,
+    check_count: usize,
 }
 
 impl Engine {
@@ -159,6 +160,7 @@ impl Engine {
             by_source,
             hostname: String::new(),
             min_priority: Priority::Debug,
+            check_count: compiled.check_count,
         })
     }
 
@@ -172,20 +174,29 @@ impl Engine {
         &self.rules
     }
 
-    /// Evaluates every rule of `source` against `ev`, calling `emit` per alert.
+    /// A scratch buffer for [`Engine::process`], reusable across events.
+    pub fn scratch(&self) -> Vec<u8> {
+        vec![0; self.check_count]
+    }
+
+    /// Evaluates every rule of `source` against `ev`, calling `emit` per alert. `scratch`
+    /// (from [`Engine::scratch`]) memoises comparisons shared by rules; it is reset here.
     pub fn process(
         &self,
         source: Source,
         ev: &dyn Event,
         time_ns: i64,
+        scratch: &mut Vec<u8>,
         emit: &mut dyn FnMut(Alert),
     ) {
         let Some(idx) = self.by_source.get(&source) else {
             return;
         };
+        scratch.clear();
+        scratch.resize(self.check_count, 0);
         for &i in idx {
             let Some(r) = self.rules.get(i) else { continue };
-            if r.priority > self.min_priority || !eval(&r.cond, ev) {
+            if r.priority > self.min_priority || !eval(&r.cond, ev, scratch) {
                 continue;
             }
             let output_fields = r
@@ -247,35 +258,45 @@ pub fn run_audit(
     let mut stats = AuditStats::default();
     let mut buf = Vec::new();
     let mut num = 0u64;
+    let mut scratch = engine.scratch();
     loop {
         buf.clear();
         if reader.read_until(b'\n', &mut buf)? == 0 {
             break;
         }
         stats.lines += 1;
-        process_audit_line(
-            engine,
-            &buf,
-            stats.lines,
-            &mut num,
-            &mut stats,
-            on_alert,
-            on_bad,
-        );
+        let mut line = AuditLine {
+            raw: &buf,
+            line_no: stats.lines,
+            num: &mut num,
+            scratch: &mut scratch,
+        };
+        process_audit_line(engine, &mut line, &mut stats, on_alert, on_bad);
     }
     Ok(stats)
+}
+
+/// One line of an audit stream with its position and the per-stream state.
+pub struct AuditLine<'a> {
+    /// The line's bytes.
+    pub raw: &'a [u8],
+    /// Its 1-based number.
+    pub line_no: u64,
+    /// Events seen so far in the stream (advanced per event).
+    pub num: &'a mut u64,
+    /// Scratch from [`Engine::scratch`].
+    pub scratch: &'a mut Vec<u8>,
 }
 
 /// Processes one line of an audit stream (shared by file reading and following).
 pub fn process_audit_line(
     engine: &Engine,
-    raw: &[u8],
-    line_no: u64,
-    num: &mut u64,
+    l: &mut AuditLine<'_>,
     stats: &mut AuditStats,
     on_alert: &mut dyn FnMut(Alert),
     on_bad: &mut dyn FnMut(BadLine),
 ) {
+    let (raw, line_no) = (l.raw, l.line_no);
     let Ok(line) = std::str::from_utf8(raw) else {
         stats.bad_lines += 1;
         on_bad(BadLine {
@@ -288,14 +309,20 @@ pub fn process_audit_line(
     if line.is_empty() {
         return;
     }
-    match parse_line(line, num, &engine.hostname) {
+    match parse_line(line, l.num, &engine.hostname) {
         Ok(events) => {
             for ev in &events {
                 stats.events += 1;
-                engine.process(Source::K8sAudit, ev as &AuditEvent, ev.time_ns, &mut |a| {
-                    stats.alerts += 1;
-                    on_alert(a);
-                });
+                engine.process(
+                    Source::K8sAudit,
+                    ev as &AuditEvent,
+                    ev.time_ns,
+                    l.scratch,
+                    &mut |a| {
+                        stats.alerts += 1;
+                        on_alert(a);
+                    },
+                );
             }
         }
         Err(message) => {

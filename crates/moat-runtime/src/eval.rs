@@ -36,15 +36,28 @@ pub trait Event {
     fn visit(&self, field: &ResolvedField, f: &mut dyn FnMut(Val<'_>) -> bool);
 }
 
-/// Whether `cond` holds for `ev`.
-pub fn eval(cond: &Cond, ev: &dyn Event) -> bool {
+/// Whether `cond` holds for `ev`. `cache` memoises comparisons by [`Check::id`] for one
+/// event (0 unknown, 1 false, 2 true): clear it (all zeros) before each new event; a
+/// comparison whose id is beyond its end is simply not memoised.
+pub fn eval(cond: &Cond, ev: &dyn Event, cache: &mut [u8]) -> bool {
     match cond {
         Cond::True => true,
         Cond::False => false,
-        Cond::And(items) => items.iter().all(|c| eval(c, ev)),
-        Cond::Or(items) => items.iter().any(|c| eval(c, ev)),
-        Cond::Not(c) => !eval(c, ev),
-        Cond::Check(c) => eval_check(c, ev),
+        Cond::And(items) => items.iter().all(|c| eval(c, ev, cache)),
+        Cond::Or(items) => items.iter().any(|c| eval(c, ev, cache)),
+        Cond::Not(c) => !eval(c, ev, cache),
+        Cond::Check(c) => {
+            let slot = usize::try_from(c.id).ok().and_then(|i| cache.get_mut(i));
+            match slot {
+                Some(s) if *s != 0 => *s == 2,
+                Some(s) => {
+                    let r = eval_check(c, ev);
+                    *s = 1 + u8::from(r);
+                    r
+                }
+                None => eval_check(c, ev),
+            }
+        }
     }
 }
 

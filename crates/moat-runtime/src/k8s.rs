@@ -3,7 +3,11 @@
 
 use std::borrow::Cow;
 
+use std::cell::OnceCell;
+
+use serde::Deserialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::eval::{Event, Val};
 use crate::fields::k8s_table::{AuditField, FIELDS};
@@ -15,17 +19,31 @@ pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
 /// Message for JSON that is not an audit event (Falco's wording).
 pub const NOT_AUDIT: &str = "data not recognized as a k8s audit event";
 
-/// One audit event.
-#[derive(Debug, Clone)]
-pub struct AuditEvent {
-    /// The event object.
-    pub json: Value,
+/// One member of an event object: its raw JSON text, parsed on first use, so that
+/// large members (`requestObject`, `responseObject`) cost nothing unless a rule reads them.
+#[derive(Debug)]
+struct Member<'a> {
+    key: Cow<'a, str>,
+    raw: &'a RawValue,
+    parsed: OnceCell<Value>,
+}
+
+/// A top-level object key (borrowed unless it has escapes).
+#[derive(Deserialize)]
+struct Key<'a>(#[serde(borrow)] Cow<'a, str>);
+
+/// One audit event, borrowing its line.
+#[derive(Debug)]
+pub struct AuditEvent<'a> {
+    /// The event's JSON text.
+    raw: &'a str,
+    members: Vec<Member<'a>>,
     /// Event time (stage timestamp), nanoseconds since the epoch.
     pub time_ns: i64,
     /// Sequence number in the stream (1-based).
     pub num: u64,
     /// Host name reported in `evt.hostname`.
-    pub hostname: String,
+    pub hostname: &'a str,
 }
 
 fn parse_time(v: Option<&Value>) -> Option<i64> {
@@ -33,41 +51,122 @@ fn parse_time(v: Option<&Value>) -> Option<i64> {
     i64::try_from(ts.as_nanosecond()).ok()
 }
 
-/// Parses one line (an `Event` or an `EventList`) into events; `num` is advanced per event.
-pub fn parse_line(line: &str, num: &mut u64, hostname: &str) -> Result<Vec<AuditEvent>, String> {
+/// The members of a JSON object, unparsed; `None` when `raw` is not an object.
+fn object_members(raw: &str) -> Result<Option<Vec<Member<'_>>>, String> {
+    let trimmed = raw.trim_start();
+    if !trimmed.starts_with('{') {
+        // Valid JSON that is not an object is not an audit event.
+        return serde_json::from_str::<&RawValue>(raw)
+            .map(|_| None)
+            .map_err(|e| format!("invalid JSON: {e}"));
+    }
+    let pairs: Vec<(Key<'_>, &RawValue)> = serde_json::from_str::<OrderedPairs<'_>>(raw)
+        .map(|p| p.0)
+        .map_err(|e| format!("invalid JSON: {e}"))?;
+    Ok(Some(
+        pairs
+            .into_iter()
+            .map(|(k, raw)| Member {
+                key: k.0,
+                raw,
+                parsed: OnceCell::new(),
+            })
+            .collect(),
+    ))
+}
+
+/// An object's members in order, values left as raw JSON.
+struct OrderedPairs<'a>(Vec<(Key<'a>, &'a RawValue)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for OrderedPairs<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
+            type Value = OrderedPairs<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut m: M,
+            ) -> Result<Self::Value, M::Error> {
+                let mut out = Vec::with_capacity(m.size_hint().unwrap_or(16));
+                while let Some(pair) = m.next_entry::<Key<'a>, &'a RawValue>()? {
+                    out.push(pair);
+                }
+                Ok(OrderedPairs(out))
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
+}
+
+impl<'a> AuditEvent<'a> {
+    fn from_members(
+        raw: &'a str,
+        members: Vec<Member<'a>>,
+        num: &mut u64,
+        hostname: &'a str,
+    ) -> Self {
+        *num += 1;
+        let mut ev = AuditEvent {
+            raw,
+            members,
+            time_ns: 0,
+            num: *num,
+            hostname,
+        };
+        ev.time_ns = parse_time(ev.member("stageTimestamp"))
+            .or_else(|| parse_time(ev.member("requestReceivedTimestamp")))
+            .or_else(|| parse_time(ev.member("timestamp")))
+            .unwrap_or(0);
+        ev
+    }
+
+    /// A top-level member, parsed on first use (`None` when absent or not valid).
+    fn member(&self, key: &str) -> Option<&Value> {
+        let m = self.members.iter().find(|m| m.key == key)?;
+        let v = m
+            .parsed
+            .get_or_init(|| serde_json::from_str(m.raw.get()).unwrap_or(Value::Null));
+        Some(v)
+    }
+}
+
+/// Parses one line (an `Event` or an `EventList`) into events borrowing it; `num` is
+/// advanced per event.
+pub fn parse_line<'a>(
+    line: &'a str,
+    num: &mut u64,
+    hostname: &'a str,
+) -> Result<Vec<AuditEvent<'a>>, String> {
     if line.len() > MAX_LINE_BYTES {
         return Err(format!("line longer than {MAX_LINE_BYTES} bytes"));
     }
-    let v: Value = serde_json::from_str(line).map_err(|e| format!("invalid JSON: {e}"))?;
-    let mk = |json: Value, num: &mut u64| {
-        *num += 1;
-        let time_ns = parse_time(json.get("stageTimestamp"))
-            .or_else(|| parse_time(json.get("requestReceivedTimestamp")))
-            .or_else(|| parse_time(json.get("timestamp")))
-            .unwrap_or(0);
-        AuditEvent {
-            json,
-            time_ns,
-            num: *num,
-            hostname: hostname.to_string(),
-        }
+    let Some(members) = object_members(line)? else {
+        return Err(NOT_AUDIT.to_string());
     };
-    match v.get("kind").and_then(Value::as_str) {
-        Some("Event") => Ok(vec![mk(v, num)]),
+    let kind = |members: &[Member<'_>]| -> Option<String> {
+        let m = members.iter().find(|m| m.key == "kind")?;
+        serde_json::from_str::<String>(m.raw.get()).ok()
+    };
+    match kind(&members).as_deref() {
+        Some("Event") => Ok(vec![AuditEvent::from_members(line, members, num, hostname)]),
         Some("EventList") => {
-            let Some(Value::Array(items)) = v.get("items") else {
+            let Some(items) = members.iter().find(|m| m.key == "items") else {
                 return Err(NOT_AUDIT.to_string());
             };
+            let items: Vec<&'a RawValue> =
+                serde_json::from_str(items.raw.get()).map_err(|_| NOT_AUDIT.to_string())?;
             let mut out = Vec::with_capacity(items.len());
             for item in items {
-                if item
-                    .get("kind")
-                    .and_then(Value::as_str)
-                    .is_some_and(|k| k != "Event")
-                {
+                let Some(m) = object_members(item.get())? else {
+                    return Err(NOT_AUDIT.to_string());
+                };
+                if kind(&m).is_some_and(|k| k != "Event") {
                     return Err(NOT_AUDIT.to_string());
                 }
-                out.push(mk(item.clone(), num));
+                out.push(AuditEvent::from_members(item.get(), m, num, hostname));
             }
             Ok(out)
         }
@@ -187,9 +286,25 @@ fn items(v: Option<&Value>) -> &[Value] {
     }
 }
 
-impl AuditEvent {
+impl AuditEvent<'_> {
     fn ptr(&self, p: &str) -> Option<&Value> {
-        pointer(&self.json, p).filter(|v| !v.is_null())
+        self.pointer(p).filter(|v| !v.is_null())
+    }
+
+    /// A JSON pointer into the event (the first token selects a lazily parsed member).
+    fn pointer(&self, p: &str) -> Option<&Value> {
+        let rest = p.strip_prefix('/')?;
+        let (first, tail) = match rest.find('/') {
+            Some(i) => (rest.get(..i)?, rest.get(i..)?),
+            None => (rest, ""),
+        };
+        let member = if first.contains('~') {
+            let m = self.members.iter().find(|m| token_eq(first, &m.key))?;
+            self.member(&m.key)?
+        } else {
+            self.member(first)?
+        };
+        pointer(member, tail)
     }
 
     fn req_spec(&self) -> Option<&Value> {
@@ -575,10 +690,14 @@ impl AuditEvent {
             }
             AuditField::JevtValue => {
                 if let FieldArg::Key(p) = arg {
-                    one(e, pointer(&self.json, p));
+                    if p.is_empty() {
+                        e.emit(Cow::Borrowed(self.raw));
+                    } else {
+                        one(e, self.pointer(p));
+                    }
                 }
             }
-            AuditField::JevtObj => e.emit(Cow::Owned(self.json.to_string())),
+            AuditField::JevtObj => e.emit(Cow::Borrowed(self.raw)),
             AuditField::JevtRawtime | AuditField::EvtRawtime => {
                 e.emit(Cow::Owned(self.time_ns.to_string()));
             }
@@ -592,7 +711,7 @@ impl AuditEvent {
             AuditField::EvtTimeS => e.emit(Cow::Owned(clock_time(self.time_ns, false))),
             AuditField::EvtNum => e.emit(Cow::Owned(self.num.to_string())),
             AuditField::EvtSource => e.emit(Cow::Borrowed("k8s_audit")),
-            AuditField::EvtHostname => e.emit(Cow::Borrowed(self.hostname.as_str())),
+            AuditField::EvtHostname => e.emit(Cow::Borrowed(self.hostname)),
             AuditField::EvtPluginname => e.emit(Cow::Borrowed("k8saudit")),
         }
     }
@@ -642,7 +761,7 @@ fn clock_time(ns: i64, with_ns: bool) -> String {
     }
 }
 
-impl Event for AuditEvent {
+impl Event for AuditEvent<'_> {
     fn visit(&self, field: &ResolvedField, f: &mut dyn FnMut(Val<'_>) -> bool) {
         let Some((id, _)) = FIELDS.get(usize::from(field.id)) else {
             return;

@@ -105,6 +105,9 @@ pub enum CRhs {
 /// One comparison.
 #[derive(Clone, Debug)]
 pub struct Check {
+    /// Identifies the comparison within a compiled ruleset: identical comparisons (the
+    /// same macro used by many rules) share an id, so an event evaluates each only once.
+    pub id: u32,
     /// Left side.
     pub lhs: CField,
     /// Operator.
