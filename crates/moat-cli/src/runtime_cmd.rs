@@ -6,8 +6,10 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Args, Subcommand, ValueEnum};
+use moat_runtime::follow::{FollowOptions, follow_audit};
 use moat_runtime::{Engine, Level, Priority, Source, load_rules_files, run_audit};
 
 pub const RULES_EXAMPLES: &str = "\
@@ -24,6 +26,7 @@ Examples:
   kubectl logs kube-apiserver-0 | moat audit --rules k8s_audit_rules.yaml -
   moat audit --rules k8s_audit_rules.yaml --rules overrides.yaml audit.log -f json -o alerts.json
   moat audit --rules rules.yaml audit.log --fail-on warning   exit 1 on Warning alerts or worse
+  moat audit --rules k8s_audit_rules.yaml --follow /var/log/kubernetes/audit.log
 
 Input: one audit.k8s.io Event or EventList JSON object per line (the API server's log
 backend format). Lines that are not audit events are counted and the first --max-errors
@@ -87,6 +90,13 @@ pub struct AuditArgs {
     /// Host name written in alerts (default: this machine's).
     #[arg(long)]
     hostname: Option<String>,
+    /// Keep reading as the log grows (after what is already there); survives rotation
+    /// (rename + new file) and truncation. Stops on Ctrl-C or after --idle-exit.
+    #[arg(long)]
+    follow: bool,
+    /// With --follow: stop after this many seconds without new lines.
+    #[arg(long, value_name = "SECONDS", requires = "follow")]
+    idle_exit: Option<f64>,
 }
 
 pub fn run_rules(cmd: RulesCommand) -> anyhow::Result<ExitCode> {
@@ -212,7 +222,12 @@ pub fn run_audit_cmd(a: &AuditArgs) -> anyhow::Result<ExitCode> {
     }
     engine.set_min_priority(min);
     engine.hostname = a.hostname.clone().unwrap_or_else(local_hostname);
-    let mut reader: Box<dyn BufRead> = if a.log.as_os_str() == "-" {
+    let stdin = a.log.as_os_str() == "-";
+    if a.follow && stdin {
+        return crate::usage("--follow needs a log file, not `-`");
+    }
+    // Open first, so an unreadable log is reported before anything runs.
+    let mut reader: Box<dyn BufRead> = if stdin {
         Box::new(BufReader::new(io::stdin().lock()))
     } else {
         match File::open(&a.log) {
@@ -231,29 +246,38 @@ pub fn run_audit_cmd(a: &AuditArgs) -> anyhow::Result<ExitCode> {
     let mut worst: Option<Priority> = None;
     let mut reported = 0usize;
     let log_name = a.log.display().to_string();
-    let stats = run_audit(
-        &engine,
-        &mut reader,
-        &mut |alert| {
-            worst = Some(worst.map_or(alert.priority, |w| w.min(alert.priority)));
-            if write_err.is_some() {
-                return;
-            }
-            let line = match a.format {
-                OutFormat::Json => alert.to_json().to_string(),
-                OutFormat::Text => alert.to_text(),
-            };
-            if let Err(e) = writeln!(out, "{line}") {
-                write_err = Some(e);
-            }
-        },
-        &mut |bad| {
-            if reported < a.max_errors {
-                reported += 1;
-                let _ = writeln!(err, "moat: {log_name}:{}: {}", bad.line, bad.message);
-            }
-        },
-    )?;
+    let mut on_alert = |alert: moat_runtime::Alert| {
+        worst = Some(worst.map_or(alert.priority, |w| w.min(alert.priority)));
+        if write_err.is_some() {
+            return;
+        }
+        let line = match a.format {
+            OutFormat::Json => alert.to_json().to_string(),
+            OutFormat::Text => alert.to_text(),
+        };
+        // While following, every alert is flushed as it happens.
+        let written =
+            writeln!(out, "{line}").and_then(|()| if a.follow { out.flush() } else { Ok(()) });
+        if let Err(e) = written {
+            write_err = Some(e);
+        }
+    };
+    let mut on_bad = |bad: moat_runtime::BadLine| {
+        if reported < a.max_errors {
+            reported += 1;
+            let _ = writeln!(err, "moat: {log_name}:{}: {}", bad.line, bad.message);
+        }
+    };
+    let stats = if a.follow {
+        drop(reader);
+        let opts = FollowOptions {
+            idle_exit: a.idle_exit.map(Duration::from_secs_f64),
+            ..FollowOptions::default()
+        };
+        follow_audit(&engine, &a.log, opts, &mut on_alert, &mut on_bad, &|| false)?
+    } else {
+        run_audit(&engine, &mut reader, &mut on_alert, &mut on_bad)?
+    };
     if let Some(e) = write_err {
         return Err(e.into());
     }

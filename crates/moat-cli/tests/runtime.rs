@@ -150,17 +150,21 @@ fn audit_alerts_bad_lines_and_exit_codes() {
         Some(priv_pod.as_bytes()),
     );
     assert_eq!(code(&o), 0);
-    let o = run(
-        args(&["--fail-on", "bogus", "-"]),
-        Some(priv_pod.as_bytes()),
-    );
+    // (No stdin: the usage error exits before reading it.)
+    let o = run(args(&["--fail-on", "bogus", "-"]), None);
     assert_eq!(code(&o), 2);
 
     // Rules with errors: fail closed, unless --skip-invalid-rules.
     let bad_rules = tmp.path().join("bad.yaml");
     fs::write(&bad_rules, "- rule: broken\n  desc: d\n  condition: ka.nope = 1\n  output: o\n  priority: INFO\n  source: k8s_audit\n").unwrap();
-    let mut a = args(&["--rules", bad_rules.to_str().unwrap(), "-"]);
-    let o = run(a.clone(), Some(priv_pod.as_bytes()));
+    let pod_path = tmp.path().join("pod.log");
+    fs::write(&pod_path, &priv_pod).unwrap();
+    let mut a = args(&[
+        "--rules",
+        bad_rules.to_str().unwrap(),
+        pod_path.to_str().unwrap(),
+    ]);
+    let o = run(a.clone(), None);
     assert_eq!(code(&o), 2);
     assert!(
         stderr(&o).contains(
@@ -170,11 +174,57 @@ fn audit_alerts_bad_lines_and_exit_codes() {
         stderr(&o)
     );
     a.insert(1, "--skip-invalid-rules".to_string());
-    let o = run(a, Some(priv_pod.as_bytes()));
+    let o = run(a, None);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(stdout(&o).lines().count(), 1);
 
     // Unreadable log.
     let o = run(args(&["missing.log"]), None);
     assert_eq!(code(&o), 2);
+}
+
+#[test]
+fn audit_follow_reads_appended_lines_until_idle() {
+    let dir = rules_dir();
+    let tmp = tempfile::tempdir().unwrap();
+    let ev =
+        fs::read_to_string(dir.join("k8s-audit-tests/events/create_nginx_pod_privileged.json"))
+            .unwrap();
+    let ev = ev.trim().to_string();
+    let log = tmp.path().join("audit.log");
+    fs::write(&log, format!("{ev}\n")).unwrap();
+    let rules = dir.join("k8saudit-plugin/k8s_audit_rules.yaml");
+    let writer = {
+        let log = log.clone();
+        let ev = ev.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(400));
+            use std::io::Write;
+            let mut f = fs::OpenOptions::new().append(true).open(&log).unwrap();
+            writeln!(f, "{ev}").unwrap();
+        })
+    };
+    let o = moat_in(
+        tmp.path(),
+        &[
+            "audit",
+            "-r",
+            rules.to_str().unwrap(),
+            "--follow",
+            "--idle-exit",
+            "1.5",
+            log.to_str().unwrap(),
+        ],
+        None,
+    );
+    writer.join().unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 2, "{}", stdout(&o));
+    let o = moat_in(
+        tmp.path(),
+        &["audit", "-r", rules.to_str().unwrap(), "--follow", "-"],
+        None,
+    );
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("--follow needs a log file"));
 }

@@ -14,6 +14,7 @@ pub mod engine;
 pub mod eval;
 pub mod evttype;
 pub mod fields;
+pub mod follow;
 pub mod k8s;
 pub mod loader;
 pub mod output;
