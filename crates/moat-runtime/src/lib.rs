@@ -15,6 +15,7 @@ pub mod eval;
 pub mod evttype;
 pub mod fields;
 pub mod follow;
+mod json;
 pub mod k8s;
 pub mod loader;
 pub mod output;
