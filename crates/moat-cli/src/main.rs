@@ -92,6 +92,9 @@ enum Command {
     /// --skip-invalid-rules is given.
     #[command(after_long_help = runtime_cmd::AUDIT_EXAMPLES)]
     Audit(runtime_cmd::AuditArgs),
+    /// Runtime detection on recorded events: evaluate Falco `syscall` rules.
+    #[command(subcommand)]
+    Runtime(runtime_cmd::RuntimeCommand),
 }
 
 const SCAN_EXAMPLES: &str = "\
@@ -212,7 +215,8 @@ fn main() -> ExitCode {
         Command::Pss(args) => pss_cmd::run(&args),
         Command::Rbac(cmd) => rbac_cmd::run(cmd),
         Command::Rules(cmd) => runtime_cmd::run_rules(cmd),
-        Command::Audit(args) => runtime_cmd::run_audit_cmd(&args),
+        Command::Audit(args) => runtime_cmd::run_audit_cmd(&args, moat_runtime::Source::K8sAudit),
+        Command::Runtime(cmd) => runtime_cmd::run_runtime(&cmd),
     };
     match result {
         Ok(code) => code,

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand, ValueEnum};
 use moat_runtime::follow::{FollowOptions, follow_audit};
-use moat_runtime::{Engine, Level, Priority, Source, load_rules_files, run_audit};
+use moat_runtime::{Engine, Level, Priority, Source, load_rules_files, run_stream};
 
 pub const RULES_EXAMPLES: &str = "\
 Examples:
@@ -46,6 +46,30 @@ pub enum RulesCommand {
     Check(RulesCheckArgs),
 }
 
+pub const REPLAY_EXAMPLES: &str = "\
+Examples:
+  moat runtime replay --rules falco_rules.yaml events.jsonl
+  moat runtime replay -r falco_rules.yaml -r my_rules.yaml - -f json < events.jsonl
+  moat runtime replay -r falco_rules.yaml --follow /var/run/moat/events.jsonl
+
+Input: one syscall event per line, a JSON object keyed by Falco field names
+(docs/events.md). Options and exit codes are those of `moat audit`.";
+
+#[derive(Subcommand, Debug)]
+pub enum RuntimeCommand {
+    /// Evaluate `syscall` rules against recorded events (JSON lines, docs/events.md).
+    ///
+    /// Each line is one event whose keys are Falco field names; rules are indexed by
+    /// event type, so an event only meets the rules that can match it.
+    #[command(after_long_help = REPLAY_EXAMPLES)]
+    Replay(AuditArgs),
+}
+
+pub fn run_runtime(cmd: &RuntimeCommand) -> anyhow::Result<ExitCode> {
+    let RuntimeCommand::Replay(a) = cmd;
+    run_audit_cmd(a, Source::Syscall)
+}
+
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 pub enum OutFormat {
     Text,
@@ -67,7 +91,7 @@ pub struct AuditArgs {
     /// Rules files, in load order (repeatable).
     #[arg(long = "rules", short = 'r', value_name = "FILE", required = true)]
     rules: Vec<PathBuf>,
-    /// Audit log (JSON lines); `-` reads standard input.
+    /// Log of events (JSON lines); `-` reads standard input.
     log: PathBuf,
     /// Alert format: Falco's text line or Falco's JSON object, one per line.
     #[arg(long, short = 'f', value_enum, default_value = "text")]
@@ -187,7 +211,7 @@ fn parse_priority(text: &str, flag: &str) -> Result<Priority, String> {
     })
 }
 
-pub fn run_audit_cmd(a: &AuditArgs) -> anyhow::Result<ExitCode> {
+pub fn run_audit_cmd(a: &AuditArgs, source: Source) -> anyhow::Result<ExitCode> {
     let min = match parse_priority(&a.min_priority, "--min-priority") {
         Ok(p) => p,
         Err(e) => return crate::usage(e),
@@ -214,10 +238,11 @@ pub fn run_audit_cmd(a: &AuditArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    if !engine.has_source(Source::K8sAudit) {
+    if !engine.has_source(source) {
         writeln!(
             err,
-            "moat: warning: no enabled k8s_audit rule in the given files"
+            "moat: warning: no enabled {} rule in the given files",
+            source.name()
         )?;
     }
     engine.set_min_priority(min);
@@ -274,9 +299,17 @@ pub fn run_audit_cmd(a: &AuditArgs) -> anyhow::Result<ExitCode> {
             idle_exit: a.idle_exit.map(Duration::from_secs_f64),
             ..FollowOptions::default()
         };
-        follow_audit(&engine, &a.log, opts, &mut on_alert, &mut on_bad, &|| false)?
+        follow_audit(
+            &engine,
+            source,
+            &a.log,
+            opts,
+            &mut on_alert,
+            &mut on_bad,
+            &|| false,
+        )?
     } else {
-        run_audit(&engine, &mut reader, &mut on_alert, &mut on_bad)?
+        run_stream(&engine, source, &mut reader, &mut on_alert, &mut on_bad)?
     };
     if let Some(e) = write_err {
         return Err(e.into());
@@ -285,8 +318,11 @@ pub fn run_audit_cmd(a: &AuditArgs) -> anyhow::Result<ExitCode> {
     if stats.bad_lines > 0 {
         writeln!(
             err,
-            "moat: {} of {} lines were not audit events ({} reported)",
-            stats.bad_lines, stats.lines, reported
+            "moat: {} of {} lines were not {} events ({} reported)",
+            stats.bad_lines,
+            stats.lines,
+            source.name(),
+            reported
         )?;
     }
     writeln!(

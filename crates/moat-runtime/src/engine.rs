@@ -11,7 +11,7 @@ use crate::compile::{Compiled, CompiledRule, compile};
 use crate::diag::{Diagnostic, Level, Origin};
 use crate::eval::{Event, eval};
 use crate::fields::Source;
-use crate::k8s::{AuditEvent, iso8601, parse_line};
+use crate::k8s::{iso8601, parse_line};
 use crate::loader::RuleSet;
 use crate::output::field_text;
 use crate::rule::Priority;
@@ -125,6 +125,10 @@ pub struct RulesError {
 pub struct Engine {
     rules: Vec<CompiledRule>,
     by_source: HashMap<Source, Vec<usize>>,
+    /// `syscall` rules per event type (rules that cannot be indexed are in every list).
+    by_evttype: HashMap<&'static str, Vec<usize>>,
+    /// `syscall` rules that cannot be indexed by event type.
+    any_evttype: Vec<usize>,
     /// Host name put in alerts.
     pub hostname: String,
     min_priority: Priority,
@@ -152,12 +156,33 @@ impl Engine {
             .cloned()
             .collect();
         let mut by_source: HashMap<Source, Vec<usize>> = HashMap::new();
+        let mut by_evttype: HashMap<&'static str, Vec<usize>> = HashMap::new();
+        let mut any_evttype = Vec::new();
         for (i, r) in rules.iter().enumerate() {
             by_source.entry(r.source).or_default().push(i);
+            if r.source != Source::Syscall {
+                continue;
+            }
+            match &r.evttypes {
+                Some(types) => {
+                    for t in types {
+                        by_evttype.entry(t).or_default().push(i);
+                    }
+                }
+                None => any_evttype.push(i),
+            }
+        }
+        // Every per-type list also holds the unindexed rules, in definition order.
+        for list in by_evttype.values_mut() {
+            list.extend_from_slice(&any_evttype);
+            list.sort_unstable();
+            list.dedup();
         }
         Ok(Engine {
             rules,
             by_source,
+            by_evttype,
+            any_evttype,
             hostname: String::new(),
             min_priority: Priority::Debug,
             check_count: compiled.check_count,
@@ -189,8 +214,17 @@ impl Engine {
         scratch: &mut Vec<u8>,
         emit: &mut dyn FnMut(Alert),
     ) {
-        let Some(idx) = self.by_source.get(&source) else {
-            return;
+        let idx = if source == Source::Syscall {
+            let typed = ev.event_type().and_then(|t| self.by_evttype.get(t));
+            match typed {
+                Some(list) => list,
+                None => &self.any_evttype,
+            }
+        } else {
+            match self.by_source.get(&source) {
+                Some(list) => list,
+                None => return,
+            }
         };
         scratch.clear();
         scratch.resize(self.check_count, 0);
@@ -255,6 +289,19 @@ pub fn run_audit(
     on_alert: &mut dyn FnMut(Alert),
     on_bad: &mut dyn FnMut(BadLine),
 ) -> std::io::Result<AuditStats> {
+    run_stream(engine, Source::K8sAudit, reader, on_alert, on_bad)
+}
+
+/// Reads events of `source` (one JSON object per line: audit events, or recorded
+/// syscall events in the `docs/events.md` schema) until end of input, evaluating each;
+/// bad lines go to `on_bad` and the stream goes on. Only an I/O error stops it.
+pub fn run_stream(
+    engine: &Engine,
+    source: Source,
+    reader: &mut dyn BufRead,
+    on_alert: &mut dyn FnMut(Alert),
+    on_bad: &mut dyn FnMut(BadLine),
+) -> std::io::Result<AuditStats> {
     let mut stats = AuditStats::default();
     let mut buf = Vec::new();
     let mut num = 0u64;
@@ -266,6 +313,7 @@ pub fn run_audit(
         }
         stats.lines += 1;
         let mut line = AuditLine {
+            source,
             raw: &buf,
             line_no: stats.lines,
             num: &mut num,
@@ -276,8 +324,10 @@ pub fn run_audit(
     Ok(stats)
 }
 
-/// One line of an audit stream with its position and the per-stream state.
+/// One line of an event stream with its position and the per-stream state.
 pub struct AuditLine<'a> {
+    /// Which source the line belongs to (`k8s_audit` or `syscall`).
+    pub source: Source,
     /// The line's bytes.
     pub raw: &'a [u8],
     /// Its 1-based number.
@@ -309,28 +359,40 @@ pub fn process_audit_line(
     if line.is_empty() {
         return;
     }
-    match parse_line(line, l.num, &engine.hostname) {
-        Ok(events) => {
+    let mut count_alert = |a: Alert| {
+        stats.alerts += 1;
+        on_alert(a);
+    };
+    let parsed = match l.source {
+        Source::K8sAudit => parse_line(line, l.num, &engine.hostname).map(|events| {
             for ev in &events {
                 stats.events += 1;
                 engine.process(
                     Source::K8sAudit,
-                    ev as &AuditEvent,
+                    ev,
                     ev.time_ns,
                     l.scratch,
-                    &mut |a| {
-                        stats.alerts += 1;
-                        on_alert(a);
-                    },
+                    &mut count_alert,
                 );
             }
-        }
-        Err(message) => {
-            stats.bad_lines += 1;
-            on_bad(BadLine {
-                line: line_no,
-                message,
-            });
-        }
+        }),
+        Source::Syscall => crate::syscall::parse_line(line).map(|ev| {
+            *l.num += 1;
+            stats.events += 1;
+            engine.process(
+                Source::Syscall,
+                &ev,
+                ev.time_ns,
+                l.scratch,
+                &mut count_alert,
+            );
+        }),
+    };
+    if let Err(message) = parsed {
+        stats.bad_lines += 1;
+        on_bad(BadLine {
+            line: line_no,
+            message,
+        });
     }
 }

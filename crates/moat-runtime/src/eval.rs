@@ -31,6 +31,11 @@ impl Val<'_> {
 
 /// An event the engine can evaluate rules against.
 pub trait Event {
+    /// The event type (`execve`), for sources that index rules by it.
+    fn event_type(&self) -> Option<&str> {
+        None
+    }
+
     /// Calls `f` with each value of `field` (none when the field is absent), stopping
     /// early when `f` returns `true`.
     fn visit(&self, field: &ResolvedField, f: &mut dyn FnMut(Val<'_>) -> bool);

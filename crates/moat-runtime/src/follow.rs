@@ -10,6 +10,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::engine::{Alert, AuditLine, AuditStats, BadLine, Engine, process_audit_line};
+use crate::fields::Source;
 
 /// How to follow.
 #[derive(Clone, Copy, Debug)]
@@ -70,6 +71,7 @@ impl Reader {
 /// file (numbering restarts after rotation or truncation).
 pub fn follow_audit(
     engine: &Engine,
+    source: Source,
     path: &Path,
     opts: FollowOptions,
     on_alert: &mut dyn FnMut(Alert),
@@ -98,6 +100,7 @@ pub fn follow_audit(
                 r.line_no += 1;
                 stats.lines += 1;
                 let mut line = AuditLine {
+                    source,
                     raw: r.pending.get(start..start + nl).unwrap_or_default(),
                     line_no: r.line_no,
                     num: &mut num,
@@ -196,6 +199,7 @@ mod tests {
         };
         let stats = follow_audit(
             &engine,
+            Source::K8sAudit,
             &path,
             opts,
             &mut |a| names.push(a.output),

@@ -22,10 +22,13 @@ pub mod output;
 pub mod parser;
 pub mod program;
 pub mod rule;
+pub mod syscall;
 
 pub use compile::{Compiled, CompiledRule, compile};
 pub use diag::{Diagnostic, Level};
-pub use engine::{Alert, AuditStats, BadLine, Engine, RulesError, load_rules_files, run_audit};
+pub use engine::{
+    Alert, AuditStats, BadLine, Engine, RulesError, load_rules_files, run_audit, run_stream,
+};
 pub use fields::Source;
 pub use loader::RuleSet;
 pub use rule::Priority;
