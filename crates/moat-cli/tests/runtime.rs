@@ -6,6 +6,7 @@
 mod common;
 
 use std::fs;
+use std::io::Write;
 
 use common::{code, moat_in, shared, stdout};
 
@@ -199,7 +200,6 @@ fn audit_follow_reads_appended_lines_until_idle() {
         let ev = ev.clone();
         std::thread::spawn(move || {
             std::thread::sleep(std::time::Duration::from_millis(400));
-            use std::io::Write;
             let mut f = fs::OpenOptions::new().append(true).open(&log).unwrap();
             writeln!(f, "{ev}").unwrap();
         })
