@@ -74,7 +74,8 @@ impl<'de: 'a, 'a> Deserialize<'de> for OrderedPairs<'a> {
 
 /// A member's value, parsed on first use (`None` when absent; invalid JSON is `null`).
 pub(crate) fn member<'m>(members: &'m [Member<'_>], key: &str) -> Option<&'m Value> {
-    let m = members.iter().find(|m| m.key == key)?;
+    // The last occurrence of a repeated key wins, as in serde_json.
+    let m = members.iter().rev().find(|m| m.key == key)?;
     Some(
         m.parsed
             .get_or_init(|| serde_json::from_str(m.raw.get()).unwrap_or(Value::Null)),
