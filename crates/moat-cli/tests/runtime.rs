@@ -111,7 +111,10 @@ fn audit_alerts_bad_lines_and_exit_codes() {
         err.contains("audit.log:3: data not recognized as a k8s audit event"),
         "{err}"
     );
-    assert!(err.contains("2 of 4 lines were not k8s_audit events"), "{err}");
+    assert!(
+        err.contains("2 of 4 lines were not k8s_audit events"),
+        "{err}"
+    );
     let alerts: Vec<serde_json::Value> = stdout(&o)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
