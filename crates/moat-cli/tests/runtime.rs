@@ -231,3 +231,56 @@ fn audit_follow_reads_appended_lines_until_idle() {
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("--follow needs a log file"));
 }
+
+#[test]
+fn runtime_replay_syscall_events() {
+    let rules = rules_dir().join("falcosecurity-rules/falco_rules.yaml");
+    let events = common::root().join("crates/moat-runtime/tests/fixtures/syscall_events.jsonl");
+    let o = moat_in(
+        &common::root(),
+        &[
+            "runtime",
+            "replay",
+            "-r",
+            rules.to_str().unwrap(),
+            events.to_str().unwrap(),
+            "-f",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let alerts: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(alerts.len(), 22);
+    assert_eq!(alerts[0]["rule"], "Terminal shell in container");
+    assert_eq!(alerts[0]["source"], "syscall");
+    assert_eq!(alerts[0]["output_fields"]["proc.name"], "bash");
+    assert!(
+        stderr(&o).contains("40 events, 22 alerts"),
+        "{}",
+        stderr(&o)
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = tmp.path().join("bad.jsonl");
+    fs::write(&bad, "{\"proc.name\":\"x\"}\n").unwrap();
+    let o = moat_in(
+        tmp.path(),
+        &[
+            "runtime",
+            "replay",
+            "-r",
+            rules.to_str().unwrap(),
+            bad.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("bad.jsonl:1: data not recognized as a syscall event"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -3,8 +3,9 @@
 //! with located errors and warnings ([`loader`]), parses conditions ([`parser`]), compiles
 //! them once into an evaluable form with resolved, typed fields, list sets, prefix sets
 //! and an event-type index ([`compile`]), and evaluates them against event sources
-//! ([`engine`]); today the `k8s_audit` source ([`k8s`]) is evaluated, and the `syscall`
-//! field registry is complete for compiling the default rulesets.
+//! ([`engine`]): the `k8s_audit` source ([`k8s`], audit-log lines, [`follow`] for growing
+//! logs) and the `syscall` source ([`syscall`], recorded events keyed by field name, rules
+//! indexed by event type).
 
 pub mod ast;
 mod b64;
