@@ -45,7 +45,7 @@ fn bench(c: &mut Criterion) {
     let mut mix = String::new();
     let mut tests = events.iter().cycle();
     for i in 0..LINES {
-        if i % 20 == 0 {
+        if i.is_multiple_of(20) {
             mix.push_str(tests.next().unwrap());
         } else {
             mix.push_str(&routine_event(i));

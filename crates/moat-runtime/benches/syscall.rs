@@ -35,7 +35,11 @@ fn event(i: usize) -> String {
         "/tmp/cache.tmp",
     ];
     let proc_name = procs[i % procs.len()];
-    let container = if i % 3 == 0 { "host" } else { "3ad7b26ded6d" };
+    let container = if i.is_multiple_of(3) {
+        "host"
+    } else {
+        "3ad7b26ded6d"
+    };
     let common = format!(
         r#""evt.dir":"<","evt.rawtime":{},"proc.name":"{proc_name}","proc.exe":"{proc_name}","proc.exepath":"/usr/bin/{proc_name}","proc.cmdline":"{proc_name} --serve","proc.args":"--serve","proc.pid":{},"proc.tty":0,"proc.pname":"containerd-shim","proc.aname":["containerd-shim","systemd"],"user.name":"app","user.uid":1000,"container.id":"{container}","container.image.repository":"ghcr.io/acme/{proc_name}""#,
         1_732_380_000_000_000_000u64 + i as u64,
