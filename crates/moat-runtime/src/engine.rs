@@ -23,24 +23,12 @@ pub fn load_rules_files<P: AsRef<Path>>(paths: &[P]) -> Compiled {
     for p in paths {
         let p = p.as_ref();
         let name = p.display().to_string();
-        match std::fs::read(p) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => set.load_str(&name, &text),
-                Err(_) => set.diagnostics.push(
-                    Origin {
-                        file: name,
-                        line: 0,
-                    }
-                    .diag(
-                        Level::Error,
-                        "rules content",
-                        "",
-                        "LOAD_ERR_FILE_READ",
-                        "file is not valid UTF-8",
-                    ),
-                ),
-            },
-            Err(e) => set.diagnostics.push(
+        let text = std::fs::read(p)
+            .map_err(|e| format!("cannot read file: {e}"))
+            .and_then(|b| String::from_utf8(b).map_err(|_| "file is not valid UTF-8".to_string()));
+        match text {
+            Ok(text) => set.load_str(&name, &text),
+            Err(message) => set.diagnostics.push(
                 Origin {
                     file: name,
                     line: 0,
@@ -50,7 +38,7 @@ pub fn load_rules_files<P: AsRef<Path>>(paths: &[P]) -> Compiled {
                     "rules content",
                     "",
                     "LOAD_ERR_FILE_READ",
-                    format!("cannot read file: {e}"),
+                    message,
                 ),
             ),
         }
