@@ -102,6 +102,7 @@ pub fn compile(set: &RuleSet) -> Compiled {
             .insert(m.name.as_str(), parse_condition(&m.condition));
     }
     let mut used_macros: HashSet<String> = HashSet::new();
+    let mut loop_state: HashMap<&str, u8> = HashMap::new();
     let mut bad_macros: HashSet<&str> = HashSet::new();
     for m in &set.macros {
         let err = match ctx.macros.get(m.name.as_str()) {
@@ -119,7 +120,7 @@ pub fn compile(set: &RuleSet) -> Compiled {
                         )
                     })
                     .or_else(|| {
-                        has_loop(&ctx.macros, &m.name, &mut Vec::new()).then(|| {
+                        has_loop(&ctx.macros, &m.name, &mut loop_state, 0).then(|| {
                             (
                                 "LOAD_ERR_VALIDATE",
                                 format!("reference loop in macro '{}'", m.name),
@@ -195,22 +196,38 @@ fn macro_refs<'e>(e: &'e Expr, out: &mut Vec<&'e str>) {
     }
 }
 
-fn has_loop(
-    macros: &HashMap<&str, Result<Expr, String>>,
-    name: &str,
-    stack: &mut Vec<String>,
+/// Deepest macro-reference chain, and deepest nesting of an inlined condition.
+const MAX_INLINE_DEPTH: usize = 500;
+
+/// Most nodes a rule's condition may have once macros are inlined (the default rulesets
+/// stay far below; shared macros referenced exponentially often would not).
+const MAX_INLINE_NODES: usize = 200_000;
+
+/// Whether a reference loop (or a chain deeper than [`MAX_INLINE_DEPTH`]) is reachable
+/// from macro `name`. `state` memoises per macro: 1 on the current path, 2 done without
+/// loop, 3 done with one, so shared sub-macros are walked once.
+fn has_loop<'m>(
+    macros: &'m HashMap<&str, Result<Expr, String>>,
+    name: &'m str,
+    state: &mut HashMap<&'m str, u8>,
+    depth: usize,
 ) -> bool {
-    if stack.iter().any(|s| s == name) {
-        return true;
+    match state.get(name) {
+        Some(1 | 3) => return true,
+        Some(_) => return false,
+        None => {}
     }
-    let Some(Ok(e)) = macros.get(name) else {
+    let Some((key, Ok(e))) = macros.get_key_value(name) else {
         return false;
     };
-    stack.push(name.to_string());
+    if depth > MAX_INLINE_DEPTH {
+        return true;
+    }
+    state.insert(key, 1);
     let mut refs = Vec::new();
     macro_refs(e, &mut refs);
-    let found = refs.iter().any(|r| has_loop(macros, r, stack));
-    stack.pop();
+    let found = refs.iter().any(|r| has_loop(macros, r, state, depth + 1));
+    state.insert(key, if found { 3 } else { 2 });
     found
 }
 
@@ -223,7 +240,9 @@ fn compile_rule(
     let err =
         |code: &'static str, msg: String| r.origin.diag(Level::Error, "rule", &r.name, code, msg);
     let expr = parse_condition(&r.condition).map_err(|e| err("LOAD_ERR_COMPILE_CONDITION", e))?;
-    let expr = inline(ctx, bad_macros, &expr, 0).map_err(|e| err("LOAD_ERR_VALIDATE", e))?;
+    let mut budget = MAX_INLINE_NODES;
+    let expr =
+        inline(ctx, bad_macros, &expr, 0, &mut budget).map_err(|e| err("LOAD_ERR_VALIDATE", e))?;
     let expr = with_exceptions(expr, &r.exceptions).map_err(|e| err("LOAD_ERR_VALIDATE", e))?;
     let mut warnings = Vec::new();
     let cond = match lower(ctx, source, &expr) {
@@ -279,26 +298,38 @@ fn compile_rule(
 }
 
 /// Replaces macro references by their (inlined) conditions.
-fn inline(ctx: &Ctx<'_>, bad: &HashSet<&str>, e: &Expr, depth: usize) -> Result<Expr, String> {
-    if depth > 64 {
-        return Err("macros nested too deeply".to_string());
+fn inline(
+    ctx: &Ctx<'_>,
+    bad: &HashSet<&str>,
+    e: &Expr,
+    depth: usize,
+    budget: &mut usize,
+) -> Result<Expr, String> {
+    // Macros used many times expand many times: bound the inlined size.
+    *budget = budget.checked_sub(1).ok_or_else(|| {
+        format!("condition larger than {MAX_INLINE_NODES} nodes once macros are inlined")
+    })?;
+    if depth > MAX_INLINE_DEPTH {
+        return Err(format!(
+            "condition nested deeper than {MAX_INLINE_DEPTH} levels once macros are inlined"
+        ));
     }
     Ok(match e {
         Expr::And(items) => Expr::And(
             items
                 .iter()
-                .map(|i| inline(ctx, bad, i, depth))
+                .map(|i| inline(ctx, bad, i, depth + 1, budget))
                 .collect::<Result<_, _>>()?,
         ),
         Expr::Or(items) => Expr::Or(
             items
                 .iter()
-                .map(|i| inline(ctx, bad, i, depth))
+                .map(|i| inline(ctx, bad, i, depth + 1, budget))
                 .collect::<Result<_, _>>()?,
         ),
-        Expr::Not(i) => Expr::Not(Box::new(inline(ctx, bad, i, depth)?)),
+        Expr::Not(i) => Expr::Not(Box::new(inline(ctx, bad, i, depth + 1, budget)?)),
         Expr::Macro(name) => match ctx.macros.get(name.as_str()) {
-            Some(Ok(m)) if !bad.contains(name.as_str()) => inline(ctx, bad, m, depth + 1)?,
+            Some(Ok(m)) if !bad.contains(name.as_str()) => inline(ctx, bad, m, depth + 1, budget)?,
             Some(_) => return Err(format!("macro '{name}' has errors")),
             None => return Err(format!("Undefined macro '{name}' used in filter.")),
         },

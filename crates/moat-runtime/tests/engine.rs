@@ -193,3 +193,43 @@ fn type_and_operator_errors_are_load_errors() {
         ""
     );
 }
+
+#[test]
+fn hostile_macro_graphs_are_bounded() {
+    // A chain of 3,000 macros: an error (too deep), not a stack overflow.
+    let mut text = String::from("- macro: m0\n  condition: ka.verb=get\n");
+    for i in 1..3000 {
+        text.push_str(&format!("- macro: m{i}\n  condition: m{}\n", i - 1));
+    }
+    text.push_str("- rule: r\n  desc: d\n  condition: m2999\n  output: o\n  priority: INFO\n  source: k8s_audit\n");
+    let c = compiled(&[&text]);
+    assert!(c.has_errors());
+    // A diamond of 40 levels (2^40 paths): compiles quickly thanks to memoisation, and
+    // each level nests one more `or`, which stays within the limit.
+    let mut text = String::from("- macro: d0\n  condition: ka.verb=get\n");
+    for i in 1..40 {
+        text.push_str(&format!(
+            "- macro: d{i}\n  condition: d{p} or d{p}\n",
+            p = i - 1
+        ));
+    }
+    let start = std::time::Instant::now();
+    let c = compiled(&[&text]);
+    assert!(!c.has_errors(), "{:?}", c.diagnostics.first());
+    // A rule using it would inline 2^40 checks: a size error, quickly.
+    text.push_str("- rule: r\n  desc: d\n  condition: d39\n  output: o\n  priority: INFO\n  source: k8s_audit\n");
+    let c = compiled(&[&text]);
+    assert!(
+        c.diagnostics
+            .iter()
+            .any(|d| d.message.contains("nodes once macros are inlined"))
+    );
+    assert!(start.elapsed() < std::time::Duration::from_secs(5));
+    // A loop is reported on the macros in it.
+    let c = compiled(&["- macro: a\n  condition: b\n- macro: b\n  condition: a\n"]);
+    assert!(
+        c.diagnostics
+            .iter()
+            .any(|d| d.item_name == "a" && d.message.contains("reference loop"))
+    );
+}
