@@ -93,6 +93,17 @@ pub fn compile(set: &RuleSet) -> Compiled {
             } else {
                 items.push(i.clone());
             }
+            if items.len() > MAX_LIST_ITEMS {
+                out.diagnostics.push(l.origin.diag(
+                    Level::Error,
+                    "list",
+                    &l.name,
+                    "LOAD_ERR_VALIDATE",
+                    format!("list has more than {MAX_LIST_ITEMS} items once lists are expanded"),
+                ));
+                items.truncate(MAX_LIST_ITEMS);
+                break;
+            }
         }
         ctx.lists.insert(l.name.as_str(), items);
     }
@@ -195,6 +206,9 @@ fn macro_refs<'e>(e: &'e Expr, out: &mut Vec<&'e str>) {
         Expr::Check { .. } => {}
     }
 }
+
+/// Most items a list (or a condition's value list) may have once lists are expanded.
+const MAX_LIST_ITEMS: usize = 100_000;
 
 /// Deepest macro-reference chain, and deepest nesting of an inlined condition.
 const MAX_INLINE_DEPTH: usize = 500;
@@ -505,7 +519,7 @@ fn resolve_operand(source: Source, o: &Operand) -> Result<CField, String> {
     }
 }
 
-fn expand_list(ctx: &mut Ctx<'_>, values: &[ListValue]) -> Vec<String> {
+fn expand_list(ctx: &mut Ctx<'_>, values: &[ListValue]) -> Result<Vec<String>, String> {
     let mut out = Vec::with_capacity(values.len());
     for v in values {
         match ctx.lists.get(v.text.as_str()) {
@@ -515,8 +529,13 @@ fn expand_list(ctx: &mut Ctx<'_>, values: &[ListValue]) -> Vec<String> {
             }
             _ => out.push(v.text.clone()),
         }
+        if out.len() > MAX_LIST_ITEMS {
+            return Err(format!(
+                "value list has more than {MAX_LIST_ITEMS} items once lists are expanded"
+            ));
+        }
     }
-    out
+    Ok(out)
 }
 
 fn parse_num(text: &str) -> Result<i64, String> {
@@ -628,7 +647,7 @@ fn lower(ctx: &mut Ctx<'_>, source: Source, e: &Expr) -> Result<Cond, String> {
                     }
                 }
                 Rhs::List(values) => {
-                    let items = expand_list(ctx, values);
+                    let items = expand_list(ctx, values)?;
                     for i in &items {
                         check_evttype(i)?;
                     }

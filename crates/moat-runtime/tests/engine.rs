@@ -225,6 +225,17 @@ fn hostile_macro_graphs_are_bounded() {
             .any(|d| d.message.contains("nodes once macros are inlined"))
     );
     assert!(start.elapsed() < std::time::Duration::from_secs(5));
+    // Lists of lists doubling at each level: an error, not 2^40 items.
+    let mut text = String::from("- list: l0\n  items: [a]\n");
+    for i in 1..40 {
+        text.push_str(&format!("- list: l{i}\n  items: [l{p}, l{p}]\n", p = i - 1));
+    }
+    let c = compiled(&[&text]);
+    assert!(
+        c.diagnostics
+            .iter()
+            .any(|d| d.item_name == "l17" && d.message.contains("more than 100000 items"))
+    );
     // A loop is reported on the macros in it.
     let c = compiled(&["- macro: a\n  condition: b\n- macro: b\n  condition: a\n"]);
     assert!(
