@@ -2,7 +2,7 @@
 //! `macro`, `list`, `append`/`override`, exceptions, several files overriding each other)
 //! with located errors and warnings ([`loader`]), parses conditions ([`parser`]), compiles
 //! them once into an evaluable form with resolved, typed fields, list sets, prefix sets
-//! and an event-type index ([`compile`]), and evaluates them against event sources
+//! and an event-type index ([`mod@compile`]), and evaluates them against event sources
 //! ([`engine`]): the `k8s_audit` source ([`k8s`], audit-log lines, [`follow`] for growing
 //! logs) and the `syscall` source ([`syscall`], recorded events keyed by field name, rules
 //! indexed by event type).

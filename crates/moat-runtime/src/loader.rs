@@ -1,7 +1,7 @@
 //! Rules files → merged definitions. Items are applied in file order, file after file:
 //! a later `list`/`macro`/`rule` of the same name replaces the earlier one, `append: true`
 //! and `override: {key: append|replace}` extend or change it, a rule item with only
-//! `enabled` toggles an existing rule. Nothing is compiled here (see [`crate::compile`]).
+//! `enabled` toggles an existing rule. Nothing is compiled here (see [`mod@crate::compile`]).
 
 use moat_manifest::yaml::parse_stream;
 use moat_manifest::{Node, Value};
