@@ -2,6 +2,7 @@
 //! hash sets and prefix sets, right-hand values parsed to the field's type once.
 
 use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::ast::{Op, Transformer};
 use crate::fields::{FieldType, ResolvedField};
@@ -35,12 +36,62 @@ impl CField {
     }
 }
 
+/// A fast, unkeyed hasher for the compiled value sets (Fx-style multiply-rotate). The
+/// sets are built from the rules, not from events, so collision attacks by event data are
+/// not a concern; events only look values up.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FastHasher(u64);
+
+impl FastHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            if let Some(dst) = w.get_mut(..rest.len()) {
+                dst.copy_from_slice(rest);
+            }
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+
+    fn write_i64(&mut self, i: i64) {
+        self.add(i.cast_unsigned());
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A hash set with [`FastHasher`].
+pub type FastSet<T> = HashSet<T, BuildHasherDefault<FastHasher>>;
+
 /// A set of path prefixes for `pmatch`: a value matches when it equals a prefix or
 /// continues it with `/`.
 #[derive(Clone, Debug, Default)]
 pub struct PrefixSet {
     /// Prefixes without trailing `/` (the root `/` matches everything absolute).
-    exact: HashSet<Box<str>>,
+    exact: FastSet<Box<str>>,
     root: bool,
 }
 
@@ -91,9 +142,9 @@ pub enum CRhs {
     /// A boolean.
     Bool(bool),
     /// A set of texts (`in`, `intersects`).
-    StrSet(HashSet<Box<str>>),
+    StrSet(FastSet<Box<str>>),
     /// A set of numbers.
-    NumSet(HashSet<i64>),
+    NumSet(FastSet<i64>),
     /// Path prefixes (`pmatch`).
     Prefixes(PrefixSet),
     /// A compiled regular expression.
