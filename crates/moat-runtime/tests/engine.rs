@@ -244,3 +244,10 @@ fn hostile_macro_graphs_are_bounded() {
             .any(|d| d.item_name == "a" && d.message.contains("reference loop"))
     );
 }
+
+#[test]
+fn engine_is_shareable_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Engine>();
+    assert_send_sync::<Compiled>();
+}
