@@ -3,7 +3,8 @@
 //! 20,000 recorded events in the `docs/events.md` JSON-lines schema — a generated mix of
 //! mostly `openat`/`read`/`connect`/`execve` from many processes, inside and outside
 //! containers. Measures JSON parsing + rule-index lookup + evaluation, as
-//! `moat runtime replay` does. Skipped when `../shared` is absent.
+//! `moat runtime replay` does, on one thread and on two threads sharing the engine.
+//! Skipped when `../shared` is absent.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -91,6 +92,29 @@ fn bench(c: &mut Criterion) {
             )
             .unwrap();
             black_box(stats)
+        });
+    });
+    // Two streams on two threads sharing one engine (scaling across cores).
+    g.throughput(Throughput::Elements(2 * EVENTS as u64));
+    g.bench_function("default_rules_2_threads_2x20k_events", |b| {
+        b.iter(|| {
+            std::thread::scope(|s| {
+                let run = || {
+                    run_stream(
+                        &engine,
+                        Source::Syscall,
+                        &mut log.as_bytes(),
+                        &mut |a| {
+                            black_box(a);
+                        },
+                        &mut |b| panic!("{}", b.message),
+                    )
+                    .unwrap()
+                };
+                let t = s.spawn(run);
+                let mine = run();
+                black_box((mine, t.join().unwrap()))
+            })
         });
     });
     g.finish();
