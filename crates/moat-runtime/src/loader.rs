@@ -721,7 +721,11 @@ impl RuleSet {
                 apply_rule_key(&mut rule, item, key, false, origin, &mut diags);
             }
         }
+        let failed = !diags.is_empty();
         self.diagnostics.extend(diags);
+        if failed {
+            return;
+        }
         match existing.and_then(|i| self.rules.get_mut(i)) {
             Some(slot) => *slot = rule,
             None => self.rules.push(rule),
@@ -742,6 +746,98 @@ fn parse_exceptions(node: &Node) -> Vec<ExceptionDef> {
                 .unwrap_or_default(),
         })
         .collect()
+}
+
+/// Checks one exception as Falco's loader does (item type `exception`). `existing` is the
+/// exception of the same name already on the rule, when appending.
+fn validate_exception(
+    e: &ExceptionDef,
+    existing: Option<&ExceptionDef>,
+    append: bool,
+    source: &str,
+    origin: &Origin,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let mut err = |code: &'static str, msg: String| {
+        diags.push(origin.diag(Level::Error, "exception", &e.name, code, msg));
+    };
+    if e.name.is_empty() {
+        return err(
+            "LOAD_ERR_YAML_VALIDATE",
+            "Item has no mapping for key 'name'".to_string(),
+        );
+    }
+    let fields = match (&e.fields, existing) {
+        (Some(f), _) => f,
+        (None, Some(x)) => match &x.fields {
+            Some(f) => f,
+            None => return,
+        },
+        (None, None) if append => {
+            return err(
+                "LOAD_ERR_VALIDATE",
+                "Rule exception must have fields property with a list of fields".to_string(),
+            );
+        }
+        (None, None) => {
+            return err(
+                "LOAD_ERR_YAML_VALIDATE",
+                "Item has no mapping for key 'fields'".to_string(),
+            );
+        }
+    };
+    let names: Vec<&str> = match fields {
+        OneOrMany::One(f) => vec![f.as_str()],
+        OneOrMany::Many(f) => f.iter().map(String::as_str).collect(),
+    };
+    if let Some(src) = crate::fields::Source::from_name(source) {
+        for f in &names {
+            let (name, arg) = match f.split_once('[') {
+                Some((n, rest)) => (n, Some(rest.trim_end_matches(']'))),
+                None => (*f, None),
+            };
+            if src.resolve(name.trim(), arg).is_err() {
+                return err(
+                    "LOAD_ERR_VALIDATE",
+                    format!("'{f}' is not a supported filter field"),
+                );
+            }
+        }
+    }
+    let comps: Vec<&str> = match &e.comps {
+        Some(OneOrMany::One(c)) => vec![c.as_str()],
+        Some(OneOrMany::Many(c)) => c.iter().map(String::as_str).collect(),
+        None => Vec::new(),
+    };
+    if let Some(bad) = comps
+        .iter()
+        .find(|c| crate::ast::Op::from_token(c).is_none())
+    {
+        return err(
+            "LOAD_ERR_VALIDATE",
+            format!("'{bad}' is not a supported comparison operator"),
+        );
+    }
+    if let (OneOrMany::Many(f), Some(OneOrMany::Many(c))) = (fields, &e.comps)
+        && f.len() != c.len()
+    {
+        return err(
+            "LOAD_ERR_VALIDATE",
+            "Fields and comps lists must have equal length".to_string(),
+        );
+    }
+    if let OneOrMany::Many(f) = fields {
+        let bad = e.values.iter().any(|v| match v {
+            ExcValue::Seq(items) => items.len() != f.len(),
+            ExcValue::Scalar(_) => true,
+        });
+        if bad {
+            err(
+                "LOAD_ERR_VALIDATE",
+                "Fields and values lists must have equal length".to_string(),
+            );
+        }
+    }
 }
 
 /// Applies one key of an append/override item to a rule.
@@ -779,6 +875,18 @@ fn apply_rule_key(
         }
         "exceptions" => {
             let new = parse_exceptions(v);
+            let before = diags.len();
+            for e in &new {
+                let existing = if append {
+                    rule.exceptions.iter().find(|x| x.name == e.name)
+                } else {
+                    None
+                };
+                validate_exception(e, existing, append, &rule.source, origin, diags);
+            }
+            if diags.len() > before {
+                return;
+            }
             if !append {
                 rule.exceptions = new;
                 return;
@@ -788,13 +896,10 @@ fn apply_rule_key(
                     Some(x) if e.fields.is_none() && e.comps.is_none() => x.values.extend(e.values),
                     Some(_) => diags.push(origin.diag(
                         Level::Error,
-                        "rule",
-                        &rule.name,
+                        "exception",
+                        &e.name,
                         "LOAD_ERR_VALIDATE",
-                        format!(
-                            "Exception '{}' is already defined: an append may only add values",
-                            e.name
-                        ),
+                        "An appended exception that already exists may only add values",
                     )),
                     None => rule.exceptions.push(e),
                 }

@@ -205,8 +205,18 @@ fn find_diag(diags: &[moat_runtime::Diagnostic], level: Level, want: &Node) -> (
 
 #[test]
 fn falco_legacy_validate_cases() {
+    legacy_validate_cases("falco_tests.yaml", 31);
+}
+
+#[test]
+fn falco_legacy_exceptions_validate_cases() {
+    legacy_validate_cases("falco_tests_exceptions.yaml", 10);
+}
+
+/// Runs the rules-validation cases of one legacy suite file (`want` of them).
+fn legacy_validate_cases(suite: &str, want: usize) {
     let dir = shared().join("falco-legacy-tests");
-    let root = yaml(&dir.join("falco_tests.yaml"));
+    let root = yaml(&dir.join(suite));
     let cases = root.get("trace_files").unwrap();
     let (mut passed, mut messages, mut expected_messages) = (0, 0, 0);
     let mut failed = Vec::new();
@@ -292,13 +302,13 @@ fn falco_legacy_validate_cases() {
         }
     }
     println!(
-        "falco legacy validate cases: {passed}/{} pass ({messages}/{expected_messages} messages identical to Falco's)",
+        "{suite} validate cases: {passed}/{} pass ({messages}/{expected_messages} messages identical to Falco's)",
         passed + failed.len()
     );
     println!("skipped {} trace-based cases:", skipped.len());
     for s in &skipped {
         println!("  skipped: {s}");
     }
-    assert_eq!(passed + failed.len(), 31);
+    assert_eq!(passed + failed.len(), want);
     assert!(failed.is_empty(), "{}", failed.join("\n"));
 }
