@@ -247,6 +247,11 @@ pub fn run_audit_cmd(a: &AuditArgs, source: Source) -> anyhow::Result<ExitCode> 
     }
     engine.set_min_priority(min);
     engine.hostname = a.hostname.clone().unwrap_or_else(local_hostname);
+    let idle_exit = match a.idle_exit.map(Duration::try_from_secs_f64) {
+        None => None,
+        Some(Ok(d)) => Some(d),
+        Some(Err(_)) => return crate::usage("--idle-exit: expected a number of seconds >= 0"),
+    };
     let stdin = a.log.as_os_str() == "-";
     if a.follow && stdin {
         return crate::usage("--follow needs a log file, not `-`");
@@ -296,7 +301,7 @@ pub fn run_audit_cmd(a: &AuditArgs, source: Source) -> anyhow::Result<ExitCode> 
     let stats = if a.follow {
         drop(reader);
         let opts = FollowOptions {
-            idle_exit: a.idle_exit.map(Duration::from_secs_f64),
+            idle_exit,
             ..FollowOptions::default()
         };
         follow_audit(

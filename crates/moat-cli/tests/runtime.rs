@@ -230,6 +230,20 @@ fn audit_follow_reads_appended_lines_until_idle() {
     );
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("--follow needs a log file"));
+    let o = moat_in(
+        tmp.path(),
+        &[
+            "audit",
+            "-r",
+            rules.to_str().unwrap(),
+            "--follow",
+            "--idle-exit=-1",
+            log.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("--idle-exit: expected a number of seconds"));
 }
 
 #[test]
