@@ -1,11 +1,11 @@
-//! Fuzzes the Falco rules loader, condition parser and compiler, and the audit-line
-//! parser and evaluator: arbitrary bytes must never panic or hang, every diagnostic line
+//! Fuzzes the Falco rules loader, condition parser and compiler, and the audit-line and
+//! syscall-event parsers and evaluator: arbitrary bytes must never panic or hang, every diagnostic line
 //! must lie inside the input, and a ruleset that compiles must evaluate any line.
 
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use moat_runtime::{Engine, RuleSet, compile, parser::parse_condition, run_audit};
+use moat_runtime::{Engine, RuleSet, Source, compile, parser::parse_condition, run_audit, run_stream};
 
 #[path = "common.rs"]
 mod common;
@@ -28,6 +28,11 @@ const RULES: &str = r#"
       fields: [ka.user.name, ka.verb]
       comps: [=, in]
       values: [[u, [a, b]]]
+- rule: s
+  desc: d
+  condition: evt.type in (execve, openat) and (proc.aname[2] = sshd or proc.env[HOME] startswith /root or evt.arg.flags contains O_TRUNC or fd.name pmatch (/etc) or proc.tty != 0)
+  output: "%proc.name %proc.aname[1] %evt.arg.flags"
+  priority: INFO
 "#;
 
 fuzz_target!(init: install_panic_hook(), |data: &[u8]| {
@@ -49,6 +54,7 @@ fuzz_target!(init: install_panic_hook(), |data: &[u8]| {
     for c in [&fixed, &compiled] {
         if let Ok(engine) = Engine::new(c, true) {
             let _ = run_audit(&engine, &mut data.as_ref(), &mut |_| {}, &mut |_| {});
+            let _ = run_stream(&engine, Source::Syscall, &mut data.as_ref(), &mut |_| {}, &mut |_| {});
         }
     }
 });
