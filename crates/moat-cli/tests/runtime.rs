@@ -14,6 +14,14 @@ fn rules_dir() -> std::path::PathBuf {
     shared().join("runtime-rules")
 }
 
+/// The audit event of a privileged pod's creation (one line).
+fn privileged_pod_event() -> String {
+    fs::read_to_string(rules_dir().join("k8s-audit-tests/events/create_nginx_pod_privileged.json"))
+        .unwrap()
+        .trim()
+        .to_string()
+}
+
 fn stderr(o: &std::process::Output) -> String {
     String::from_utf8(o.stderr.clone()).unwrap()
 }
@@ -75,9 +83,7 @@ fn rules_check_lists_rules_and_reports_errors() {
 fn audit_alerts_bad_lines_and_exit_codes() {
     let dir = rules_dir();
     let tmp = tempfile::tempdir().unwrap();
-    let priv_pod =
-        fs::read_to_string(dir.join("k8s-audit-tests/events/create_nginx_pod_privileged.json"))
-            .unwrap();
+    let priv_pod = privileged_pod_event();
     let log = format!(
         "{}\nnot json\n{{\"kind\": 0}}\n{}\n",
         priv_pod.trim(),
@@ -191,10 +197,7 @@ fn audit_alerts_bad_lines_and_exit_codes() {
 fn audit_follow_reads_appended_lines_until_idle() {
     let dir = rules_dir();
     let tmp = tempfile::tempdir().unwrap();
-    let ev =
-        fs::read_to_string(dir.join("k8s-audit-tests/events/create_nginx_pod_privileged.json"))
-            .unwrap();
-    let ev = ev.trim().to_string();
+    let ev = privileged_pod_event();
     let log = tmp.path().join("audit.log");
     fs::write(&log, format!("{ev}\n")).unwrap();
     let rules = dir.join("k8saudit-plugin/k8s_audit_rules.yaml");

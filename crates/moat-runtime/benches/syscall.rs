@@ -79,40 +79,28 @@ fn bench(c: &mut Criterion) {
     }
     let mut g = c.benchmark_group("syscall_replay");
     g.throughput(Throughput::Elements(EVENTS as u64));
+    let replay = || {
+        run_stream(
+            &engine,
+            Source::Syscall,
+            &mut log.as_bytes(),
+            &mut |a| {
+                black_box(a);
+            },
+            &mut |b| panic!("{}", b.message),
+        )
+        .unwrap()
+    };
     g.bench_function("default_rules_20k_events", |b| {
-        b.iter(|| {
-            let stats = run_stream(
-                &engine,
-                Source::Syscall,
-                &mut log.as_bytes(),
-                &mut |a| {
-                    black_box(a);
-                },
-                &mut |b| panic!("{}", b.message),
-            )
-            .unwrap();
-            black_box(stats)
-        });
+        b.iter(|| black_box(replay()));
     });
     // Two streams on two threads sharing one engine (scaling across cores).
     g.throughput(Throughput::Elements(2 * EVENTS as u64));
     g.bench_function("default_rules_2_threads_2x20k_events", |b| {
         b.iter(|| {
             std::thread::scope(|s| {
-                let run = || {
-                    run_stream(
-                        &engine,
-                        Source::Syscall,
-                        &mut log.as_bytes(),
-                        &mut |a| {
-                            black_box(a);
-                        },
-                        &mut |b| panic!("{}", b.message),
-                    )
-                    .unwrap()
-                };
-                let t = s.spawn(run);
-                let mine = run();
+                let t = s.spawn(replay);
+                let mine = replay();
                 black_box((mine, t.join().unwrap()))
             })
         });
