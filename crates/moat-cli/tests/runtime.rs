@@ -14,6 +14,14 @@ fn rules_dir() -> std::path::PathBuf {
     shared().join("runtime-rules")
 }
 
+/// Standard output as JSON lines.
+fn json_lines(o: &std::process::Output) -> Vec<serde_json::Value> {
+    stdout(o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
 /// The audit event of a privileged pod's creation (one line).
 fn privileged_pod_event() -> String {
     fs::read_to_string(rules_dir().join("k8s-audit-tests/events/create_nginx_pod_privileged.json"))
@@ -121,10 +129,7 @@ fn audit_alerts_bad_lines_and_exit_codes() {
         err.contains("2 of 4 lines were not k8s_audit events"),
         "{err}"
     );
-    let alerts: Vec<serde_json::Value> = stdout(&o)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let alerts = json_lines(&o);
     assert_eq!(alerts.len(), 2);
     assert_eq!(alerts[0]["rule"], "Create Privileged Pod");
     assert_eq!(alerts[0]["priority"], "Warning");
@@ -267,10 +272,7 @@ fn runtime_replay_syscall_events() {
         None,
     );
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let alerts: Vec<serde_json::Value> = stdout(&o)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let alerts = json_lines(&o);
     assert_eq!(alerts.len(), 22);
     assert_eq!(alerts[0]["rule"], "Terminal shell in container");
     assert_eq!(alerts[0]["source"], "syscall");
