@@ -11,6 +11,7 @@ mod inputs;
 mod netpol_cmd;
 mod pss_cmd;
 mod rbac_cmd;
+mod runtime_cmd;
 mod sbom_cmd;
 mod secrets_cmd;
 
@@ -108,6 +109,20 @@ enum Command {
     /// `--db` to choose) indexed by ecosystem and package; updates replace it atomically.
     #[command(subcommand)]
     Db(db_cmd::DbCommand),
+    /// Falco rules files: validate them and list their rules.
+    #[command(subcommand)]
+    Rules(runtime_cmd::RulesCommand),
+    /// Detect suspicious Kubernetes API activity in an audit log with Falco rules.
+    ///
+    /// Evaluates `k8s_audit` rules (the Falco k8saudit plugin's `ka.*` and `jevt.*` fields)
+    /// against every event of an API server audit log and prints Falco-compatible alerts.
+    /// The engine refuses to start when the rules have errors (fail closed) unless
+    /// --skip-invalid-rules is given.
+    #[command(after_long_help = runtime_cmd::AUDIT_EXAMPLES)]
+    Audit(runtime_cmd::AuditArgs),
+    /// Runtime detection on recorded events: evaluate Falco `syscall` rules.
+    #[command(subcommand)]
+    Runtime(runtime_cmd::RuntimeCommand),
 }
 
 const SCAN_EXAMPLES: &str = "\
@@ -244,6 +259,9 @@ fn main() -> ExitCode {
         Command::Pss(args) => pss_cmd::run(&args),
         Command::Rbac(cmd) => rbac_cmd::run(cmd),
         Command::Db(cmd) => db_cmd::run(cmd),
+        Command::Rules(cmd) => runtime_cmd::run_rules(cmd),
+        Command::Audit(args) => runtime_cmd::run_audit_cmd(&args, moat_runtime::Source::K8sAudit),
+        Command::Runtime(cmd) => runtime_cmd::run_runtime(&cmd),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,35 @@
+//! `moat-runtime`: the Falco-compatible rule language. It loads rules files (`rule`,
+//! `macro`, `list`, `append`/`override`, exceptions, several files overriding each other)
+//! with located errors and warnings ([`loader`]), parses conditions ([`parser`]), compiles
+//! them once into an evaluable form with resolved, typed fields, list sets, prefix sets
+//! and an event-type index ([`mod@compile`]), and evaluates them against event sources
+//! ([`engine`]): the `k8s_audit` source ([`k8s`], audit-log lines, [`follow`] for growing
+//! logs) and the `syscall` source ([`syscall`], recorded events keyed by field name, rules
+//! indexed by event type).
+
+pub mod ast;
+mod b64;
+pub mod compile;
+pub mod diag;
+pub mod engine;
+pub mod eval;
+pub mod evttype;
+pub mod fields;
+pub mod follow;
+mod json;
+pub mod k8s;
+pub mod loader;
+pub mod output;
+pub mod parser;
+pub mod program;
+pub mod rule;
+pub mod syscall;
+
+pub use compile::{Compiled, CompiledRule, compile};
+pub use diag::{Diagnostic, Level};
+pub use engine::{
+    Alert, AuditStats, BadLine, Engine, RulesError, load_rules_files, run_audit, run_stream,
+};
+pub use fields::Source;
+pub use loader::RuleSet;
+pub use rule::Priority;
