@@ -58,6 +58,16 @@ pub struct ImageArgs {
     /// Only report findings of at least this severity.
     #[arg(long, value_name = "SEVERITY", default_value = "info")]
     severity: Severity,
+    /// Vulnerability database (default: `$XDG_CACHE_HOME/moat/vuln.db`, made by `moat db
+    /// update` or `moat db import`).
+    #[arg(long, value_name = "FILE")]
+    db: Option<std::path::PathBuf>,
+    /// Do not report vulnerabilities that have no fixed version yet.
+    #[arg(long)]
+    ignore_unfixed: bool,
+    /// Skip vulnerability matching.
+    #[arg(long)]
+    no_vulns: bool,
 }
 
 pub fn run(a: &ImageArgs) -> anyhow::Result<ExitCode> {
@@ -105,12 +115,19 @@ pub fn run(a: &ImageArgs) -> anyhow::Result<ExitCode> {
             &a.source.source,
         ));
     }
+    let vulns = if a.no_vulns {
+        None
+    } else {
+        vulnerabilities(a, &catalog, &mut findings)?
+    };
     findings.retain(|f| f.severity >= a.severity);
     findings.sort_by(|x, y| (y.severity, &x.check_id).cmp(&(x.severity, &y.check_id)));
     let format = match a.format {
         ImageFormat::Table => {
             let mut out = io::stdout().lock();
-            out.write_all(summary(&opened, &catalog, fs.notices().len()).as_bytes())?;
+            out.write_all(
+                summary(&opened, &catalog, fs.notices().len(), vulns.as_ref()).as_bytes(),
+            )?;
             out.flush()?;
             moat_report::Format::Table
         }
@@ -131,7 +148,12 @@ pub fn run(a: &ImageArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// The header of the table output: what the image is and what it holds.
-fn summary(opened: &moat_image::source::open::Opened, catalog: &Catalog, notices: usize) -> String {
+fn summary(
+    opened: &moat_image::source::open::Opened,
+    catalog: &Catalog,
+    notices: usize,
+    vulns: Option<&VulnSummary>,
+) -> String {
     let info = opened.info();
     let mut s = String::new();
     let _ = writeln!(s, "Image     {} ({})", info.name, opened.kind().name());
@@ -168,6 +190,18 @@ fn summary(opened: &moat_image::source::open::Opened, catalog: &Catalog, notices
             format!(" ({})", kinds.join(", "))
         }
     );
+    match vulns {
+        Some(v) => {
+            let _ = writeln!(
+                s,
+                "Vulns     {} in {} packages ({} packages not checkable: no advisory ecosystem); database {}",
+                v.matches, v.packages, v.unchecked, v.db
+            );
+        }
+        None => {
+            let _ = writeln!(s, "Vulns     not checked");
+        }
+    }
     if notices > 0 {
         let _ = writeln!(
             s,
@@ -176,4 +210,59 @@ fn summary(opened: &moat_image::source::open::Opened, catalog: &Catalog, notices
     }
     s.push('\n');
     s
+}
+
+/// What the summary says about vulnerability matching.
+struct VulnSummary {
+    matches: usize,
+    packages: usize,
+    unchecked: usize,
+    db: String,
+}
+
+/// Matches the catalogue against the vulnerability database and adds the findings. A
+/// missing database is a warning (vulnerabilities not checked), never a silent pass.
+fn vulnerabilities(
+    a: &ImageArgs,
+    catalog: &Catalog,
+    findings: &mut Vec<moat_core::Finding>,
+) -> anyhow::Result<Option<VulnSummary>> {
+    let Some(path) = a.db.clone().or_else(moat_vulndb::default_db_path) else {
+        let _ = writeln!(
+            io::stderr(),
+            "moat: warning: no vulnerability database location (set --db or XDG_CACHE_HOME); vulnerabilities not checked"
+        );
+        return Ok(None);
+    };
+    if !path.exists() {
+        let _ = writeln!(
+            io::stderr(),
+            "moat: warning: no vulnerability database at {}: run `moat db update` or `moat db import`; vulnerabilities not checked",
+            path.display()
+        );
+        return Ok(None);
+    }
+    let db = moat_vulndb::Database::open(&path)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let subjects = moat_imagescan::vulns::subjects(catalog);
+    let distro = moat_imagescan::vulns::distro(catalog);
+    let report = moat_imagescan::vulns::match_subjects(&db, &subjects, distro.as_ref())
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    for p in &report.problems {
+        let _ = writeln!(io::stderr(), "moat: warning: version not comparable: {p}");
+    }
+    let found = moat_imagescan::vulns::findings(&report, &subjects, a.ignore_unfixed);
+    let packages = found
+        .iter()
+        .map(|f| &f.location.path)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    let summary = VulnSummary {
+        matches: found.len(),
+        packages,
+        unchecked: report.unchecked.len(),
+        db: path.display().to_string(),
+    };
+    findings.extend(found);
+    Ok(Some(summary))
 }

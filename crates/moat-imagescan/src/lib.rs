@@ -7,12 +7,14 @@
 pub mod config;
 pub mod ecosystem;
 pub mod secrets;
+pub mod vulns;
 
 use moat_core::{CheckMeta, Finding, ResourceRef};
 
 /// Metadata of every image check, in ID order.
 pub fn metas() -> Vec<&'static CheckMeta> {
     let mut v: Vec<&'static CheckMeta> = config::CHECKS.to_vec();
+    v.push(&vulns::VULNERABLE);
     v.sort_by_key(|m| m.id);
     v
 }

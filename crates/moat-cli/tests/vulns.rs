@@ -1,0 +1,251 @@
+//! `moat image` vulnerability matching end to end, on the real data of
+//! `../shared/vulndata` imported with `moat db import`: a Go binary built with Debian's Go
+//! toolchain (go-vulndb stdlib advisories), a Rust binary built with `cargo auditable`
+//! depending on smallvec 1.6.0 (RUSTSEC-2021-0003), a PyPI distribution at an old version
+//! (PYSEC records), Debian packages below and at a DSA's fixed version, an Alpine package
+//! below a secdb fix. The expected IDs were checked by hand against the records
+//! (`moat db lookup`). Wrong-ecosystem matches must not happen: Debian's
+//! `python3-requests` never meets PyPI's `requests` advisories.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+#[path = "../../moat-image/tests/support/mod.rs"]
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+/// One database for all tests: Go, Rust, Python, Debian and Alpine advisories.
+fn db() -> &'static Path {
+    static DB: OnceLock<PathBuf> = OnceLock::new();
+    DB.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("moat-vulns-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = dir.join("vuln.db");
+        let data = common::shared().join("vulndata");
+        let mut args = vec!["db".to_owned(), "import".to_owned(), "--db".to_owned()];
+        args.push(db.display().to_string());
+        for set in [
+            "go-vulndb",
+            "rustsec-osv",
+            "pypi-advisory-db",
+            "debian-security-tracker",
+            "alpine-secdb",
+        ] {
+            args.push(data.join(set).display().to_string());
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = common::moat_in(&common::root(), &args, None);
+        assert_eq!(
+            common::code(&o),
+            0,
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        db
+    })
+}
+
+/// `(first ID, all IDs, fixed versions, severity)` per package name, from the JSON report.
+fn vulns(stdout: &[u8]) -> Vec<(String, String, String)> {
+    let v: Value = serde_json::from_slice(stdout).unwrap();
+    let mut out: Vec<(String, String, String)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check_id"] == "MOAT-760")
+        .map(|f| {
+            (
+                f["resource"]["name"].as_str().unwrap().to_owned(),
+                f["message"].as_str().unwrap().to_owned(),
+                f["severity"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn rootfs(dir: &Path, os_release: &str, status: Option<&str>, apk: Option<&str>) -> PathBuf {
+    let root = dir.join("root");
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::write(root.join("etc/os-release"), os_release).unwrap();
+    if let Some(s) = status {
+        std::fs::create_dir_all(root.join("var/lib/dpkg")).unwrap();
+        std::fs::write(root.join("var/lib/dpkg/status"), s).unwrap();
+    }
+    if let Some(a) = apk {
+        std::fs::create_dir_all(root.join("lib/apk/db")).unwrap();
+        std::fs::write(root.join("lib/apk/db/installed"), a).unwrap();
+    }
+    root
+}
+
+const STATUS: &str = "Package: libssl1.1\nStatus: install ok installed\nArchitecture: amd64\nSource: openssl\nVersion: 1.1.1n-0+deb11u3\n\n\
+Package: python3-requests\nStatus: install ok installed\nArchitecture: all\nSource: requests\nVersion: 2.25.1+dfsg-2\n\n\
+Package: zlib1g\nStatus: install ok installed\nArchitecture: amd64\nSource: zlib\nVersion: 1:1.2.11.dfsg-2+deb11u2\n";
+
+#[test]
+fn real_advisories_for_go_rust_python_and_debian() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = rootfs(
+        dir.path(),
+        "ID=debian\nVERSION_ID=\"11\"\nPRETTY_NAME=\"Debian GNU/Linux 11 (bullseye)\"\n",
+        Some(STATUS),
+        None,
+    );
+    let site = root.join("usr/lib/python3/dist-packages/requests-2.19.1.dist-info");
+    std::fs::create_dir_all(&site).unwrap();
+    std::fs::write(
+        site.join("METADATA"),
+        "Metadata-Version: 2.1\nName: requests\nVersion: 2.19.1\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(root.join("usr/local/bin")).unwrap();
+    std::fs::copy(
+        support::lang::go_binaries().join("app"),
+        root.join("usr/local/bin/app"),
+    )
+    .unwrap();
+    std::fs::copy(
+        support::lang::auditable_binary(),
+        root.join("usr/local/bin/tool"),
+    )
+    .unwrap();
+    let db = db().to_str().unwrap();
+    let o = common::moat_in(
+        &common::root(),
+        &["image", root.to_str().unwrap(), "--db", db, "-f", "json"],
+        None,
+    );
+    assert_eq!(
+        common::code(&o),
+        1,
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let found = vulns(&o.stdout);
+    let of = |pkg: &str| -> Vec<&(String, String, String)> {
+        found.iter().filter(|(p, ..)| p.starts_with(pkg)).collect()
+    };
+    // Rust: smallvec 1.6.0 has RUSTSEC-2021-0003 (CVE-2021-25900), fixed in 1.6.1, CVSS 9.8.
+    let smallvec = of("smallvec 1.6.0");
+    assert_eq!(smallvec.len(), 1, "{found:#?}");
+    assert!(
+        smallvec[0]
+            .1
+            .starts_with("CVE-2021-25900 (GHSA-43w2-9j62-hq99, RUSTSEC-2021-0003): 1.6.0 → 1.6.1"),
+        "{:?}",
+        smallvec[0]
+    );
+    assert_eq!(smallvec[0].2, "critical");
+    // PyPI: requests 2.19.1 is affected by PYSEC-2018-28 (fixed 2.20.0) and PYSEC-2023-74
+    // (introduced 2.3.0, fixed 2.31.0), not by the 2014/2015 records (fixed 2.3.0, 2.6.0).
+    let requests: Vec<&str> = of("requests 2.19.1").iter().map(|f| f.1.as_str()).collect();
+    assert_eq!(requests.len(), 2, "{requests:#?}");
+    assert!(
+        requests[0]
+            .starts_with("CVE-2018-18074 (GHSA-x84v-xcm2-53pg, PYSEC-2018-28): 2.19.1 → 2.20.0")
+    );
+    assert!(
+        requests[1]
+            .starts_with("CVE-2023-32681 (GHSA-j8r2-6x86-q33q, PYSEC-2023-74): 2.19.1 → 2.31.0")
+    );
+    // Debian: libssl1.1 from source openssl 1.1.1n-0+deb11u3 is below DSA-5343-1's fix.
+    let ssl = of("libssl1.1");
+    assert_eq!(ssl.len(), 1, "{found:#?}");
+    assert!(
+        ssl[0].1.contains("DSA-5343-1")
+            && ssl[0].1.contains("→ 1.1.1n-0+deb11u4 [Debian:11 openssl"),
+        "{:?}",
+        ssl[0]
+    );
+    // zlib1g is at DSA-5218-1's fixed version: not affected. python3-requests is a Debian
+    // package: PyPI's requests advisories never apply to it.
+    assert!(of("zlib1g").is_empty(), "{found:#?}");
+    assert!(of("python3-requests").is_empty(), "{found:#?}");
+    // Go: the binary was built by Debian's Go 1.19 toolchain; go-vulndb's stdlib records
+    // fixed in 1.19.9/1.20.4 (GO-2023-1751, -1752, -1753) apply.
+    let stdlib: Vec<&str> = of("stdlib go1.19").iter().map(|f| f.1.as_str()).collect();
+    for id in [
+        "GO-2023-1751",
+        "GO-2023-1752",
+        "GO-2023-1753",
+        "GO-2023-1840",
+    ] {
+        assert!(
+            stdlib.iter().any(|m| m.contains(id)),
+            "{id} missing: {stdlib:#?}"
+        );
+    }
+    assert!(
+        stdlib
+            .iter()
+            .any(|m| m.starts_with("CVE-2023-24539 (GO-2023-1751): go1.19")
+                && m.contains("→ 1.19.9 or 1.20.4")),
+        "{stdlib:#?}"
+    );
+}
+
+#[test]
+fn alpine_by_origin_and_branch_and_missing_db() {
+    let dir = tempfile::tempdir().unwrap();
+    // libcrypto1.1's origin is openssl; v3.11's secdb fixes CVE-2019-1551 in 1.1.1d-r3.
+    let root = rootfs(
+        dir.path(),
+        "ID=alpine\nVERSION_ID=3.11.2\n",
+        None,
+        Some(
+            "P:libcrypto1.1\nV:1.1.1d-r2\nA:x86_64\no:openssl\n\nP:musl\nV:1.1.24-r2\nA:x86_64\no:musl\n",
+        ),
+    );
+    let db = db().to_str().unwrap();
+    let o = common::moat_in(
+        &common::root(),
+        &[
+            "image",
+            root.to_str().unwrap(),
+            "--db",
+            db,
+            "-f",
+            "json",
+            "--fail-on",
+            "never",
+        ],
+        None,
+    );
+    assert_eq!(
+        common::code(&o),
+        0,
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let found = vulns(&o.stdout);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(found[0].0.starts_with("libcrypto1.1 1.1.1d-r2"));
+    assert!(
+        found[0].1.contains("CVE-2019-1551")
+            && found[0].1.contains("→ 1.1.1d-r3 [Alpine:v3.11 openssl"),
+        "{found:#?}"
+    );
+    // Without a database the image is still checked, with a warning that vulnerabilities
+    // were not.
+    let o = common::moat_in(
+        &common::root(),
+        &[
+            "image",
+            root.to_str().unwrap(),
+            "--db",
+            "/nonexistent/moat.db",
+            "--fail-on",
+            "never",
+        ],
+        None,
+    );
+    assert_eq!(common::code(&o), 0);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("vulnerabilities not checked"));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("Vulns     not checked"));
+}

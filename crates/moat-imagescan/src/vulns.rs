@@ -1,0 +1,405 @@
+//! Vulnerability matching: each package's advisories (looked up by OSV ecosystem and
+//! name in the local database, see [`crate::ecosystem`]) evaluated with the exact version
+//! ordering of its ecosystem (`moat-version`), records naming the same vulnerability
+//! (aliases: CVE ↔ GHSA ↔ DSA/USN/PYSEC/GO/RUSTSEC) merged into one result with every
+//! ID, severity from CVSS vectors or the ecosystem's own rating, and the versions that
+//! fix it. Every match keeps the record, range and event that produced it.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use moat_core::{CheckMeta, Finding, ResourceRef, Severity};
+use moat_image::purl::Purl;
+use moat_vulndb::{Database, Reason, Record};
+
+use crate::ecosystem::{Distro, Query, query};
+
+/// `MOAT-760`: the catalogue entry every vulnerability finding uses.
+pub static VULNERABLE: CheckMeta = CheckMeta {
+    id: "MOAT-760",
+    name: "vulnerable-package",
+    severity: Severity::High,
+    title: "Package with a known vulnerability",
+    rationale: "The image contains a package version that an advisory (OSV, Debian, Alpine, GitHub, Go, PyPA, RustSec, …) lists as affected. The finding's severity is the vulnerability's: from its CVSS vector when the advisory has one, else the ecosystem's own rating.",
+    remediation: "Upgrade the package to a fixed version (rebuild the image on an updated base for OS packages); when no fix exists, assess exposure, and record the decision as a waiver or a VEX statement.",
+    fix_example: "# Debian-based images: rebuild on a current base and upgrade\nRUN apt-get update && apt-get upgrade -y && rm -rf /var/lib/apt/lists/*\n",
+    references: &[
+        "https://ossf.github.io/osv-schema/",
+        "https://osv.dev/",
+        "https://security-tracker.debian.org/tracker/",
+    ],
+    frameworks: &["NSA-CISA", "CIS-Docker-4.4", "SLSA"],
+};
+
+/// A package to match: its purl and, for OS packages, its source package.
+#[derive(Debug, Clone)]
+pub struct Subject {
+    /// Package URL (type, name, version, distro qualifier).
+    pub purl: Purl,
+    /// Source package name and version (dpkg `Source`, apk origin, source rpm).
+    pub source: Option<(String, String)>,
+    /// Where it was found (database file, binary, archive).
+    pub location: String,
+}
+
+/// Why one record matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evidence {
+    /// The record.
+    pub record: String,
+    /// The `affected[]` entry's ecosystem and package.
+    pub package: String,
+    /// What decided, in words: the range and event, or the listed version.
+    pub reason: String,
+}
+
+/// One vulnerability of one package (all aliases merged).
+#[derive(Debug, Clone)]
+pub struct VulnMatch {
+    /// Index of the package in the subjects given.
+    pub subject: usize,
+    /// Every ID, the preferred one first (a CVE when there is one).
+    pub ids: Vec<String>,
+    /// What was looked up.
+    pub query: Query,
+    /// Versions that fix it (from the matching ranges), in ascending order.
+    pub fixed: Vec<String>,
+    /// Severity (unrated vulnerabilities count as medium, see `rated`).
+    pub severity: Severity,
+    /// The CVSS base score, when a vector gave one.
+    pub score: Option<f64>,
+    /// Whether any record rated the vulnerability.
+    pub rated: bool,
+    /// A one-line summary.
+    pub summary: Option<String>,
+    /// Why each record matched.
+    pub evidence: Vec<Evidence>,
+}
+
+/// The outcome of matching.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Vulnerabilities, by package then ID.
+    pub matches: Vec<VulnMatch>,
+    /// Packages no advisory ecosystem covers (no release known, unknown type).
+    pub unchecked: Vec<usize>,
+    /// Versions that could not be compared (package, record, message).
+    pub problems: Vec<String>,
+}
+
+/// The subjects of a catalogue: every package with its purl and source package.
+pub fn subjects(catalog: &moat_image::Catalog) -> Vec<Subject> {
+    catalog
+        .packages
+        .iter()
+        .filter_map(|p| {
+            let purl = Purl::parse(&moat_image::sbom::purl(p, catalog.os.as_ref())).ok()?;
+            Some(Subject {
+                purl,
+                source: Some((p.source_name.clone(), p.source_version.clone())),
+                location: format!("/{}", p.location.trim_start_matches('/')),
+            })
+        })
+        .collect()
+}
+
+/// The distribution release of a catalogue, from os-release.
+pub fn distro(catalog: &moat_image::Catalog) -> Option<Distro> {
+    let os = catalog.os.as_ref()?;
+    Some(Distro {
+        id: os.id.to_ascii_lowercase(),
+        version_id: os.version_id.clone()?,
+    })
+}
+
+/// Matches every subject against the database.
+pub fn match_subjects(
+    db: &Database,
+    subjects: &[Subject],
+    distro: Option<&Distro>,
+) -> Result<Report, moat_vulndb::Error> {
+    let mut report = Report::default();
+    let mut cache: HashMap<(String, String), Vec<Record>> = HashMap::new();
+    for (i, s) in subjects.iter().enumerate() {
+        let source = s.source.as_ref().map(|(n, v)| (n.as_str(), v.as_str()));
+        let Some(mut q) = query(&s.purl, source, distro) else {
+            report.unchecked.push(i);
+            continue;
+        };
+        if q.ecosystem == "Go" {
+            // go-vulndb writes SEMVER without the `v`; the toolchain as `stdlib`.
+            q.version = q
+                .version
+                .trim_start_matches("go")
+                .trim_start_matches('v')
+                .to_owned();
+        }
+        let key = (q.ecosystem.clone(), q.name.clone());
+        if !cache.contains_key(&key) {
+            let records = db.lookup_normalized(&q.ecosystem, &q.name)?;
+            cache.insert(key.clone(), records);
+        }
+        let records = cache.get(&key).map_or(&[][..], Vec::as_slice);
+        let hits = evaluate(records, &q, &mut report.problems);
+        report.matches.extend(merge(i, &q, hits));
+    }
+    Ok(report)
+}
+
+/// One matching record with the fixed versions and the evidence.
+struct Hit<'a> {
+    record: &'a Record,
+    fixed: Vec<String>,
+    evidence: Evidence,
+}
+
+fn evaluate<'a>(records: &'a [Record], q: &Query, problems: &mut Vec<String>) -> Vec<Hit<'a>> {
+    let wanted = moat_vulndb::names::normalize(&q.ecosystem, &q.name);
+    let cmp = |a: &str, b: &str| moat_version::compare(q.order, a, b);
+    let mut hits = Vec::new();
+    for r in records.iter().filter(|r| !r.is_withdrawn()) {
+        for (idx, a) in r.affected.iter().enumerate() {
+            if a.package.ecosystem != q.ecosystem
+                || moat_vulndb::names::normalize(&q.ecosystem, &a.package.name) != wanted
+            {
+                continue;
+            }
+            match a.affects(&q.version, &cmp) {
+                Ok(v) if v.affected => {
+                    let reason = match &v.reason {
+                        Reason::Range { range, event } => {
+                            let kind = a.ranges.get(*range).map_or("", |r| r.kind.as_str());
+                            format!(
+                                "{kind} range {range}: {} {} <= {} and not fixed at or below it",
+                                event.name(),
+                                event.version(),
+                                q.version
+                            )
+                        }
+                        Reason::Listed { index } => {
+                            format!(
+                                "version {} listed as affected (versions[{index}])",
+                                q.version
+                            )
+                        }
+                        _ => String::new(),
+                    };
+                    hits.push(Hit {
+                        record: r,
+                        fixed: v.fixed,
+                        evidence: Evidence {
+                            record: r.id.clone(),
+                            package: format!(
+                                "affected[{idx}] {}/{}",
+                                a.package.ecosystem, a.package.name
+                            ),
+                            reason,
+                        },
+                    });
+                    break;
+                }
+                Ok(_) => {}
+                Err(e) => problems.push(format!("{} {}: {}: {e}", q.name, q.version, r.id)),
+            }
+        }
+    }
+    hits
+}
+
+/// Groups hits whose IDs overlap (aliases) into one result each.
+fn merge(subject: usize, q: &Query, hits: Vec<Hit<'_>>) -> Vec<VulnMatch> {
+    let mut groups: Vec<(BTreeSet<String>, Vec<Hit<'_>>)> = Vec::new();
+    for h in hits {
+        let ids: BTreeSet<String> = h.record.all_ids().map(str::to_owned).collect();
+        let mut joined: Vec<usize> = groups
+            .iter()
+            .enumerate()
+            .filter(|(_, (g, _))| !g.is_disjoint(&ids))
+            .map(|(i, _)| i)
+            .collect();
+        let mut set = ids;
+        let mut members = vec![h];
+        while let Some(i) = joined.pop() {
+            let (g, m) = groups.swap_remove(i);
+            set.extend(g);
+            members.extend(m);
+        }
+        groups.push((set, members));
+    }
+    let mut out: Vec<VulnMatch> = groups
+        .into_iter()
+        .map(|(ids, members)| {
+            let mut ids: Vec<String> = ids.into_iter().collect();
+            ids.sort_by_key(|id| (!id.starts_with("CVE-"), id.clone()));
+            let mut fixed: Vec<String> = members
+                .iter()
+                .flat_map(|h| h.fixed.iter().cloned())
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            fixed.sort_by(|a, b| moat_version::compare(q.order, a, b).unwrap_or_else(|_| a.cmp(b)));
+            let rating = members
+                .iter()
+                .filter_map(|h| rate(h.record, &q.ecosystem))
+                .max_by(|a, b| {
+                    (a.0, a.1.unwrap_or(0.0))
+                        .partial_cmp(&(b.0, b.1.unwrap_or(0.0)))
+                        .unwrap_or(std::cmp::Ordering::Equal)
+                });
+            let summary = members.iter().find_map(|h| h.record.summary.clone());
+            VulnMatch {
+                subject,
+                ids,
+                query: q.clone(),
+                fixed,
+                severity: rating.map_or(Severity::Medium, |r| r.0),
+                score: rating.and_then(|r| r.1),
+                rated: rating.is_some(),
+                summary,
+                evidence: members.into_iter().map(|h| h.evidence).collect(),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.ids.cmp(&b.ids));
+    out
+}
+
+/// A record's severity: the highest CVSS score among its vectors, else its ecosystem's
+/// rating word.
+fn rate(r: &Record, ecosystem: &str) -> Option<(Severity, Option<f64>)> {
+    let vectors = r.severity.iter().chain(
+        r.affected
+            .iter()
+            .filter(|a| a.package.ecosystem == ecosystem)
+            .flat_map(|a| a.severity.iter()),
+    );
+    let best = vectors
+        .filter_map(|s| cvss_score(&s.score))
+        .fold(None::<f64>, |m, v| Some(m.map_or(v, |m| m.max(v))));
+    if let Some(score) = best {
+        return Some((from_score(score), Some(score)));
+    }
+    let words = r
+        .affected
+        .iter()
+        .filter(|a| a.package.ecosystem == ecosystem)
+        .filter_map(|a| a.ecosystem_severity.as_deref())
+        .chain(r.database_severity.as_deref());
+    words.filter_map(from_word).max().map(|s| (s, None))
+}
+
+/// The base score of a CVSS v3.x or v4.0 vector.
+pub fn cvss_score(vector: &str) -> Option<f64> {
+    if vector.starts_with("CVSS:4.0/") {
+        vector
+            .parse::<cvss::v4::Vector>()
+            .ok()
+            .map(|v| v.score().value())
+    } else if vector.starts_with("CVSS:3.") {
+        vector
+            .parse::<cvss::v3::Vector>()
+            .ok()
+            .map(|v| v.score().value())
+    } else {
+        None
+    }
+}
+
+/// CVSS qualitative ratings (0.1–3.9 low, 4.0–6.9 medium, 7.0–8.9 high, 9.0+ critical).
+fn from_score(score: f64) -> Severity {
+    if score >= 9.0 {
+        Severity::Critical
+    } else if score >= 7.0 {
+        Severity::High
+    } else if score >= 4.0 {
+        Severity::Medium
+    } else if score > 0.0 {
+        Severity::Low
+    } else {
+        Severity::Info
+    }
+}
+
+/// Ecosystem words: GHSA (`CRITICAL`, `HIGH`, `MODERATE`, `LOW`), Red Hat/AlmaLinux
+/// (`Important`, `Moderate`), Debian urgency (`high`, `medium`, `low`, `unimportant`),
+/// Ubuntu priority (`negligible`).
+fn from_word(w: &str) -> Option<Severity> {
+    Some(match w.trim().to_ascii_lowercase().as_str() {
+        "critical" => Severity::Critical,
+        "high" | "important" => Severity::High,
+        "medium" | "moderate" => Severity::Medium,
+        "low" => Severity::Low,
+        "negligible" | "unimportant" | "not yet assigned" => Severity::Info,
+        _ => return None,
+    })
+}
+
+/// The findings of a report: one per package and vulnerability, grouped per package
+/// (resource kind `Package`), pointing at where the package was found.
+pub fn findings(report: &Report, subjects: &[Subject], ignore_unfixed: bool) -> Vec<Finding> {
+    let mut by_package: BTreeMap<usize, Vec<&VulnMatch>> = BTreeMap::new();
+    for m in &report.matches {
+        if ignore_unfixed && m.fixed.is_empty() {
+            continue;
+        }
+        by_package.entry(m.subject).or_default().push(m);
+    }
+    let mut out = Vec::new();
+    for (i, matches) in by_package {
+        let Some(s) = subjects.get(i) else { continue };
+        let installed = s.purl.version.clone().unwrap_or_default();
+        let name = match &s.purl.namespace {
+            Some(ns) if matches!(s.purl.ty.as_str(), "npm" | "golang") => {
+                format!("{ns}/{}", s.purl.name)
+            }
+            Some(ns) if s.purl.ty == "maven" => format!("{ns}:{}", s.purl.name),
+            _ => s.purl.name.clone(),
+        };
+        for m in matches {
+            let mut f = Finding::from_meta(&VULNERABLE, message(m, &installed));
+            f.severity = m.severity;
+            f.resource = ResourceRef {
+                api_version: s.purl.ty.clone(),
+                kind: "Package".to_owned(),
+                namespace: None,
+                name: Some(format!("{name} {installed}")),
+            };
+            f.location.file.clone_from(&s.location);
+            f.location.path = s.purl.to_string();
+            out.push(f);
+        }
+    }
+    out
+}
+
+fn message(m: &VulnMatch, installed: &str) -> String {
+    let (first, rest) = m
+        .ids
+        .split_first()
+        .map_or(("?", &[][..]), |(f, r)| (f.as_str(), r));
+    let mut s = first.to_owned();
+    if !rest.is_empty() {
+        s.push_str(&format!(" ({})", rest.join(", ")));
+    }
+    let via = if m.query.name == installed || m.query.ecosystem.contains(':') {
+        format!(
+            " [{} {} {}]",
+            m.query.ecosystem, m.query.name, m.query.version
+        )
+    } else {
+        String::new()
+    };
+    match m.fixed.as_slice() {
+        [] => s.push_str(&format!(": {installed}, no fixed version yet{via}")),
+        fixed => s.push_str(&format!(": {installed} → {}{via}", fixed.join(" or "))),
+    }
+    if let Some(score) = m.score {
+        s.push_str(&format!(", CVSS {score:.1}"));
+    } else if !m.rated {
+        s.push_str(", severity not rated (reported as medium)");
+    }
+    if let Some(summary) = &m.summary {
+        s.push_str(" — ");
+        s.push_str(&moat_vulndb::model::truncate(summary, 120));
+    }
+    s
+}
