@@ -82,7 +82,7 @@ pub fn run(a: &ImageArgs) -> anyhow::Result<ExitCode> {
         Ok(o) => o,
         Err(e) => return crate::usage(e),
     };
-    let fail = |e: moat_image::Error| format!("{}: {e}", a.source.source);
+    let fail = |e: moat_image::Error| format!("{}: {e}", a.source.spec());
     let scanner = moat_secrets::Scanner::new(moat_secrets::Settings::default())?;
     let mut secrets = SecretInspector::new(&scanner);
     let mut catalogers = Catalogers::new();
@@ -112,7 +112,7 @@ pub fn run(a: &ImageArgs) -> anyhow::Result<ExitCode> {
                 annotations: opened.annotations(),
             },
             &info.name,
-            &a.source.source,
+            &a.source.spec(),
         ));
     }
     let vulns = if a.no_vulns {
@@ -135,7 +135,7 @@ pub fn run(a: &ImageArgs) -> anyhow::Result<ExitCode> {
         ImageFormat::Sarif => moat_report::Format::Sarif,
         ImageFormat::Junit => moat_report::Format::Junit,
     };
-    crate::image_source::report_notices(&a.source.source, fs.notices());
+    crate::image_source::report_notices(&a.source.spec(), fs.notices());
     let mut totals = Summary::default();
     totals.scanned.resources = 1;
     let mut metas = moat_imagescan::metas();

@@ -27,7 +27,8 @@ entries); anonymous and bearer-token registries need nothing.";
 pub struct ImageSourceArgs {
     /// Image: OCI layout or root filesystem directory, docker or OCI archive, or a
     /// registry reference (see below).
-    pub source: String,
+    #[arg(required = true)]
+    pub source: Option<String>,
     /// Image to pick from a multi-platform index, as OS/ARCH[/VARIANT] (default: the only
     /// image, else the host's platform).
     #[arg(long, value_name = "OS/ARCH")]
@@ -51,6 +52,11 @@ pub struct ImageSourceArgs {
 }
 
 impl ImageSourceArgs {
+    /// The SOURCE as given (required by the parser wherever it is used).
+    pub fn spec(&self) -> &str {
+        self.source.as_deref().unwrap_or_default()
+    }
+
     /// Opens the source; a message for the user on failure.
     pub fn open(&self) -> Result<Opened, String> {
         let platform = self
@@ -83,8 +89,8 @@ impl ImageSourceArgs {
                 timeout: None,
             },
         };
-        moat_image::source::open::open(&self.source, &opts)
-            .map_err(|e| format!("{}: {e}", self.source))
+        moat_image::source::open::open(self.spec(), &opts)
+            .map_err(|e| format!("{}: {e}", self.spec()))
     }
 }
 

@@ -14,6 +14,7 @@ mod rbac_cmd;
 mod runtime_cmd;
 mod sbom_cmd;
 mod secrets_cmd;
+mod vuln_cmd;
 
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
@@ -79,6 +80,9 @@ enum Command {
     /// exposed, a base image on the latest tag) and credentials in any layer.
     #[command(after_long_help = format!("{}\n\n{}", image_source::SOURCES, image_cmd::EXAMPLES))]
     Image(image_cmd::ImageArgs),
+    /// Vulnerabilities: explain why a package matches an advisory.
+    #[command(subcommand)]
+    Vuln(vuln_cmd::VulnCommand),
     /// List the available checks.
     Checks(checks_cmd::ChecksArgs),
     /// Explain a check: rationale, remediation with a YAML fix, references, frameworks.
@@ -253,6 +257,7 @@ fn main() -> ExitCode {
         Command::Secrets(args) => secrets_cmd::run(args),
         Command::Sbom(args) => sbom_cmd::run(&args),
         Command::Image(args) => image_cmd::run(&args),
+        Command::Vuln(vuln_cmd::VulnCommand::Explain(args)) => vuln_cmd::explain(&args),
         Command::Checks(args) => checks_cmd::list(&args),
         Command::Explain { id } => checks_cmd::explain(&id),
         Command::Netpol(cmd) => netpol_cmd::run(cmd),

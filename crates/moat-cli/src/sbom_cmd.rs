@@ -55,7 +55,10 @@ enum SbomFormat {
 }
 
 #[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct SbomArgs {
+    #[command(subcommand)]
+    command: Option<SbomCommand>,
     #[command(flatten)]
     source: ImageSourceArgs,
     /// Output format.
@@ -66,7 +69,18 @@ pub struct SbomArgs {
     output: Option<PathBuf>,
 }
 
+/// `moat sbom` subcommands.
+#[derive(clap::Subcommand, Debug)]
+pub enum SbomCommand {
+    /// Report the vulnerabilities of the packages an SBOM lists (CycloneDX or SPDX JSON,
+    /// from moat, Syft, Trivy, …), matched against the local database.
+    Scan(crate::vuln_cmd::ScanArgs),
+}
+
 pub fn run(a: &SbomArgs) -> anyhow::Result<ExitCode> {
+    if let Some(SbomCommand::Scan(args)) = &a.command {
+        return crate::vuln_cmd::scan(args);
+    }
     let created = match created() {
         Ok(t) => t,
         Err(e) => return crate::usage(e),
@@ -122,7 +136,7 @@ fn warn_problems(problems: &[Problem]) {
 /// Opens the source, loads and catalogues it (OS databases and language packages).
 fn read(source: &ImageSourceArgs) -> Result<(ImageInfo, Catalog, Vec<Problem>), String> {
     let opened = source.open()?;
-    let fail = |e: moat_image::Error| format!("{}: {e}", source.source);
+    let fail = |e: moat_image::Error| format!("{}: {e}", source.spec());
     let mut catalogers = Catalogers::new();
     let fs = opened
         .load(
@@ -131,7 +145,7 @@ fn read(source: &ImageSourceArgs) -> Result<(ImageInfo, Catalog, Vec<Problem>), 
             &mut [&mut catalogers],
         )
         .map_err(fail)?;
-    crate::image_source::report_notices(&source.source, fs.notices());
+    crate::image_source::report_notices(&source.spec(), fs.notices());
     let catalog = moat_image::catalog_all(&fs, &catalogers).map_err(fail)?;
     let problems = catalogers.problems(&fs);
     Ok((opened.info().clone(), catalog, problems))

@@ -249,3 +249,104 @@ fn alpine_by_origin_and_branch_and_missing_db() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("vulnerabilities not checked"));
     assert!(String::from_utf8_lossy(&o.stdout).contains("Vulns     not checked"));
 }
+
+#[test]
+fn sbom_scan_and_explain() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = rootfs(
+        dir.path(),
+        "ID=debian\nVERSION_ID=\"11\"\n",
+        Some(STATUS),
+        None,
+    );
+    let site = root.join("usr/lib/python3/dist-packages/requests-2.19.1.dist-info");
+    std::fs::create_dir_all(&site).unwrap();
+    std::fs::write(site.join("METADATA"), "Name: requests\nVersion: 2.19.1\n").unwrap();
+    let db = db().to_str().unwrap();
+    let run = |args: &[&str]| common::moat_in(&common::root(), args, None);
+    let mut first: Option<Vec<(String, String, String)>> = None;
+    for format in ["cyclonedx", "spdx"] {
+        let bom = dir.path().join(format!("bom.{format}.json"));
+        let o = run(&[
+            "sbom",
+            root.to_str().unwrap(),
+            "-f",
+            format,
+            "-o",
+            bom.to_str().unwrap(),
+        ]);
+        assert_eq!(
+            common::code(&o),
+            0,
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let o = run(&[
+            "sbom",
+            "scan",
+            bom.to_str().unwrap(),
+            "--db",
+            db,
+            "-f",
+            "json",
+            "--fail-on",
+            "medium",
+        ]);
+        assert_eq!(
+            common::code(&o),
+            1,
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let found = vulns(&o.stdout);
+        let ids: Vec<&str> = found
+            .iter()
+            .map(|f| f.1.split(':').next().unwrap())
+            .collect();
+        assert_eq!(found.len(), 3, "{format}: {found:#?}");
+        assert!(
+            found
+                .iter()
+                .any(|f| f.0.starts_with("libssl1.1") && f.1.contains("DSA-5343-1")),
+            "{ids:?}"
+        );
+        // The same findings from both SBOM formats.
+        match &first {
+            None => first = Some(found),
+            Some(f) => assert_eq!(f, &found, "{format}"),
+        }
+    }
+    let o = run(&["sbom", "scan", "/nonexistent/bom.json", "--db", db]);
+    assert_eq!(common::code(&o), 2);
+    let o = run(&[
+        "vuln",
+        "explain",
+        "PYSEC-2018-28",
+        "--package",
+        "pkg:pypi/requests@2.19.1",
+        "--db",
+        db,
+    ]);
+    assert_eq!(common::code(&o), 1);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("looked up as PyPI / requests at version 2.19.1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("record PYSEC-2018-28: affected[0] PyPI/requests: ECOSYSTEM range"),
+        "{text}"
+    );
+    assert!(text.contains("fixed in 2.20.0"), "{text}");
+    let o = run(&[
+        "vuln",
+        "explain",
+        "PYSEC-2018-28",
+        "--package",
+        "pkg:pypi/requests@2.20.0",
+        "--db",
+        db,
+    ]);
+    assert_eq!(common::code(&o), 0);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("not affected"));
+}

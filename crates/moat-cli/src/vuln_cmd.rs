@@ -1,0 +1,271 @@
+//! `moat sbom scan BOM` (vulnerabilities of an SBOM's packages) and `moat vuln explain`
+//! (which record, range and comparison make a package vulnerable).
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand, ValueEnum};
+use moat_core::{Severity, Summary};
+use moat_image::purl::Purl;
+use moat_imagescan::ecosystem::{Distro, query};
+use moat_imagescan::vulns::{self, Subject};
+
+use crate::inputs::render_findings;
+
+/// Where the vulnerability database is.
+#[derive(Args, Debug)]
+pub struct DbArg {
+    /// Vulnerability database (default: `$XDG_CACHE_HOME/moat/vuln.db`, made by `moat db
+    /// update` or `moat db import`).
+    #[arg(long, value_name = "FILE")]
+    db: Option<PathBuf>,
+}
+
+impl DbArg {
+    fn open(&self) -> anyhow::Result<moat_vulndb::Database> {
+        let path = self
+            .db
+            .clone()
+            .or_else(moat_vulndb::default_db_path)
+            .ok_or_else(|| anyhow::anyhow!("no vulnerability database location: give --db"))?;
+        if !path.exists() {
+            anyhow::bail!(
+                "no vulnerability database at {}: run `moat db update` or `moat db import`",
+                path.display()
+            );
+        }
+        moat_vulndb::Database::open(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, ValueEnum)]
+enum ScanFormat {
+    /// Findings grouped by package.
+    #[default]
+    Table,
+    /// moat's JSON report.
+    Json,
+    /// SARIF 2.1.0.
+    Sarif,
+    /// JUnit XML.
+    Junit,
+}
+
+/// `moat sbom scan`.
+#[derive(Args, Debug)]
+pub struct ScanArgs {
+    /// CycloneDX or SPDX JSON document.
+    bom: PathBuf,
+    #[command(flatten)]
+    db: DbArg,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t)]
+    format: ScanFormat,
+    /// Exit 1 when a vulnerability has at least this severity (`never` to always exit 0).
+    #[arg(long, value_name = "SEVERITY", default_value = "high")]
+    fail_on: String,
+    /// Only report vulnerabilities of at least this severity.
+    #[arg(long, value_name = "SEVERITY", default_value = "info")]
+    severity: Severity,
+    /// Do not report vulnerabilities that have no fixed version yet.
+    #[arg(long)]
+    ignore_unfixed: bool,
+}
+
+/// `moat vuln` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum VulnCommand {
+    /// Show which advisory record, range and version comparison make a package
+    /// vulnerable (or not).
+    ///
+    /// PACKAGE is a package URL with a version, e.g. `pkg:cargo/smallvec@1.6.0`,
+    /// `pkg:deb/debian/libssl3@3.0.11-1~deb12u1?distro=debian-12` (with `--source` for a
+    /// binary package built from another source).
+    Explain(ExplainArgs),
+}
+
+/// `moat vuln explain`.
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// Vulnerability ID or alias (CVE-…, GHSA-…, DSA-…, GO-…, PYSEC-…, RUSTSEC-…).
+    id: String,
+    /// The package, as a package URL with a version.
+    #[arg(long, value_name = "PURL")]
+    package: String,
+    /// Source package `NAME VERSION` for OS packages (dpkg `Source`, apk origin).
+    #[arg(long, value_name = "NAME@VERSION")]
+    source: Option<String>,
+    #[command(flatten)]
+    db: DbArg,
+}
+
+/// `moat sbom scan BOM`.
+pub fn scan(a: &ScanArgs) -> anyhow::Result<ExitCode> {
+    let fail_on: Option<Severity> = match a.fail_on.as_str() {
+        "never" | "none" => None,
+        s => match s.parse() {
+            Ok(v) => Some(v),
+            Err(e) => return crate::usage(format_args!("--fail-on: {e}")),
+        },
+    };
+    let bytes = match std::fs::read(&a.bom) {
+        Ok(b) => b,
+        Err(e) => return crate::usage(format_args!("{}: {e}", a.bom.display())),
+    };
+    let bom = match moat_image::bom::read(&bytes) {
+        Ok(b) => b,
+        Err(e) => return crate::usage(format_args!("{}: {e}", a.bom.display())),
+    };
+    let db = match a.db.open() {
+        Ok(db) => db,
+        Err(e) => return crate::usage(e),
+    };
+    for name in &bom.skipped {
+        let _ = writeln!(
+            io::stderr(),
+            "moat: warning: {}: {name} has no package URL; not checked",
+            a.bom.display()
+        );
+    }
+    let subjects: Vec<Subject> = bom
+        .packages
+        .iter()
+        .map(|p| Subject {
+            purl: p.purl.clone(),
+            source: p.source_name.clone().map(|n| {
+                let v = p
+                    .source_version
+                    .clone()
+                    .or_else(|| p.purl.version.clone())
+                    .unwrap_or_default();
+                (n, v)
+            }),
+            location: p
+                .location
+                .clone()
+                .unwrap_or_else(|| a.bom.display().to_string()),
+        })
+        .collect();
+    let report = vulns::match_subjects(&db, &subjects, None)?;
+    for p in &report.problems {
+        let _ = writeln!(io::stderr(), "moat: warning: version not comparable: {p}");
+    }
+    if !report.unchecked.is_empty() {
+        let _ = writeln!(
+            io::stderr(),
+            "moat: warning: {} of {} packages have no advisory ecosystem (no distro qualifier, or an unsupported type); not checked",
+            report.unchecked.len(),
+            subjects.len()
+        );
+    }
+    let mut findings = vulns::findings(&report, &subjects, a.ignore_unfixed);
+    findings.retain(|f| f.severity >= a.severity);
+    let format = match a.format {
+        ScanFormat::Table => {
+            let mut out = io::stdout().lock();
+            writeln!(
+                out,
+                "SBOM      {} ({}{})\nPackages  {} with a package URL, {} without\nVulns     {}\n",
+                a.bom.display(),
+                bom.format,
+                bom.subject
+                    .as_deref()
+                    .map(|s| format!(", {s}"))
+                    .unwrap_or_default(),
+                subjects.len(),
+                bom.skipped.len(),
+                findings.len()
+            )?;
+            moat_report::Format::Table
+        }
+        ScanFormat::Json => moat_report::Format::Json,
+        ScanFormat::Sarif => moat_report::Format::Sarif,
+        ScanFormat::Junit => moat_report::Format::Junit,
+    };
+    let mut totals = Summary::default();
+    totals.scanned.files = 1;
+    totals.scanned.resources = subjects.len() as u64;
+    render_findings(findings, &[&vulns::VULNERABLE], format, &mut totals)?;
+    Ok(match fail_on {
+        Some(t) if totals.at_or_above(t) > 0 => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
+    })
+}
+
+/// `moat vuln explain`.
+pub fn explain(a: &ExplainArgs) -> anyhow::Result<ExitCode> {
+    let purl = match Purl::parse(&a.package) {
+        Ok(p) => p,
+        Err(e) => return crate::usage(format_args!("--package: {e}")),
+    };
+    let source = a.source.as_deref().map(|s| {
+        let (n, v) = s.split_once('@').unwrap_or((s, ""));
+        (n.to_owned(), v.to_owned())
+    });
+    let distro = purl.qualifier("distro").and_then(Distro::from_qualifier);
+    let Some(q) = query(
+        &purl,
+        source.as_ref().map(|(n, v)| (n.as_str(), v.as_str())),
+        distro.as_ref(),
+    ) else {
+        return crate::usage(format_args!(
+            "{}: no advisory ecosystem for this package (a version and, for OS packages, a distro qualifier are needed)",
+            a.package
+        ));
+    };
+    let db = match a.db.open() {
+        Ok(db) => db,
+        Err(e) => return crate::usage(e),
+    };
+    let subject = Subject {
+        purl: purl.clone(),
+        source,
+        location: String::new(),
+    };
+    let report = vulns::match_subjects(&db, std::slice::from_ref(&subject), None)?;
+    let mut out = io::stdout().lock();
+    writeln!(
+        out,
+        "{}\n  looked up as {} / {} at version {} ({:?} ordering)",
+        a.package, q.ecosystem, q.name, q.version, q.order
+    )?;
+    let hit = report
+        .matches
+        .iter()
+        .find(|m| m.ids.iter().any(|id| id.eq_ignore_ascii_case(&a.id)));
+    let Some(m) = hit else {
+        let records = db.record(&a.id).unwrap_or_default();
+        if records.is_empty() {
+            writeln!(out, "  {}: no such record or alias in the database", a.id)?;
+        } else {
+            for r in &records {
+                writeln!(out, "  {} (aliases {}):", r.id, r.aliases.join(", "))?;
+                for aff in &r.affected {
+                    writeln!(
+                        out,
+                        "    affects {}/{} — not this package, or not at this version",
+                        aff.package.ecosystem, aff.package.name
+                    )?;
+                }
+            }
+        }
+        writeln!(out, "  → not affected")?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    writeln!(out, "  {} — affected", m.ids.join(", "))?;
+    for e in &m.evidence {
+        writeln!(out, "    record {}: {}: {}", e.record, e.package, e.reason)?;
+    }
+    if m.fixed.is_empty() {
+        writeln!(out, "  no fixed version yet")?;
+    } else {
+        writeln!(out, "  fixed in {}", m.fixed.join(" or "))?;
+    }
+    match (m.score, m.rated) {
+        (Some(s), _) => writeln!(out, "  severity {} (CVSS {s:.1})", m.severity.as_str())?,
+        (None, true) => writeln!(out, "  severity {} (advisory rating)", m.severity.as_str())?,
+        (None, false) => writeln!(out, "  severity not rated (reported as medium)")?,
+    }
+    Ok(ExitCode::from(1))
+}
