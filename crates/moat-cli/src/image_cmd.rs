@@ -112,7 +112,7 @@ pub fn run(a: &ImageArgs) -> anyhow::Result<ExitCode> {
                 annotations: opened.annotations(),
             },
             &info.name,
-            &a.source.spec(),
+            a.source.spec(),
         ));
     }
     let vulns = if a.no_vulns {
@@ -135,7 +135,7 @@ pub fn run(a: &ImageArgs) -> anyhow::Result<ExitCode> {
         ImageFormat::Sarif => moat_report::Format::Sarif,
         ImageFormat::Junit => moat_report::Format::Junit,
     };
-    crate::image_source::report_notices(&a.source.spec(), fs.notices());
+    crate::image_source::report_notices(a.source.spec(), fs.notices());
     let mut totals = Summary::default();
     totals.scanned.resources = 1;
     let mut metas = moat_imagescan::metas();

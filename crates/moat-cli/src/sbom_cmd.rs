@@ -145,7 +145,7 @@ fn read(source: &ImageSourceArgs) -> Result<(ImageInfo, Catalog, Vec<Problem>), 
             &mut [&mut catalogers],
         )
         .map_err(fail)?;
-    crate::image_source::report_notices(&source.spec(), fs.notices());
+    crate::image_source::report_notices(source.spec(), fs.notices());
     let catalog = moat_image::catalog_all(&fs, &catalogers).map_err(fail)?;
     let problems = catalogers.problems(&fs);
     Ok((opened.info().clone(), catalog, problems))
