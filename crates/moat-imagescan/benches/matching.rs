@@ -4,7 +4,7 @@
 //! is evaluated) and 9,000 have none, as in real images; `match-10k-all-advised` — every
 //! one of the 10,000 packages has advisories (the worst case: every record decoded).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr, missing_docs)]
 
 use std::path::Path;
 
