@@ -31,9 +31,10 @@ Exit codes: 0 clean or only findings below --fail-on; 1 findings at or above --f
 2 usage error, or a source that cannot be read (missing, not an image, registry error,
 digest mismatch, corrupt layer).";
 
+/// Output formats of `moat image` and `moat sbom scan`.
 #[derive(Clone, Copy, Debug, Default, ValueEnum)]
-enum ImageFormat {
-    /// Image summary, then findings grouped by check.
+pub enum ImageFormat {
+    /// A summary, then findings grouped by resource (image, package).
     #[default]
     Table,
     /// moat's JSON report of the findings.
@@ -70,13 +71,30 @@ pub struct ImageArgs {
     no_vulns: bool,
 }
 
+impl ImageFormat {
+    /// The common renderer's format.
+    pub fn report_format(self) -> moat_report::Format {
+        match self {
+            Self::Table => moat_report::Format::Table,
+            Self::Json => moat_report::Format::Json,
+            Self::Sarif => moat_report::Format::Sarif,
+            Self::Junit => moat_report::Format::Junit,
+        }
+    }
+}
+
+/// Parses `--fail-on`: a severity, or `never`/`none`.
+pub fn parse_fail_on(s: &str) -> Result<Option<Severity>, String> {
+    match s {
+        "never" | "none" => Ok(None),
+        s => s.parse().map(Some).map_err(|e| format!("--fail-on: {e}")),
+    }
+}
+
 pub fn run(a: &ImageArgs) -> anyhow::Result<ExitCode> {
-    let fail_on: Option<Severity> = match a.fail_on.as_str() {
-        "never" | "none" => None,
-        s => match s.parse() {
-            Ok(v) => Some(v),
-            Err(e) => return crate::usage(format_args!("--fail-on: {e}")),
-        },
+    let fail_on = match parse_fail_on(&a.fail_on) {
+        Ok(v) => v,
+        Err(e) => return crate::usage(e),
     };
     let opened = match a.source.open() {
         Ok(o) => o,
@@ -131,9 +149,7 @@ pub fn run(a: &ImageArgs) -> anyhow::Result<ExitCode> {
             out.flush()?;
             moat_report::Format::Table
         }
-        ImageFormat::Json => moat_report::Format::Json,
-        ImageFormat::Sarif => moat_report::Format::Sarif,
-        ImageFormat::Junit => moat_report::Format::Junit,
+        other => other.report_format(),
     };
     crate::image_source::report_notices(a.source.spec(), fs.notices());
     let mut totals = Summary::default();

@@ -5,12 +5,13 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 use moat_core::{Severity, Summary};
 use moat_image::purl::Purl;
 use moat_imagescan::ecosystem::{Distro, query};
 use moat_imagescan::vulns::{self, Subject};
 
+use crate::image_cmd::{ImageFormat, parse_fail_on};
 use crate::inputs::render_findings;
 
 /// Where the vulnerability database is.
@@ -39,19 +40,6 @@ impl DbArg {
     }
 }
 
-#[derive(Clone, Copy, Debug, Default, ValueEnum)]
-enum ScanFormat {
-    /// Findings grouped by package.
-    #[default]
-    Table,
-    /// moat's JSON report.
-    Json,
-    /// SARIF 2.1.0.
-    Sarif,
-    /// JUnit XML.
-    Junit,
-}
-
 /// `moat sbom scan`.
 #[derive(Args, Debug)]
 pub struct ScanArgs {
@@ -61,7 +49,7 @@ pub struct ScanArgs {
     db: DbArg,
     /// Output format.
     #[arg(short, long, value_enum, default_value_t)]
-    format: ScanFormat,
+    format: ImageFormat,
     /// Exit 1 when a vulnerability has at least this severity (`never` to always exit 0).
     #[arg(long, value_name = "SEVERITY", default_value = "high")]
     fail_on: String,
@@ -102,12 +90,9 @@ pub struct ExplainArgs {
 
 /// `moat sbom scan BOM`.
 pub fn scan(a: &ScanArgs) -> anyhow::Result<ExitCode> {
-    let fail_on: Option<Severity> = match a.fail_on.as_str() {
-        "never" | "none" => None,
-        s => match s.parse() {
-            Ok(v) => Some(v),
-            Err(e) => return crate::usage(format_args!("--fail-on: {e}")),
-        },
+    let fail_on = match parse_fail_on(&a.fail_on) {
+        Ok(v) => v,
+        Err(e) => return crate::usage(e),
     };
     let bytes = match std::fs::read(&a.bom) {
         Ok(b) => b,
@@ -162,7 +147,7 @@ pub fn scan(a: &ScanArgs) -> anyhow::Result<ExitCode> {
     let mut findings = vulns::findings(&report, &subjects, a.ignore_unfixed);
     findings.retain(|f| f.severity >= a.severity);
     let format = match a.format {
-        ScanFormat::Table => {
+        ImageFormat::Table => {
             let mut out = io::stdout().lock();
             writeln!(
                 out,
@@ -179,9 +164,7 @@ pub fn scan(a: &ScanArgs) -> anyhow::Result<ExitCode> {
             )?;
             moat_report::Format::Table
         }
-        ScanFormat::Json => moat_report::Format::Json,
-        ScanFormat::Sarif => moat_report::Format::Sarif,
-        ScanFormat::Junit => moat_report::Format::Junit,
+        other => other.report_format(),
     };
     let mut totals = Summary::default();
     totals.scanned.files = 1;

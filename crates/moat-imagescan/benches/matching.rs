@@ -4,7 +4,12 @@
 //! is evaluated) and 9,000 have none, as in real images; `match-10k-all-advised` — every
 //! one of the 10,000 packages has advisories (the worst case: every record decoded).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stderr,
+    missing_docs
+)]
 
 use std::path::Path;
 
@@ -39,13 +44,17 @@ fn subjects(db: &moat_vulndb::Database, advised: usize) -> Vec<Subject> {
                 "pkg:apk/alpine/{name}@1.0-r0?distro=alpine-{}",
                 rel.trim_start_matches('v')
             ),
-            ["AlmaLinux", rel] => format!("pkg:rpm/almalinux/{name}@1.0-1.el{rel}?distro=almalinux-{rel}"),
+            ["AlmaLinux", rel] => {
+                format!("pkg:rpm/almalinux/{name}@1.0-1.el{rel}?distro=almalinux-{rel}")
+            }
             ["PyPI"] => format!("pkg:pypi/{name}@0.1.0"),
             ["Go"] => format!("pkg:golang/{name}@v0.1.0"),
             ["crates.io"] => format!("pkg:cargo/{name}@0.1.0"),
             _ => continue,
         };
-        let Ok(purl) = Purl::parse(&purl) else { continue };
+        let Ok(purl) = Purl::parse(&purl) else {
+            continue;
+        };
         out.push(Subject {
             source: Some((name.clone(), String::new())),
             purl,
@@ -61,10 +70,16 @@ fn bench(c: &mut Criterion) {
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vulndata");
     moat_vulndb::import(&db_path, &[data], &moat_vulndb::ImportOptions::default()).unwrap();
     let db = moat_vulndb::Database::open(&db_path).unwrap();
-    for (name, advised) in [("match-10k-typical", 1_000), ("match-10k-all-advised", 10_000)] {
+    for (name, advised) in [
+        ("match-10k-typical", 1_000),
+        ("match-10k-all-advised", 10_000),
+    ] {
         let subjects = subjects(&db, advised);
         let matched = match_subjects(&db, &subjects, None).unwrap().matches.len();
-        eprintln!("{name}: {} packages, {matched} vulnerabilities", subjects.len());
+        eprintln!(
+            "{name}: {} packages, {matched} vulnerabilities",
+            subjects.len()
+        );
         c.bench_function(name, |b| {
             b.iter(|| match_subjects(&db, &subjects, None).unwrap());
         });

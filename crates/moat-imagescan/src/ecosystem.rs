@@ -127,7 +127,11 @@ pub fn query(purl: &Purl, source: Option<(&str, &str)>, distro: Option<&Distro>)
             }
             Some(q)
         }
-        "pypi" => lang("PyPI", Ecosystem::PyPI, pep503(&purl.name)),
+        "pypi" => lang(
+            "PyPI",
+            Ecosystem::PyPI,
+            moat_image::catalog::python::normalize(&purl.name),
+        ),
         "npm" => lang("npm", Ecosystem::Npm, with_namespace("/")),
         "cargo" => lang("crates.io", Ecosystem::CratesIo, purl.name.clone()),
         "golang" => lang("Go", Ecosystem::Go, with_namespace("/")),
@@ -136,24 +140,6 @@ pub fn query(purl: &Purl, source: Option<(&str, &str)>, distro: Option<&Distro>)
         "nuget" => lang("NuGet", Ecosystem::NuGet, purl.name.clone()),
         _ => None,
     }
-}
-
-/// PEP 503 normalisation: lowercase, runs of `-`, `_`, `.` become one `-`.
-pub fn pep503(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut sep = false;
-    for c in name.chars() {
-        if matches!(c, '-' | '_' | '.') {
-            sep = true;
-        } else {
-            if sep && !out.is_empty() {
-                out.push('-');
-            }
-            sep = false;
-            out.push(c.to_ascii_lowercase());
-        }
-    }
-    out
 }
 
 #[cfg(test)]
