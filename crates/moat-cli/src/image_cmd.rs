@@ -69,6 +69,21 @@ pub struct ImageArgs {
     /// Skip vulnerability matching.
     #[arg(long)]
     no_vulns: bool,
+    /// OpenVEX document: `not_affected` and `fixed` statements suppress the matching
+    /// vulnerabilities (reported as waived, with the justification). Repeatable.
+    #[arg(long, value_name = "FILE")]
+    vex: Vec<std::path::PathBuf>,
+}
+
+/// Reads the `--vex` documents; a message naming the file on failure.
+pub fn read_vex(paths: &[std::path::PathBuf]) -> Result<Vec<moat_imagescan::vex::Vex>, String> {
+    paths
+        .iter()
+        .map(|p| {
+            let bytes = std::fs::read(p).map_err(|e| format!("--vex {}: {e}", p.display()))?;
+            moat_imagescan::vex::Vex::parse(&bytes, &p.display().to_string())
+        })
+        .collect()
 }
 
 impl ImageFormat {
@@ -267,14 +282,16 @@ fn vulnerabilities(
     for p in &report.problems {
         let _ = writeln!(io::stderr(), "moat: warning: version not comparable: {p}");
     }
-    let found = moat_imagescan::vulns::findings(&report, &subjects, a.ignore_unfixed);
+    let vex = read_vex(&a.vex).map_err(anyhow::Error::msg)?;
+    let found = moat_imagescan::vulns::findings(&report, &subjects, a.ignore_unfixed, &vex);
     let packages = found
         .iter()
+        .filter(|f| f.waived.is_none())
         .map(|f| &f.location.path)
         .collect::<std::collections::BTreeSet<_>>()
         .len();
     let summary = VulnSummary {
-        matches: found.len(),
+        matches: found.iter().filter(|f| f.waived.is_none()).count(),
         packages,
         unchecked: report.unchecked.len(),
         db: path.display().to_string(),

@@ -59,6 +59,10 @@ pub struct ScanArgs {
     /// Do not report vulnerabilities that have no fixed version yet.
     #[arg(long)]
     ignore_unfixed: bool,
+    /// OpenVEX document: `not_affected` and `fixed` statements suppress the matching
+    /// vulnerabilities (reported as waived, with the justification). Repeatable.
+    #[arg(long, value_name = "FILE")]
+    vex: Vec<PathBuf>,
 }
 
 /// `moat vuln` subcommands.
@@ -144,14 +148,18 @@ pub fn scan(a: &ScanArgs) -> anyhow::Result<ExitCode> {
             subjects.len()
         );
     }
-    let mut findings = vulns::findings(&report, &subjects, a.ignore_unfixed);
+    let vex = match crate::image_cmd::read_vex(&a.vex) {
+        Ok(v) => v,
+        Err(e) => return crate::usage(e),
+    };
+    let mut findings = vulns::findings(&report, &subjects, a.ignore_unfixed, &vex);
     findings.retain(|f| f.severity >= a.severity);
     let format = match a.format {
         ImageFormat::Table => {
             let mut out = io::stdout().lock();
             writeln!(
                 out,
-                "SBOM      {} ({}{})\nPackages  {} with a package URL, {} without\nVulns     {}\n",
+                "SBOM      {} ({}{})\nPackages  {} with a package URL, {} without\nVulns     {} ({} suppressed by VEX)\n",
                 a.bom.display(),
                 bom.format,
                 bom.subject
@@ -160,7 +168,8 @@ pub fn scan(a: &ScanArgs) -> anyhow::Result<ExitCode> {
                     .unwrap_or_default(),
                 subjects.len(),
                 bom.skipped.len(),
-                findings.len()
+                findings.iter().filter(|f| f.waived.is_none()).count(),
+                findings.iter().filter(|f| f.waived.is_some()).count()
             )?;
             moat_report::Format::Table
         }

@@ -316,6 +316,58 @@ fn sbom_scan_and_explain() {
             Some(f) => assert_eq!(f, &found, "{format}"),
         }
     }
+    // An OpenVEX statement suppresses one of them, shown as waived with its justification.
+    let vex = dir.path().join("app.vex.json");
+    std::fs::write(
+        &vex,
+        r#"{"@context":"https://openvex.dev/ns/v0.2.0","statements":[{"vulnerability":{"name":"CVE-2018-18074"},"products":[{"@id":"pkg:pypi/requests"}],"status":"not_affected","justification":"vulnerable_code_not_in_execute_path"}]}"#,
+    )
+    .unwrap();
+    let bom = dir.path().join("bom.cyclonedx.json");
+    let o = run(&[
+        "sbom",
+        "scan",
+        bom.to_str().unwrap(),
+        "--db",
+        db,
+        "-f",
+        "json",
+        "--vex",
+        vex.to_str().unwrap(),
+    ]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let waived: Vec<&Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| !f["waived"].is_null())
+        .collect();
+    assert_eq!(waived.len(), 1, "{v:#}");
+    assert!(
+        waived[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("CVE-2018-18074")
+    );
+    assert_eq!(
+        waived[0]["waived"]["reason"],
+        "VEX not_affected: vulnerable_code_not_in_execute_path"
+    );
+    std::fs::write(&vex, "{}").unwrap();
+    let o = run(&[
+        "sbom",
+        "scan",
+        bom.to_str().unwrap(),
+        "--db",
+        db,
+        "--vex",
+        vex.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        common::code(&o),
+        2,
+        "a broken VEX document is a usage error"
+    );
     let o = run(&["sbom", "scan", "/nonexistent/bom.json", "--db", db]);
     assert_eq!(common::code(&o), 2);
     let o = run(&[

@@ -7,6 +7,7 @@
 pub mod config;
 pub mod ecosystem;
 pub mod secrets;
+pub mod vex;
 pub mod vulns;
 
 use moat_core::{CheckMeta, Finding, ResourceRef};

@@ -334,8 +334,15 @@ fn from_word(w: &str) -> Option<Severity> {
 }
 
 /// The findings of a report: one per package and vulnerability, grouped per package
-/// (resource kind `Package`), pointing at where the package was found.
-pub fn findings(report: &Report, subjects: &[Subject], ignore_unfixed: bool) -> Vec<Finding> {
+/// (resource kind `Package`), pointing at where the package was found. A `not_affected`
+/// or `fixed` statement of a VEX document marks its finding waived, with the
+/// justification as the reason.
+pub fn findings(
+    report: &Report,
+    subjects: &[Subject],
+    ignore_unfixed: bool,
+    vex: &[crate::vex::Vex],
+) -> Vec<Finding> {
     let mut by_package: BTreeMap<usize, Vec<&VulnMatch>> = BTreeMap::new();
     for m in &report.matches {
         if ignore_unfixed && m.fixed.is_empty() {
@@ -365,6 +372,25 @@ pub fn findings(report: &Report, subjects: &[Subject], ignore_unfixed: bool) -> 
             };
             f.location.file.clone_from(&s.location);
             f.location.path = s.purl.to_string();
+            f.waived = vex.iter().find_map(|doc| {
+                let st = doc.decision(&m.ids, &s.purl)?;
+                let word = match st.status {
+                    crate::vex::Status::NotAffected => "not_affected",
+                    crate::vex::Status::Fixed => "fixed",
+                    _ => return None,
+                };
+                Some(moat_core::Waived {
+                    reason: format!(
+                        "VEX {word}{}",
+                        st.justification
+                            .as_deref()
+                            .map(|j| format!(": {j}"))
+                            .unwrap_or_default()
+                    ),
+                    expires: None,
+                    by: doc.source.clone(),
+                })
+            });
             out.push(f);
         }
     }
