@@ -73,6 +73,10 @@ pub struct ImageArgs {
     /// vulnerabilities (reported as waived, with the justification). Repeatable.
     #[arg(long, value_name = "FILE")]
     vex: Vec<std::path::PathBuf>,
+    /// Configuration with `vulnerabilities.ignore` entries (default: `.moat.yaml` found
+    /// upward from the current directory).
+    #[arg(long, value_name = "FILE")]
+    config: Option<std::path::PathBuf>,
 }
 
 /// Reads the `--vex` documents; a message naming the file on failure.
@@ -282,8 +286,11 @@ fn vulnerabilities(
     for p in &report.problems {
         let _ = writeln!(io::stderr(), "moat: warning: version not comparable: {p}");
     }
-    let vex = read_vex(&a.vex).map_err(anyhow::Error::msg)?;
-    let found = moat_imagescan::vulns::findings(&report, &subjects, a.ignore_unfixed, &vex);
+    let waivers =
+        crate::vuln_cmd::Waivers::load(&a.vex, a.config.as_deref()).map_err(anyhow::Error::msg)?;
+    let found = moat_imagescan::vulns::findings(&report, &subjects, a.ignore_unfixed, &|m, s| {
+        waivers.decide(m, s)
+    });
     let packages = found
         .iter()
         .filter(|f| f.waived.is_none())

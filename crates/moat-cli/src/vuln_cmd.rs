@@ -63,6 +63,10 @@ pub struct ScanArgs {
     /// vulnerabilities (reported as waived, with the justification). Repeatable.
     #[arg(long, value_name = "FILE")]
     vex: Vec<PathBuf>,
+    /// Configuration with `vulnerabilities.ignore` entries (default: `.moat.yaml` found
+    /// upward from the current directory).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 /// `moat vuln` subcommands.
@@ -148,11 +152,13 @@ pub fn scan(a: &ScanArgs) -> anyhow::Result<ExitCode> {
             subjects.len()
         );
     }
-    let vex = match crate::image_cmd::read_vex(&a.vex) {
-        Ok(v) => v,
+    let waivers = match Waivers::load(&a.vex, a.config.as_deref()) {
+        Ok(w) => w,
         Err(e) => return crate::usage(e),
     };
-    let mut findings = vulns::findings(&report, &subjects, a.ignore_unfixed, &vex);
+    let mut findings = vulns::findings(&report, &subjects, a.ignore_unfixed, &|m, s| {
+        waivers.decide(m, s)
+    });
     findings.retain(|f| f.severity >= a.severity);
     let format = match a.format {
         ImageFormat::Table => {
@@ -260,4 +266,69 @@ pub fn explain(a: &ExplainArgs) -> anyhow::Result<ExitCode> {
         (None, false) => writeln!(out, "  severity not rated (reported as medium)")?,
     }
     Ok(ExitCode::from(1))
+}
+
+/// How vulnerability findings get waived: OpenVEX statements (`--vex`), then the
+/// `vulnerabilities.ignore` entries of `.moat.yaml` that have not expired.
+pub struct Waivers {
+    vex: Vec<moat_imagescan::vex::Vex>,
+    ignores: Vec<moat_manifest::config::VulnIgnore>,
+}
+
+impl Waivers {
+    /// Reads the VEX documents and the configuration (`config`, else `.moat.yaml` found
+    /// upward from the current directory); expired ignores are announced on stderr and
+    /// dropped. A message naming file and line on failure.
+    pub fn load(vex: &[PathBuf], config: Option<&std::path::Path>) -> Result<Self, String> {
+        let vex = crate::image_cmd::read_vex(vex)?;
+        let path = match config {
+            Some(p) => Some(p.to_owned()),
+            None => std::env::current_dir()
+                .ok()
+                .and_then(|d| moat_manifest::config::find_config(&d)),
+        };
+        let mut ignores = Vec::new();
+        if let Some(path) = path {
+            let registry = moat_scan::registry();
+            let resolve = |id: &str| registry.get(id).map(|m| m.id);
+            let (cfg, errors) = moat_manifest::config::load_config(&path, &resolve);
+            if let Some(e) = errors.first() {
+                return Err(format!("{}:{}: {}", e.file, e.line, e.message));
+            }
+            let today = jiff::Zoned::now().date();
+            for i in cfg.vuln_ignores {
+                match i.expires {
+                    Some(d) if d < today => {
+                        let _ = writeln!(
+                            io::stderr(),
+                            "moat: warning: {}: the ignore of {} expired on {d}; not applied",
+                            i.source,
+                            i.id
+                        );
+                    }
+                    _ => ignores.push(i),
+                }
+            }
+        }
+        Ok(Self { vex, ignores })
+    }
+
+    /// The waiver of one vulnerability of one package, if any.
+    pub fn decide(&self, m: &vulns::VulnMatch, s: &Subject) -> Option<moat_core::Waived> {
+        if let Some(w) = moat_imagescan::vex::waiver(&self.vex, m, s) {
+            return Some(w);
+        }
+        let name = s.purl.name.as_str();
+        self.ignores
+            .iter()
+            .find(|i| {
+                m.ids.iter().any(|id| id.eq_ignore_ascii_case(&i.id))
+                    && i.package.as_ref().is_none_or(|g| g.matches(Some(name)))
+            })
+            .map(|i| moat_core::Waived {
+                reason: i.reason.clone(),
+                expires: i.expires.map(|d| d.to_string()),
+                by: i.source.clone(),
+            })
+    }
 }

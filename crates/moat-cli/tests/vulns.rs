@@ -353,6 +353,59 @@ fn sbom_scan_and_explain() {
         waived[0]["waived"]["reason"],
         "VEX not_affected: vulnerable_code_not_in_execute_path"
     );
+    // `.moat.yaml` ignores: by any ID, optionally by package glob, with an expiry.
+    let cfg = dir.path().join("moat.yaml");
+    std::fs::write(
+        &cfg,
+        "vulnerabilities:\n  ignore:\n    - id: PYSEC-2023-74\n      package: \"req*\"\n      reason: proxies are not used\n      expires: 2999-01-01\n    - id: DSA-5343-1\n      reason: old\n      expires: 2001-01-01\n",
+    )
+    .unwrap();
+    let o = run(&[
+        "sbom",
+        "scan",
+        bom.to_str().unwrap(),
+        "--db",
+        db,
+        "-f",
+        "json",
+        "--config",
+        cfg.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("moat.yaml:7: the ignore of DSA-5343-1 expired on 2001-01-01"),
+        "{err}"
+    );
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let waived: Vec<(&str, &str)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| !f["waived"].is_null())
+        .map(|f| {
+            (
+                f["message"].as_str().unwrap(),
+                f["waived"]["by"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(waived.len(), 1, "{waived:?}");
+    assert!(
+        waived[0].0.starts_with("CVE-2023-32681") && waived[0].1.ends_with("moat.yaml:3"),
+        "{waived:?}"
+    );
+    std::fs::write(&cfg, "vulnerabilities:\n  ignore:\n    - id: CVE-1\n").unwrap();
+    let o = run(&[
+        "sbom",
+        "scan",
+        bom.to_str().unwrap(),
+        "--db",
+        db,
+        "--config",
+        cfg.to_str().unwrap(),
+    ]);
+    assert_eq!(common::code(&o), 2);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("has no `reason`"));
     std::fs::write(&vex, "{}").unwrap();
     let o = run(&[
         "sbom",

@@ -68,7 +68,8 @@ impl FieldGlob {
             .map_err(|e| format!("invalid glob `{pattern}`: {e}"))
     }
 
-    fn matches(&self, value: Option<&str>) -> bool {
+    /// Whether `value` matches (an absent value matches only `*`).
+    pub fn matches(&self, value: Option<&str>) -> bool {
         self.0.is_match(value.unwrap_or(""))
     }
 }

@@ -134,6 +134,34 @@ impl Vex {
     }
 }
 
+/// The waiver the first of `docs` gives a vulnerability of a package: `not_affected` and
+/// `fixed` statements waive it, with the justification as the reason.
+pub fn waiver(
+    docs: &[Vex],
+    m: &crate::vulns::VulnMatch,
+    s: &crate::vulns::Subject,
+) -> Option<moat_core::Waived> {
+    docs.iter().find_map(|doc| {
+        let st = doc.decision(&m.ids, &s.purl)?;
+        let word = match st.status {
+            Status::NotAffected => "not_affected",
+            Status::Fixed => "fixed",
+            Status::Affected | Status::UnderInvestigation => return None,
+        };
+        Some(moat_core::Waived {
+            reason: format!(
+                "VEX {word}{}",
+                st.justification
+                    .as_deref()
+                    .map(|j| format!(": {j}"))
+                    .unwrap_or_default()
+            ),
+            expires: None,
+            by: doc.source.clone(),
+        })
+    })
+}
+
 /// Same type, namespace and name; the same version when the statement names one.
 fn same_package(statement: &Purl, package: &Purl) -> bool {
     statement.ty == package.ty

@@ -334,14 +334,13 @@ fn from_word(w: &str) -> Option<Severity> {
 }
 
 /// The findings of a report: one per package and vulnerability, grouped per package
-/// (resource kind `Package`), pointing at where the package was found. A `not_affected`
-/// or `fixed` statement of a VEX document marks its finding waived, with the
-/// justification as the reason.
+/// (resource kind `Package`), pointing at where the package was found; `waive` decides
+/// which are waived (VEX statements, configured ignores).
 pub fn findings(
     report: &Report,
     subjects: &[Subject],
     ignore_unfixed: bool,
-    vex: &[crate::vex::Vex],
+    waive: &dyn Fn(&VulnMatch, &Subject) -> Option<moat_core::Waived>,
 ) -> Vec<Finding> {
     let mut by_package: BTreeMap<usize, Vec<&VulnMatch>> = BTreeMap::new();
     for m in &report.matches {
@@ -372,25 +371,7 @@ pub fn findings(
             };
             f.location.file.clone_from(&s.location);
             f.location.path = s.purl.to_string();
-            f.waived = vex.iter().find_map(|doc| {
-                let st = doc.decision(&m.ids, &s.purl)?;
-                let word = match st.status {
-                    crate::vex::Status::NotAffected => "not_affected",
-                    crate::vex::Status::Fixed => "fixed",
-                    _ => return None,
-                };
-                Some(moat_core::Waived {
-                    reason: format!(
-                        "VEX {word}{}",
-                        st.justification
-                            .as_deref()
-                            .map(|j| format!(": {j}"))
-                            .unwrap_or_default()
-                    ),
-                    expires: None,
-                    by: doc.source.clone(),
-                })
-            });
+            f.waived = waive(m, s);
             out.push(f);
         }
     }

@@ -28,6 +28,12 @@
 //!   entropy: 3.0                  # MOAT-716 threshold, bits per character
 //!   allow: ["^AKIA[A-Z0-9]{12}TEST$"]   # regexes; matching secret values are ignored
 //!   allow-paths: ["**/testdata/**"]     # globs; matching files are not scanned
+//! vulnerabilities:                # moat image, moat sbom scan
+//!   ignore:
+//!     - id: CVE-2023-12345        # any ID or alias of the vulnerability
+//!       package: "openssl*"       # optional glob on the package name
+//!       reason: "not reachable: TLS is terminated by the ingress"   # required
+//!       expires: 2026-12-31       # optional
 //! ```
 //! Every error names the file and line of the offending entry.
 
@@ -67,6 +73,24 @@ pub struct Config {
     pub dockerfile: DockerfileConfig,
     /// The `secrets:` section.
     pub secrets: SecretsConfig,
+    /// `vulnerabilities.ignore` entries.
+    pub vuln_ignores: Vec<VulnIgnore>,
+}
+
+/// One `vulnerabilities.ignore` entry: a vulnerability (by any of its IDs) accepted for
+/// the packages whose name matches, with a reason and an optional expiry.
+#[derive(Debug, Clone)]
+pub struct VulnIgnore {
+    /// The vulnerability ID or alias.
+    pub id: String,
+    /// Glob on the package name (any package when absent).
+    pub package: Option<FieldGlob>,
+    /// Why it is accepted.
+    pub reason: String,
+    /// Last day it applies.
+    pub expires: Option<jiff::civil::Date>,
+    /// `FILE:LINE` of the entry.
+    pub source: String,
 }
 
 /// The `secrets:` section of `.moat.yaml` (validated further when the scanner is built).
@@ -282,9 +306,25 @@ pub fn parse_config(
             }
             "dockerfile" => cfg.dockerfile = dockerfile_section(&mut cx, &e.value),
             "secrets" => cfg.secrets = secrets_section(&mut cx, &e.value, resolve),
+            "vulnerabilities" => {
+                for f in e.value.entries() {
+                    if f.key == "ignore" {
+                        for it in seq(&mut cx, &f.value, "vulnerabilities.ignore") {
+                            if let Some(v) = vuln_ignore(&mut cx, it) {
+                                cfg.vuln_ignores.push(v);
+                            }
+                        }
+                    } else {
+                        cx.err(
+                            f.key_pos,
+                            format!("unknown key `vulnerabilities.{}` (expected ignore)", f.key),
+                        );
+                    }
+                }
+            }
             other => cx.err(
                 e.key_pos,
-                format!("unknown config key `{other}` (expected exclude, fail-on, waivers, checks, min-uid, allowed-registries, required-labels, k8s-version, dockerfile, secrets)"),
+                format!("unknown config key `{other}` (expected exclude, fail-on, waivers, checks, min-uid, allowed-registries, required-labels, k8s-version, dockerfile, secrets, vulnerabilities)"),
             ),
         }
     }
@@ -461,6 +501,70 @@ fn seq<'n>(cx: &mut Ctx<'_>, n: &'n Node, what: &str) -> &'n [Node] {
             &[]
         }
     }
+}
+
+fn vuln_ignore(cx: &mut Ctx<'_>, n: &Node) -> Option<VulnIgnore> {
+    if !n.is_map() {
+        cx.err(
+            n.pos,
+            "an ignore entry must be a mapping with id, reason and optional package/expires",
+        );
+        return None;
+    }
+    let mut v = VulnIgnore {
+        id: String::new(),
+        package: None,
+        reason: String::new(),
+        expires: None,
+        source: format!("{}:{}", cx.file, n.pos.line),
+    };
+    let mut ok = true;
+    for e in n.entries() {
+        let Some(text) = cx.string(&e.value, &e.key) else {
+            ok = false;
+            continue;
+        };
+        match e.key.as_str() {
+            "id" => text.trim().clone_into(&mut v.id),
+            "reason" => text.trim().clone_into(&mut v.reason),
+            "package" => match FieldGlob::new(&text) {
+                Ok(g) => v.package = Some(g),
+                Err(msg) => {
+                    cx.err(e.value.pos, msg);
+                    ok = false;
+                }
+            },
+            "expires" => match text.parse::<jiff::civil::Date>() {
+                Ok(d) => v.expires = Some(d),
+                Err(_) => {
+                    cx.err(
+                        e.value.pos,
+                        format!("`expires` must be a date YYYY-MM-DD, got `{text}`"),
+                    );
+                    ok = false;
+                }
+            },
+            other => {
+                cx.err(
+                    e.key_pos,
+                    format!("unknown ignore key `{other}` (expected id, package, reason, expires)"),
+                );
+                ok = false;
+            }
+        }
+    }
+    if v.id.is_empty() {
+        cx.err(n.pos, "ignore entry has no `id`");
+        ok = false;
+    }
+    if v.reason.is_empty() {
+        cx.err(
+            n.pos,
+            "ignore entry has no `reason`; every ignore must say why",
+        );
+        ok = false;
+    }
+    ok.then_some(v)
 }
 
 fn waiver(
