@@ -534,16 +534,17 @@ fn vuln_ignore(cx: &mut Ctx<'_>, n: &Node) -> Option<VulnIgnore> {
                     ok = false;
                 }
             },
-            "expires" => match text.parse::<jiff::civil::Date>() {
-                Ok(d) => v.expires = Some(d),
-                Err(_) => {
+            "expires" => {
+                if let Ok(d) = text.parse::<jiff::civil::Date>() {
+                    v.expires = Some(d);
+                } else {
                     cx.err(
                         e.value.pos,
                         format!("`expires` must be a date YYYY-MM-DD, got `{text}`"),
                     );
                     ok = false;
                 }
-            },
+            }
             other => {
                 cx.err(
                     e.key_pos,
