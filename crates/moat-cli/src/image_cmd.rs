@@ -43,6 +43,9 @@ pub enum ImageFormat {
     Sarif,
     /// JUnit XML.
     Junit,
+    /// CycloneDX 1.6 JSON with a `vulnerabilities` array (VEX): the image's SBOM for
+    /// `moat image`, the input SBOM for `moat sbom scan` (CycloneDX input only).
+    Cyclonedx,
 }
 
 #[derive(Args, Debug)]
@@ -94,7 +97,7 @@ impl ImageFormat {
     /// The common renderer's format.
     pub fn report_format(self) -> moat_report::Format {
         match self {
-            Self::Table => moat_report::Format::Table,
+            Self::Table | Self::Cyclonedx => moat_report::Format::Table,
             Self::Json => moat_report::Format::Json,
             Self::Sarif => moat_report::Format::Sarif,
             Self::Junit => moat_report::Format::Junit,
@@ -157,6 +160,27 @@ pub fn run(a: &ImageArgs) -> anyhow::Result<ExitCode> {
     } else {
         vulnerabilities(a, &catalog, &mut findings)?
     };
+    if let ImageFormat::Cyclonedx = a.format {
+        let created = crate::sbom_cmd::created().map_err(anyhow::Error::msg)?;
+        let tool = moat_image::sbom::Tool {
+            name: "moat",
+            version: env!("CARGO_PKG_VERSION"),
+        };
+        let text = moat_image::sbom::cyclonedx(opened.info(), &catalog, tool, created)?;
+        let mut bom: serde_json::Value = serde_json::from_str(&text)?;
+        if let Some(v) = &vulns {
+            moat_imagescan::vulns::add_cyclonedx_vulnerabilities(
+                &mut bom,
+                &v.report,
+                &v.subjects,
+                &|m, s| v.waivers.decide(m, s),
+            );
+        }
+        let mut out = io::stdout().lock();
+        serde_json::to_writer_pretty(&mut out, &bom)?;
+        writeln!(out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     findings.retain(|f| f.severity >= a.severity);
     findings.sort_by(|x, y| (y.severity, &x.check_id).cmp(&(x.severity, &y.check_id)));
     let format = match a.format {
@@ -247,12 +271,15 @@ fn summary(
     s
 }
 
-/// What the summary says about vulnerability matching.
+/// What the summary says about vulnerability matching, and the match itself.
 struct VulnSummary {
     matches: usize,
     packages: usize,
     unchecked: usize,
     db: String,
+    report: moat_imagescan::vulns::Report,
+    subjects: Vec<moat_imagescan::vulns::Subject>,
+    waivers: crate::vuln_cmd::Waivers,
 }
 
 /// Matches the catalogue against the vulnerability database and adds the findings. A
@@ -302,6 +329,9 @@ fn vulnerabilities(
         packages,
         unchecked: report.unchecked.len(),
         db: path.display().to_string(),
+        report,
+        subjects,
+        waivers,
     };
     findings.extend(found);
     Ok(Some(summary))

@@ -109,7 +109,7 @@ pub fn run(a: &SbomArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// `SOURCE_DATE_EPOCH` when set, else now (seconds since the Unix epoch).
-fn created() -> Result<i64, String> {
+pub fn created() -> Result<i64, String> {
     match std::env::var("SOURCE_DATE_EPOCH") {
         Ok(v) => v
             .trim()

@@ -159,6 +159,23 @@ pub fn scan(a: &ScanArgs) -> anyhow::Result<ExitCode> {
     let mut findings = vulns::findings(&report, &subjects, a.ignore_unfixed, &|m, s| {
         waivers.decide(m, s)
     });
+    if let ImageFormat::Cyclonedx = a.format {
+        let mut doc: serde_json::Value = serde_json::from_slice(&bytes)?;
+        if doc.get("bomFormat").is_none() {
+            return crate::usage(format_args!(
+                "{}: -f cyclonedx adds vulnerabilities to a CycloneDX input; this is {}",
+                a.bom.display(),
+                bom.format
+            ));
+        }
+        vulns::add_cyclonedx_vulnerabilities(&mut doc, &report, &subjects, &|m, s| {
+            waivers.decide(m, s)
+        });
+        let mut out = io::stdout().lock();
+        serde_json::to_writer_pretty(&mut out, &doc)?;
+        writeln!(out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     findings.retain(|f| f.severity >= a.severity);
     let format = match a.format {
         ImageFormat::Table => {

@@ -997,3 +997,113 @@ fn language_packages_in_both_formats() {
         "{table}"
     );
 }
+
+#[test]
+fn cyclonedx_with_vulnerabilities_validates() {
+    let dir = tempfile::tempdir().unwrap();
+    let advisories = dir.path().join("osv");
+    std::fs::create_dir_all(&advisories).unwrap();
+    std::fs::write(
+        advisories.join("TEST-1.json"),
+        r#"{"id":"TEST-1","aliases":["CVE-2099-0001"],"modified":"2024-01-01T00:00:00Z","summary":"test advisory",
+            "severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
+            "affected":[{"package":{"ecosystem":"PyPI","name":"requests"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"2.20.0"}]}]}]}"#,
+    )
+    .unwrap();
+    let db = dir.path().join("vuln.db");
+    let o = moat(
+        &[
+            "db",
+            "import",
+            "--db",
+            db.to_str().unwrap(),
+            advisories.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(
+        common::code(&o),
+        0,
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let root = dir.path().join("root");
+    let site = root.join("usr/lib/python3/site-packages/requests-2.19.1.dist-info");
+    std::fs::create_dir_all(&site).unwrap();
+    std::fs::write(site.join("METADATA"), "Name: requests\nVersion: 2.19.1\n").unwrap();
+    let o = moat(
+        &[
+            "image",
+            root.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+            "-f",
+            "cyclonedx",
+        ],
+        Some("1700000000"),
+    );
+    assert_eq!(
+        common::code(&o),
+        0,
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let bom = valid_cyclonedx(&String::from_utf8(o.stdout).unwrap());
+    let v = &bom["vulnerabilities"][0];
+    assert_eq!(v["id"], "CVE-2099-0001");
+    assert_eq!(v["references"][0]["id"], "TEST-1");
+    assert_eq!(v["ratings"][0]["score"], 9.8);
+    assert_eq!(v["ratings"][0]["method"], "CVSSv31");
+    assert_eq!(v["recommendation"], "Upgrade to 2.20.0");
+    let component = bom["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["purl"] == "pkg:pypi/requests@2.19.1")
+        .unwrap();
+    assert_eq!(v["affects"][0]["ref"], component["bom-ref"]);
+    // A VEX statement becomes the analysis; `moat sbom scan -f cyclonedx` adds the same
+    // array to a CycloneDX input.
+    let vex = dir.path().join("vex.json");
+    std::fs::write(
+        &vex,
+        r#"{"statements":[{"vulnerability":"CVE-2099-0001","products":["pkg:pypi/requests"],"status":"not_affected","justification":"vulnerable_code_not_present"}]}"#,
+    )
+    .unwrap();
+    let input = dir.path().join("bom.json");
+    let o = moat(
+        &[
+            "sbom",
+            root.to_str().unwrap(),
+            "-o",
+            input.to_str().unwrap(),
+        ],
+        Some("1700000000"),
+    );
+    assert_eq!(common::code(&o), 0);
+    let o = moat(
+        &[
+            "sbom",
+            "scan",
+            input.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+            "--vex",
+            vex.to_str().unwrap(),
+            "-f",
+            "cyclonedx",
+        ],
+        None,
+    );
+    assert_eq!(
+        common::code(&o),
+        0,
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let bom = valid_cyclonedx(&String::from_utf8(o.stdout).unwrap());
+    assert_eq!(
+        bom["vulnerabilities"][0]["analysis"]["state"],
+        "not_affected"
+    );
+}

@@ -67,6 +67,8 @@ pub struct VulnMatch {
     pub severity: Severity,
     /// The CVSS base score, when a vector gave one.
     pub score: Option<f64>,
+    /// The CVSS vector that gave the score.
+    pub vector: Option<String>,
     /// Whether any record rated the vulnerability.
     pub rated: bool,
     /// A one-line summary.
@@ -251,8 +253,9 @@ fn merge(subject: usize, q: &Query, hits: Vec<Hit<'_>>) -> Vec<VulnMatch> {
                 ids,
                 query: q.clone(),
                 fixed,
-                severity: rating.map_or(Severity::Medium, |r| r.0),
-                score: rating.and_then(|r| r.1),
+                severity: rating.as_ref().map_or(Severity::Medium, |r| r.0),
+                score: rating.as_ref().and_then(|r| r.1),
+                vector: rating.as_ref().and_then(|r| r.2.clone()),
                 rated: rating.is_some(),
                 summary,
                 evidence: members.into_iter().map(|h| h.evidence).collect(),
@@ -263,9 +266,9 @@ fn merge(subject: usize, q: &Query, hits: Vec<Hit<'_>>) -> Vec<VulnMatch> {
     out
 }
 
-/// A record's severity: the highest CVSS score among its vectors, else its ecosystem's
-/// rating word.
-fn rate(r: &Record, ecosystem: &str) -> Option<(Severity, Option<f64>)> {
+/// A record's severity: the highest CVSS score among its vectors (with the vector), else
+/// its ecosystem's rating word.
+fn rate(r: &Record, ecosystem: &str) -> Option<(Severity, Option<f64>, Option<String>)> {
     let vectors = r.severity.iter().chain(
         r.affected
             .iter()
@@ -273,10 +276,13 @@ fn rate(r: &Record, ecosystem: &str) -> Option<(Severity, Option<f64>)> {
             .flat_map(|a| a.severity.iter()),
     );
     let best = vectors
-        .filter_map(|s| cvss_score(&s.score))
-        .fold(None::<f64>, |m, v| Some(m.map_or(v, |m| m.max(v))));
-    if let Some(score) = best {
-        return Some((from_score(score), Some(score)));
+        .filter_map(|s| cvss_score(&s.score).map(|v| (v, &s.score)))
+        .fold(None::<(f64, &String)>, |m, (v, vec)| match m {
+            Some((mv, _)) if mv >= v => m,
+            _ => Some((v, vec)),
+        });
+    if let Some((score, vector)) = best {
+        return Some((from_score(score), Some(score), Some(vector.clone())));
     }
     let words = r
         .affected
@@ -284,7 +290,7 @@ fn rate(r: &Record, ecosystem: &str) -> Option<(Severity, Option<f64>)> {
         .filter(|a| a.package.ecosystem == ecosystem)
         .filter_map(|a| a.ecosystem_severity.as_deref())
         .chain(r.database_severity.as_deref());
-    words.filter_map(from_word).max().map(|s| (s, None))
+    words.filter_map(from_word).max().map(|s| (s, None, None))
 }
 
 /// The base score of a CVSS v3.x or v4.0 vector.
@@ -409,4 +415,104 @@ fn message(m: &VulnMatch, installed: &str) -> String {
         s.push_str(&moat_vulndb::model::truncate(summary, 120));
     }
     s
+}
+
+/// Adds a CycloneDX 1.6 `vulnerabilities` array (VEX) to an SBOM written for the same
+/// packages: one entry per vulnerability and package, its ratings, the affected component
+/// (by the SBOM's `bom-ref` for the package URL), the fixed versions as recommendation, and
+/// an analysis for waived ones (`not_affected`, or `resolved` for VEX `fixed`).
+pub fn add_cyclonedx_vulnerabilities(
+    bom: &mut serde_json::Value,
+    report: &Report,
+    subjects: &[Subject],
+    waive: &dyn Fn(&VulnMatch, &Subject) -> Option<moat_core::Waived>,
+) {
+    use serde_json::json;
+    let refs: HashMap<String, String> = bom
+        .get("components")
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|c| {
+            Some((
+                c.get("purl")?.as_str()?.to_owned(),
+                c.get("bom-ref")?.as_str()?.to_owned(),
+            ))
+        })
+        .collect();
+    let mut out = Vec::new();
+    for (n, m) in report.matches.iter().enumerate() {
+        let Some(s) = subjects.get(m.subject) else {
+            continue;
+        };
+        let purl = s.purl.to_string();
+        let Some(bom_ref) = refs.get(&purl) else {
+            continue;
+        };
+        let (id, aliases) = m
+            .ids
+            .split_first()
+            .map_or(("", &[][..]), |(f, r)| (f.as_str(), r));
+        let method = match m.vector.as_deref() {
+            Some(v) if v.starts_with("CVSS:4.0") => "CVSSv4",
+            Some(v) if v.starts_with("CVSS:3.1") => "CVSSv31",
+            Some(v) if v.starts_with("CVSS:3.0") => "CVSSv3",
+            _ => "other",
+        };
+        let mut rating = json!({"severity": m.severity.as_str(), "method": method});
+        if let Some(score) = m.score {
+            rating["score"] = json!(score);
+        }
+        if let Some(v) = &m.vector {
+            rating["vector"] = json!(v);
+        }
+        let mut v = json!({
+            "bom-ref": format!("vuln-{n}-{id}"),
+            "id": id,
+            "source": {"name": source_of(id)},
+            "ratings": [rating],
+            "affects": [{"ref": bom_ref, "versions": [{"version": s.purl.version.clone().unwrap_or_default(), "status": "affected"}]}],
+        });
+        if !aliases.is_empty() {
+            v["references"] = json!(
+                aliases
+                    .iter()
+                    .map(|a| json!({"id": a, "source": {"name": source_of(a)}}))
+                    .collect::<Vec<_>>()
+            );
+        }
+        if let Some(summary) = &m.summary {
+            v["description"] = json!(summary);
+        }
+        if !m.fixed.is_empty() {
+            v["recommendation"] = json!(format!("Upgrade to {}", m.fixed.join(" or ")));
+        }
+        if let Some(w) = waive(m, s) {
+            let state = if w.reason.starts_with("VEX fixed") {
+                "resolved"
+            } else {
+                "not_affected"
+            };
+            v["analysis"] = json!({"state": state, "detail": format!("{} ({})", w.reason, w.by)});
+        }
+        out.push(v);
+    }
+    if let Some(obj) = bom.as_object_mut() {
+        obj.insert("vulnerabilities".into(), serde_json::Value::Array(out));
+    }
+}
+
+/// The database an ID belongs to, by its prefix.
+fn source_of(id: &str) -> &'static str {
+    match id.split('-').next().unwrap_or_default() {
+        "CVE" => "NVD",
+        "GHSA" => "GitHub",
+        "GO" => "Go Vulnerability Database",
+        "PYSEC" => "PyPA Advisory Database",
+        "RUSTSEC" => "RustSec",
+        "DSA" | "DLA" | "DTSA" => "Debian",
+        "ALSA" | "ALBA" | "ALEA" => "AlmaLinux",
+        "USN" | "UBUNTU" => "Ubuntu",
+        _ => "OSV",
+    }
 }
