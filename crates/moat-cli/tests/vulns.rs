@@ -88,11 +88,10 @@ const STATUS: &str = "Package: libssl1.1\nStatus: install ok installed\nArchitec
 Package: python3-requests\nStatus: install ok installed\nArchitecture: all\nSource: requests\nVersion: 2.25.1+dfsg-2\n\n\
 Package: zlib1g\nStatus: install ok installed\nArchitecture: amd64\nSource: zlib\nVersion: 1:1.2.11.dfsg-2+deb11u2\n";
 
-#[test]
-fn real_advisories_for_go_rust_python_and_debian() {
-    let dir = tempfile::tempdir().unwrap();
+/// A Debian 11 root with [`STATUS`] and PyPI requests 2.19.1 in dist-packages.
+fn debian_with_requests(dir: &Path) -> PathBuf {
     let root = rootfs(
-        dir.path(),
+        dir,
         "ID=debian\nVERSION_ID=\"11\"\nPRETTY_NAME=\"Debian GNU/Linux 11 (bullseye)\"\n",
         Some(STATUS),
         None,
@@ -104,6 +103,13 @@ fn real_advisories_for_go_rust_python_and_debian() {
         "Metadata-Version: 2.1\nName: requests\nVersion: 2.19.1\n",
     )
     .unwrap();
+    root
+}
+
+#[test]
+fn real_advisories_for_go_rust_python_and_debian() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = debian_with_requests(dir.path());
     std::fs::create_dir_all(root.join("usr/local/bin")).unwrap();
     std::fs::copy(
         support::lang::go_binaries().join("app"),
@@ -253,15 +259,7 @@ fn alpine_by_origin_and_branch_and_missing_db() {
 #[test]
 fn sbom_scan_and_explain() {
     let dir = tempfile::tempdir().unwrap();
-    let root = rootfs(
-        dir.path(),
-        "ID=debian\nVERSION_ID=\"11\"\n",
-        Some(STATUS),
-        None,
-    );
-    let site = root.join("usr/lib/python3/dist-packages/requests-2.19.1.dist-info");
-    std::fs::create_dir_all(&site).unwrap();
-    std::fs::write(site.join("METADATA"), "Name: requests\nVersion: 2.19.1\n").unwrap();
+    let root = debian_with_requests(dir.path());
     let db = db().to_str().unwrap();
     let run = |args: &[&str]| common::moat_in(&common::root(), args, None);
     let mut first: Option<Vec<(String, String, String)>> = None;
