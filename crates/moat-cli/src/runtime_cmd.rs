@@ -92,7 +92,12 @@ pub struct AuditArgs {
     #[arg(long = "rules", short = 'r', value_name = "FILE", required = true)]
     rules: Vec<PathBuf>,
     /// Log of events (JSON lines); `-` reads standard input.
-    log: PathBuf,
+    #[arg(required_unless_present = "listen")]
+    log: Option<PathBuf>,
+    /// Receive events over HTTP instead, as the API server's webhook audit backend sends
+    /// them (`POST /k8s-audit`, an `EventList` per request), e.g. `127.0.0.1:9765`.
+    #[arg(long, value_name = "ADDR", conflicts_with_all = ["log", "follow"])]
+    listen: Option<String>,
     /// Alert format: Falco's text line or Falco's JSON object, one per line.
     #[arg(long, short = 'f', value_enum, default_value = "text")]
     format: OutFormat,
@@ -118,8 +123,8 @@ pub struct AuditArgs {
     /// (rename + new file) and truncation. Stops on Ctrl-C or after --idle-exit.
     #[arg(long)]
     follow: bool,
-    /// With --follow: stop after this many seconds without new lines.
-    #[arg(long, value_name = "SECONDS", requires = "follow")]
+    /// With --follow or --listen: stop after this many seconds without new events.
+    #[arg(long, value_name = "SECONDS")]
     idle_exit: Option<f64>,
 }
 
@@ -252,18 +257,22 @@ pub fn run_audit_cmd(a: &AuditArgs, source: Source) -> anyhow::Result<ExitCode> 
         Some(Ok(d)) => Some(d),
         Some(Err(_)) => return crate::usage("--idle-exit: expected a number of seconds >= 0"),
     };
-    let stdin = a.log.as_os_str() == "-";
+    if a.idle_exit.is_some() && !a.follow && a.listen.is_none() {
+        return crate::usage("--idle-exit needs --follow or --listen");
+    }
+    let log = a.log.clone().unwrap_or_default();
+    let stdin = log.as_os_str() == "-";
     if a.follow && stdin {
         return crate::usage("--follow needs a log file, not `-`");
     }
     // Open first, so an unreadable log is reported before anything runs.
-    let mut reader: Box<dyn BufRead> = if stdin {
+    let mut reader: Box<dyn BufRead> = if stdin || a.listen.is_some() {
         Box::new(BufReader::new(io::stdin().lock()))
     } else {
-        match File::open(&a.log) {
+        match File::open(&log) {
             Ok(f) => Box::new(BufReader::with_capacity(1 << 16, f)),
             Err(e) => {
-                writeln!(err, "moat: error: {}: {e}", a.log.display())?;
+                writeln!(err, "moat: error: {}: {e}", log.display())?;
                 return Ok(ExitCode::from(2));
             }
         }
@@ -275,7 +284,11 @@ pub fn run_audit_cmd(a: &AuditArgs, source: Source) -> anyhow::Result<ExitCode> 
     let mut write_err: Option<io::Error> = None;
     let mut worst: Option<Priority> = None;
     let mut reported = 0usize;
-    let log_name = a.log.display().to_string();
+    let log_name = match &a.listen {
+        Some(addr) => format!("http://{addr}/k8s-audit"),
+        None => log.display().to_string(),
+    };
+    let streaming = a.follow || a.listen.is_some();
     let mut on_alert = |alert: moat_runtime::Alert| {
         worst = Some(worst.map_or(alert.priority, |w| w.min(alert.priority)));
         if write_err.is_some() {
@@ -287,7 +300,7 @@ pub fn run_audit_cmd(a: &AuditArgs, source: Source) -> anyhow::Result<ExitCode> 
         };
         // While following, every alert is flushed as it happens.
         let written =
-            writeln!(out, "{line}").and_then(|()| if a.follow { out.flush() } else { Ok(()) });
+            writeln!(out, "{line}").and_then(|()| if streaming { out.flush() } else { Ok(()) });
         if let Err(e) = written {
             write_err = Some(e);
         }
@@ -298,7 +311,20 @@ pub fn run_audit_cmd(a: &AuditArgs, source: Source) -> anyhow::Result<ExitCode> 
             let _ = writeln!(err, "moat: {log_name}:{}: {}", bad.line, bad.message);
         }
     };
-    let stats = if a.follow {
+    let stats = if let Some(addr) = &a.listen {
+        drop(reader);
+        crate::audit_listen::serve(
+            &engine,
+            source,
+            addr,
+            idle_exit,
+            &mut on_alert,
+            &mut on_bad,
+            &mut |bound| {
+                let _ = writeln!(io::stderr(), "moat: listening on http://{bound}/k8s-audit");
+            },
+        )?
+    } else if a.follow {
         drop(reader);
         let opts = FollowOptions {
             idle_exit,
@@ -307,7 +333,7 @@ pub fn run_audit_cmd(a: &AuditArgs, source: Source) -> anyhow::Result<ExitCode> 
         follow_audit(
             &engine,
             source,
-            &a.log,
+            &log,
             opts,
             &mut on_alert,
             &mut on_bad,

@@ -6,7 +6,7 @@
 mod common;
 
 use std::fs;
-use std::io::Write;
+use std::io::{Read, Write};
 
 use common::{code, moat_in, shared, stdout};
 
@@ -301,5 +301,83 @@ fn runtime_replay_syscall_events() {
         stderr(&o).contains("bad.jsonl:1: data not recognized as a syscall event"),
         "{}",
         stderr(&o)
+    );
+}
+
+/// POSTs `body` to the listener and returns the HTTP status line.
+fn post(addr: &str, path: &str, body: &str) -> String {
+    use std::io::{BufRead, BufReader};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut status = String::new();
+    BufReader::new(s).read_line(&mut status).unwrap();
+    status.trim().to_owned()
+}
+
+#[test]
+fn audit_listen_receives_webhook_batches() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let rules = rules_dir().join("k8saudit-plugin/k8s_audit_rules.yaml");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_moat"))
+        .args([
+            "audit",
+            "--rules",
+            rules.to_str().unwrap(),
+            "--hostname",
+            "node-1",
+            "-f",
+            "json",
+        ])
+        .args(["--listen", "127.0.0.1:0", "--idle-exit", "2"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    err.read_line(&mut first).unwrap();
+    let addr = first
+        .trim()
+        .strip_prefix("moat: listening on http://")
+        .and_then(|a| a.strip_suffix("/k8s-audit"))
+        .unwrap_or_else(|| panic!("{first}"))
+        .to_owned();
+    // The API server's webhook backend sends an EventList per request (pretty JSON is fine).
+    let event: serde_json::Value = serde_json::from_str(&privileged_pod_event()).unwrap();
+    let list =
+        serde_json::json!({"kind": "EventList", "apiVersion": "audit.k8s.io/v1", "items": [event]});
+    let pretty = serde_json::to_string_pretty(&list).unwrap();
+    assert_eq!(post(&addr, "/k8s-audit", &pretty), "HTTP/1.1 200 OK");
+    assert_eq!(
+        post(&addr, "/k8s-audit", "{\"kind\": 0}"),
+        "HTTP/1.1 400 Bad Request"
+    );
+    assert_eq!(post(&addr, "/other", "{}"), "HTTP/1.1 404 Not Found");
+    let out = child.wait_with_output().unwrap();
+    let mut rest = String::new();
+    err.read_to_string(&mut rest).unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a bad batch makes the exit code 2: {rest}"
+    );
+    let alerts: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        alerts.iter().any(|a| a["rule"] == "Create Privileged Pod"),
+        "{alerts:#?}"
+    );
+    assert!(
+        rest.contains("data not recognized as a k8s audit event"),
+        "{rest}"
     );
 }
