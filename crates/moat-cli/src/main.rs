@@ -1,6 +1,7 @@
 //! The `moat` binary: argument parsing and wiring only. Scanning lives in `moat-scan`,
 //! checks in `moat-checks`, rendering in `moat-report`.
 
+mod alert_sinks;
 mod audit_listen;
 mod checks_cmd;
 mod db_cmd;

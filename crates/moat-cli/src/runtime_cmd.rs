@@ -126,6 +126,22 @@ pub struct AuditArgs {
     /// With --follow or --listen: stop after this many seconds without new events.
     #[arg(long, value_name = "SECONDS")]
     idle_exit: Option<f64>,
+    /// Also POST every alert (Falco JSON) to this URL, from a background queue with
+    /// retries and backoff; dropped and failed alerts are counted on stderr.
+    #[arg(long, value_name = "URL")]
+    webhook: Option<String>,
+    /// Per-rule rate limit: at most this many alerts per second on average (token bucket;
+    /// bursts of --burst); suppressed alerts are counted per rule on stderr.
+    #[arg(long, value_name = "PER_SECOND")]
+    rate_limit: Option<f64>,
+    /// Burst size of --rate-limit.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 10.0,
+        requires = "rate_limit"
+    )]
+    burst: f64,
 }
 
 pub fn run_rules(cmd: RulesCommand) -> anyhow::Result<ExitCode> {
@@ -289,8 +305,28 @@ pub fn run_audit_cmd(a: &AuditArgs, source: Source) -> anyhow::Result<ExitCode> 
         None => log.display().to_string(),
     };
     let streaming = a.follow || a.listen.is_some();
+    let mut limiter = match a.rate_limit {
+        Some(r) if r > 0.0 && r.is_finite() => {
+            Some(crate::alert_sinks::RateLimiter::new(r, a.burst))
+        }
+        Some(_) => return crate::usage("--rate-limit: expected a positive number per second"),
+        None => None,
+    };
+    let mut webhook = match a.webhook.as_deref().map(crate::alert_sinks::Webhook::start) {
+        Some(Ok(w)) => Some(w),
+        Some(Err(e)) => return crate::usage(e),
+        None => None,
+    };
     let mut on_alert = |alert: moat_runtime::Alert| {
+        if let Some(l) = &mut limiter
+            && !l.allow(&alert.rule)
+        {
+            return;
+        }
         worst = Some(worst.map_or(alert.priority, |w| w.min(alert.priority)));
+        if let Some(w) = &mut webhook {
+            w.send(alert.to_json().to_string());
+        }
         if write_err.is_some() {
             return;
         }
@@ -346,6 +382,22 @@ pub fn run_audit_cmd(a: &AuditArgs, source: Source) -> anyhow::Result<ExitCode> 
         return Err(e.into());
     }
     out.flush()?;
+    if let Some(l) = &limiter {
+        for (rule, n) in &l.dropped {
+            writeln!(
+                err,
+                "moat: rate limit suppressed {n} alerts of rule {rule:?}"
+            )?;
+        }
+    }
+    if let Some(w) = webhook.take() {
+        let s = w.finish();
+        writeln!(
+            err,
+            "moat: webhook: {} alerts sent, {} failed after retries, {} dropped (queue full)",
+            s.sent, s.failed, s.dropped
+        )?;
+    }
     if stats.bad_lines > 0 {
         writeln!(
             err,

@@ -381,3 +381,95 @@ fn audit_listen_receives_webhook_batches() {
         "{rest}"
     );
 }
+
+#[test]
+fn audit_webhook_sink_and_rate_limit() {
+    use std::io::{BufRead, BufReader};
+    use std::sync::{Arc, Mutex};
+    // A webhook receiver on 127.0.0.1 that records the JSON bodies it is sent.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/alerts", listener.local_addr().unwrap());
+    let bodies = Arc::new(Mutex::new(Vec::<String>::new()));
+    let seen = bodies.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut r = BufReader::new(stream.try_clone().unwrap());
+            let mut len = 0usize;
+            loop {
+                let mut line = String::new();
+                if r.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; len];
+            r.read_exact(&mut body).unwrap();
+            seen.lock().unwrap().push(String::from_utf8(body).unwrap());
+            let mut w = stream;
+            let _ =
+                w.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        }
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let event = privileged_pod_event();
+    let log = tmp.path().join("audit.log");
+    fs::write(&log, format!("{event}\n{event}\n{event}\n")).unwrap();
+    let rules = rules_dir().join("k8saudit-plugin/k8s_audit_rules.yaml");
+    let o = moat_in(
+        tmp.path(),
+        &[
+            "audit",
+            "--rules",
+            rules.to_str().unwrap(),
+            "-f",
+            "json",
+            "--webhook",
+            &url,
+            "--rate-limit",
+            "0.001",
+            "--burst",
+            "1",
+            log.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let err = stderr(&o);
+    // Three privileged pods, one alert let through per rule by the bucket of one.
+    let printed = json_lines(&o);
+    let privileged: Vec<_> = printed
+        .iter()
+        .filter(|a| a["rule"] == "Create Privileged Pod")
+        .collect();
+    assert_eq!(privileged.len(), 1, "{printed:#?}");
+    assert!(
+        err.contains("rate limit suppressed 2 alerts of rule \"Create Privileged Pod\""),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("webhook: {} alerts sent, 0 failed", printed.len())),
+        "{err}"
+    );
+    let got = bodies.lock().unwrap().clone();
+    assert_eq!(got.len(), printed.len());
+    let first: serde_json::Value = serde_json::from_str(&got[0]).unwrap();
+    assert!(
+        first["rule"].is_string() && first["output_fields"].is_object(),
+        "{first}"
+    );
+    let o = moat_in(
+        tmp.path(),
+        &[
+            "audit",
+            "--rules",
+            rules.to_str().unwrap(),
+            "--webhook",
+            "http://example.com/x",
+            log.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code(&o), 2, "plain http off loopback is refused");
+}

@@ -1,0 +1,170 @@
+//! Where runtime alerts go besides standard output or a file: an HTTP webhook (a JSON post
+//! per alert from a background thread, bounded queue, retries with backoff, counts of
+//! what was dropped or failed) and a per-rule rate limit (token bucket).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::mpsc::{self, SyncSender, TrySendError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// Alerts waiting for the webhook before new ones are dropped.
+const QUEUE: usize = 1024;
+/// Attempts per alert (the first plus retries).
+const ATTEMPTS: u32 = 4;
+
+/// A token bucket per rule: `rate` alerts per second on average, bursts of `burst`.
+#[derive(Debug)]
+pub struct RateLimiter {
+    rate: f64,
+    burst: f64,
+    buckets: HashMap<String, (f64, Instant)>,
+    /// Alerts suppressed, per rule.
+    pub dropped: BTreeMap<String, u64>,
+}
+
+impl RateLimiter {
+    /// A limiter; `rate` > 0, `burst` ≥ 1.
+    pub fn new(rate: f64, burst: f64) -> Self {
+        Self {
+            rate,
+            burst: burst.max(1.0),
+            buckets: HashMap::new(),
+            dropped: BTreeMap::new(),
+        }
+    }
+
+    /// Whether an alert of `rule` may go out now (taking a token), else counts it dropped.
+    pub fn allow(&mut self, rule: &str) -> bool {
+        let now = Instant::now();
+        let (tokens, last) = self
+            .buckets
+            .entry(rule.to_owned())
+            .or_insert((self.burst, now));
+        *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * self.rate).min(self.burst);
+        *last = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            true
+        } else {
+            *self.dropped.entry(rule.to_owned()).or_default() += 1;
+            false
+        }
+    }
+}
+
+/// What the webhook did.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct WebhookStats {
+    /// Alerts delivered (2xx).
+    pub sent: u64,
+    /// Alerts given up after every retry.
+    pub failed: u64,
+    /// Alerts dropped because the queue was full.
+    pub dropped: u64,
+}
+
+/// A webhook sink: alerts are queued and posted as JSON by a background thread.
+pub struct Webhook {
+    tx: Option<SyncSender<String>>,
+    worker: Option<JoinHandle<WebhookStats>>,
+    dropped: u64,
+}
+
+impl Webhook {
+    /// Starts the sender for `url` (`http://` only on loopback, like every moat client).
+    pub fn start(url: &str) -> Result<Self, String> {
+        let insecure_ok = url.starts_with("http://127.0.0.1")
+            || url.starts_with("http://localhost")
+            || url.starts_with("http://[::1]");
+        if !url.starts_with("https://") && !insecure_ok {
+            return Err(format!(
+                "--webhook {url}: use https:// (plain http:// only for loopback addresses)"
+            ));
+        }
+        let (tx, rx) = mpsc::sync_channel::<String>(QUEUE);
+        let url = url.to_owned();
+        let worker = std::thread::spawn(move || {
+            let agent = ureq::Agent::new_with_config(
+                ureq::Agent::config_builder()
+                    .http_status_as_error(false)
+                    .timeout_global(Some(Duration::from_secs(10)))
+                    .build(),
+            );
+            let mut stats = WebhookStats::default();
+            for body in rx {
+                let mut delay = Duration::from_millis(100);
+                let mut ok = false;
+                for attempt in 0..ATTEMPTS {
+                    if attempt > 0 {
+                        std::thread::sleep(delay);
+                        delay *= 2;
+                    }
+                    let sent = agent
+                        .post(&url)
+                        .header("Content-Type", "application/json")
+                        .send(body.as_bytes());
+                    if sent.is_ok_and(|r| r.status().is_success()) {
+                        ok = true;
+                        break;
+                    }
+                }
+                if ok {
+                    stats.sent += 1;
+                } else {
+                    stats.failed += 1;
+                }
+            }
+            stats
+        });
+        Ok(Self {
+            tx: Some(tx),
+            worker: Some(worker),
+            dropped: 0,
+        })
+    }
+
+    /// Queues one alert (its JSON); counts it dropped when the queue is full.
+    pub fn send(&mut self, json: String) {
+        if let Some(tx) = &self.tx
+            && let Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) = tx.try_send(json)
+        {
+            self.dropped += 1;
+        }
+    }
+
+    /// Waits for the queue to drain and returns the counts.
+    pub fn finish(mut self) -> WebhookStats {
+        drop(self.tx.take());
+        let mut stats = self
+            .worker
+            .take()
+            .and_then(|w| w.join().ok())
+            .unwrap_or_default();
+        stats.dropped += self.dropped;
+        stats
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_bucket_per_rule() {
+        let mut r = RateLimiter::new(0.001, 2.0);
+        assert!(r.allow("a"));
+        assert!(r.allow("a"));
+        assert!(!r.allow("a"));
+        assert!(r.allow("b"), "buckets are per rule");
+        assert_eq!(r.dropped.get("a"), Some(&1));
+    }
+
+    #[test]
+    fn plain_http_only_on_loopback() {
+        assert!(Webhook::start("http://example.com/hook").is_err());
+        assert!(Webhook::start("http://127.0.0.1:1/hook").is_ok_and(|w| {
+            w.finish();
+            true
+        }));
+    }
+}
