@@ -145,6 +145,45 @@ impl Webhook {
     }
 }
 
+/// A syslog sink: one datagram per alert to the local syslog socket (`/dev/log` by
+/// default), facility `user`, severity from the rule's priority (Falco's priorities are
+/// syslog's severities), in the classic `<PRI>Mmm dd hh:mm:ss moat: text` form.
+pub struct Syslog {
+    sock: std::os::unix::net::UnixDatagram,
+    /// Datagrams the socket refused.
+    pub failed: u64,
+}
+
+impl Syslog {
+    /// Connects to the socket at `path`.
+    pub fn open(path: &std::path::Path) -> Result<Self, String> {
+        let fail = |e: std::io::Error| format!("--syslog {}: {e}", path.display());
+        let sock = std::os::unix::net::UnixDatagram::unbound().map_err(fail)?;
+        sock.connect(path).map_err(fail)?;
+        Ok(Self { sock, failed: 0 })
+    }
+
+    /// Sends one alert's text line.
+    pub fn send(&mut self, priority: moat_runtime::Priority, text: &str) {
+        use moat_runtime::Priority as P;
+        let severity = match priority {
+            P::Emergency => 0,
+            P::Alert => 1,
+            P::Critical => 2,
+            P::Error => 3,
+            P::Warning => 4,
+            P::Notice => 5,
+            P::Informational => 6,
+            P::Debug => 7,
+        };
+        let stamp = jiff::Zoned::now().strftime("%b %e %H:%M:%S");
+        let msg = format!("<{}>{stamp} moat: {text}", 8 + severity);
+        if self.sock.send(msg.as_bytes()).is_err() {
+            self.failed += 1;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -134,6 +134,10 @@ pub struct AuditArgs {
     /// bursts of --burst); suppressed alerts are counted per rule on stderr.
     #[arg(long, value_name = "PER_SECOND")]
     rate_limit: Option<f64>,
+    /// Also send every alert to syslog: the local socket SOCKET (default `/dev/log`),
+    /// facility user, severity from the rule's priority.
+    #[arg(long, value_name = "SOCKET", num_args = 0..=1, default_missing_value = "/dev/log")]
+    syslog: Option<PathBuf>,
     /// Burst size of --rate-limit.
     #[arg(
         long,
@@ -317,6 +321,11 @@ pub fn run_audit_cmd(a: &AuditArgs, source: Source) -> anyhow::Result<ExitCode> 
         Some(Err(e)) => return crate::usage(e),
         None => None,
     };
+    let mut syslog = match a.syslog.as_deref().map(crate::alert_sinks::Syslog::open) {
+        Some(Ok(s)) => Some(s),
+        Some(Err(e)) => return crate::usage(e),
+        None => None,
+    };
     let mut on_alert = |alert: moat_runtime::Alert| {
         if let Some(l) = &mut limiter
             && !l.allow(&alert.rule)
@@ -326,6 +335,9 @@ pub fn run_audit_cmd(a: &AuditArgs, source: Source) -> anyhow::Result<ExitCode> 
         worst = Some(worst.map_or(alert.priority, |w| w.min(alert.priority)));
         if let Some(w) = &mut webhook {
             w.send(alert.to_json().to_string());
+        }
+        if let Some(s) = &mut syslog {
+            s.send(alert.priority, &alert.to_text());
         }
         if write_err.is_some() {
             return;
@@ -389,6 +401,9 @@ pub fn run_audit_cmd(a: &AuditArgs, source: Source) -> anyhow::Result<ExitCode> 
                 "moat: rate limit suppressed {n} alerts of rule {rule:?}"
             )?;
         }
+    }
+    if let Some(s) = syslog.as_ref().filter(|s| s.failed > 0) {
+        writeln!(err, "moat: syslog refused {} alerts", s.failed)?;
     }
     if let Some(w) = webhook.take() {
         let s = w.finish();

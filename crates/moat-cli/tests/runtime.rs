@@ -473,3 +473,57 @@ fn audit_webhook_sink_and_rate_limit() {
     );
     assert_eq!(code(&o), 2, "plain http off loopback is refused");
 }
+
+#[test]
+fn audit_syslog_sink() {
+    let tmp = tempfile::tempdir().unwrap();
+    let socket = tmp.path().join("log.sock");
+    let receiver = std::os::unix::net::UnixDatagram::bind(&socket).unwrap();
+    receiver
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    let log = tmp.path().join("audit.log");
+    fs::write(&log, format!("{}\n", privileged_pod_event())).unwrap();
+    let rules = rules_dir().join("k8saudit-plugin/k8s_audit_rules.yaml");
+    let o = moat_in(
+        tmp.path(),
+        &[
+            "audit",
+            "--rules",
+            rules.to_str().unwrap(),
+            "--syslog",
+            socket.to_str().unwrap(),
+            log.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let mut buf = [0u8; 8192];
+    let mut got = Vec::new();
+    while let Ok(n) = receiver.recv(&mut buf) {
+        got.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+        receiver
+            .set_read_timeout(Some(std::time::Duration::from_millis(200)))
+            .unwrap();
+    }
+    assert_eq!(got.len(), stdout(&o).lines().count(), "{got:#?}");
+    // Facility user (8) + severity warning (4).
+    assert!(
+        got.iter()
+            .any(|m| m.starts_with("<12>") && m.contains(" moat: ") && m.contains("privileged")),
+        "{got:#?}"
+    );
+    let o = moat_in(
+        tmp.path(),
+        &[
+            "audit",
+            "--rules",
+            rules.to_str().unwrap(),
+            "--syslog",
+            "/nonexistent/sock",
+            log.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code(&o), 2);
+}
