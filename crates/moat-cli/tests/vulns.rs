@@ -1,8 +1,8 @@
 //! `moat image` vulnerability matching end to end, on the real data of
 //! `../shared/vulndata` imported with `moat db import`: a Go binary built with Debian's Go
 //! toolchain (go-vulndb stdlib advisories), a Rust binary built with `cargo auditable`
-//! depending on smallvec 1.6.0 (RUSTSEC-2021-0003), a PyPI distribution at an old version
-//! (PYSEC records), Debian packages below and at a DSA's fixed version, an Alpine package
+//! depending on smallvec 1.6.0 (RUSTSEC-2021-0003), requests 2.19.1 installed from PyPI
+//! with pip (PYSEC records), Debian packages below and at a DSA's fixed version, an Alpine package
 //! below a secdb fix. The expected IDs were checked by hand against the records
 //! (`moat db lookup`). Wrong-ecosystem matches must not happen: Debian's
 //! `python3-requests` never meets PyPI's `requests` advisories.
@@ -88,7 +88,8 @@ const STATUS: &str = "Package: libssl1.1\nStatus: install ok installed\nArchitec
 Package: python3-requests\nStatus: install ok installed\nArchitecture: all\nSource: requests\nVersion: 2.25.1+dfsg-2\n\n\
 Package: zlib1g\nStatus: install ok installed\nArchitecture: amd64\nSource: zlib\nVersion: 1:1.2.11.dfsg-2+deb11u2\n";
 
-/// A Debian 11 root with [`STATUS`] and PyPI requests 2.19.1 in dist-packages.
+/// A Debian 11 root with [`STATUS`] and requests 2.19.1 as pip installed it from PyPI
+/// (`scripts/build-test-images` makes `target/test-images/pypi-site`).
 fn debian_with_requests(dir: &Path) -> PathBuf {
     let root = rootfs(
         dir,
@@ -96,14 +97,27 @@ fn debian_with_requests(dir: &Path) -> PathBuf {
         Some(STATUS),
         None,
     );
-    let site = root.join("usr/lib/python3/dist-packages/requests-2.19.1.dist-info");
-    std::fs::create_dir_all(&site).unwrap();
-    std::fs::write(
-        site.join("METADATA"),
-        "Metadata-Version: 2.1\nName: requests\nVersion: 2.19.1\n",
-    )
-    .unwrap();
+    let site = common::root().join("target/test-images/pypi-site");
+    assert!(
+        site.join("requests-2.19.1.dist-info/METADATA").is_file(),
+        "{} missing — run scripts/setup-test-deps",
+        site.display()
+    );
+    copy_dir(&site, &root.join("usr/lib/python3/dist-packages"));
     root
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
 }
 
 #[test]
