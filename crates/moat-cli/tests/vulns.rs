@@ -22,7 +22,9 @@ use serde_json::Value;
 fn db() -> &'static Path {
     static DB: OnceLock<PathBuf> = OnceLock::new();
     DB.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("moat-vulns-test-{}", std::process::id()));
+        // Under the target directory, rebuilt from scratch by every test run.
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("moat-vulns-test");
+        let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let db = dir.join("vuln.db");
         let data = common::shared().join("vulndata");
