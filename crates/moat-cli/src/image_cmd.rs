@@ -289,23 +289,17 @@ fn vulnerabilities(
     catalog: &Catalog,
     findings: &mut Vec<moat_core::Finding>,
 ) -> anyhow::Result<Option<VulnSummary>> {
-    let Some(path) = a.db.clone().or_else(moat_vulndb::default_db_path) else {
-        let _ = writeln!(
-            io::stderr(),
-            "moat: warning: no vulnerability database location (set --db or XDG_CACHE_HOME); vulnerabilities not checked"
-        );
-        return Ok(None);
+    let path = match crate::vuln_cmd::locate_db(a.db.as_deref()) {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = writeln!(
+                io::stderr(),
+                "moat: warning: {e}; vulnerabilities not checked"
+            );
+            return Ok(None);
+        }
     };
-    if !path.exists() {
-        let _ = writeln!(
-            io::stderr(),
-            "moat: warning: no vulnerability database at {}: run `moat db update` or `moat db import`; vulnerabilities not checked",
-            path.display()
-        );
-        return Ok(None);
-    }
-    let db = moat_vulndb::Database::open(&path)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let db = crate::vuln_cmd::open_db(&path)?;
     let subjects = moat_imagescan::vulns::subjects(catalog);
     let distro = moat_imagescan::vulns::distro(catalog);
     let report = moat_imagescan::vulns::match_subjects(&db, &subjects, distro.as_ref())

@@ -25,19 +25,31 @@ pub struct DbArg {
 
 impl DbArg {
     fn open(&self) -> anyhow::Result<moat_vulndb::Database> {
-        let path = self
-            .db
-            .clone()
-            .or_else(moat_vulndb::default_db_path)
-            .ok_or_else(|| anyhow::anyhow!("no vulnerability database location: give --db"))?;
-        if !path.exists() {
-            anyhow::bail!(
-                "no vulnerability database at {}: run `moat db update` or `moat db import`",
-                path.display()
-            );
-        }
-        moat_vulndb::Database::open(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+        let path = locate_db(self.db.as_deref()).map_err(anyhow::Error::msg)?;
+        open_db(&path)
     }
+}
+
+/// The database file to use (`--db`, else the default location) when it exists; else a
+/// message saying how to get one.
+pub fn locate_db(db: Option<&std::path::Path>) -> Result<PathBuf, String> {
+    let path = db
+        .map(std::path::Path::to_path_buf)
+        .or_else(moat_vulndb::default_db_path)
+        .ok_or("no vulnerability database location (set --db or XDG_CACHE_HOME)")?;
+    if path.exists() {
+        Ok(path)
+    } else {
+        Err(format!(
+            "no vulnerability database at {}: run `moat db update` or `moat db import`",
+            path.display()
+        ))
+    }
+}
+
+/// Opens the database at `path`, naming it in errors.
+pub fn open_db(path: &std::path::Path) -> anyhow::Result<moat_vulndb::Database> {
+    moat_vulndb::Database::open(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
 /// `moat sbom scan`.

@@ -214,18 +214,9 @@ fn decompress<R: Read>(
                 left: max_uncompressed,
                 limit: max_uncompressed,
             };
-            loop {
-                let mut buf = spare.try_recv().unwrap_or_default();
-                buf.resize(CHUNK, 0);
-                let n = fill(&mut capped, &mut buf)?;
-                if n == 0 {
-                    break;
-                }
-                buf.truncate(n);
-                if chunks.send(Ok(buf)).is_err() {
-                    // The tar walker stopped (its error is what gets reported).
-                    return Ok(());
-                }
+            if !pump(&mut capped, chunks, spare)? {
+                // The tar walker stopped (its error is what gets reported).
+                return Ok(());
             }
         }
         // Trailing bytes after the compressed stream still belong to the blob.
@@ -234,12 +225,36 @@ fn decompress<R: Read>(
     })();
     match result {
         Ok(()) => outer.finish_counted(),
-        Err(e) => {
-            let shared = io::Error::new(e.kind(), e.to_string());
-            let _ = chunks.send(Err(e));
-            Err(shared)
+        Err(e) => Err(forward_error(chunks, e)),
+    }
+}
+
+/// Moves `r` onto the queue in chunks (reusing spent ones) until it ends: `Ok(true)`, or
+/// until the receiving side is gone: `Ok(false)`.
+fn pump(
+    r: &mut dyn Read,
+    chunks: &mpsc::SyncSender<io::Result<Vec<u8>>>,
+    spare: &mpsc::Receiver<Vec<u8>>,
+) -> io::Result<bool> {
+    loop {
+        let mut buf = spare.try_recv().unwrap_or_default();
+        buf.resize(CHUNK, 0);
+        let n = fill(r, &mut buf)?;
+        if n == 0 {
+            return Ok(true);
+        }
+        buf.truncate(n);
+        if chunks.send(Ok(buf)).is_err() {
+            return Ok(false);
         }
     }
+}
+
+/// Hands a read error to the receiving side too; returns a copy for the sending thread.
+fn forward_error(chunks: &mpsc::SyncSender<io::Result<Vec<u8>>>, e: io::Error) -> io::Error {
+    let shared = io::Error::new(e.kind(), e.to_string());
+    let _ = chunks.send(Err(e));
+    shared
 }
 
 /// The blob-reading thread: hashes the stored blob as it reads it in chunks onto the
@@ -250,30 +265,14 @@ fn read_blob<R: Read>(
     spare: &mpsc::Receiver<Vec<u8>>,
 ) -> io::Result<(Digest, u64)> {
     let mut hashing = HashingReader::new(raw);
-    loop {
-        let mut buf = spare.try_recv().unwrap_or_default();
-        buf.resize(CHUNK, 0);
-        let n = match fill(&mut hashing, &mut buf) {
-            Ok(n) => n,
-            Err(e) => {
-                let shared = io::Error::new(e.kind(), e.to_string());
-                let _ = chunks.send(Err(e));
-                return Err(shared);
-            }
-        };
-        if n == 0 {
-            break;
-        }
-        buf.truncate(n);
-        if chunks.send(Ok(buf)).is_err() {
-            break;
-        }
+    if let Err(e) = pump(&mut hashing, chunks, spare) {
+        return Err(forward_error(chunks, e));
     }
     hashing.finish()
 }
 
 /// Reads until `buf` is full or the stream ends; the number of bytes read.
-fn fill(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+fn fill(r: &mut (impl Read + ?Sized), buf: &mut [u8]) -> io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
         match r.read(buf.get_mut(n..).unwrap_or_default()) {
