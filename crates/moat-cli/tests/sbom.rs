@@ -567,73 +567,6 @@ fn package_rows(json: &Value) -> String {
     rows.concat()
 }
 
-/// A `docker-registry` on 127.0.0.1 with its storage in a temporary directory; stopped
-/// when dropped.
-struct Registry {
-    child: std::process::Child,
-    addr: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Registry {
-    fn start() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let addr = format!("127.0.0.1:{port}");
-        let config = dir.path().join("config.yml");
-        std::fs::write(
-            &config,
-            format!(
-                "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {addr}\n",
-                dir.path().join("data").display()
-            ),
-        )
-        .unwrap();
-        let child = Command::new("docker-registry")
-            .arg("serve")
-            .arg(&config)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("docker-registry (installed by scripts/setup-test-deps)");
-        let registry = Self {
-            child,
-            addr,
-            _dir: dir,
-        };
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(&registry.addr).is_ok() {
-                return registry;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        panic!("docker-registry did not start on {}", registry.addr);
-    }
-}
-
-impl Drop for Registry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn skopeo_copy(from: &str, to: &str) {
-    let o = Command::new("skopeo")
-        .args(["copy", "--quiet", "--dest-tls-verify=false", from, to])
-        .output()
-        .expect("skopeo (installed by scripts/setup-test-deps)");
-    assert!(
-        o.status.success(),
-        "skopeo copy {from} {to}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
-
 #[test]
 fn real_minbase_image_from_every_source() {
     let (layout, expected) = minbase();
@@ -675,20 +608,20 @@ fn real_minbase_image_from_every_source() {
     ]));
 
     // The same image pushed to a registry on 127.0.0.1 and saved as archives by skopeo.
-    let registry = Registry::start();
+    let registry = common::registry::Registry::start();
     let reference = format!("{}/moat/minbase:bookworm", registry.addr);
-    skopeo_copy(
+    common::registry::skopeo_copy(
         &format!("oci:{}:bookworm", layout.display()),
         &format!("docker://{reference}"),
     );
     let dir = tempfile::tempdir().unwrap();
     let docker = dir.path().join("minbase.docker.tar");
     let oci_archive = dir.path().join("minbase.oci.tar");
-    skopeo_copy(
+    common::registry::skopeo_copy(
         &src,
         &format!("docker-archive:{}:moat/minbase:bookworm", docker.display()),
     );
-    skopeo_copy(
+    common::registry::skopeo_copy(
         &src,
         &format!("oci-archive:{}:bookworm", oci_archive.display()),
     );

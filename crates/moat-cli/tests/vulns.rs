@@ -99,14 +99,19 @@ fn debian_with_requests(dir: &Path) -> PathBuf {
         Some(STATUS),
         None,
     );
+    copy_dir(&pypi_site(), &root.join("usr/lib/python3/dist-packages"));
+    root
+}
+
+/// requests 2.19.1 as pip installed it from PyPI (`scripts/build-test-images`).
+fn pypi_site() -> PathBuf {
     let site = common::root().join("target/test-images/pypi-site");
     assert!(
         site.join("requests-2.19.1.dist-info/METADATA").is_file(),
         "{} missing — run scripts/setup-test-deps",
         site.display()
     );
-    copy_dir(&site, &root.join("usr/lib/python3/dist-packages"));
-    root
+    site
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -122,25 +127,53 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// The real test image: three layers built with `umoci` — a Debian 11 root with
+/// [`STATUS`]; requests 2.19.1 as pip installed it from PyPI; a Go binary built by
+/// Debian's Go toolchain and a Rust binary built with `cargo auditable` — pushed with
+/// `skopeo` to Debian's `docker-registry` on 127.0.0.1 and scanned from there.
 #[test]
 fn real_advisories_for_go_rust_python_and_debian() {
     let dir = tempfile::tempdir().unwrap();
-    let root = debian_with_requests(dir.path());
-    std::fs::create_dir_all(root.join("usr/local/bin")).unwrap();
+    let base = rootfs(
+        &dir.path().join("base"),
+        "ID=debian\nVERSION_ID=\"11\"\nPRETTY_NAME=\"Debian GNU/Linux 11 (bullseye)\"\n",
+        Some(STATUS),
+        None,
+    );
+    let python = dir.path().join("python");
+    copy_dir(&pypi_site(), &python.join("usr/lib/python3/dist-packages"));
+    let bins = dir.path().join("bins");
+    std::fs::create_dir_all(bins.join("usr/local/bin")).unwrap();
     std::fs::copy(
         support::lang::go_binaries().join("app"),
-        root.join("usr/local/bin/app"),
+        bins.join("usr/local/bin/app"),
     )
     .unwrap();
     std::fs::copy(
         support::lang::auditable_binary(),
-        root.join("usr/local/bin/tool"),
+        bins.join("usr/local/bin/tool"),
     )
     .unwrap();
+    let layout = dir.path().join("oci");
+    common::registry::umoci_image(&layout, "1", &[&base, &python, &bins]);
+    let registry = common::registry::Registry::start();
+    let reference = format!("{}/moat/vulnapp:1", registry.addr);
+    common::registry::skopeo_copy(
+        &format!("oci:{}:1", layout.display()),
+        &format!("docker://{reference}"),
+    );
     let db = db().to_str().unwrap();
     let o = common::moat_in(
         &common::root(),
-        &["image", root.to_str().unwrap(), "--db", db, "-f", "json"],
+        &[
+            "image",
+            &reference,
+            "--insecure-registry",
+            "--db",
+            db,
+            "-f",
+            "json",
+        ],
         None,
     );
     assert_eq!(
@@ -149,6 +182,28 @@ fn real_advisories_for_go_rust_python_and_debian() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
+    // Each package came from the layer that added it.
+    let sbom = common::moat_in(
+        &common::root(),
+        &["sbom", &reference, "--insecure-registry", "-f", "json"],
+        None,
+    );
+    let sbom: Value = serde_json::from_slice(&sbom.stdout).unwrap();
+    let layers = sbom["image"]["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 3, "{sbom}");
+    let layer_of = |name: &str| {
+        let p = sbom["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{name} missing: {sbom}"));
+        layers.iter().position(|l| *l == p["layer"]).unwrap()
+    };
+    assert_eq!(layer_of("libssl1.1"), 0);
+    assert_eq!(layer_of("requests"), 1);
+    assert_eq!(layer_of("smallvec"), 2);
+    assert_eq!(layer_of("stdlib"), 2);
     let found = vulns(&o.stdout);
     let of = |pkg: &str| -> Vec<&(String, String, String)> {
         found.iter().filter(|(p, ..)| p.starts_with(pkg)).collect()
