@@ -6,6 +6,7 @@
 //! fix it. Every match keeps the record, range and event that produced it.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use moat_core::{CheckMeta, Finding, ResourceRef, Severity};
 use moat_image::purl::Purl;
@@ -114,35 +115,52 @@ pub fn distro(catalog: &moat_image::Catalog) -> Option<Distro> {
 }
 
 /// Matches every subject against the database.
+///
+/// Each distinct (ecosystem, name) is looked up once, in key order, so packages whose
+/// records share a database block inflate it once.
 pub fn match_subjects(
     db: &Database,
     subjects: &[Subject],
     distro: Option<&Distro>,
 ) -> Result<Report, moat_vulndb::Error> {
     let mut report = Report::default();
-    let mut cache: HashMap<(String, String), Vec<Record>> = HashMap::new();
+    let mut queries: Vec<Option<Query>> = Vec::with_capacity(subjects.len());
     for (i, s) in subjects.iter().enumerate() {
         let source = s.source.as_ref().map(|(n, v)| (n.as_str(), v.as_str()));
         let Some(mut q) = query(&s.purl, source, distro) else {
             report.unchecked.push(i);
+            queries.push(None);
             continue;
         };
         if q.ecosystem == "Go" {
             // go-vulndb writes SEMVER without the `v`; the toolchain as `stdlib`.
-            q.version = q
+            let kept = q
                 .version
                 .trim_start_matches("go")
                 .trim_start_matches('v')
-                .to_owned();
+                .len();
+            q.version.drain(..q.version.len() - kept);
         }
-        let key = (q.ecosystem.clone(), q.name.clone());
-        if !cache.contains_key(&key) {
-            let records = db.lookup_normalized(&q.ecosystem, &q.name)?;
-            cache.insert(key.clone(), records);
-        }
-        let records = cache.get(&key).map_or(&[][..], Vec::as_slice);
-        let hits = evaluate(records, &q, &mut report.problems);
-        report.matches.extend(merge(i, &q, hits));
+        queries.push(Some(q));
+    }
+    let keys: BTreeSet<(&str, &str)> = queries
+        .iter()
+        .flatten()
+        .map(|q| (q.ecosystem.as_str(), q.name.as_str()))
+        .collect();
+    let mut decoded = moat_vulndb::Decoded::default();
+    let mut records: HashMap<(&str, &str), Vec<Arc<Record>>> = HashMap::with_capacity(keys.len());
+    for (eco, name) in keys {
+        let found = db.lookup_normalized_shared(eco, name, &mut decoded)?;
+        records.insert((eco, name), found);
+    }
+    for (i, q) in queries.iter().enumerate() {
+        let Some(q) = q else { continue };
+        let found = records
+            .get(&(q.ecosystem.as_str(), q.name.as_str()))
+            .map_or(&[][..], Vec::as_slice);
+        let hits = evaluate(found, q, &mut report.problems);
+        report.matches.extend(merge(i, q, hits));
     }
     Ok(report)
 }
@@ -154,7 +172,7 @@ struct Hit<'a> {
     evidence: Evidence,
 }
 
-fn evaluate<'a>(records: &'a [Record], q: &Query, problems: &mut Vec<String>) -> Vec<Hit<'a>> {
+fn evaluate<'a>(records: &'a [Arc<Record>], q: &Query, problems: &mut Vec<String>) -> Vec<Hit<'a>> {
     let wanted = moat_vulndb::names::normalize(&q.ecosystem, &q.name);
     let cmp = |a: &str, b: &str| moat_version::compare(q.order, a, b);
     let mut hits = Vec::new();

@@ -29,7 +29,7 @@ pub use error::{Error, FileError};
 pub use eval::{Reason, Verdict};
 pub use import::{ImportOptions, ImportStats, Progress, import, verify_archive};
 pub use model::{Affected, Event, Package, Range, RangeKind, Record, Reference, Severity};
-pub use store::{Database, EcosystemStats, Meta, SCHEMA_VERSION};
+pub use store::{Database, Decoded, EcosystemStats, Meta, SCHEMA_VERSION};
 
 /// The default database path: `$XDG_CACHE_HOME/moat/vuln.db`, else
 /// `$HOME/.cache/moat/vuln.db`; `None` when neither variable is set.

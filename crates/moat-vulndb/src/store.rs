@@ -26,6 +26,7 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use flate2::Compression;
 use flate2::read::DeflateDecoder;
@@ -322,8 +323,58 @@ fn read_u64(data: &[u8], at: usize) -> Option<u64> {
         .map(u64::from_le_bytes)
 }
 
-/// An inflated block: (block number, its first record number, text, line spans).
-type InflatedBlock = (usize, u32, Vec<u8>, Vec<(usize, usize)>);
+/// An inflated record block split into lines.
+#[derive(Debug)]
+struct Block {
+    /// Block number.
+    number: usize,
+    /// Number of its first record.
+    first: u32,
+    /// Newline-separated record JSON.
+    text: Vec<u8>,
+    /// (start, end) of each line in `text`.
+    lines: Vec<(usize, usize)>,
+}
+
+impl Block {
+    /// The JSON line of record `rec`, when the block holds it.
+    fn line(&self, rec: u32) -> Option<&[u8]> {
+        let i = rec.checked_sub(self.first)?;
+        let (s, e) = self.lines.get(usize::try_from(i).ok()?)?;
+        self.text.get(*s..*e)
+    }
+}
+
+/// Blocks kept inflated between lookups.
+const CACHED_BLOCKS: usize = 32;
+
+/// The most recently used inflated blocks. Packages with neighbouring keys share blocks
+/// (records are stored sorted by their first package), so a scan that looks packages up
+/// in key order inflates each block about once.
+#[derive(Debug, Default)]
+struct BlockCache {
+    /// Blocks, least recently used first.
+    blocks: Vec<Arc<Block>>,
+}
+
+impl BlockCache {
+    fn get(&mut self, number: usize) -> Option<Arc<Block>> {
+        let at = self.blocks.iter().position(|b| b.number == number)?;
+        let b = self.blocks.remove(at);
+        self.blocks.push(Arc::clone(&b));
+        Some(b)
+    }
+
+    fn put(&mut self, block: Arc<Block>) {
+        if self.blocks.iter().any(|b| b.number == block.number) {
+            return;
+        }
+        if self.blocks.len() >= CACHED_BLOCKS {
+            self.blocks.remove(0);
+        }
+        self.blocks.push(block);
+    }
+}
 
 /// Offsets of one table (keys or IDs) inside the index bytes.
 #[derive(Clone, Copy, Debug, Default)]
@@ -345,6 +396,7 @@ pub struct Database {
     refs: Table,
     meta: Meta,
     size: u64,
+    cache: Mutex<BlockCache>,
 }
 
 impl Database {
@@ -403,6 +455,7 @@ impl Database {
             refs,
             meta,
             size,
+            cache: Mutex::new(BlockCache::default()),
         })
     }
 
@@ -504,7 +557,8 @@ impl Database {
             .ok_or_else(|| self.corrupt("block table out of bounds"))?;
         let mut f = &self.file;
         let raw = read_section(&mut f, &self.path, self.size, off, u64::from(len))?;
-        let mut text = Vec::new();
+        // Record JSON deflates about 6:1; reserving that avoids regrowing the buffer.
+        let mut text = Vec::with_capacity(raw.len().saturating_mul(8).min(BLOCK_TARGET * 4));
         DeflateDecoder::new(raw.as_slice())
             .take(MAX_BLOCK)
             .read_to_end(&mut text)
@@ -525,36 +579,71 @@ impl Database {
             .collect()
     }
 
-    /// Loads records by number: each needed block is inflated once, and only the wanted
-    /// records in it are decoded.
-    fn records(&self, mut nums: Vec<u32>) -> Result<Vec<Record>, Error> {
+    /// Block `b` inflated and split into lines, from the block cache when it is there.
+    fn cached_block(&self, b: usize) -> Result<Arc<Block>, Error> {
+        if let Some(hit) = self.lock_cache().get(b) {
+            return Ok(hit);
+        }
+        let text = self.inflate_block(b)?;
+        let mut lines = Vec::new();
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', &text) {
+            lines.push((start, end));
+            start = end + 1;
+        }
+        let first = self
+            .block(b)
+            .ok_or_else(|| self.corrupt("block table out of bounds"))?
+            .2;
+        let block = Arc::new(Block {
+            number: b,
+            first,
+            text,
+            lines,
+        });
+        self.lock_cache().put(Arc::clone(&block));
+        Ok(block)
+    }
+
+    fn lock_cache(&self) -> std::sync::MutexGuard<'_, BlockCache> {
+        // The cache holds no invariant a panicking holder could break: reuse it.
+        self.cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Loads records by number: each needed block is inflated once (and kept in the block
+    /// cache for the next lookups), and only the wanted records in it are decoded by `get`.
+    fn records_with<T>(
+        &self,
+        mut nums: Vec<u32>,
+        mut get: impl FnMut(u32, &dyn Fn() -> Result<Record, Error>) -> Result<T, Error>,
+    ) -> Result<Vec<T>, Error> {
         nums.sort_unstable();
         nums.dedup();
         let mut out = Vec::with_capacity(nums.len());
-        let mut cached: Option<InflatedBlock> = None;
+        let mut current: Option<Arc<Block>> = None;
         for n in nums {
             let b = self.block_of(n)?;
-            if cached.as_ref().is_none_or(|(cb, ..)| *cb != b) {
-                let text = self.inflate_block(b)?;
-                let mut lines = Vec::new();
-                let mut start = 0;
-                for end in memchr::memchr_iter(b'\n', &text) {
-                    lines.push((start, end));
-                    start = end + 1;
-                }
-                let first = self.block(b).map_or(0, |x| x.2);
-                cached = Some((b, first, text, lines));
-            }
-            let (_, first, text, lines) =
-                cached.as_ref().ok_or_else(|| self.corrupt("block cache"))?;
-            let line = n
-                .checked_sub(*first)
-                .and_then(|i| lines.get(i as usize))
-                .and_then(|(s, e)| text.get(*s..*e))
-                .ok_or_else(|| self.corrupt("record number beyond its block"))?;
-            out.push(self.decode(b, line)?);
+            let block = match current.take() {
+                Some(blk) if blk.number == b => blk,
+                _ => self.cached_block(b)?,
+            };
+            let decode = || {
+                let line = block
+                    .line(n)
+                    .ok_or_else(|| self.corrupt("record number beyond its block"))?;
+                self.decode(b, line)
+            };
+            out.push(get(n, &decode)?);
+            current = Some(block);
         }
         Ok(out)
+    }
+
+    /// Loads records by number, each decoded afresh.
+    fn records(&self, nums: Vec<u32>) -> Result<Vec<Record>, Error> {
+        self.records_with(nums, |_, decode| decode())
     }
 
     /// Records with an `affected[]` entry for exactly this ecosystem and package name.
@@ -569,6 +658,29 @@ impl Database {
         self.lookup_by(ecosystem, name, |a| normalize(ecosystem, a) == n)
     }
 
+    /// Like [`lookup_normalized`](Self::lookup_normalized), but records already decoded
+    /// for an earlier lookup with the same `decoded` set are shared, not decoded again (a
+    /// record naming many packages is decoded once per scan).
+    pub fn lookup_normalized_shared(
+        &self,
+        ecosystem: &str,
+        name: &str,
+        decoded: &mut Decoded,
+    ) -> Result<Vec<Arc<Record>>, Error> {
+        let n = normalize(ecosystem, name);
+        let nums = self.find(self.keys, key(ecosystem, &n).as_bytes())?;
+        let mut recs = self.records_with(nums, |num, decode| {
+            if let Some(r) = decoded.records.get(&num) {
+                return Ok(Arc::clone(r));
+            }
+            let r = Arc::new(decode()?);
+            decoded.records.insert(num, Arc::clone(&r));
+            Ok(r)
+        })?;
+        recs.retain(|r| names_package(r, ecosystem, |a| normalize(ecosystem, a) == n));
+        Ok(recs)
+    }
+
     fn lookup_by(
         &self,
         ecosystem: &str,
@@ -578,11 +690,7 @@ impl Database {
         let k = key(ecosystem, &normalize(ecosystem, name));
         let nums = self.find(self.keys, k.as_bytes())?;
         let mut recs = self.records(nums)?;
-        recs.retain(|r| {
-            r.affected
-                .iter()
-                .any(|a| a.package.ecosystem == ecosystem && matches(&a.package.name))
-        });
+        recs.retain(|r| names_package(r, ecosystem, &matches));
         Ok(recs)
     }
 
@@ -613,6 +721,20 @@ impl Database {
             })
             .collect()
     }
+}
+
+/// Whether `r` has an `affected[]` entry in `ecosystem` whose name `matches`.
+fn names_package(r: &Record, ecosystem: &str, matches: impl Fn(&str) -> bool) -> bool {
+    r.affected
+        .iter()
+        .any(|a| a.package.ecosystem == ecosystem && matches(&a.package.name))
+}
+
+/// Records decoded during one scan, by record number, shared between lookups
+/// ([`Database::lookup_normalized_shared`]). Use one per database.
+#[derive(Debug, Default)]
+pub struct Decoded {
+    records: std::collections::HashMap<u32, Arc<Record>>,
 }
 
 fn read_section(

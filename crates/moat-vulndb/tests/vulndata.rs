@@ -306,3 +306,48 @@ fn reimport_is_incremental() {
     assert_eq!(stats.unchanged, 1206);
     assert_eq!(stats.total_records, src.stats.total_records);
 }
+
+#[test]
+fn shared_lookups_equal_fresh_ones_and_decode_each_record_once() {
+    let db = open();
+    let mut decoded = moat_vulndb::Decoded::default();
+    // AlmaLinux advisories name many packages each: neighbours share records and blocks.
+    let keys: Vec<(String, String)> = db
+        .packages()
+        .unwrap()
+        .into_iter()
+        .filter(|(e, _)| e == "AlmaLinux:9")
+        .take(300)
+        .collect();
+    assert_eq!(keys.len(), 300);
+    let mut by_id: std::collections::HashMap<String, std::sync::Arc<moat_vulndb::Record>> =
+        std::collections::HashMap::new();
+    let mut reused = 0;
+    for (eco, name) in &keys {
+        let fresh = db.lookup_normalized(eco, name).unwrap();
+        let shared = db
+            .lookup_normalized_shared(eco, name, &mut decoded)
+            .unwrap();
+        assert!(!fresh.is_empty(), "{eco} {name}");
+        assert_eq!(
+            fresh,
+            shared.iter().map(|r| (**r).clone()).collect::<Vec<_>>(),
+            "{eco} {name}"
+        );
+        for r in shared {
+            if let Some(seen) = by_id.get(&r.id) {
+                assert!(std::sync::Arc::ptr_eq(seen, &r), "{} decoded twice", r.id);
+                reused += 1;
+            } else {
+                by_id.insert(r.id.clone(), r);
+            }
+        }
+    }
+    assert!(reused > 100, "only {reused} records shared");
+    // A package no record names.
+    assert!(
+        db.lookup_normalized_shared("PyPI", "no-such-package", &mut decoded)
+            .unwrap()
+            .is_empty()
+    );
+}
