@@ -113,6 +113,7 @@ pub fn render_findings(
         checks: checks.to_vec(),
         show_waived: false,
         color,
+        rules: moat_report::specific_rules(groups.iter().flat_map(|g| &g.findings)),
     };
     let mut r = moat_report::renderer(
         format,

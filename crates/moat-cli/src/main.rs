@@ -415,6 +415,7 @@ fn run_scan(args: &ScanArgs, mode: Mode) -> anyhow::Result<ExitCode> {
         checks: session.checks(),
         show_waived: args.common.show_waived,
         color,
+        rules: Vec::new(),
     };
     let mut renderer = moat_report::renderer(format, sink, info);
     let summary = session.run(renderer.as_mut())?;

@@ -524,3 +524,84 @@ fn sbom_scan_and_explain() {
     assert_eq!(common::code(&o), 0);
     assert!(String::from_utf8_lossy(&o.stdout).contains("not affected"));
 }
+
+#[test]
+fn sarif_has_one_rule_per_vulnerability() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = debian_with_requests(dir.path());
+    let db = db().to_str().unwrap();
+    let o = common::moat_in(
+        &common::root(),
+        &[
+            "image",
+            root.to_str().unwrap(),
+            "--db",
+            db,
+            "-f",
+            "sarif",
+            "--fail-on",
+            "never",
+        ],
+        None,
+    );
+    assert_eq!(
+        common::code(&o),
+        0,
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let sarif = common::valid_sarif(&common::stdout(&o));
+    let run = &sarif["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    // The check keeps its own rule; every vulnerability has one more.
+    assert!(rules.iter().any(|r| r["id"] == "MOAT-760"));
+    let vulns: Vec<&Value> = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["properties"]["check"] == "MOAT-760")
+        .collect();
+    assert_eq!(vulns.len(), 3, "{run:#}");
+    let mut ids = Vec::new();
+    for r in &vulns {
+        let id = r["ruleId"].as_str().unwrap();
+        assert_ne!(id, "MOAT-760");
+        // The rule ID is the preferred ID the message starts with.
+        assert!(
+            r["message"]["text"].as_str().unwrap().starts_with(id),
+            "{r}"
+        );
+        let rule = &rules[usize::try_from(r["ruleIndex"].as_u64().unwrap()).unwrap()];
+        assert_eq!(rule["id"], id);
+        assert_eq!(rule["properties"]["check"], "MOAT-760");
+        let score: f64 = rule["properties"]["security-severity"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((0.0..=10.0).contains(&score), "{rule}");
+        assert!(rule["helpUri"].as_str().unwrap().starts_with("https://"));
+        assert!(
+            !rule["shortDescription"]["text"]
+                .as_str()
+                .unwrap()
+                .is_empty()
+        );
+        ids.push(id);
+    }
+    ids.sort_unstable();
+    assert!(ids.contains(&"CVE-2018-18074"), "{ids:?}");
+    // requests 2.19.1's PYSEC-2018-28 is CVE-2018-18074: the PYSEC ID is a tag of the rule.
+    let rule = rules.iter().find(|r| r["id"] == "CVE-2018-18074").unwrap();
+    let tags = rule["properties"]["tags"].as_array().unwrap();
+    assert!(tags.iter().any(|t| t == "PYSEC-2018-28"), "{tags:?}");
+    // The PyPA record has no CVSS vector: unrated, reported as medium (GitHub's 5.5).
+    assert_eq!(rule["properties"]["security-severity"], "5.5", "{rule:#}");
+    assert!(
+        rule["helpUri"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://access.redhat.com/errata/"),
+        "the record's first reference: {rule:#}"
+    );
+}

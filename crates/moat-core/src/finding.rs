@@ -78,6 +78,33 @@ pub struct Finding {
     pub frameworks: Vec<Cow<'static, str>>,
     /// Set when a waiver applies.
     pub waived: Option<Waived>,
+    /// A rule more specific than the check, for SARIF: a vulnerability finding (check
+    /// `MOAT-760`) is reported under its advisory's ID. Not part of the JSON form, where
+    /// `check_id` is the one ID.
+    #[serde(skip)]
+    pub rule: Option<Box<SpecificRule>>,
+}
+
+/// A rule that stands for one instance of a check (one vulnerability of check
+/// `MOAT-760`): SARIF lists it in `tool.driver.rules` and its results use its ID.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SpecificRule {
+    /// Rule ID (the advisory ID: `CVE-2021-25900`, `GHSA-…`, `DSA-5343-1`).
+    pub id: String,
+    /// The check it is an instance of (`MOAT-760`).
+    pub check: String,
+    /// One line (the advisory's summary, or its ID).
+    pub short_description: String,
+    /// The advisory's details (or its summary).
+    pub full_description: String,
+    /// Where to read more (the advisory's first reference).
+    pub help_uri: String,
+    /// Severity of the rule.
+    pub severity: Severity,
+    /// CVSS base score, when a vector gave one.
+    pub score: Option<f64>,
+    /// Tags (other IDs of the vulnerability and the like).
+    pub tags: Vec<String>,
 }
 
 impl Finding {
@@ -94,6 +121,7 @@ impl Finding {
             remediation: Cow::Borrowed(meta.remediation),
             frameworks: meta.frameworks.iter().map(|f| Cow::Borrowed(*f)).collect(),
             waived: None,
+            rule: None,
         }
     }
 }

@@ -13,7 +13,7 @@ mod severity;
 pub mod waiver;
 
 pub use check::{CheckMeta, Registry};
-pub use finding::{Finding, Location, ResourceRef, Waived};
+pub use finding::{Finding, Location, ResourceRef, SpecificRule, Waived};
 pub use report::{InputError, Report, Scanned, Summary, Warning};
 pub use select::{Selection, SelectionError};
 pub use severity::{ParseSeverityError, Severity};

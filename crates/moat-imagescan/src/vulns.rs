@@ -74,6 +74,10 @@ pub struct VulnMatch {
     pub rated: bool,
     /// A one-line summary.
     pub summary: Option<String>,
+    /// The advisory text (cut to `moat_vulndb::model::MAX_DETAILS` bytes).
+    pub details: Option<String>,
+    /// The advisory's first reference (an advisory link when there is one).
+    pub reference: Option<String>,
     /// Why each record matched.
     pub evidence: Vec<Evidence>,
 }
@@ -266,6 +270,10 @@ fn merge(subject: usize, q: &Query, hits: Vec<Hit<'_>>) -> Vec<VulnMatch> {
                         .unwrap_or(std::cmp::Ordering::Equal)
                 });
             let summary = members.iter().find_map(|h| h.record.summary.clone());
+            let details = members.iter().find_map(|h| h.record.details.clone());
+            let reference = members
+                .iter()
+                .find_map(|h| h.record.references.first().map(|r| r.url.clone()));
             VulnMatch {
                 subject,
                 ids,
@@ -276,6 +284,8 @@ fn merge(subject: usize, q: &Query, hits: Vec<Hit<'_>>) -> Vec<VulnMatch> {
                 vector: rating.as_ref().and_then(|r| r.2.clone()),
                 rated: rating.is_some(),
                 summary,
+                details,
+                reference,
                 evidence: members.into_iter().map(|h| h.evidence).collect(),
             }
         })
@@ -396,10 +406,34 @@ pub fn findings(
             f.location.file.clone_from(&s.location);
             f.location.path = s.purl.to_string();
             f.waived = waive(m, s);
+            f.rule = Some(Box::new(rule(m)));
             out.push(f);
         }
     }
     out
+}
+
+/// The SARIF rule of a vulnerability: its preferred ID, summary and details, its first
+/// reference (else its OSV page), severity and score, the other IDs as tags.
+fn rule(m: &VulnMatch) -> moat_core::SpecificRule {
+    let (id, aliases) = m
+        .ids
+        .split_first()
+        .map_or(("?", &[][..]), |(f, r)| (f.as_str(), r));
+    let short = m.summary.clone().unwrap_or_else(|| id.to_owned());
+    moat_core::SpecificRule {
+        id: id.to_owned(),
+        check: VULNERABLE.id.to_owned(),
+        full_description: m.details.clone().unwrap_or_else(|| short.clone()),
+        short_description: short,
+        help_uri: m
+            .reference
+            .clone()
+            .unwrap_or_else(|| format!("https://osv.dev/vulnerability/{id}")),
+        severity: m.severity,
+        score: m.score,
+        tags: aliases.to_vec(),
+    }
 }
 
 fn message(m: &VulnMatch, installed: &str) -> String {

@@ -12,7 +12,7 @@ pub mod table;
 use std::io::{self, Write};
 use std::str::FromStr;
 
-use moat_core::{CheckMeta, Finding, ResourceRef, Summary};
+use moat_core::{CheckMeta, Finding, ResourceRef, SpecificRule, Summary};
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,6 +59,21 @@ pub struct RunInfo {
     pub show_waived: bool,
     /// Use colours (table only).
     pub color: bool,
+    /// Rules more specific than the checks that the findings report under (one per
+    /// vulnerability ID; see [`Finding::rule`]), each once, for SARIF's rule list;
+    /// [`specific_rules`] collects them.
+    pub rules: Vec<SpecificRule>,
+}
+
+/// The distinct [`Finding::rule`]s of `findings`, by ID (the first occurrence wins).
+pub fn specific_rules<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Vec<SpecificRule> {
+    let mut seen = std::collections::BTreeMap::new();
+    for f in findings {
+        if let Some(r) = &f.rule {
+            seen.entry(r.id.clone()).or_insert_with(|| (**r).clone());
+        }
+    }
+    seen.into_values().collect()
 }
 
 /// One analysed resource and its findings (waivers applied, filters applied).
