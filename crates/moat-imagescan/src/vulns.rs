@@ -158,13 +158,14 @@ pub fn match_subjects(
         let found = db.lookup_normalized_shared(eco, name, &mut decoded)?;
         records.insert((eco, name), found);
     }
+    let mut scores = Scores::new();
     for (i, q) in queries.iter().enumerate() {
         let Some(q) = q else { continue };
         let found = records
             .get(&(q.ecosystem.as_str(), q.name.as_str()))
             .map_or(&[][..], Vec::as_slice);
         let hits = evaluate(found, q, &mut report.problems);
-        report.matches.extend(merge(i, q, hits));
+        report.matches.extend(merge(i, q, hits, &mut scores));
     }
     Ok(report)
 }
@@ -177,14 +178,19 @@ struct Hit<'a> {
 }
 
 fn evaluate<'a>(records: &'a [Arc<Record>], q: &Query, problems: &mut Vec<String>) -> Vec<Hit<'a>> {
-    let wanted = moat_vulndb::names::normalize(&q.ecosystem, &q.name);
-    let cmp = |a: &str, b: &str| moat_version::compare(q.order, a, b);
+    let rule = moat_vulndb::names::NameRule::of(&q.ecosystem);
+    let wanted = rule.normalize(&q.name);
+    // The installed version is one side of most comparisons: parse it once.
+    let installed = moat_version::Version::parse(q.order, &q.version);
+    let cmp = |a: &str, b: &str| match &installed {
+        Ok(v) if a == q.version => moat_version::Version::parse(q.order, b).map(|b| v.cmp(&b)),
+        Ok(v) if b == q.version => moat_version::Version::parse(q.order, a).map(|a| a.cmp(v)),
+        _ => moat_version::compare(q.order, a, b),
+    };
     let mut hits = Vec::new();
     for r in records.iter().filter(|r| !r.is_withdrawn()) {
         for (idx, a) in r.affected.iter().enumerate() {
-            if a.package.ecosystem != q.ecosystem
-                || moat_vulndb::names::normalize(&q.ecosystem, &a.package.name) != wanted
-            {
+            if rule.normalize_cow(&a.package.name) != wanted || a.package.ecosystem != q.ecosystem {
                 continue;
             }
             match a.affects(&q.version, &cmp) {
@@ -230,7 +236,19 @@ fn evaluate<'a>(records: &'a [Arc<Record>], q: &Query, problems: &mut Vec<String
 }
 
 /// Groups hits whose IDs overlap (aliases) into one result each.
-fn merge(subject: usize, q: &Query, hits: Vec<Hit<'_>>) -> Vec<VulnMatch> {
+/// A record's rating: severity, CVSS score and vector.
+type Rating = (Severity, Option<f64>, Option<String>);
+
+/// Ratings by (record, ecosystem), computed once per scan: a record naming many packages
+/// matches (and would be rated) once per package.
+type Scores<'a> = HashMap<(*const Record, &'a str), Option<Rating>>;
+
+fn merge<'a>(
+    subject: usize,
+    q: &'a Query,
+    hits: Vec<Hit<'_>>,
+    scores: &mut Scores<'a>,
+) -> Vec<VulnMatch> {
     let mut groups: Vec<(BTreeSet<String>, Vec<Hit<'_>>)> = Vec::new();
     for h in hits {
         let ids: BTreeSet<String> = h.record.all_ids().map(str::to_owned).collect();
@@ -263,7 +281,12 @@ fn merge(subject: usize, q: &Query, hits: Vec<Hit<'_>>) -> Vec<VulnMatch> {
             fixed.sort_by(|a, b| moat_version::compare(q.order, a, b).unwrap_or_else(|_| a.cmp(b)));
             let rating = members
                 .iter()
-                .filter_map(|h| rate(h.record, &q.ecosystem))
+                .filter_map(|h| {
+                    scores
+                        .entry((std::ptr::from_ref(h.record), q.ecosystem.as_str()))
+                        .or_insert_with(|| rate(h.record, &q.ecosystem))
+                        .clone()
+                })
                 .max_by(|a, b| {
                     (a.0, a.1.unwrap_or(0.0))
                         .partial_cmp(&(b.0, b.1.unwrap_or(0.0)))
@@ -296,7 +319,7 @@ fn merge(subject: usize, q: &Query, hits: Vec<Hit<'_>>) -> Vec<VulnMatch> {
 
 /// A record's severity: the highest CVSS score among its vectors (with the vector), else
 /// its ecosystem's rating word.
-fn rate(r: &Record, ecosystem: &str) -> Option<(Severity, Option<f64>, Option<String>)> {
+fn rate(r: &Record, ecosystem: &str) -> Option<Rating> {
     let vectors = r.severity.iter().chain(
         r.affected
             .iter()

@@ -35,7 +35,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::model::Record;
-use crate::names::normalize;
+use crate::names::{NameRule, normalize};
 
 /// File magic.
 pub const MAGIC: &[u8; 8] = b"MOATVDB\0";
@@ -612,31 +612,36 @@ impl Database {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Loads records by number: each needed block is inflated once (and kept in the block
-    /// cache for the next lookups), and only the wanted records in it are decoded by `get`.
+    /// Loads records by number. `get` receives each record number with a function that
+    /// decodes it, reading its block only then: each needed block is inflated once (and
+    /// kept in the block cache for the next lookups), and only the wanted records in it
+    /// are decoded.
     fn records_with<T>(
         &self,
         mut nums: Vec<u32>,
-        mut get: impl FnMut(u32, &dyn Fn() -> Result<Record, Error>) -> Result<T, Error>,
+        mut get: impl FnMut(u32, &mut dyn FnMut() -> Result<Record, Error>) -> Result<T, Error>,
     ) -> Result<Vec<T>, Error> {
         nums.sort_unstable();
         nums.dedup();
         let mut out = Vec::with_capacity(nums.len());
         let mut current: Option<Arc<Block>> = None;
         for n in nums {
-            let b = self.block_of(n)?;
-            let block = match current.take() {
-                Some(blk) if blk.number == b => blk,
-                _ => self.cached_block(b)?,
-            };
-            let decode = || {
+            let mut decode = || {
+                let b = self.block_of(n)?;
+                let block = match &current {
+                    Some(blk) if blk.number == b => Arc::clone(blk),
+                    _ => {
+                        let blk = self.cached_block(b)?;
+                        current = Some(Arc::clone(&blk));
+                        blk
+                    }
+                };
                 let line = block
                     .line(n)
                     .ok_or_else(|| self.corrupt("record number beyond its block"))?;
                 self.decode(b, line)
             };
-            out.push(get(n, &decode)?);
-            current = Some(block);
+            out.push(get(n, &mut decode)?);
         }
         Ok(out)
     }
@@ -677,7 +682,8 @@ impl Database {
             decoded.records.insert(num, Arc::clone(&r));
             Ok(r)
         })?;
-        recs.retain(|r| names_package(r, ecosystem, |a| normalize(ecosystem, a) == n));
+        let rule = NameRule::of(ecosystem);
+        recs.retain(|r| names_package(r, ecosystem, |a| rule.normalize_cow(a) == n));
         Ok(recs)
     }
 
