@@ -71,6 +71,28 @@ fn vulns(stdout: &[u8]) -> Vec<(String, String, String)> {
     out
 }
 
+/// `moat image ROOT --db DB -f FORMAT --fail-on never`, which must succeed.
+fn scan_image(root: &Path, db: &str, format: &str) -> std::process::Output {
+    let args = [
+        "image",
+        root.to_str().unwrap(),
+        "--db",
+        db,
+        "-f",
+        format,
+        "--fail-on",
+        "never",
+    ];
+    let o = common::moat_in(&common::root(), &args, None);
+    assert_eq!(
+        common::code(&o),
+        0,
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
 fn rootfs(dir: &Path, os_release: &str, status: Option<&str>, apk: Option<&str>) -> PathBuf {
     let root = dir.join("root");
     std::fs::create_dir_all(root.join("etc")).unwrap();
@@ -280,26 +302,7 @@ fn alpine_by_origin_and_branch_and_missing_db() {
         ),
     );
     let db = db().to_str().unwrap();
-    let o = common::moat_in(
-        &common::root(),
-        &[
-            "image",
-            root.to_str().unwrap(),
-            "--db",
-            db,
-            "-f",
-            "json",
-            "--fail-on",
-            "never",
-        ],
-        None,
-    );
-    assert_eq!(
-        common::code(&o),
-        0,
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let o = scan_image(&root, db, "json");
     let found = vulns(&o.stdout);
     assert_eq!(found.len(), 1, "{found:#?}");
     assert!(found[0].0.starts_with("libcrypto1.1 1.1.1d-r2"));
@@ -530,26 +533,7 @@ fn sarif_has_one_rule_per_vulnerability() {
     let dir = tempfile::tempdir().unwrap();
     let root = debian_with_requests(dir.path());
     let db = db().to_str().unwrap();
-    let o = common::moat_in(
-        &common::root(),
-        &[
-            "image",
-            root.to_str().unwrap(),
-            "--db",
-            db,
-            "-f",
-            "sarif",
-            "--fail-on",
-            "never",
-        ],
-        None,
-    );
-    assert_eq!(
-        common::code(&o),
-        0,
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let o = scan_image(&root, db, "sarif");
     let sarif = common::valid_sarif(&common::stdout(&o));
     let run = &sarif["runs"][0];
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
