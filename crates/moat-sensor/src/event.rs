@@ -444,7 +444,7 @@ impl std::fmt::Display for EventView<'_> {
         if let Some(fd) = &ev.fd {
             write!(out, " fd={}({}){}", fd.num, fd.kind.typechar(), fd.name)?;
         }
-        for (k, v) in &ev.args {
+        for (k, v) in ev.args.iter().filter(|(k, _)| *k != "res") {
             write!(out, " {k}={v}")?;
         }
         write!(out, " res={}", text::res(ev.res))

@@ -242,11 +242,12 @@ static __always_inline void fill_sock(struct event_hdr *h, struct socket *s)
 	}
 }
 
-SEC("tracepoint/raw_syscalls/sys_enter")
-int moat_sys_enter(struct trace_event_raw_sys_enter *ctx)
+// tp_btf attaches by BTF id: no tracefs mount is needed (unlike classic tracepoints).
+SEC("tp_btf/sys_enter")
+int BPF_PROG(moat_sys_enter, struct pt_regs *regs, long id)
 {
-	__u32 nr = ctx->id;
-	if (nr >= MAX_SYSCALLS)
+	__u32 nr = id;
+	if (id < 0 || nr >= MAX_SYSCALLS)
 		return 0;
 	struct spec *sp = bpf_map_lookup_elem(&moat_specs, &nr);
 	if (!sp || !sp->enabled)
@@ -254,21 +255,21 @@ int moat_sys_enter(struct trace_event_raw_sys_enter *ctx)
 	struct config *c = cfg();
 	if (is_self(c))
 		return 0;
+	// x86-64 system call convention: rdi, rsi, rdx, r10, r8, r9.
 	struct inflight in = {.nr = nr};
-	// Fixed offsets: the verifier refuses loads through a modified context pointer.
-	in.args[0] = ctx->args[0];
-	in.args[1] = ctx->args[1];
-	in.args[2] = ctx->args[2];
-	in.args[3] = ctx->args[3];
-	in.args[4] = ctx->args[4];
-	in.args[5] = ctx->args[5];
+	in.args[0] = BPF_CORE_READ(regs, di);
+	in.args[1] = BPF_CORE_READ(regs, si);
+	in.args[2] = BPF_CORE_READ(regs, dx);
+	in.args[3] = BPF_CORE_READ(regs, r10);
+	in.args[4] = BPF_CORE_READ(regs, r8);
+	in.args[5] = BPF_CORE_READ(regs, r9);
 	__u64 tid = bpf_get_current_pid_tgid();
 	bpf_map_update_elem(&moat_pending, &tid, &in, BPF_ANY);
 	return 0;
 }
 
-SEC("tracepoint/raw_syscalls/sys_exit")
-int moat_sys_exit(struct trace_event_raw_sys_exit *ctx)
+SEC("tp_btf/sys_exit")
+int BPF_PROG(moat_sys_exit, struct pt_regs *regs, long ret)
 {
 	__u64 tid = bpf_get_current_pid_tgid();
 	struct inflight *in = bpf_map_lookup_elem(&moat_pending, &tid);
@@ -280,7 +281,7 @@ int moat_sys_exit(struct trace_event_raw_sys_exit *ctx)
 	for (int i = 0; i < 6; i++)
 		args[i] = in->args[i];
 	bpf_map_delete_elem(&moat_pending, &tid);
-	if (nr != ctx->id || nr >= MAX_SYSCALLS)
+	if (nr >= MAX_SYSCALLS)
 		return 0;
 	struct spec *sp = bpf_map_lookup_elem(&moat_specs, &nr);
 	__u8 *buf = scratch_buf();
@@ -292,7 +293,7 @@ int moat_sys_exit(struct trace_event_raw_sys_exit *ctx)
 	fill_task(h, t, c);
 	h->kind = K_SYSCALL;
 	h->nr = nr;
-	h->res = ctx->ret;
+	h->res = ret;
 	#pragma unroll
 	for (int i = 0; i < 6; i++)
 		h->args[i] = args[i];
@@ -324,8 +325,8 @@ int moat_sys_exit(struct trace_event_raw_sys_exit *ctx)
 			off += len;
 		}
 	}
-	if (sp->sock_fd == 1 || (sp->sock_fd == 2 && ctx->ret >= 0)) {
-		long fd = sp->sock_fd == 1 ? (long)(int)args[0] : ctx->ret;
+	if (sp->sock_fd == 1 || (sp->sock_fd == 2 && ret >= 0)) {
+		long fd = sp->sock_fd == 1 ? (long)(int)args[0] : ret;
 		struct socket *s = socket_of(t, fd);
 		if (s)
 			fill_sock(h, s);
