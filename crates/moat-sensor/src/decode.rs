@@ -147,12 +147,19 @@ impl Decoder {
             ..Proc::default()
         };
         p.set_argv(r.blob);
-        p.exepath = if filename.starts_with('/') {
-            filename
-        } else {
-            std::fs::read_link(self.proc_root.join(r.pid.to_string()).join("exe"))
-                .map_or(filename, |p| p.to_string_lossy().into_owned())
-        };
+        // The kernel's view of the executable (symlinks resolved, like Falco's), while the
+        // process lives; else, on the host, the path it was executed by with symlinks
+        // resolved; in a container (another mount namespace) the path as executed.
+        let on_host = r.cgroup_id == 0
+            || &*self.cgroups.resolve(r.cgroup_id, r.pid) == crate::container::HOST;
+        p.exepath = std::fs::read_link(self.proc_root.join(r.pid.to_string()).join("exe"))
+            .ok()
+            .or_else(|| {
+                on_host
+                    .then(|| std::fs::canonicalize(&filename).ok())
+                    .flatten()
+            })
+            .map_or(filename, |p| p.to_string_lossy().into_owned());
         self.tree.insert(p);
     }
 

@@ -234,11 +234,11 @@ static __always_inline void fill_sock(struct event_hdr *h, struct socket *s)
 	h->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	h->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	if (h->family == 2) {
-		BPF_CORE_READ_INTO(h->laddr, sk, __sk_common.skc_rcv_saddr);
-		BPF_CORE_READ_INTO(h->raddr, sk, __sk_common.skc_daddr);
+		bpf_core_read(h->laddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(h->raddr, 4, &sk->__sk_common.skc_daddr);
 	} else if (h->family == 10) {
-		BPF_CORE_READ_INTO(h->laddr, sk, __sk_common.skc_v6_rcv_saddr);
-		BPF_CORE_READ_INTO(h->raddr, sk, __sk_common.skc_v6_daddr);
+		bpf_core_read(h->laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(h->raddr, 16, &sk->__sk_common.skc_v6_daddr);
 	}
 }
 
