@@ -37,11 +37,11 @@ pub enum SensorCommand {
     /// Attach the eBPF sensor and evaluate Falco `syscall` rules on live kernel events.
     ///
     /// Exec, fork and exit come from scheduler tracepoints; opens, connects, accepts,
-    /// binds, ptrace, set*id, mounts, module loads, bpf, memfd_create, unlink/rename/link
+    /// binds, ptrace, set*id, mounts, module loads, bpf, `memfd_create`, unlink/rename/link
     /// and chmod from system-call exits. Each event carries its process tree, container
     /// (from the task's cgroup) and fd context, and is evaluated in memory.
     #[command(after_long_help = RUN_EXAMPLES)]
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Report whether this kernel can run the sensor (BTF, ring buffer, program types).
     #[command(after_long_help = CHECK_EXAMPLES)]
     Check,

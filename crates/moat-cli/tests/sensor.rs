@@ -2,7 +2,9 @@
 //! root and BTF) it attaches, alerts with the default rules, detaches cleanly on SIGTERM,
 //! and leaves no program behind after SIGKILL. Tests that cannot run say why.
 
-use std::process::{Command, Stdio};
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::Command;
 
 fn moat() -> Command {
     Command::new(env!("CARGO_BIN_EXE_moat"))
@@ -50,6 +52,7 @@ fn help_names_the_capabilities_and_exit_codes() {
 mod live {
     use super::*;
     use std::path::Path;
+    use std::process::Stdio;
     use std::time::{Duration, Instant};
 
     fn rules() -> String {

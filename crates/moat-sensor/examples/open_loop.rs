@@ -1,7 +1,7 @@
 //! Load generator for the sensor's throughput figure: opens and closes a file as fast as
 //! it can for the given seconds (default 5) and prints the opens per second.
 //! `cargo run --release -p moat-sensor --example open_loop -- 5`
-#![allow(clippy::print_stdout)]
+#![allow(clippy::print_stdout, clippy::cast_precision_loss)]
 
 use std::time::{Duration, Instant};
 
@@ -20,6 +20,9 @@ fn main() -> std::io::Result<()> {
         n += 1000;
     }
     let rate = n as f64 / start.elapsed().as_secs_f64();
-    println!("{n} opens in {:.2} s: {rate:.0} opens/s", start.elapsed().as_secs_f64());
+    println!(
+        "{n} opens in {:.2} s: {rate:.0} opens/s",
+        start.elapsed().as_secs_f64()
+    );
     Ok(())
 }

@@ -267,7 +267,7 @@ impl EventView<'_> {
                 }
             }
             _ => self.tree.ancestors(self.ev.pid, &mut |p| {
-                Self::proc_value(p, what).is_some_and(|v| f(v))
+                Self::proc_value(p, what).is_some_and(&mut *f)
             }),
         }
     }

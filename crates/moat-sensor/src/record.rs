@@ -11,11 +11,11 @@ pub const HEADER_LEN: usize = 192;
 pub enum RecordKind {
     /// A system call's exit (`nr` says which).
     Syscall,
-    /// A successful `execve` (sched_process_exec).
+    /// A successful `execve` (`sched_process_exec`).
     Exec,
-    /// A new process (sched_process_fork, threads excluded).
+    /// A new process (`sched_process_fork`, threads excluded).
     Fork,
-    /// A process ending (sched_process_exit of the thread-group leader).
+    /// A process ending (`sched_process_exit` of the thread-group leader).
     Exit,
 }
 

@@ -60,11 +60,13 @@ fn bpf_err(what: &str) -> impl FnOnce(libbpf_rs::Error) -> SensorError + '_ {
     }
 }
 
+#[allow(clippy::needless_pass_by_value)] // libbpf-rs's callback type
 fn route_libbpf_log(level: libbpf_rs::PrintLevel, msg: String) {
     let msg = msg.trim_end();
-    match level {
-        libbpf_rs::PrintLevel::Warn => tracing::warn!(target: "libbpf", "{msg}"),
-        _ => tracing::debug!(target: "libbpf", "{msg}"),
+    if level == libbpf_rs::PrintLevel::Warn {
+        tracing::warn!(target: "libbpf", "{msg}");
+    } else {
+        tracing::debug!(target: "libbpf", "{msg}");
     }
 }
 

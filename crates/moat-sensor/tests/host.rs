@@ -2,6 +2,7 @@
 //! default rules read, and the alerts they raise. Needs the `bpf` feature, root and a
 //! kernel with BTF; elsewhere each test says why it is skipped and returns.
 #![cfg(all(feature = "bpf", target_os = "linux"))]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
