@@ -62,16 +62,7 @@ const MODE_BITS: &[(u64, &str)] = &[
 
 /// A file mode as `|`-joined `S_*` names (`0` for none).
 pub fn mode(m: u64) -> String {
-    let names: Vec<&str> = MODE_BITS
-        .iter()
-        .filter(|(b, _)| m & b != 0)
-        .map(|(_, n)| *n)
-        .collect();
-    if names.is_empty() {
-        "0".into()
-    } else {
-        names.join("|")
-    }
+    bits(m, MODE_BITS)
 }
 
 /// A `ptrace` request name (`PTRACE_ATTACH`), or the number.
