@@ -1,7 +1,7 @@
 //! `moat-sensor`: the eBPF runtime sensor. It owns the kernel side (CO-RE programs in
 //! `src/bpf/sensor.bpf.c`: system-call exit records for the calls the rules need, and
 //! exec/fork/exit from the scheduler tracepoints, into one BPF ring buffer), the loader
-//! and event loop ([`sensor`], feature `bpf`, Linux only), and everything user space does
+//! and event loop (module `sensor`, feature `bpf`, Linux only), and everything user space does
 //! with a record: decoding ([`record`]), the process tree ([`proctree`]), container
 //! attribution from cgroups ([`container`]), Falco's event types, arguments and fd
 //! context ([`decode`], [`text`]) and the in-memory event the rule engine evaluates
