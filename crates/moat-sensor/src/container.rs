@@ -271,6 +271,25 @@ mod tests {
     }
 
     #[test]
+    fn reads_the_v2_line_in_v2_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("cg");
+        let leaf = format!("system.slice/docker-{ID}.scope");
+        std::fs::create_dir_all(root.join(&leaf)).unwrap();
+        let proc_root = dir.path().join("proc");
+        std::fs::create_dir_all(proc_root.join("9")).unwrap();
+        std::fs::write(
+            proc_root.join("9/cgroup"),
+            format!("4:memory:/other\n0::/{leaf}\n"),
+        )
+        .unwrap();
+        let ino = std::fs::metadata(root.join(&leaf)).unwrap().ino();
+        let mut r = Resolver::new(CgroupMode::V2, root, proc_root);
+        assert_eq!(r.mode(), CgroupMode::V2);
+        assert_eq!(&*r.resolve(ino, 9), "3ad7b26ded6d");
+    }
+
+    #[test]
     fn detects_hybrid_and_v2() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("pids")).unwrap();
