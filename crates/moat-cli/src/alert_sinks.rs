@@ -3,6 +3,9 @@
 //! what was dropped or failed) and a per-rule rate limit (token bucket).
 
 use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
 use std::sync::mpsc::{self, SyncSender, TrySendError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -181,6 +184,127 @@ impl Syslog {
         if self.sock.send(msg.as_bytes()).is_err() {
             self.failed += 1;
         }
+    }
+}
+
+/// Where alerts go, as `moat audit`, `moat runtime replay` and `moat sensor run` configure
+/// it: stdout or a file (text or JSON lines), plus webhook and syslog, behind an optional
+/// per-rule rate limit.
+pub struct SinkOptions<'a> {
+    /// One JSON object per line instead of Falco's text line.
+    pub json: bool,
+    /// Write alerts to this file instead of standard output.
+    pub output: Option<&'a Path>,
+    /// `--webhook URL`.
+    pub webhook: Option<&'a str>,
+    /// `--syslog SOCKET`.
+    pub syslog: Option<&'a Path>,
+    /// `--rate-limit PER_SECOND`.
+    pub rate_limit: Option<f64>,
+    /// `--burst N`.
+    pub burst: f64,
+    /// Flush after every alert (following a stream).
+    pub streaming: bool,
+}
+
+/// The configured sinks; [`AlertSinks::emit`] per alert, [`AlertSinks::finish`] at the end.
+pub struct AlertSinks {
+    out: Box<dyn Write>,
+    json: bool,
+    streaming: bool,
+    limiter: Option<RateLimiter>,
+    webhook: Option<Webhook>,
+    syslog: Option<Syslog>,
+    write_err: Option<io::Error>,
+    /// The most severe priority emitted so far.
+    pub worst: Option<moat_runtime::Priority>,
+}
+
+impl AlertSinks {
+    /// Opens the sinks; `Err` is a usage error to report.
+    pub fn open(o: &SinkOptions<'_>) -> Result<Self, String> {
+        let limiter = match o.rate_limit {
+            Some(r) if r > 0.0 && r.is_finite() => Some(RateLimiter::new(r, o.burst)),
+            Some(_) => return Err("--rate-limit: expected a positive number per second".into()),
+            None => None,
+        };
+        let webhook = o.webhook.map(Webhook::start).transpose()?;
+        let syslog = o.syslog.map(Syslog::open).transpose()?;
+        let out: Box<dyn Write> = match o.output {
+            Some(p) => Box::new(BufWriter::new(
+                File::create(p).map_err(|e| format!("{}: {e}", p.display()))?,
+            )),
+            None => Box::new(BufWriter::new(io::stdout())),
+        };
+        Ok(Self {
+            out,
+            json: o.json,
+            streaming: o.streaming,
+            limiter,
+            webhook,
+            syslog,
+            write_err: None,
+            worst: None,
+        })
+    }
+
+    /// Sends one alert everywhere (unless rate-limited).
+    pub fn emit(&mut self, alert: &moat_runtime::Alert) {
+        if let Some(l) = &mut self.limiter
+            && !l.allow(&alert.rule)
+        {
+            return;
+        }
+        self.worst = Some(self.worst.map_or(alert.priority, |w| w.min(alert.priority)));
+        if let Some(w) = &mut self.webhook {
+            w.send(alert.to_json().to_string());
+        }
+        if let Some(s) = &mut self.syslog {
+            s.send(alert.priority, &alert.to_text());
+        }
+        if self.write_err.is_some() {
+            return;
+        }
+        let line = if self.json {
+            alert.to_json().to_string()
+        } else {
+            alert.to_text()
+        };
+        // While following, every alert is flushed as it happens.
+        let streaming = self.streaming;
+        let written = writeln!(self.out, "{line}")
+            .and_then(|()| if streaming { self.out.flush() } else { Ok(()) });
+        if let Err(e) = written {
+            self.write_err = Some(e);
+        }
+    }
+
+    /// Flushes, drains the webhook and reports the sinks' counts on `err`.
+    pub fn finish(mut self, err: &mut dyn Write) -> io::Result<Option<moat_runtime::Priority>> {
+        if let Some(e) = self.write_err.take() {
+            return Err(e);
+        }
+        self.out.flush()?;
+        if let Some(l) = &self.limiter {
+            for (rule, n) in &l.dropped {
+                writeln!(
+                    err,
+                    "moat: rate limit suppressed {n} alerts of rule {rule:?}"
+                )?;
+            }
+        }
+        if let Some(s) = self.syslog.as_ref().filter(|s| s.failed > 0) {
+            writeln!(err, "moat: syslog refused {} alerts", s.failed)?;
+        }
+        if let Some(w) = self.webhook.take() {
+            let s = w.finish();
+            writeln!(
+                err,
+                "moat: webhook: {} alerts sent, {} failed after retries, {} dropped (queue full)",
+                s.sent, s.failed, s.dropped
+            )?;
+        }
+        Ok(self.worst)
     }
 }
 

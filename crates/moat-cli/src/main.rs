@@ -16,6 +16,7 @@ mod rbac_cmd;
 mod runtime_cmd;
 mod sbom_cmd;
 mod secrets_cmd;
+mod sensor_cmd;
 mod vuln_cmd;
 
 use std::io::{self, IsTerminal, Write};
@@ -129,6 +130,13 @@ enum Command {
     /// Runtime detection on recorded events: evaluate Falco `syscall` rules.
     #[command(subcommand)]
     Runtime(runtime_cmd::RuntimeCommand),
+    /// The eBPF runtime sensor: live kernel events evaluated with Falco `syscall` rules.
+    ///
+    /// Linux only, and only in binaries built with the `sensor` feature
+    /// (`cargo build --features moat-cli/sensor`); `moat sensor check` says whether this
+    /// kernel can run it.
+    #[command(subcommand)]
+    Sensor(sensor_cmd::SensorCommand),
 }
 
 const SCAN_EXAMPLES: &str = "\
@@ -269,6 +277,7 @@ fn main() -> ExitCode {
         Command::Rules(cmd) => runtime_cmd::run_rules(cmd),
         Command::Audit(args) => runtime_cmd::run_audit_cmd(&args, moat_runtime::Source::K8sAudit),
         Command::Runtime(cmd) => runtime_cmd::run_runtime(&cmd),
+        Command::Sensor(cmd) => sensor_cmd::run(&cmd),
     };
     match result {
         Ok(code) => code,

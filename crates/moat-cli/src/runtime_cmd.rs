@@ -236,31 +236,52 @@ fn parse_priority(text: &str, flag: &str) -> Result<Priority, String> {
     })
 }
 
-pub fn run_audit_cmd(a: &AuditArgs, source: Source) -> anyhow::Result<ExitCode> {
-    let min = match parse_priority(&a.min_priority, "--min-priority") {
+/// The rules and engine settings shared by `moat audit`, `moat runtime replay` and
+/// `moat sensor run`.
+pub struct EngineOptions<'a> {
+    pub rules: &'a [PathBuf],
+    pub skip_invalid_rules: bool,
+    pub min_priority: &'a str,
+    pub fail_on: &'a str,
+    pub hostname: Option<&'a str>,
+}
+
+/// An engine ready to run, with the `--fail-on` threshold.
+pub struct LoadedEngine {
+    pub engine: Engine,
+    pub fail_on: Option<Priority>,
+}
+
+/// Loads and compiles the rules (errors printed, fail closed): `Err(code)` when the
+/// command must stop with that exit code.
+pub fn load_engine(
+    o: &EngineOptions<'_>,
+    source: Source,
+) -> anyhow::Result<Result<LoadedEngine, ExitCode>> {
+    let min = match parse_priority(o.min_priority, "--min-priority") {
         Ok(p) => p,
-        Err(e) => return crate::usage(e),
+        Err(e) => return crate::usage(e).map(Err),
     };
-    let fail_on = if a.fail_on == "never" {
+    let fail_on = if o.fail_on == "never" {
         None
     } else {
-        match parse_priority(&a.fail_on, "--fail-on") {
+        match parse_priority(o.fail_on, "--fail-on") {
             Ok(p) => Some(p),
-            Err(e) => return crate::usage(e),
+            Err(e) => return crate::usage(e).map(Err),
         }
     };
-    let compiled = load_rules_files(&a.rules);
+    let compiled = load_rules_files(o.rules);
     let mut err = io::stderr().lock();
     for d in &compiled.diagnostics {
         if d.level == Level::Error || compiled.has_errors() {
             writeln!(err, "moat: {d}")?;
         }
     }
-    let mut engine = match Engine::new(&compiled, a.skip_invalid_rules) {
+    let mut engine = match Engine::new(&compiled, o.skip_invalid_rules) {
         Ok(e) => e,
         Err(e) => {
             writeln!(err, "moat: error: {e}")?;
-            return Ok(ExitCode::from(2));
+            return Ok(Err(ExitCode::from(2)));
         }
     };
     if !engine.has_source(source) {
@@ -271,7 +292,31 @@ pub fn run_audit_cmd(a: &AuditArgs, source: Source) -> anyhow::Result<ExitCode> 
         )?;
     }
     engine.set_min_priority(min);
-    engine.hostname = a.hostname.clone().unwrap_or_else(local_hostname);
+    engine.hostname = o.hostname.map_or_else(local_hostname, str::to_string);
+    Ok(Ok(LoadedEngine { engine, fail_on }))
+}
+
+/// The exit code for the most severe alert against `--fail-on`.
+pub fn fail_on_code(fail_on: Option<Priority>, worst: Option<Priority>) -> ExitCode {
+    match (fail_on, worst) {
+        (Some(f), Some(w)) if w <= f => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
+    }
+}
+
+pub fn run_audit_cmd(a: &AuditArgs, source: Source) -> anyhow::Result<ExitCode> {
+    let opts = EngineOptions {
+        rules: &a.rules,
+        skip_invalid_rules: a.skip_invalid_rules,
+        min_priority: &a.min_priority,
+        fail_on: &a.fail_on,
+        hostname: a.hostname.as_deref(),
+    };
+    let LoadedEngine { engine, fail_on } = match load_engine(&opts, source)? {
+        Ok(l) => l,
+        Err(code) => return Ok(code),
+    };
+    let mut err = io::stderr().lock();
     let idle_exit = match a.idle_exit.map(Duration::try_from_secs_f64) {
         None => None,
         Some(Ok(d)) => Some(d),
@@ -297,62 +342,26 @@ pub fn run_audit_cmd(a: &AuditArgs, source: Source) -> anyhow::Result<ExitCode> 
             }
         }
     };
-    let mut out: Box<dyn Write> = match &a.output {
-        Some(p) => Box::new(BufWriter::new(File::create(p)?)),
-        None => Box::new(BufWriter::new(io::stdout().lock())),
-    };
-    let mut write_err: Option<io::Error> = None;
-    let mut worst: Option<Priority> = None;
     let mut reported = 0usize;
     let log_name = match &a.listen {
         Some(addr) => format!("http://{addr}/k8s-audit"),
         None => log.display().to_string(),
     };
     let streaming = a.follow || a.listen.is_some();
-    let mut limiter = match a.rate_limit {
-        Some(r) if r > 0.0 && r.is_finite() => {
-            Some(crate::alert_sinks::RateLimiter::new(r, a.burst))
-        }
-        Some(_) => return crate::usage("--rate-limit: expected a positive number per second"),
-        None => None,
+    let sinks = crate::alert_sinks::AlertSinks::open(&crate::alert_sinks::SinkOptions {
+        json: a.format == OutFormat::Json,
+        output: a.output.as_deref(),
+        webhook: a.webhook.as_deref(),
+        syslog: a.syslog.as_deref(),
+        rate_limit: a.rate_limit,
+        burst: a.burst,
+        streaming,
+    });
+    let mut sinks = match sinks {
+        Ok(s) => s,
+        Err(e) => return crate::usage(e),
     };
-    let mut webhook = match a.webhook.as_deref().map(crate::alert_sinks::Webhook::start) {
-        Some(Ok(w)) => Some(w),
-        Some(Err(e)) => return crate::usage(e),
-        None => None,
-    };
-    let mut syslog = match a.syslog.as_deref().map(crate::alert_sinks::Syslog::open) {
-        Some(Ok(s)) => Some(s),
-        Some(Err(e)) => return crate::usage(e),
-        None => None,
-    };
-    let mut on_alert = |alert: moat_runtime::Alert| {
-        if let Some(l) = &mut limiter
-            && !l.allow(&alert.rule)
-        {
-            return;
-        }
-        worst = Some(worst.map_or(alert.priority, |w| w.min(alert.priority)));
-        if let Some(w) = &mut webhook {
-            w.send(alert.to_json().to_string());
-        }
-        if let Some(s) = &mut syslog {
-            s.send(alert.priority, &alert.to_text());
-        }
-        if write_err.is_some() {
-            return;
-        }
-        let line = match a.format {
-            OutFormat::Json => alert.to_json().to_string(),
-            OutFormat::Text => alert.to_text(),
-        };
-        // While following, every alert is flushed as it happens.
-        let written =
-            writeln!(out, "{line}").and_then(|()| if streaming { out.flush() } else { Ok(()) });
-        if let Err(e) = written {
-            write_err = Some(e);
-        }
-    };
+    let mut on_alert = |alert: moat_runtime::Alert| sinks.emit(&alert);
     let mut on_bad = |bad: moat_runtime::BadLine| {
         if reported < a.max_errors {
             reported += 1;
@@ -390,29 +399,7 @@ pub fn run_audit_cmd(a: &AuditArgs, source: Source) -> anyhow::Result<ExitCode> 
     } else {
         run_stream(&engine, source, &mut reader, &mut on_alert, &mut on_bad)?
     };
-    if let Some(e) = write_err {
-        return Err(e.into());
-    }
-    out.flush()?;
-    if let Some(l) = &limiter {
-        for (rule, n) in &l.dropped {
-            writeln!(
-                err,
-                "moat: rate limit suppressed {n} alerts of rule {rule:?}"
-            )?;
-        }
-    }
-    if let Some(s) = syslog.as_ref().filter(|s| s.failed > 0) {
-        writeln!(err, "moat: syslog refused {} alerts", s.failed)?;
-    }
-    if let Some(w) = webhook.take() {
-        let s = w.finish();
-        writeln!(
-            err,
-            "moat: webhook: {} alerts sent, {} failed after retries, {} dropped (queue full)",
-            s.sent, s.failed, s.dropped
-        )?;
-    }
+    let worst = sinks.finish(&mut err)?;
     if stats.bad_lines > 0 {
         writeln!(
             err,
@@ -431,10 +418,7 @@ pub fn run_audit_cmd(a: &AuditArgs, source: Source) -> anyhow::Result<ExitCode> 
     if stats.bad_lines > 0 {
         return Ok(ExitCode::from(2));
     }
-    Ok(match (fail_on, worst) {
-        (Some(f), Some(w)) if w <= f => ExitCode::from(1),
-        _ => ExitCode::SUCCESS,
-    })
+    Ok(fail_on_code(fail_on, worst))
 }
 
 fn local_hostname() -> String {

@@ -1,0 +1,409 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// moat sensor: CO-RE eBPF programs. Every record goes to one BPF ring buffer as a fixed
+// header (struct event_hdr, mirrored in src/record.rs) followed by up to three strings and
+// one binary blob. Which system calls are recorded, and which of their arguments are
+// strings or socket addresses, is decided by user space in the `specs` map, so this file
+// knows no syscall semantics. Nothing here blocks or loops unboundedly; every map is bounded.
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define MAX_STR 4096
+#define MAX_BLOB 4096
+#define MAX_SYSCALLS 512
+#define OFF_MASK 0x3fff
+#define BUF_SIZE (OFF_MASK + 1 + MAX_STR)
+
+enum kind { K_SYSCALL = 1, K_EXEC = 2, K_FORK = 3, K_EXIT = 4 };
+
+struct event_hdr {
+	__u64 ts;
+	__u64 cgroup_id;
+	__s64 res;
+	__u64 args[6];
+	__u64 cap_eff;
+	__u32 kind;
+	__u32 nr;
+	__u32 pid;
+	__u32 tid;
+	__u32 ppid;
+	__u32 uid;
+	__u32 gid;
+	__u32 euid;
+	__u32 egid;
+	__u32 loginuid;
+	__u32 tty;
+	__u16 len[4];
+	char comm[16];
+	__u16 family;
+	__u16 sk_type;
+	__u16 proto;
+	__u16 lport;
+	__u16 rport;
+	__u16 pad;
+	__u8 laddr[16];
+	__u8 raddr[16];
+};
+
+// What to record of one system call (index: syscall number). Argument indexes are
+// stored plus one, 0 meaning none.
+struct spec {
+	__u8 enabled;
+	__u8 str[3];      // string arguments read into the three string slots
+	__u8 sockaddr;    // a user `struct sockaddr *` argument, copied into the blob
+	__u8 sockaddr_len; // the argument holding its length
+	__u8 sock_fd;     // 1: socket of args[0]; 2: socket of the result
+	__u8 how;         // a `struct open_how *` argument: flags/mode into args[4]/args[5]
+};
+
+struct config {
+	__u32 self_tgid;
+	__u32 cgroup_mode; // 0: cgroup v2 id; 1: v1 pids controller; 2: v1 memory controller
+	__u64 wakeup_bytes;
+};
+
+struct inflight {
+	__u64 nr;
+	__u64 args[6];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);
+} moat_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} moat_lost SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct config);
+} moat_config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MAX_SYSCALLS);
+	__type(key, __u32);
+	__type(value, struct spec);
+} moat_specs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct inflight);
+} moat_pending SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u8[BUF_SIZE]);
+} moat_scratch SEC(".maps");
+
+static __always_inline struct config *cfg(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&moat_config, &zero);
+}
+
+static __always_inline int is_self(struct config *c)
+{
+	return c && c->self_tgid == (__u32)(bpf_get_current_pid_tgid() >> 32);
+}
+
+static __always_inline __u64 cgroup_of(struct task_struct *t, struct config *c)
+{
+	int idx;
+	if (!c || c->cgroup_mode == 0)
+		return bpf_get_current_cgroup_id();
+	if (c->cgroup_mode == 1)
+		idx = bpf_core_enum_value(enum cgroup_subsys_id, pids_cgrp_id);
+	else
+		idx = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
+	if (idx < 0 || idx >= CGROUP_SUBSYS_COUNT)
+		return 0;
+	return BPF_CORE_READ(t, cgroups, subsys[idx], cgroup, kn, id);
+}
+
+static __always_inline __u32 tty_of(struct task_struct *t)
+{
+	struct tty_struct *tty = BPF_CORE_READ(t, signal, tty);
+	if (!tty)
+		return 0;
+	__u32 index = BPF_CORE_READ(tty, index);
+	__u32 major = BPF_CORE_READ(tty, driver, major);
+	__u32 minor = BPF_CORE_READ(tty, driver, minor_start) + index;
+	// new_encode_dev
+	return (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);
+}
+
+// Fills the header's process part from task `t` (the current task except for fork).
+static __always_inline void fill_task(struct event_hdr *h, struct task_struct *t, struct config *c)
+{
+	h->ts = bpf_ktime_get_boot_ns();
+	h->pid = BPF_CORE_READ(t, tgid);
+	h->tid = BPF_CORE_READ(t, pid);
+	h->ppid = BPF_CORE_READ(t, real_parent, tgid);
+	h->uid = BPF_CORE_READ(t, cred, uid.val);
+	h->gid = BPF_CORE_READ(t, cred, gid.val);
+	h->euid = BPF_CORE_READ(t, cred, euid.val);
+	h->egid = BPF_CORE_READ(t, cred, egid.val);
+	kernel_cap_t cap = BPF_CORE_READ(t, cred, cap_effective);
+	__builtin_memcpy(&h->cap_eff, &cap, sizeof(h->cap_eff));
+	h->loginuid = (__u32)-1;
+	if (bpf_core_field_exists(t->loginuid))
+		h->loginuid = BPF_CORE_READ(t, loginuid.val);
+	h->tty = tty_of(t);
+	h->cgroup_id = cgroup_of(t, c);
+	BPF_CORE_READ_STR_INTO(&h->comm, t, comm);
+	h->len[0] = h->len[1] = h->len[2] = h->len[3] = 0;
+	h->family = h->sk_type = h->proto = h->lport = h->rport = h->pad = 0;
+	h->res = 0;
+	h->nr = 0;
+}
+
+static __always_inline __u8 *scratch_buf(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&moat_scratch, &zero);
+}
+
+static __always_inline void submit(__u8 *buf, __u32 size, struct config *c)
+{
+	__u64 flags = BPF_RB_NO_WAKEUP;
+	if (c && bpf_ringbuf_query(&moat_events, BPF_RB_AVAIL_DATA) >= c->wakeup_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	size &= OFF_MASK;
+	if (size < sizeof(struct event_hdr))
+		return;
+	if (bpf_ringbuf_output(&moat_events, buf, size, flags)) {
+		__u32 zero = 0;
+		__u64 *n = bpf_map_lookup_elem(&moat_lost, &zero);
+		if (n)
+			*n += 1;
+	}
+}
+
+static __always_inline __u32 put_user_str(__u8 *buf, __u32 off, struct event_hdr *h, int slot,
+					  const void *ptr)
+{
+	long n = bpf_probe_read_user_str(buf + (off & OFF_MASK), MAX_STR, ptr);
+	if (n <= 0)
+		return off;
+	h->len[slot & 3] = n;
+	return off + n;
+}
+
+static __always_inline struct socket *socket_of(struct task_struct *t, long fd)
+{
+	if (fd < 0)
+		return NULL;
+	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
+	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *f = NULL;
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
+		return NULL;
+	struct socket *s = BPF_CORE_READ(f, private_data);
+	if (!s || BPF_CORE_READ(s, file) != f)
+		return NULL;
+	return s;
+}
+
+static __always_inline void fill_sock(struct event_hdr *h, struct socket *s)
+{
+	struct sock *sk = BPF_CORE_READ(s, sk);
+	if (!sk)
+		return;
+	h->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	h->sk_type = BPF_CORE_READ(s, type);
+	h->proto = BPF_CORE_READ(sk, sk_protocol);
+	h->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	h->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (h->family == 2) {
+		bpf_core_read(h->laddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(h->raddr, 4, &sk->__sk_common.skc_daddr);
+	} else if (h->family == 10) {
+		bpf_core_read(h->laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(h->raddr, 16, &sk->__sk_common.skc_v6_daddr);
+	}
+}
+
+// tp_btf attaches by BTF id: no tracefs mount is needed (unlike classic tracepoints).
+SEC("tp_btf/sys_enter")
+int BPF_PROG(moat_sys_enter, struct pt_regs *regs, long id)
+{
+	__u32 nr = id;
+	if (id < 0 || nr >= MAX_SYSCALLS)
+		return 0;
+	struct spec *sp = bpf_map_lookup_elem(&moat_specs, &nr);
+	if (!sp || !sp->enabled)
+		return 0;
+	struct config *c = cfg();
+	if (is_self(c))
+		return 0;
+	// x86-64 system call convention: rdi, rsi, rdx, r10, r8, r9.
+	struct inflight in = {.nr = nr};
+	in.args[0] = BPF_CORE_READ(regs, di);
+	in.args[1] = BPF_CORE_READ(regs, si);
+	in.args[2] = BPF_CORE_READ(regs, dx);
+	in.args[3] = BPF_CORE_READ(regs, r10);
+	in.args[4] = BPF_CORE_READ(regs, r8);
+	in.args[5] = BPF_CORE_READ(regs, r9);
+	__u64 tid = bpf_get_current_pid_tgid();
+	bpf_map_update_elem(&moat_pending, &tid, &in, BPF_ANY);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(moat_sys_exit, struct pt_regs *regs, long ret)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	struct inflight *in = bpf_map_lookup_elem(&moat_pending, &tid);
+	if (!in)
+		return 0;
+	__u32 nr = in->nr;
+	__u64 args[6];
+	#pragma unroll
+	for (int i = 0; i < 6; i++)
+		args[i] = in->args[i];
+	bpf_map_delete_elem(&moat_pending, &tid);
+	if (nr >= MAX_SYSCALLS)
+		return 0;
+	struct spec *sp = bpf_map_lookup_elem(&moat_specs, &nr);
+	__u8 *buf = scratch_buf();
+	struct config *c = cfg();
+	if (!sp || !buf)
+		return 0;
+	struct event_hdr *h = (struct event_hdr *)buf;
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	fill_task(h, t, c);
+	h->kind = K_SYSCALL;
+	h->nr = nr;
+	h->res = ret;
+	#pragma unroll
+	for (int i = 0; i < 6; i++)
+		h->args[i] = args[i];
+	__u32 off = sizeof(struct event_hdr);
+	#pragma unroll
+	for (int s = 0; s < 3; s++) {
+		__u8 a = sp->str[s];
+		if (a >= 1 && a <= 6)
+			off = put_user_str(buf, off, h, s, (const void *)args[(a - 1) & 7]);
+	}
+	if (sp->how >= 1 && sp->how <= 6) {
+		struct open_how how = {};
+		if (!bpf_probe_read_user(&how, sizeof(how), (const void *)args[(sp->how - 1) & 7])) {
+			h->args[4] = how.flags;
+			h->args[5] = how.mode;
+		}
+	}
+	if (sp->sockaddr >= 1 && sp->sockaddr <= 6) {
+		__u64 len = 128;
+		if (sp->sockaddr_len >= 1 && sp->sockaddr_len <= 6)
+			len = args[(sp->sockaddr_len - 1) & 7];
+		if (len > 128)
+			len = 128;
+		len &= 0xff;
+		const void *p = (const void *)args[(sp->sockaddr - 1) & 7];
+		if (p && len > 0 &&
+		    !bpf_probe_read_user(buf + (off & OFF_MASK), len, p)) {
+			h->len[3] = len;
+			off += len;
+		}
+	}
+	if (sp->sock_fd == 1 || (sp->sock_fd == 2 && ret >= 0)) {
+		long fd = sp->sock_fd == 1 ? (long)(int)args[0] : ret;
+		struct socket *s = socket_of(t, fd);
+		if (s)
+			fill_sock(h, s);
+	}
+	submit(buf, off, c);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(moat_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct config *c = cfg();
+	if (is_self(c))
+		return 0;
+	__u8 *buf = scratch_buf();
+	if (!buf)
+		return 0;
+	struct event_hdr *h = (struct event_hdr *)buf;
+	fill_task(h, p, c);
+	h->kind = K_EXEC;
+	h->args[0] = old_pid;
+	__u32 off = sizeof(struct event_hdr);
+	const char *fname = BPF_CORE_READ(bprm, filename);
+	long n = bpf_probe_read_kernel_str(buf + (off & OFF_MASK), MAX_STR, fname);
+	if (n > 0) {
+		h->len[0] = n;
+		off += n;
+	}
+	struct mm_struct *mm = BPF_CORE_READ(p, mm);
+	__u64 start = BPF_CORE_READ(mm, arg_start);
+	__u64 end = BPF_CORE_READ(mm, arg_end);
+	__u64 len = end > start ? end - start : 0;
+	if (len >= MAX_BLOB)
+		len = MAX_BLOB - 1;
+	len &= MAX_BLOB - 1;
+	if (len > 0 && !bpf_probe_read_user(buf + (off & OFF_MASK), len, (const void *)start)) {
+		h->len[3] = len;
+		off += len;
+	}
+	submit(buf, off, c);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(moat_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct config *c = cfg();
+	if (is_self(c))
+		return 0;
+	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
+		return 0; // a new thread, not a new process
+	__u8 *buf = scratch_buf();
+	if (!buf)
+		return 0;
+	struct event_hdr *h = (struct event_hdr *)buf;
+	fill_task(h, child, c);
+	h->kind = K_FORK;
+	h->ppid = BPF_CORE_READ(parent, tgid);
+	submit(buf, sizeof(struct event_hdr), c);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(moat_exit, struct task_struct *p)
+{
+	struct config *c = cfg();
+	if (is_self(c))
+		return 0;
+	if (BPF_CORE_READ(p, pid) != BPF_CORE_READ(p, tgid))
+		return 0; // a thread ending, not the process
+	__u8 *buf = scratch_buf();
+	if (!buf)
+		return 0;
+	struct event_hdr *h = (struct event_hdr *)buf;
+	fill_task(h, p, c);
+	h->kind = K_EXIT;
+	h->res = BPF_CORE_READ(p, exit_code);
+	submit(buf, sizeof(struct event_hdr), c);
+	return 0;
+}

@@ -1,0 +1,404 @@
+//! From kernel records to [`SensorEvent`]s: keeps the process tree current (fork, exec,
+//! exit), attributes containers, resolves relative paths, and maps each system call to
+//! Falco's event type, arguments and file-descriptor context.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use crate::container::Resolver;
+use crate::event::{EventView, Fd, FdKind, SensorEvent};
+use crate::proctree::{Proc, ProcTree};
+use crate::record::{Record, RecordError, RecordKind, decode};
+use crate::syscalls::{Kind, by_nr};
+use crate::text::{self, SockAddr};
+use crate::users::Users;
+
+/// `AT_FDCWD`.
+const AT_FDCWD: i64 = -100;
+
+/// Decoding state shared by every record.
+#[derive(Debug)]
+pub struct Decoder {
+    /// The process tree.
+    pub tree: ProcTree,
+    /// User and group names.
+    pub users: Users,
+    cgroups: Resolver,
+    proc_root: PathBuf,
+    /// Added to kernel boot-clock times to get epoch times.
+    boot_offset_ns: i64,
+    num: u64,
+    exited: Option<u32>,
+}
+
+fn str_of(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn as_i64(v: u64) -> i64 {
+    // Arguments are registers: an `int` fd or dirfd arrives sign-extended or not.
+    i64::from((v as u32).cast_signed())
+}
+
+impl Decoder {
+    /// A decoder with a tree, names, a cgroup resolver and the clock offset.
+    pub fn new(
+        tree: ProcTree,
+        users: Users,
+        cgroups: Resolver,
+        proc_root: PathBuf,
+        boot_offset_ns: i64,
+    ) -> Self {
+        Self {
+            tree,
+            users,
+            cgroups,
+            proc_root,
+            boot_offset_ns,
+            num: 0,
+            exited: None,
+        }
+    }
+
+    /// A view of `ev` with this decoder's context, for the engine.
+    pub fn view<'a>(&'a self, ev: &'a SensorEvent) -> EventView<'a> {
+        EventView {
+            ev,
+            tree: &self.tree,
+            users: &self.users,
+        }
+    }
+
+    /// Decodes one record into an event (`None` for records that only update state).
+    pub fn handle(&mut self, raw: &[u8]) -> Result<Option<SensorEvent>, RecordError> {
+        if let Some(pid) = self.exited.take() {
+            self.tree.remove(pid);
+        }
+        let r = decode(raw)?;
+        self.num += 1;
+        let evt_type = match r.kind {
+            RecordKind::Fork => {
+                self.tree.fork(r.ppid, r.pid, r.comm);
+                "clone"
+            }
+            RecordKind::Exit => {
+                self.exited = Some(r.pid);
+                "procexit"
+            }
+            RecordKind::Exec => {
+                self.exec(&r);
+                "execve"
+            }
+            RecordKind::Syscall => match by_nr(r.nr) {
+                Some(sc) => sc.name,
+                None => return Ok(None),
+            },
+        };
+        let container = self.cgroups.resolve(r.cgroup_id, r.pid);
+        let mut ev = SensorEvent {
+            num: self.num,
+            time_ns: i64::try_from(r.ts)
+                .unwrap_or(i64::MAX)
+                .saturating_add(self.boot_offset_ns),
+            evt_type,
+            res: r.res,
+            pid: r.pid,
+            tid: r.tid,
+            ppid: r.ppid,
+            uid: r.uid,
+            gid: r.gid,
+            loginuid: r.loginuid,
+            cap_eff: r.cap_eff,
+            tty: r.tty,
+            comm: r.comm.to_string(),
+            container,
+            args: Vec::new(),
+            fd: None,
+            open_flags: None,
+        };
+        match r.kind {
+            RecordKind::Syscall => {
+                if let Some(sc) = by_nr(r.nr) {
+                    self.syscall(sc.kind, &r, &mut ev);
+                }
+            }
+            RecordKind::Exec => {
+                if let Some(p) = self.tree.get(r.pid) {
+                    ev.args.push(("exe", p.exe.clone()));
+                    ev.args.push(("args", p.args_text()));
+                    ev.args.push(("filename", str_of(r.strs[0])));
+                }
+            }
+            RecordKind::Fork => ev.args.push(("ptid", r.ppid.to_string())),
+            RecordKind::Exit => ev.args.push(("status", r.res.to_string())),
+        }
+        Ok(Some(ev))
+    }
+
+    fn exec(&mut self, r: &Record<'_>) {
+        let filename = str_of(r.strs[0]);
+        let prev = self.tree.get(r.pid).cloned();
+        let mut p = Proc {
+            pid: r.pid,
+            ppid: r.ppid,
+            sid: prev.as_ref().map_or(r.pid, |p| p.sid),
+            name: r.comm.to_string(),
+            tty: r.tty,
+            ..Proc::default()
+        };
+        p.set_argv(r.blob);
+        // The kernel's view of the executable (symlinks resolved, like Falco's), while the
+        // process lives; else, on the host, the path it was executed by with symlinks
+        // resolved; in a container (another mount namespace) the path as executed.
+        let on_host = r.cgroup_id == 0
+            || &*self.cgroups.resolve(r.cgroup_id, r.pid) == crate::container::HOST;
+        p.exepath = std::fs::read_link(self.proc_root.join(r.pid.to_string()).join("exe"))
+            .ok()
+            .or_else(|| {
+                on_host
+                    .then(|| std::fs::canonicalize(&filename).ok())
+                    .flatten()
+            })
+            .map_or(filename, |p| p.to_string_lossy().into_owned());
+        self.tree.insert(p);
+    }
+
+    /// An absolute path for `path` as process `pid` passed it relative to `dirfd`.
+    fn absolute(&self, pid: u32, dirfd: i64, path: &str) -> String {
+        if path.starts_with('/') || path.is_empty() {
+            return path.to_string();
+        }
+        let base = self.proc_root.join(pid.to_string());
+        let dir = if dirfd == AT_FDCWD {
+            base.join("cwd")
+        } else {
+            base.join("fd").join(dirfd.to_string())
+        };
+        match std::fs::read_link(dir) {
+            Ok(d) => normalize(&d.join(path)),
+            Err(_) => path.to_string(),
+        }
+    }
+
+    fn syscall(&self, kind: Kind, r: &Record<'_>, ev: &mut SensorEvent) {
+        let a = r.args;
+        let s0 = str_of(r.strs[0]);
+        let s1 = str_of(r.strs[1]);
+        let pid = r.pid;
+        let args = &mut ev.args;
+        match kind {
+            Kind::Open | Kind::OpenAt | Kind::OpenAt2 | Kind::Creat => {
+                let (dirfd, flags, mode) = match kind {
+                    Kind::Open => (AT_FDCWD, a[1], a[2]),
+                    Kind::Creat => (AT_FDCWD, 0o1101, a[1]),
+                    Kind::OpenAt => (as_i64(a[0]), a[2], a[3]),
+                    _ => (as_i64(a[0]), a[4], a[5]),
+                };
+                let path = self.absolute(pid, dirfd, &s0);
+                args.push(("fd", r.res.to_string()));
+                if kind != Kind::Open && kind != Kind::Creat {
+                    args.push(("dirfd", dirfd.to_string()));
+                }
+                args.push(("name", path.clone()));
+                args.push(("flags", text::open_flags(flags)));
+                args.push(("mode", format!("{mode:o}")));
+                ev.open_flags = Some(flags);
+                ev.fd = Some(Fd::file(r.res.max(-1), path, s0));
+            }
+            Kind::Connect | Kind::Accept | Kind::Bind => {
+                let fd = if kind == Kind::Accept {
+                    r.res
+                } else {
+                    as_i64(a[0])
+                };
+                args.push(("fd", fd.to_string()));
+                let user_addr = text::sockaddr(r.blob);
+                ev.fd = socket_fd(kind, r, fd, user_addr.as_ref());
+                if let Some(fd) = &ev.fd {
+                    let key = if kind == Kind::Bind { "addr" } else { "tuple" };
+                    args.push((key, fd.name.clone()));
+                }
+            }
+            Kind::Ptrace => {
+                args.push(("request", text::ptrace_request(a[0])));
+                args.push(("pid", as_i64(a[1]).to_string()));
+                args.push(("addr", format!("{:#x}", a[2])));
+            }
+            Kind::SetId(names) => {
+                for (n, v) in names.iter().zip(a) {
+                    args.push((n, as_i64(v).to_string()));
+                }
+            }
+            Kind::Mount => {
+                args.push(("dev", s0));
+                args.push(("dir", s1));
+                args.push(("type", str_of(r.strs[2])));
+                args.push(("flags", a[3].to_string()));
+            }
+            Kind::Umount2 => {
+                args.push(("name", s0));
+                args.push(("flags", a[1].to_string()));
+            }
+            Kind::InitModule => {
+                args.push(("length", a[1].to_string()));
+                args.push(("uargs", s0));
+            }
+            Kind::FinitModule => {
+                args.push(("fd", as_i64(a[0]).to_string()));
+                args.push(("uargs", s0));
+                args.push(("flags", a[2].to_string()));
+            }
+            Kind::Bpf => {
+                args.push(("cmd", text::bpf_cmd(a[0])));
+                args.push(("res_or_fd", r.res.to_string()));
+            }
+            Kind::MemfdCreate => {
+                args.push(("fd", r.res.to_string()));
+                args.push(("name", s0));
+                args.push(("flags", text::memfd_flags(a[1])));
+            }
+            Kind::Unlink => args.push(("path", self.absolute(pid, AT_FDCWD, &s0))),
+            Kind::Unlinkat => {
+                args.push(("dirfd", as_i64(a[0]).to_string()));
+                args.push(("name", self.absolute(pid, as_i64(a[0]), &s0)));
+                args.push(("flags", text::at_flags(a[2])));
+            }
+            Kind::TwoPaths(first, second) => {
+                let first_path = if first == "target" {
+                    s0
+                } else {
+                    self.absolute(pid, AT_FDCWD, &s0)
+                };
+                args.push((first, first_path));
+                args.push((second, self.absolute(pid, AT_FDCWD, &s1)));
+            }
+            Kind::TwoPathsAt => {
+                let (od, nd) = (as_i64(a[0]), as_i64(a[2]));
+                args.push(("olddirfd", od.to_string()));
+                args.push(("oldpath", self.absolute(pid, od, &s0)));
+                args.push(("newdirfd", nd.to_string()));
+                args.push(("newpath", self.absolute(pid, nd, &s1)));
+                args.push(("flags", a[4].to_string()));
+            }
+            Kind::Symlinkat => {
+                let d = as_i64(a[1]);
+                args.push(("target", s0));
+                args.push(("linkdirfd", d.to_string()));
+                args.push(("linkpath", self.absolute(pid, d, &s1)));
+            }
+            Kind::Chmod => {
+                args.push(("filename", self.absolute(pid, AT_FDCWD, &s0)));
+                args.push(("mode", text::mode(a[1])));
+            }
+            Kind::Fchmod => {
+                args.push(("fd", as_i64(a[0]).to_string()));
+                args.push(("mode", text::mode(a[1])));
+            }
+            Kind::Fchmodat => {
+                let d = as_i64(a[0]);
+                args.push(("dirfd", d.to_string()));
+                args.push(("filename", self.absolute(pid, d, &s0)));
+                args.push(("mode", text::mode(a[2])));
+            }
+        }
+        args.insert(0, ("res", r.res.to_string()));
+    }
+}
+
+/// The socket context of a connect/accept/bind: kernel socket endpoints, with the user
+/// address preferred for the remote side of `connect` and the local side of `bind`
+/// (a failed connect has no remote address in the socket any more).
+fn socket_fd(kind: Kind, r: &Record<'_>, fd: i64, user: Option<&SockAddr>) -> Option<Fd> {
+    if let Some(SockAddr::Unix(path)) = user {
+        return Some(Fd {
+            kind: FdKind::Unix,
+            ..Fd::file(fd, path.clone(), path.clone())
+        });
+    }
+    let family = match (r.family, user) {
+        (2 | 10, _) => r.family,
+        (_, Some(SockAddr::Inet(IpAddr::V4(_), _))) => 2,
+        (_, Some(SockAddr::Inet(IpAddr::V6(_), _))) => 10,
+        (1, None) => {
+            return Some(Fd {
+                kind: FdKind::Unix,
+                ..Fd::file(fd, String::new(), String::new())
+            });
+        }
+        _ => return None,
+    };
+    let kind_fd = if family == 2 {
+        FdKind::Ipv4
+    } else {
+        FdKind::Ipv6
+    };
+    let mut local = text::ip(r.family, &r.laddr).map(|ip| (ip, r.lport));
+    let mut remote = text::ip(r.family, &r.raddr).map(|ip| (ip, r.rport));
+    match (kind, user) {
+        (Kind::Connect, Some(SockAddr::Inet(ip, port))) => remote = Some((*ip, *port)),
+        (Kind::Bind, Some(SockAddr::Inet(ip, port))) => local = Some((*ip, *port)),
+        _ => {}
+    }
+    let l4proto = match (r.proto, r.sk_type) {
+        (6, _) | (_, 1) => "tcp",
+        (17, _) | (_, 2) => "udp",
+        (_, 3) => "raw",
+        _ => "",
+    };
+    let (client, server, local_is_client) = match kind {
+        Kind::Connect => (local, remote, true),
+        Kind::Accept => (remote, local, false),
+        _ => (None, local, false),
+    };
+    let name = match (client, server) {
+        (Some((ci, cp)), Some((si, sp))) => {
+            format!("{}->{}", text::endpoint(ci, cp), text::endpoint(si, sp))
+        }
+        (None, Some((si, sp))) => text::endpoint(si, sp),
+        (Some((ci, cp)), None) => text::endpoint(ci, cp),
+        (None, None) => String::new(),
+    };
+    let connected = match kind {
+        Kind::Connect => r.res == 0 || r.res == -115,
+        Kind::Accept => r.res >= 0,
+        _ => false,
+    };
+    Some(Fd {
+        num: fd,
+        nameraw: name.clone(),
+        name,
+        kind: kind_fd,
+        client,
+        server,
+        local_is_client,
+        l4proto,
+        connected,
+    })
+}
+
+/// Lexically normalises `.` and `..` in an absolute path.
+fn normalize(p: &Path) -> String {
+    let text = p.to_string_lossy();
+    let mut parts: Vec<&str> = Vec::new();
+    for c in text.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            c => parts.push(c),
+        }
+    }
+    let mut out = String::new();
+    for c in parts {
+        out.push('/');
+        out.push_str(c);
+    }
+    if out.is_empty() {
+        out.push('/');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,261 @@
+//! The sensor on this host: attach, run real programs, assert the events and fields the
+//! default rules read, and the alerts they raise. Needs the `bpf` feature, root and a
+//! kernel with BTF; elsewhere each test says why it is skipped and returns.
+#![cfg(all(feature = "bpf", target_os = "linux"))]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Duration;
+
+use moat_runtime::eval::Event;
+use moat_runtime::{Engine, Source};
+use moat_sensor::Plan;
+use moat_sensor::event::EventView;
+use moat_sensor::sensor::{Options, Sensor};
+
+/// Why the sensor cannot run here, if it cannot.
+fn skip_reason() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let root = status
+        .lines()
+        .find(|l| l.starts_with("Uid:"))
+        .is_some_and(|l| l.split_whitespace().nth(2) == Some("0"));
+    if !root {
+        return Some("not root (the sensor needs CAP_BPF and CAP_PERFMON)".into());
+    }
+    if !std::path::Path::new("/sys/kernel/btf/vmlinux").exists() {
+        return Some("the kernel has no BTF (/sys/kernel/btf/vmlinux)".into());
+    }
+    None
+}
+
+/// What a test keeps of one event: type, pid, selected field values, alerts.
+#[derive(Clone, Debug, Default)]
+struct Seen {
+    evt_type: String,
+    pid: u32,
+    fields: Vec<(&'static str, String)>,
+    alerts: Vec<String>,
+}
+
+impl Seen {
+    fn get(&self, name: &str) -> &str {
+        self.fields
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+}
+
+const FIELDS: &[&str] = &[
+    "proc.name",
+    "proc.cmdline",
+    "proc.pname",
+    "proc.ppid",
+    "proc.exepath",
+    "proc.aname[2]",
+    "user.uid",
+    "user.name",
+    "container.id",
+    "fd.name",
+    "fd.typechar",
+    "fd.sip",
+    "fd.sport",
+    "fd.l4proto",
+    "evt.is_open_read",
+    "evt.arg.flags",
+    "evt.arg.request",
+    "evt.arg.mode",
+    "evt.arg.filename",
+    "evt.res",
+    "thread.cap_effective",
+];
+
+fn value(view: &EventView<'_>, name: &str) -> String {
+    let (n, arg) = match name.split_once('[') {
+        Some((n, a)) => (n, Some(a.trim_end_matches(']'))),
+        None => (name, None),
+    };
+    let field = Source::Syscall.resolve(n, arg).unwrap();
+    let mut out = Vec::new();
+    view.visit(&field, &mut |v| {
+        out.push(v.to_text().into_owned());
+        false
+    });
+    out.join(",")
+}
+
+fn default_engine() -> Engine {
+    let rules = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/runtime-rules/falcosecurity-rules/falco_rules.yaml"
+    );
+    Engine::new(&moat_runtime::load_rules_files(&[rules]), false).unwrap()
+}
+
+/// Attaches the sensor (every system call), runs `work`, waits for the events to drain,
+/// detaches, and returns what was seen.
+fn observe(work: impl FnOnce()) -> Vec<Seen> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let (ready_tx, ready_rx) = mpsc::channel();
+    let worker = {
+        let stop = Arc::clone(&stop);
+        let seen = Arc::clone(&seen);
+        std::thread::spawn(move || {
+            let engine = default_engine();
+            let mut scratch = engine.scratch();
+            let mut sensor = Sensor::start(&Plan::all(), Options::default()).unwrap();
+            ready_tx.send(()).unwrap();
+            let stats = sensor
+                .run(
+                    &stop,
+                    &mut |view| {
+                        let mut s = Seen {
+                            evt_type: view.ev.evt_type.to_string(),
+                            pid: view.ev.pid,
+                            fields: FIELDS.iter().map(|f| (*f, value(view, f))).collect(),
+                            alerts: Vec::new(),
+                        };
+                        engine.process(Source::Syscall, view, 0, &mut scratch, &mut |a| {
+                            s.alerts.push(a.rule);
+                        });
+                        seen.lock().unwrap().push(s);
+                    },
+                    &mut |_| {},
+                )
+                .unwrap();
+            assert_eq!(stats.bad_records, 0);
+            stats
+        })
+    };
+    ready_rx.recv_timeout(Duration::from_secs(60)).unwrap();
+    work();
+    std::thread::sleep(Duration::from_millis(500));
+    stop.store(true, Ordering::Relaxed);
+    let stats = worker.join().unwrap();
+    assert!(stats.events > 0);
+    Arc::try_unwrap(seen).unwrap().into_inner().unwrap()
+}
+
+fn run(cmd: &str, args: &[&str]) -> u32 {
+    let mut child = Command::new(cmd).args(args).spawn().unwrap();
+    let pid = child.id();
+    child.wait().unwrap();
+    pid
+}
+
+#[test]
+fn exec_open_connect_ptrace_chmod_on_the_host() {
+    if let Some(why) = skip_reason() {
+        eprintln!("skipped: {why}");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("suid-me");
+    std::fs::write(&target, "x").unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mut pids = Vec::new();
+    let seen = observe(|| {
+        pids.push(run("/bin/cat", &["/etc/shadow"]));
+        pids.push(run(
+            "/bin/bash",
+            &["-c", &format!("exec 3<>/dev/tcp/127.0.0.1/{port}")],
+        ));
+        pids.push(run("/bin/chmod", &["u+s", target.to_str().unwrap()]));
+        // ptrace: a traced sleep child attaches to its own child.
+        pids.push(run(
+            "/usr/bin/python3",
+            &[
+                "-c",
+                "import ctypes,subprocess,time\n\
+                 p=subprocess.Popen(['sleep','5'])\n\
+                 libc=ctypes.CDLL(None,use_errno=True)\n\
+                 libc.ptrace(16,p.pid,0,0)\n\
+                 time.sleep(0.1)\n\
+                 p.kill()",
+            ],
+        ));
+        // A shell that forks a child (the sensor's own forks are its activity, dropped).
+        pids.push(run("/bin/sh", &["-c", "/bin/true; exit 0"]));
+        // The test process itself (the sensor's process) is never reported.
+        let _ = std::fs::read("/etc/hostname");
+    });
+    let me = std::process::id();
+    assert!(seen.iter().all(|s| s.pid != me), "own activity dropped");
+
+    let by = |pid: u32, ty: &str| -> Vec<&Seen> {
+        seen.iter()
+            .filter(|s| s.pid == pid && s.evt_type == ty)
+            .collect()
+    };
+    // exec + open of /etc/shadow
+    let exec = by(pids[0], "execve");
+    let exec = exec.first().expect("execve of cat");
+    assert_eq!(exec.get("proc.cmdline"), "cat /etc/shadow");
+    assert_eq!(exec.get("proc.exepath"), "/usr/bin/cat");
+    assert_eq!(exec.get("user.uid"), "0");
+    assert_eq!(exec.get("user.name"), "root");
+    assert_eq!(exec.get("container.id"), "host");
+    assert!(!exec.get("proc.pname").is_empty());
+    assert!(exec.get("thread.cap_effective").contains("CAP_SYS_ADMIN"));
+    let open = by(pids[0], "openat");
+    let open = open
+        .iter()
+        .find(|s| s.get("fd.name") == "/etc/shadow")
+        .expect("openat of /etc/shadow");
+    assert_eq!(open.get("evt.is_open_read"), "true");
+    assert_eq!(open.get("fd.typechar"), "f");
+    assert!(open.get("evt.arg.flags").starts_with("O_RDONLY"));
+    assert_eq!(open.alerts, ["Read sensitive file untrusted"]);
+
+    // connect from bash to our listener
+    let conn = by(pids[1], "connect");
+    let conn = conn.first().expect("connect of bash");
+    let name = conn.get("fd.name");
+    assert!(
+        name.starts_with("127.0.0.1:") && name.ends_with(&format!("->127.0.0.1:{port}")),
+        "{name}"
+    );
+    assert_eq!(conn.get("fd.sip"), "127.0.0.1");
+    assert_eq!(conn.get("fd.sport"), port.to_string());
+    assert_eq!(conn.get("fd.l4proto"), "tcp");
+    assert_eq!(conn.get("fd.typechar"), "4");
+    assert_eq!(conn.get("evt.res"), "SUCCESS");
+
+    // chmod u+s
+    let chmod = seen
+        .iter()
+        .find(|s| s.pid == pids[2] && s.evt_type.starts_with("fchmodat"))
+        .expect("fchmodat of chmod");
+    assert_eq!(chmod.get("evt.arg.filename"), target.to_str().unwrap());
+    assert!(chmod.get("evt.arg.mode").contains("S_ISUID"), "{chmod:?}");
+
+    // ptrace attach
+    let pt = by(pids[3], "ptrace");
+    let pt = pt.first().expect("ptrace of python");
+    assert_eq!(pt.get("evt.arg.request"), "PTRACE_ATTACH");
+    assert!(
+        pt.alerts.iter().any(|a| a == "PTRACE attached to process"),
+        "{:?}",
+        pt.alerts
+    );
+    // fork and exit are seen too
+    let sh = pids[4].to_string();
+    let forked = seen
+        .iter()
+        .find(|s| s.evt_type == "clone" && s.get("proc.ppid") == sh)
+        .expect("clone of sh");
+    assert!(seen.iter().any(|s| s.evt_type == "execve"
+        && s.pid == forked.pid
+        && s.get("proc.pname") == "sh"
+        && s.get("proc.exepath") == "/usr/bin/true"));
+    assert!(
+        seen.iter()
+            .any(|s| s.evt_type == "procexit" && s.pid == pids[0])
+    );
+    drop(listener);
+}
