@@ -529,9 +529,11 @@ impl Drop for Container {
     fn drop(&mut self) {
         if self.created {
             quiet(Command::new("runc").args(["kill", &self.id, "KILL"]));
-            // `delete --force` also kills; retry while the init is still exiting.
+            // `delete --force` also kills; retry while runc still knows the container (its
+            // init may still be exiting), but not when `runc run` never created it.
             let deadline = Instant::now() + Duration::from_secs(10);
-            while !quiet(Command::new("runc").args(["delete", "--force", &self.id]))
+            while quiet(Command::new("runc").args(["state", &self.id]))
+                && !quiet(Command::new("runc").args(["delete", "--force", &self.id]))
                 && Instant::now() < deadline
             {
                 std::thread::sleep(Duration::from_millis(50));
@@ -581,21 +583,6 @@ pub fn shell_quote(word: &str) -> String {
     format!("'{}'", word.replace('\'', r"'\''"))
 }
 
-fn json_str(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 /// The OCI runtime spec (`config.json`) of a test container: `runc spec`'s defaults
 /// (capabilities `AUDIT_WRITE`, `KILL`, `NET_BIND_SERVICE`; masked and read-only `/proc`
 /// paths; no seccomp profile) with a writable root, `sleep 3600` as init, the cgroup
@@ -606,7 +593,8 @@ fn oci_config(id: &str, network: Network) -> String {
         Network::Private => r#", {"type": "network"}"#,
         Network::Host => "",
     };
-    let cgroups_path = json_str(&format!("{CGROUP_PARENT}/{id}"));
+    // The ID is hex digits (new_container_id), so it needs no JSON escaping.
+    let cgroups_path = format!("\"{CGROUP_PARENT}/{id}\"");
     format!(
         r#"{{
   "ociVersion": "1.0.2-dev",

