@@ -66,13 +66,13 @@ fn sensor_part_fails_clearly_without_a_sensor() {
         eprintln!("skipped: stress-ng is missing (scripts/setup-test-deps installs it)");
         return;
     }
-    // `/bin/false` stands for a moat built without the sensor: `moat sensor run --help` fails.
+    // `/bin/false` stands for a moat built without the sensor: `moat sensor check` fails.
     let o = run(&["--duration", "1", "--runs", "1", "--moat", "/bin/false"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(o.stdout.is_empty(), "nothing was measured");
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.contains("no working `moat sensor run`") || err.contains("needs root"),
+        err.contains("no working `moat sensor`") || err.contains("needs root"),
         "{err}"
     );
 }
