@@ -15,6 +15,8 @@ use crate::users::Users;
 
 /// `AT_FDCWD`.
 const AT_FDCWD: i64 = -100;
+/// `args[1]` of an exec record when the executable is in an overlay's upper layer.
+const EXE_UPPER_LAYER: u64 = 1;
 
 /// Decoding state shared by every record.
 #[derive(Debug)]
@@ -144,6 +146,7 @@ impl Decoder {
             sid: prev.as_ref().map_or(r.pid, |p| p.sid),
             name: r.comm.to_string(),
             tty: r.tty,
+            exe_upper_layer: r.args[1] == EXE_UPPER_LAYER,
             ..Proc::default()
         };
         p.set_argv(r.blob);

@@ -381,6 +381,10 @@ impl Event for EventView<'_> {
                 None => return,
             },
             "proc.tty" => num(ev.tty),
+            "proc.is_exe_upper_layer" => match self.proc() {
+                Some(p) => Val::Bool(p.exe_upper_layer),
+                None => return,
+            },
             "proc.cwd" => match std::fs::read_link(format!("/proc/{}/cwd", ev.pid)) {
                 Ok(p) => {
                     let mut t = p.to_string_lossy().into_owned();

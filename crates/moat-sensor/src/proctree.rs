@@ -30,6 +30,9 @@ pub struct Proc {
     pub args: Vec<String>,
     /// Controlling terminal (0: none).
     pub tty: u32,
+    /// The executable is in an overlay filesystem's upper (writable) layer
+    /// (`proc.is_exe_upper_layer`): written after the container started.
+    pub exe_upper_layer: bool,
 }
 
 impl Proc {

@@ -335,6 +335,24 @@ int BPF_PROG(moat_sys_exit, struct pt_regs *regs, long ret)
 	return 0;
 }
 
+#define OVERLAYFS_SUPER_MAGIC 0x794c7630
+
+// Where the executable lives: 0 not on an overlay filesystem, 1 in an overlay's upper
+// (writable) layer, 2 only in its lower layers. An overlay inode (struct ovl_inode) keeps
+// its upper dentry right after the embedded VFS inode, as Falco reads it too.
+static __always_inline __u64 exe_layer(struct linux_binprm *bprm)
+{
+	struct inode *ino = BPF_CORE_READ(bprm, file, f_inode);
+	if (!ino)
+		return 0;
+	if (BPF_CORE_READ(ino, i_sb, s_magic) != OVERLAYFS_SUPER_MAGIC)
+		return 0;
+	struct dentry *upper = NULL;
+	bpf_probe_read_kernel(&upper, sizeof(upper),
+			      (char *)ino + bpf_core_type_size(struct inode));
+	return upper ? 1 : 2;
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(moat_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -348,6 +366,7 @@ int BPF_PROG(moat_exec, struct task_struct *p, pid_t old_pid, struct linux_binpr
 	fill_task(h, p, c);
 	h->kind = K_EXEC;
 	h->args[0] = old_pid;
+	h->args[1] = exe_layer(bprm);
 	__u32 off = sizeof(struct event_hdr);
 	const char *fname = BPF_CORE_READ(bprm, filename);
 	long n = bpf_probe_read_kernel_str(buf + (off & OFF_MASK), MAX_STR, fname);

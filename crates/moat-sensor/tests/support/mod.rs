@@ -2,5 +2,7 @@
 //! scenarios performed in them ([`scenarios`]). Each test binary uses a subset.
 #![allow(dead_code)]
 
+#[cfg(all(feature = "bpf", target_os = "linux"))]
+pub mod observe;
 pub mod runc;
 pub mod scenarios;
