@@ -14,6 +14,7 @@ use crate::fields::Source;
 use crate::k8s::{iso8601, parse_line};
 use crate::loader::RuleSet;
 use crate::output::field_text;
+use crate::rawjson::MemberSpan;
 use crate::rule::Priority;
 
 /// Loads rules files in order (later ones override earlier ones) and compiles them.
@@ -177,6 +178,14 @@ impl Engine {
         })
     }
 
+    /// Buffers for [`process_audit_line`], reusable across the lines of a stream.
+    pub fn stream_scratch(&self) -> StreamScratch {
+        StreamScratch {
+            memo: self.scratch(),
+            members: Vec::new(),
+        }
+    }
+
     /// Only rules at least this severe produce alerts.
     pub fn set_min_priority(&mut self, p: Priority) {
         self.min_priority = p;
@@ -291,25 +300,57 @@ pub fn run_stream(
     on_bad: &mut dyn FnMut(BadLine),
 ) -> std::io::Result<AuditStats> {
     let mut stats = AuditStats::default();
-    let mut buf = Vec::new();
     let mut num = 0u64;
-    let mut scratch = engine.scratch();
-    loop {
-        buf.clear();
-        if reader.read_until(b'\n', &mut buf)? == 0 {
-            break;
-        }
+    let mut scratch = engine.stream_scratch();
+    for_each_line(reader, &mut |raw| {
         stats.lines += 1;
         let mut line = AuditLine {
             source,
-            raw: &buf,
+            raw,
             line_no: stats.lines,
             num: &mut num,
             scratch: &mut scratch,
         };
         process_audit_line(engine, &mut line, &mut stats, on_alert, on_bad);
-    }
+    })?;
     Ok(stats)
+}
+
+/// Calls `f` with each line of `reader` (its `\n` included, as `read_until` gives it).
+/// Lines lying whole in the reader's buffer are handed over in place, without copying.
+pub fn for_each_line(reader: &mut dyn BufRead, f: &mut dyn FnMut(&[u8])) -> std::io::Result<()> {
+    let mut partial: Vec<u8> = Vec::new();
+    loop {
+        let chunk = match reader.fill_buf() {
+            Ok(c) => c,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if chunk.is_empty() {
+            if !partial.is_empty() {
+                f(&partial);
+            }
+            return Ok(());
+        }
+        let mut used = 0;
+        while let Some(rest) = chunk.get(used..) {
+            let Some(nl) = memchr::memchr(b'\n', rest) else {
+                partial.extend_from_slice(rest);
+                used = chunk.len();
+                break;
+            };
+            let line = rest.get(..=nl).unwrap_or(rest);
+            if partial.is_empty() {
+                f(line);
+            } else {
+                partial.extend_from_slice(line);
+                f(&partial);
+                partial.clear();
+            }
+            used += nl + 1;
+        }
+        reader.consume(used);
+    }
 }
 
 /// One line of an event stream with its position and the per-stream state.
@@ -322,8 +363,18 @@ pub struct AuditLine<'a> {
     pub line_no: u64,
     /// Events seen so far in the stream (advanced per event).
     pub num: &'a mut u64,
-    /// Scratch from [`Engine::scratch`].
-    pub scratch: &'a mut Vec<u8>,
+    /// Per-stream buffers from [`Engine::stream_scratch`].
+    pub scratch: &'a mut StreamScratch,
+}
+
+/// Buffers reused from event to event of one stream, so that steady-state processing
+/// allocates nothing.
+#[derive(Debug, Default)]
+pub struct StreamScratch {
+    /// Comparison memo for [`Engine::process`].
+    pub memo: Vec<u8>,
+    /// Member table of the current syscall event line.
+    pub members: Vec<MemberSpan>,
 }
 
 /// Processes one line of an audit stream (shared by file reading and following).
@@ -359,22 +410,24 @@ pub fn process_audit_line(
                     Source::K8sAudit,
                     ev,
                     ev.time_ns,
-                    l.scratch,
+                    &mut l.scratch.memo,
                     &mut count_alert,
                 );
             }
         }),
-        Source::Syscall => crate::syscall::parse_line(line).map(|ev| {
-            *l.num += 1;
-            stats.events += 1;
-            engine.process(
-                Source::Syscall,
-                &ev,
-                ev.time_ns,
-                l.scratch,
-                &mut count_alert,
-            );
-        }),
+        Source::Syscall => {
+            crate::syscall::parse_line_into(line, &mut l.scratch.members).map(|ev| {
+                *l.num += 1;
+                stats.events += 1;
+                engine.process(
+                    Source::Syscall,
+                    &ev,
+                    ev.time_ns,
+                    &mut l.scratch.memo,
+                    &mut count_alert,
+                );
+            })
+        }
     };
     if let Err(message) = parsed {
         stats.bad_lines += 1;

@@ -22,13 +22,15 @@ pub mod loader;
 pub mod output;
 pub mod parser;
 pub mod program;
+pub mod rawjson;
 pub mod rule;
 pub mod syscall;
 
 pub use compile::{Compiled, CompiledRule, compile};
 pub use diag::{Diagnostic, Level};
 pub use engine::{
-    Alert, AuditStats, BadLine, Engine, RulesError, load_rules_files, run_audit, run_stream,
+    Alert, AuditStats, BadLine, Engine, RulesError, StreamScratch, load_rules_files, run_audit,
+    run_stream,
 };
 pub use fields::Source;
 pub use loader::RuleSet;
