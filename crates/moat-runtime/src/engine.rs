@@ -14,6 +14,7 @@ use crate::fields::Source;
 use crate::k8s::{iso8601, parse_line};
 use crate::loader::RuleSet;
 use crate::output::field_text;
+use crate::program::FastMap;
 use crate::rawjson::MemberSpan;
 use crate::rule::Priority;
 
@@ -115,7 +116,7 @@ pub struct Engine {
     rules: Vec<CompiledRule>,
     by_source: HashMap<Source, Vec<usize>>,
     /// `syscall` rules per event type (rules that cannot be indexed are in every list).
-    by_evttype: HashMap<&'static str, Vec<usize>>,
+    by_evttype: FastMap<&'static str, Vec<usize>>,
     /// `syscall` rules that cannot be indexed by event type.
     any_evttype: Vec<usize>,
     /// Host name put in alerts.
@@ -145,7 +146,7 @@ impl Engine {
             .cloned()
             .collect();
         let mut by_source: HashMap<Source, Vec<usize>> = HashMap::new();
-        let mut by_evttype: HashMap<&'static str, Vec<usize>> = HashMap::new();
+        let mut by_evttype: FastMap<&'static str, Vec<usize>> = FastMap::default();
         let mut any_evttype = Vec::new();
         for (i, r) in rules.iter().enumerate() {
             by_source.entry(r.source).or_default().push(i);

@@ -1,7 +1,7 @@
 //! The compiled, evaluable form of a condition: fields resolved, lists expanded into
 //! hash sets and prefix sets, right-hand values parsed to the field's type once.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::ast::{Op, Transformer};
@@ -85,6 +85,9 @@ impl Hasher for FastHasher {
 
 /// A hash set with [`FastHasher`].
 pub type FastSet<T> = HashSet<T, BuildHasherDefault<FastHasher>>;
+
+/// A hash map with [`FastHasher`] (keys from the rules, looked up by event data).
+pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
 /// A set of path prefixes for `pmatch`: a value matches when it equals a prefix or
 /// continues it with `/`.
