@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand, ValueEnum};
 use moat_runtime::follow::{FollowOptions, follow_audit};
-use moat_runtime::{Engine, Level, Priority, Source, load_rules_files, run_stream};
+use moat_runtime::{Engine, Level, Priority, Source, load_rules_files, run_stream_parallel};
 
 pub const RULES_EXAMPLES: &str = "\
 Examples:
@@ -51,6 +51,7 @@ Examples:
   moat runtime replay --rules falco_rules.yaml events.jsonl
   moat runtime replay -r falco_rules.yaml -r my_rules.yaml - -f json < events.jsonl
   moat runtime replay -r falco_rules.yaml --follow /var/run/moat/events.jsonl
+  moat runtime replay -r falco_rules.yaml --threads 2 big.jsonl   two cores, same alerts in order
 
 Input: one syscall event per line, a JSON object keyed by Falco field names
 (docs/events.md). Options and exit codes are those of `moat audit`.";
@@ -138,6 +139,10 @@ pub struct AuditArgs {
     /// facility user, severity from the rule's priority.
     #[arg(long, value_name = "SOCKET", num_args = 0..=1, default_missing_value = "/dev/log")]
     syslog: Option<PathBuf>,
+    /// `moat runtime replay` of a file or `-`: evaluate on this many threads (the input
+    /// is cut into chunks of whole lines evaluated in parallel; alerts keep input order).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    threads: usize,
     /// Burst size of --rate-limit.
     #[arg(
         long,
@@ -277,6 +282,12 @@ pub fn run_audit_cmd(a: &AuditArgs, source: Source) -> anyhow::Result<ExitCode> 
         Some(Ok(d)) => Some(d),
         Some(Err(_)) => return crate::usage("--idle-exit: expected a number of seconds >= 0"),
     };
+    if a.threads == 0 {
+        return crate::usage("--threads: expected a number of threads >= 1");
+    }
+    if a.threads > 1 && (source != Source::Syscall || a.follow || a.listen.is_some()) {
+        return crate::usage("--threads is for `moat runtime replay` of a file or `-`");
+    }
     if a.idle_exit.is_some() && !a.follow && a.listen.is_none() {
         return crate::usage("--idle-exit needs --follow or --listen");
     }
@@ -388,7 +399,14 @@ pub fn run_audit_cmd(a: &AuditArgs, source: Source) -> anyhow::Result<ExitCode> 
             &|| false,
         )?
     } else {
-        run_stream(&engine, source, &mut reader, &mut on_alert, &mut on_bad)?
+        run_stream_parallel(
+            &engine,
+            source,
+            &mut reader,
+            a.threads,
+            &mut on_alert,
+            &mut on_bad,
+        )?
     };
     if let Some(e) = write_err {
         return Err(e.into());

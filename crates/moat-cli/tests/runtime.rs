@@ -304,6 +304,51 @@ fn runtime_replay_syscall_events() {
     );
 }
 
+#[test]
+fn runtime_replay_on_two_threads_keeps_alerts_in_order() {
+    let rules = rules_dir().join("falcosecurity-rules/falco_rules.yaml");
+    let events = common::root().join("crates/moat-runtime/tests/fixtures/syscall_events.jsonl");
+    let replay = |extra: &[&str]| {
+        let mut args = vec![
+            "runtime",
+            "replay",
+            "-r",
+            rules.to_str().unwrap(),
+            events.to_str().unwrap(),
+            "-f",
+            "json",
+            "--hostname",
+            "h",
+        ];
+        args.extend_from_slice(extra);
+        moat_in(&common::root(), &args, None)
+    };
+    let one = replay(&[]);
+    let two = replay(&["--threads", "2"]);
+    assert_eq!(code(&two), 0, "{}", stderr(&two));
+    assert_eq!(stdout(&two), stdout(&one));
+    assert_eq!(json_lines(&two).len(), 22);
+    assert!(stderr(&two).contains("40 events, 22 alerts"));
+    let zero = replay(&["--threads", "0"]);
+    assert_eq!(code(&zero), 2);
+    assert!(stderr(&zero).contains("--threads"), "{}", stderr(&zero));
+    let audit_rules = rules_dir().join("k8saudit-plugin/k8s_audit_rules.yaml");
+    let o = moat_in(
+        &common::root(),
+        &[
+            "audit",
+            "-r",
+            audit_rules.to_str().unwrap(),
+            "--threads",
+            "2",
+            events.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("--threads is for"), "{}", stderr(&o));
+}
+
 /// POSTs `body` to the listener and returns the HTTP status line.
 fn post(addr: &str, path: &str, body: &str) -> String {
     use std::io::{BufRead, BufReader};

@@ -13,7 +13,7 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use moat_runtime::{Engine, Source, load_rules_files, run_stream};
+use moat_runtime::{Engine, Source, load_rules_files, run_stream, run_stream_parallel};
 
 const EVENTS: usize = 20_000;
 
@@ -59,6 +59,25 @@ fn bench(c: &mut Criterion) {
                 let mine = replay();
                 black_box((mine, t.join().unwrap()))
             })
+        });
+    });
+    // One stream split across two threads (`moat runtime replay --threads 2`).
+    g.throughput(Throughput::Elements(EVENTS as u64));
+    g.bench_function("parallel_replay_2_threads_20k_events", |b| {
+        b.iter(|| {
+            black_box(
+                run_stream_parallel(
+                    &engine,
+                    Source::Syscall,
+                    &mut log.as_bytes(),
+                    2,
+                    &mut |a| {
+                        black_box(a);
+                    },
+                    &mut |b| panic!("{}", b.message),
+                )
+                .unwrap(),
+            )
         });
     });
     // The engine alone on in-memory events (as the eBPF sensor hands them over).

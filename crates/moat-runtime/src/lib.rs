@@ -20,6 +20,7 @@ mod json;
 pub mod k8s;
 pub mod loader;
 pub mod output;
+pub mod parallel;
 pub mod parser;
 pub mod program;
 pub mod rawjson;
@@ -34,4 +35,5 @@ pub use engine::{
 };
 pub use fields::Source;
 pub use loader::RuleSet;
+pub use parallel::run_stream_parallel;
 pub use rule::Priority;

@@ -6,7 +6,13 @@
 //! buffers have grown, which is what is asserted. One test only: the counter is global
 //! to the process, so nothing may run beside it.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::cast_precision_loss,
+    missing_docs
+)]
 
 use std::alloc::System;
 use std::path::Path;
