@@ -45,8 +45,7 @@ pub fn tls_config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, String> 
 /// Whether every address `addr` names is a loopback address.
 pub fn is_loopback(addr: &str) -> bool {
     addr.to_socket_addrs()
-        .map(|mut a| a.all(|a| a.ip().is_loopback()))
-        .unwrap_or(false)
+        .is_ok_and(|mut a| a.all(|a| a.ip().is_loopback()))
 }
 
 /// Serves until `idle_exit` passes without a request (or forever); HTTPS when `tls` is
@@ -56,7 +55,7 @@ pub fn serve(
     engine: &Engine,
     source: Source,
     addr: &str,
-    tls: Option<Arc<ServerConfig>>,
+    tls: Option<&Arc<ServerConfig>>,
     idle_exit: Option<Duration>,
     on_alert: &mut dyn FnMut(moat_runtime::Alert),
     on_bad: &mut dyn FnMut(BadLine),
@@ -74,19 +73,18 @@ pub fn serve(
                 stream.set_nonblocking(false)?;
                 stream.set_read_timeout(Some(Duration::from_secs(30)))?;
                 // A broken connection (or failed handshake) loses that request only.
-                let _ = match &tls {
-                    Some(cfg) => rustls::ServerConnection::new(Arc::clone(cfg))
+                let _ = if let Some(cfg) = tls {
+                    rustls::ServerConnection::new(Arc::clone(cfg))
                         .map_err(io::Error::other)
                         .and_then(|conn| {
                             let mut tls = rustls::StreamOwned::new(conn, stream);
                             handle(engine, source, &mut tls, &mut total, on_alert, on_bad)?;
                             tls.conn.send_close_notify();
                             tls.flush()
-                        }),
-                    None => {
-                        let mut stream = stream;
-                        handle(engine, source, &mut stream, &mut total, on_alert, on_bad)
-                    }
+                        })
+                } else {
+                    let mut stream = stream;
+                    handle(engine, source, &mut stream, &mut total, on_alert, on_bad)
                 };
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {

@@ -414,7 +414,7 @@ pub fn run_audit_cmd(a: &AuditArgs, source: Source) -> anyhow::Result<ExitCode> 
             &engine,
             source,
             addr,
-            tls.clone(),
+            tls.as_ref(),
             idle_exit,
             &mut on_alert,
             &mut on_bad,
