@@ -17,6 +17,7 @@ use crate::output::field_text;
 use crate::program::FastMap;
 use crate::rawjson::MemberSpan;
 use crate::rule::Priority;
+use crate::valueset::{ValueSet, values_of};
 
 /// Loads rules files in order (later ones override earlier ones) and compiles them.
 /// Unreadable files become `LOAD_ERR_FILE_READ` errors.
@@ -119,6 +120,10 @@ pub struct Engine {
     by_evttype: FastMap<&'static str, Vec<usize>>,
     /// `syscall` rules that cannot be indexed by event type.
     any_evttype: Vec<usize>,
+    /// `k8s_audit` rules per verb named by some rule's condition.
+    by_verb: FastMap<String, Vec<usize>>,
+    /// `k8s_audit` rules that can match a verb no rule names.
+    other_verb: Vec<usize>,
     /// Host name put in alerts.
     pub hostname: String,
     min_priority: Priority,
@@ -148,8 +153,12 @@ impl Engine {
         let mut by_source: HashMap<Source, Vec<usize>> = HashMap::new();
         let mut by_evttype: FastMap<&'static str, Vec<usize>> = FastMap::default();
         let mut any_evttype = Vec::new();
+        let mut verb_sets = Vec::new();
         for (i, r) in rules.iter().enumerate() {
             by_source.entry(r.source).or_default().push(i);
+            if r.source == Source::K8sAudit {
+                verb_sets.push((i, values_of(&r.cond, "ka.verb")));
+            }
             if r.source != Source::Syscall {
                 continue;
             }
@@ -168,11 +177,27 @@ impl Engine {
             list.sort_unstable();
             list.dedup();
         }
+        let mut by_verb: FastMap<String, Vec<usize>> = FastMap::default();
+        for verb in verb_sets.iter().flat_map(|(_, s)| s.named()) {
+            let list = verb_sets
+                .iter()
+                .filter(|(_, s)| s.contains(Some(verb)))
+                .map(|(i, _)| *i)
+                .collect();
+            by_verb.insert(verb.clone(), list);
+        }
+        let other_verb = verb_sets
+            .iter()
+            .filter(|(_, s)| matches!(s, ValueSet::Except(_)))
+            .map(|(i, _)| *i)
+            .collect();
         Ok(Engine {
             rules,
             by_source,
             by_evttype,
             any_evttype,
+            by_verb,
+            other_verb,
             hostname: String::new(),
             min_priority: Priority::Debug,
             check_count: compiled.check_count,
@@ -218,6 +243,8 @@ impl Engine {
                 Some(list) => list,
                 None => &self.any_evttype,
             }
+        } else if let Some(verb) = ev.event_type().filter(|_| source == Source::K8sAudit) {
+            self.by_verb.get(verb).unwrap_or(&self.other_verb)
         } else {
             match self.by_source.get(&source) {
                 Some(list) => list,

@@ -31,7 +31,8 @@ impl Val<'_> {
 
 /// An event the engine can evaluate rules against.
 pub trait Event {
-    /// The event type (`execve`), for sources that index rules by it.
+    /// The event type (`execve`; for `k8s_audit` events, the verb), by which the engine
+    /// indexes rules: `None` makes the event meet every rule of its source.
     fn event_type(&self) -> Option<&str> {
         None
     }

@@ -26,6 +26,7 @@ pub mod program;
 pub mod rawjson;
 pub mod rule;
 pub mod syscall;
+pub mod valueset;
 
 pub use compile::{Compiled, CompiledRule, compile};
 pub use diag::{Diagnostic, Level};
