@@ -9,6 +9,7 @@
 
 pub mod ast;
 mod b64;
+pub mod cidr;
 pub mod compile;
 pub mod diag;
 pub mod engine;

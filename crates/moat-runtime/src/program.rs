@@ -152,6 +152,9 @@ pub enum CRhs {
     Prefixes(PrefixSet),
     /// A compiled regular expression.
     Regex(regex::Regex),
+    /// IP networks (`ipaddr`/`ipnet` fields: `=`, `!=`, `in`, `intersects`; an address
+    /// is a host network). A value matches when it lies in one of them.
+    Nets(Box<[crate::cidr::IpNet]>),
     /// Another field's value (`val(…)`).
     Field(CField),
 }

@@ -82,6 +82,21 @@ fn raw_member<'a>(line: &'a str, members: &[MemberSpan], key: &str) -> Option<&'
     line.get(m.value.clone())
 }
 
+/// The recorded fields that give an address or network field its values when it is not
+/// recorded itself: `fd.ip` and `fd.net` match the client or the server address,
+/// `fd.cnet`/`fd.snet`/`fd.lnet`/`fd.rnet` the client/server/local/remote one.
+fn address_sources(field: &str) -> &'static [&'static str] {
+    match field {
+        "fd.ip" => &["fd.cip", "fd.sip"],
+        "fd.net" => &["fd.ip", "fd.cip", "fd.sip"],
+        "fd.cnet" => &["fd.cip"],
+        "fd.snet" => &["fd.sip"],
+        "fd.lnet" => &["fd.lip"],
+        "fd.rnet" => &["fd.rip"],
+        _ => &[],
+    }
+}
+
 /// The field holding level 0 of an ancestor field (`proc.aname[0]` is `proc.name`).
 fn self_field(ancestor: &str) -> Option<&'static str> {
     Some(match ancestor {
@@ -139,7 +154,20 @@ impl Event for SyscallEvent<'_> {
 
     fn visit(&self, field: &ResolvedField, f: &mut dyn FnMut(Val<'_>) -> bool) {
         let v = match &field.arg {
-            FieldArg::None => self.get(field.name),
+            FieldArg::None => {
+                let v = self.get(field.name);
+                if v.is_none() {
+                    // Address and network fields not recorded: from the addresses.
+                    for key in address_sources(field.name) {
+                        if let Some(v) = self.get(key)
+                            && emit(v, f)
+                        {
+                            return;
+                        }
+                    }
+                }
+                v
+            }
             FieldArg::Index(i) => match self_field(field.name) {
                 Some(own) if *i == 0 => self.get(own),
                 Some(_) => self.get(field.name).and_then(|v| nth(v, i - 1)),
