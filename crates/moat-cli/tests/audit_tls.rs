@@ -6,9 +6,8 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use common::{code, moat_in, shared};
@@ -52,30 +51,22 @@ fn audit_listen_serves_https_with_a_pem_certificate() {
     let (cert, key) = (tmp.path().join("tls.crt"), tmp.path().join("tls.key"));
     std::fs::write(&cert, ck.cert.pem()).unwrap();
     std::fs::write(&key, ck.signing_key.serialize_pem()).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_moat"))
-        .args([
+    let (child, mut err, addr) = common::start_listener(
+        &[
             "audit",
             "--rules",
             audit_rules().to_str().unwrap(),
             "-f",
             "json",
-        ])
-        .args(["--listen", "127.0.0.1:0", "--idle-exit", "2"])
-        .args(["--tls-cert", cert.to_str().unwrap()])
-        .args(["--tls-key", key.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    let mut first = String::new();
-    err.read_line(&mut first).unwrap();
-    let addr = first
-        .trim()
-        .strip_prefix("moat: listening on https://")
-        .and_then(|a| a.strip_suffix("/k8s-audit"))
-        .unwrap_or_else(|| panic!("{first}"))
-        .to_owned();
+            "--idle-exit",
+            "2",
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+        ],
+        "https",
+    );
     let event = std::fs::read_to_string(
         shared().join("runtime-rules/k8s-audit-tests/events/create_nginx_pod_privileged.json"),
     )
@@ -112,57 +103,32 @@ fn audit_listen_serves_https_with_a_pem_certificate() {
 #[test]
 fn plain_http_only_on_loopback_unless_insecure() {
     let rules = audit_rules();
-    let o = moat_in(
-        &common::root(),
-        &[
-            "audit",
-            "-r",
-            rules.to_str().unwrap(),
-            "--listen",
-            "0.0.0.0:0",
-        ],
-        None,
-    );
-    assert_eq!(code(&o), 2);
-    let err = String::from_utf8_lossy(&o.stderr);
+    let audit = |extra: &[&str]| {
+        let mut args = vec!["audit", "-r", rules.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let o = moat_in(&common::root(), &args, None);
+        (code(&o), String::from_utf8_lossy(&o.stderr).into_owned())
+    };
+    let (status, err) = audit(&["--listen", "0.0.0.0:0"]);
+    assert_eq!(status, 2);
     assert!(
         err.contains("plain HTTP is only served on loopback"),
         "{err}"
     );
-    let o = moat_in(
-        &common::root(),
-        &[
-            "audit",
-            "-r",
-            rules.to_str().unwrap(),
-            "--listen",
-            "0.0.0.0:0",
-            "--insecure",
-            "--idle-exit",
-            "0.2",
-        ],
-        None,
-    );
-    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let (status, err) = audit(&["--listen", "0.0.0.0:0", "--insecure", "--idle-exit", "0.2"]);
+    assert_eq!(status, 0, "{err}");
     let tmp = tempfile::tempdir().unwrap();
     let missing = tmp.path().join("missing.pem");
-    let o = moat_in(
-        &common::root(),
-        &[
-            "audit",
-            "-r",
-            rules.to_str().unwrap(),
-            "--listen",
-            "127.0.0.1:0",
-            "--tls-cert",
-            missing.to_str().unwrap(),
-            "--tls-key",
-            missing.to_str().unwrap(),
-        ],
-        None,
-    );
-    assert_eq!(code(&o), 2);
-    let err = String::from_utf8_lossy(&o.stderr);
+    let missing = missing.to_str().unwrap();
+    let (status, err) = audit(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--tls-cert",
+        missing,
+        "--tls-key",
+        missing,
+    ]);
+    assert_eq!(status, 2);
     assert!(
         err.contains("--tls-cert") && err.contains("missing.pem"),
         "{err}"

@@ -366,11 +366,9 @@ fn post(addr: &str, path: &str, body: &str) -> String {
 
 #[test]
 fn audit_listen_receives_webhook_batches() {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
     let rules = rules_dir().join("k8saudit-plugin/k8s_audit_rules.yaml");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_moat"))
-        .args([
+    let (child, mut err, addr) = common::start_listener(
+        &[
             "audit",
             "--rules",
             rules.to_str().unwrap(),
@@ -378,21 +376,11 @@ fn audit_listen_receives_webhook_batches() {
             "node-1",
             "-f",
             "json",
-        ])
-        .args(["--listen", "127.0.0.1:0", "--idle-exit", "2"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    let mut first = String::new();
-    err.read_line(&mut first).unwrap();
-    let addr = first
-        .trim()
-        .strip_prefix("moat: listening on http://")
-        .and_then(|a| a.strip_suffix("/k8s-audit"))
-        .unwrap_or_else(|| panic!("{first}"))
-        .to_owned();
+            "--idle-exit",
+            "2",
+        ],
+        "http",
+    );
     // The API server's webhook backend sends an EventList per request (pretty JSON is fine).
     let event: serde_json::Value = serde_json::from_str(&privileged_pod_event()).unwrap();
     let list =

@@ -13,7 +13,7 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use moat_runtime::{Engine, Source, load_rules_files, run_stream, run_stream_parallel};
+use moat_runtime::{Engine, Source, load_rules_files, run_stream_parallel};
 
 const EVENTS: usize = 20_000;
 
@@ -35,11 +35,13 @@ fn bench(c: &mut Criterion) {
     }
     let mut g = c.benchmark_group("syscall_replay");
     g.throughput(Throughput::Elements(EVENTS as u64));
-    let replay = || {
-        run_stream(
+    // `moat runtime replay --threads N` (1: the calling thread only).
+    let replay_on = |threads: usize| {
+        run_stream_parallel(
             &engine,
             Source::Syscall,
             &mut log.as_bytes(),
+            threads,
             &mut |a| {
                 black_box(a);
             },
@@ -47,6 +49,7 @@ fn bench(c: &mut Criterion) {
         )
         .unwrap()
     };
+    let replay = || replay_on(1);
     g.bench_function("default_rules_20k_events", |b| {
         b.iter(|| black_box(replay()));
     });
@@ -64,21 +67,7 @@ fn bench(c: &mut Criterion) {
     // One stream split across two threads (`moat runtime replay --threads 2`).
     g.throughput(Throughput::Elements(EVENTS as u64));
     g.bench_function("parallel_replay_2_threads_20k_events", |b| {
-        b.iter(|| {
-            black_box(
-                run_stream_parallel(
-                    &engine,
-                    Source::Syscall,
-                    &mut log.as_bytes(),
-                    2,
-                    &mut |a| {
-                        black_box(a);
-                    },
-                    &mut |b| panic!("{}", b.message),
-                )
-                .unwrap(),
-            )
-        });
+        b.iter(|| black_box(replay_on(2)));
     });
     // The engine alone on in-memory events (as the eBPF sensor hands them over).
     let mem: Vec<MemEvent> = log.lines().map(MemEvent::from_line).collect();

@@ -327,9 +327,27 @@ pub fn run_stream(
     on_alert: &mut dyn FnMut(Alert),
     on_bad: &mut dyn FnMut(BadLine),
 ) -> std::io::Result<AuditStats> {
+    run_lines(
+        engine,
+        source,
+        reader,
+        &mut engine.stream_scratch(),
+        on_alert,
+        on_bad,
+    )
+}
+
+/// The body of [`run_stream`], with the caller's buffers (one set per thread).
+pub(crate) fn run_lines(
+    engine: &Engine,
+    source: Source,
+    reader: &mut dyn BufRead,
+    scratch: &mut StreamScratch,
+    on_alert: &mut dyn FnMut(Alert),
+    on_bad: &mut dyn FnMut(BadLine),
+) -> std::io::Result<AuditStats> {
     let mut stats = AuditStats::default();
     let mut num = 0u64;
-    let mut scratch = engine.stream_scratch();
     for_each_line(reader, &mut |raw| {
         stats.lines += 1;
         let mut line = AuditLine {
@@ -337,7 +355,7 @@ pub fn run_stream(
             raw,
             line_no: stats.lines,
             num: &mut num,
-            scratch: &mut scratch,
+            scratch,
         };
         process_audit_line(engine, &mut line, &mut stats, on_alert, on_bad);
     })?;

@@ -5,10 +5,7 @@
 
 use std::io::BufRead;
 
-use crate::engine::{
-    Alert, AuditLine, AuditStats, BadLine, Engine, StreamScratch, for_each_line,
-    process_audit_line, run_stream,
-};
+use crate::engine::{Alert, AuditStats, BadLine, Engine, StreamScratch, run_lines, run_stream};
 use crate::fields::Source;
 
 /// Bytes read per batch (each thread gets about `BATCH / threads`).
@@ -152,30 +149,19 @@ fn evaluate(
 
 fn chunk_part(engine: &Engine, source: Source, chunk: &[u8], scratch: &mut StreamScratch) -> Part {
     let mut part = Part::default();
-    let mut num = 0u64;
-    let mut reader = chunk;
     let (alerts, bad) = (&mut part.alerts, &mut part.bad);
-    let stats = &mut part.stats;
+    let mut reader = chunk;
     // Reading a slice cannot fail.
-    let _ = for_each_line(&mut reader, &mut |raw| {
-        stats.lines += 1;
-        let mut line = AuditLine {
-            source,
-            raw,
-            line_no: stats.lines,
-            num: &mut num,
-            scratch,
-        };
-        process_audit_line(
-            engine,
-            &mut line,
-            stats,
-            &mut |a| alerts.push(a),
-            &mut |b| {
-                bad.push(b);
-            },
-        );
-    });
+    if let Ok(stats) = run_lines(
+        engine,
+        source,
+        &mut reader,
+        scratch,
+        &mut |a| alerts.push(a),
+        &mut |b| bad.push(b),
+    ) {
+        part.stats = stats;
+    }
     part
 }
 
