@@ -19,7 +19,7 @@ const EVENTS: usize = 20_000;
 
 #[path = "mix/syscall_mix.rs"]
 mod syscall_mix;
-use syscall_mix::{MemEvent, event};
+use syscall_mix::{MEM_WINDOW, MemEvent, event};
 
 fn bench(c: &mut Criterion) {
     let rules = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -69,14 +69,19 @@ fn bench(c: &mut Criterion) {
     g.bench_function("parallel_replay_2_threads_20k_events", |b| {
         b.iter(|| black_box(replay_on(2)));
     });
-    // The engine alone on in-memory events (as the eBPF sensor hands them over).
-    let mem: Vec<MemEvent> = log.lines().map(MemEvent::from_line).collect();
+    // The engine alone on in-memory events (as the eBPF sensor hands them over), 1,000
+    // distinct ones cycled (`MEM_WINDOW`).
+    let mem: Vec<MemEvent> = log
+        .lines()
+        .take(MEM_WINDOW)
+        .map(MemEvent::from_line)
+        .collect();
     let mut scratch = engine.scratch();
     g.throughput(Throughput::Elements(EVENTS as u64));
     g.bench_function("engine_only_in_memory_20k_events", |b| {
         b.iter(|| {
             let mut alerts = 0usize;
-            for ev in &mem {
+            for ev in mem.iter().cycle().take(EVENTS) {
                 engine.process(Source::Syscall, ev, 0, &mut scratch, &mut |a| {
                     alerts += 1;
                     black_box(a);

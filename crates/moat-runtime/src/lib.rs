@@ -4,8 +4,11 @@
 //! them once into an evaluable form with resolved, typed fields, list sets, prefix sets
 //! and an event-type index ([`mod@compile`]), and evaluates them against event sources
 //! ([`engine`]): the `k8s_audit` source ([`k8s`], audit-log lines, [`follow`] for growing
-//! logs) and the `syscall` source ([`syscall`], recorded events keyed by field name, rules
-//! indexed by event type).
+//! logs; rules indexed by verb, [`valueset`]) and the `syscall` source ([`syscall`],
+//! recorded events keyed by field name, rules indexed by event type; IP fields compared as
+//! networks, [`cidr`]). Event lines are split by a validating, non-allocating JSON scanner
+//! ([`rawjson`]); a stream can be evaluated on several threads in input order
+//! ([`parallel`]).
 
 pub mod ast;
 mod b64;

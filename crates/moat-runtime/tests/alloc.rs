@@ -25,7 +25,7 @@ static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
 #[path = "../benches/mix/syscall_mix.rs"]
 mod syscall_mix;
-use syscall_mix::{MemEvent, event};
+use syscall_mix::{MEM_WINDOW, MemEvent, event};
 
 const EVENTS: usize = 5_000;
 
@@ -40,7 +40,11 @@ fn hot_path_allocates_nothing_per_event() {
     }
     let engine = Engine::new(&load_rules_files(&[rules]), false).unwrap();
     let log: String = (0..EVENTS).map(|i| event(i) + "\n").collect();
-    let mem: Vec<MemEvent> = log.lines().map(MemEvent::from_line).collect();
+    let mem: Vec<MemEvent> = log
+        .lines()
+        .take(MEM_WINDOW)
+        .map(MemEvent::from_line)
+        .collect();
 
     // JSON replay: the stream's buffers are allocated once, whatever the event count.
     let region = Region::new(GLOBAL);
@@ -60,7 +64,7 @@ fn hot_path_allocates_nothing_per_event() {
     // The engine alone on in-memory events.
     let mut scratch = engine.scratch();
     let region = Region::new(GLOBAL);
-    for ev in &mem {
+    for ev in mem.iter().cycle().take(EVENTS) {
         engine.process(Source::Syscall, ev, 0, &mut scratch, &mut |_| alerts += 1);
     }
     let engine_only = region.change().allocations;

@@ -68,12 +68,17 @@ pub enum MemVal {
     Map(Vec<(String, String)>),
 }
 
-/// An event built in memory, as the eBPF sensor produces them: field values in a table
-/// indexed by the field's registry id, no JSON.
+/// Distinct in-memory events the engine-alone measurements cycle through: a sensor
+/// evaluates each event right after building it, while it is in cache, so the working set
+/// is kept small (1,000 events cover every combination of the mix).
+pub const MEM_WINDOW: usize = 1_000;
+
+/// An event built in memory, as the eBPF sensor produces them: field values by the
+/// field's registry id (sorted, compact), no JSON.
 #[derive(Debug)]
 pub struct MemEvent {
     evt_type: String,
-    slots: Vec<Option<MemVal>>,
+    fields: Vec<(u16, MemVal)>,
 }
 
 impl MemEvent {
@@ -81,7 +86,7 @@ impl MemEvent {
     pub fn from_line(line: &str) -> MemEvent {
         use serde_json::Value;
         let fields = moat_runtime::Source::Syscall.fields();
-        let mut slots: Vec<Option<MemVal>> = fields.iter().map(|_| None).collect();
+        let mut slots: Vec<(u16, MemVal)> = Vec::new();
         let map: serde_json::Map<String, Value> = serde_json::from_str(line).unwrap();
         let text = |v: &Value| match v {
             Value::String(s) => s.clone(),
@@ -91,7 +96,8 @@ impl MemEvent {
             let Some(id) = fields.iter().position(|d| d.name == k) else {
                 continue;
             };
-            slots[id] = Some(match v {
+            let id = u16::try_from(id).unwrap();
+            let value = match v {
                 Value::String(s) => MemVal::Str(s.clone()),
                 Value::Bool(b) => MemVal::Bool(*b),
                 Value::Number(n) => MemVal::Num(n.as_i64().unwrap()),
@@ -108,11 +114,13 @@ impl MemEvent {
                     MemVal::Map(m.iter().map(|(k, v)| (k.clone(), text(v))).collect())
                 }
                 Value::Null => continue,
-            });
+            };
+            slots.push((id, value));
         }
+        slots.sort_by_key(|(id, _)| *id);
         MemEvent {
             evt_type: map["evt.type"].as_str().unwrap().to_string(),
-            slots,
+            fields: slots,
         }
     }
 }
@@ -142,9 +150,10 @@ impl moat_runtime::eval::Event for MemEvent {
         use moat_runtime::eval::Val;
         use moat_runtime::fields::FieldArg;
         use std::borrow::Cow;
-        let Some(v) = self.slots[usize::from(field.id)].as_ref() else {
+        let Ok(at) = self.fields.binary_search_by_key(&field.id, |(id, _)| *id) else {
             return;
         };
+        let v = &self.fields[at].1;
         match (&field.arg, v) {
             (FieldArg::None, v) => {
                 emit(v, f);
