@@ -13,6 +13,9 @@
 //! evaluates each event while it is still in cache). The collected instructions divided by the
 //! event count is the cost per event.
 //!
+//! `json2` replays on two threads (`moat runtime replay --threads 2`): compare its wall
+//! time with `json`'s for the 2-core scaling.
+//!
 //! A third argument repeats the run (`json 20000 100`: 2M events) and prints the thread's
 //! user CPU time per event and events per CPU-second (from `/proc/thread-self/stat`),
 //! which other processes' load changes far less than wall-clock time.
@@ -28,7 +31,7 @@
 use std::hint::black_box;
 use std::path::Path;
 
-use moat_runtime::{Engine, Source, load_rules_files, run_stream};
+use moat_runtime::{Engine, Source, load_rules_files, run_stream_parallel};
 
 #[path = "../benches/mix/syscall_mix.rs"]
 mod syscall_mix;
@@ -95,10 +98,12 @@ fn measure(engine: &Engine, mode: &str, log: &str, mem: &[MemEvent], n: usize) -
         }
         alerts
     } else {
-        let stats = run_stream(
+        let threads = if mode == "json2" { 2 } else { 1 };
+        let stats = run_stream_parallel(
             engine,
             Source::Syscall,
             &mut log.as_bytes(),
+            threads,
             &mut |a| {
                 black_box(a);
             },
