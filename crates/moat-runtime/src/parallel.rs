@@ -4,6 +4,7 @@
 //! input order (line numbers as a single-threaded replay gives them).
 
 use std::io::BufRead;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::engine::{Alert, AuditStats, BadLine, Engine, StreamScratch, run_lines, run_stream};
 use crate::fields::Source;
@@ -111,13 +112,17 @@ fn evaluate(
     work: &[u8],
     scratches: &mut [StreamScratch],
 ) -> Vec<Part> {
-    let n = scratches.len().max(1);
+    // More chunks than threads, taken in turn from a shared counter: a thread slowed
+    // down (by other work on its core) takes fewer, instead of holding up the batch.
+    let n = scratches.len().max(1) * CHUNKS_PER_THREAD;
     let mut chunks = Vec::with_capacity(n);
     let mut start = 0;
     for i in 1..=n {
         let target = work.len() * i / n;
-        let end = if i == n || target <= start {
-            if i == n { work.len() } else { start }
+        let end = if i == n {
+            work.len()
+        } else if target <= start {
+            start
         } else {
             work.get(target - 1..)
                 .and_then(|rest| memchr::memchr(b'\n', rest))
@@ -126,26 +131,39 @@ fn evaluate(
         chunks.push(work.get(start..end).unwrap_or_default());
         start = end;
     }
-    std::thread::scope(|s| {
-        let mut iter = chunks.into_iter().zip(scratches.iter_mut());
-        let first = iter.next();
-        let handles: Vec<_> = iter
-            .map(|(chunk, scratch)| s.spawn(move || chunk_part(engine, source, chunk, scratch)))
-            .collect();
-        let mut parts = Vec::with_capacity(n);
-        if let Some((chunk, scratch)) = first {
-            parts.push(chunk_part(engine, source, chunk, scratch));
+    let next = AtomicUsize::new(0);
+    let worker = |scratch: &mut StreamScratch| {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(chunk) = chunks.get(i) else {
+                return done;
+            };
+            done.push((i, chunk_part(engine, source, chunk, scratch)));
         }
+    };
+    let mut parts: Vec<(usize, Part)> = std::thread::scope(|s| {
+        let (first, rest) = scratches.split_at_mut(scratches.len().min(1));
+        let handles: Vec<_> = rest
+            .iter_mut()
+            .map(|scratch| s.spawn(|| worker(scratch)))
+            .collect();
+        let mut parts = first.first_mut().map(&worker).unwrap_or_default();
         for h in handles {
             // A panicking worker is a bug: propagate it as the single-threaded path would.
             match h.join() {
-                Ok(p) => parts.push(p),
+                Ok(p) => parts.extend(p),
                 Err(e) => std::panic::resume_unwind(e),
             }
         }
         parts
-    })
+    });
+    parts.sort_unstable_by_key(|(i, _)| *i);
+    parts.into_iter().map(|(_, p)| p).collect()
 }
+
+/// Chunks per thread in a batch.
+const CHUNKS_PER_THREAD: usize = 8;
 
 fn chunk_part(engine: &Engine, source: Source, chunk: &[u8], scratch: &mut StreamScratch) -> Part {
     let mut part = Part::default();
