@@ -1,18 +1,25 @@
-//! Replay on several threads: the input is read in batches of whole lines, each batch is
-//! cut at line boundaries into one chunk per thread, the chunks are evaluated in
-//! parallel against the shared engine, and their alerts and bad lines are handed over in
-//! input order (line numbers as a single-threaded replay gives them).
+//! Replay on several threads: the calling thread reads the input in chunks of whole
+//! lines and hands them to `threads` workers through a bounded queue; the workers
+//! evaluate them against the shared engine, and the calling thread hands their alerts and
+//! bad lines over in input order (line numbers as a single-threaded replay gives them).
+//! There is no barrier per batch: a worker slowed down by other work on its core only
+//! delays the chunks it holds.
 
+use std::collections::BTreeMap;
 use std::io::BufRead;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, sync_channel};
+use std::sync::{Arc, Mutex};
 
 use crate::engine::{Alert, AuditStats, BadLine, Engine, StreamScratch, run_lines, run_stream};
 use crate::fields::Source;
 
-/// Bytes read per batch (each thread gets about `BATCH / threads`).
-const BATCH: usize = 4 << 20;
+/// Bytes per chunk of whole lines (about 400 recorded events).
+const CHUNK: usize = 256 << 10;
 
-/// What one thread found in its chunk.
+/// Chunks queued per worker beyond the one it evaluates (bounds the memory in flight).
+const QUEUED_PER_THREAD: usize = 4;
+
+/// What one worker found in one chunk.
 #[derive(Default)]
 struct Part {
     stats: AuditStats,
@@ -20,10 +27,10 @@ struct Part {
     bad: Vec<BadLine>,
 }
 
-/// Like [`run_stream`], on `threads` threads. Alerts and bad lines come in input order.
-/// Only the `syscall` source is split (its events are independent); `k8s_audit` streams,
-/// whose `evt.num` counts events across the stream, and `threads <= 1` run on the calling
-/// thread.
+/// Like [`run_stream`], on `threads` worker threads. Alerts and bad lines come in input
+/// order. Only the `syscall` source is split (its events are independent); `k8s_audit`
+/// streams, whose `evt.num` counts events across the stream, and `threads <= 1` run on
+/// the calling thread.
 pub fn run_stream_parallel(
     engine: &Engine,
     source: Source,
@@ -35,60 +42,135 @@ pub fn run_stream_parallel(
     if threads <= 1 || source != Source::Syscall {
         return run_stream(engine, source, reader, on_alert, on_bad);
     }
-    run_batched(engine, source, reader, threads, BATCH, on_alert, on_bad)
+    run_chunked(engine, source, reader, threads, CHUNK, on_alert, on_bad)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn run_batched(
-    engine: &Engine,
-    source: Source,
-    reader: &mut dyn BufRead,
-    threads: usize,
-    batch_size: usize,
-    on_alert: &mut dyn FnMut(Alert),
-    on_bad: &mut dyn FnMut(BadLine),
-) -> std::io::Result<AuditStats> {
-    let mut scratches: Vec<StreamScratch> = (0..threads).map(|_| engine.stream_scratch()).collect();
-    let mut total = AuditStats::default();
-    let mut batch: Vec<u8> = Vec::with_capacity(batch_size + (64 << 10));
-    let mut want = batch_size;
-    loop {
-        let eof = fill(reader, &mut batch, want)?;
-        let end = if eof {
-            batch.len()
-        } else if let Some(nl) = memchr::memrchr(b'\n', &batch) {
-            nl + 1
-        } else {
-            // One line longer than a batch: read on until its end.
-            want = batch.len() + batch_size;
-            continue;
-        };
-        want = batch_size;
-        let work = batch.get(..end).unwrap_or_default();
-        let parts = evaluate(engine, source, work, &mut scratches);
-        for part in parts {
+/// Hands parts over in input order as they arrive.
+struct Reorder<'a> {
+    next: usize,
+    waiting: BTreeMap<usize, Part>,
+    total: AuditStats,
+    on_alert: &'a mut dyn FnMut(Alert),
+    on_bad: &'a mut dyn FnMut(BadLine),
+}
+
+impl Reorder<'_> {
+    fn add(&mut self, index: usize, part: Part) {
+        self.waiting.insert(index, part);
+        while let Some(part) = self.waiting.remove(&self.next) {
+            self.next += 1;
             for a in part.alerts {
-                on_alert(a);
+                (self.on_alert)(a);
             }
             for mut b in part.bad {
-                b.line += total.lines;
-                on_bad(b);
+                b.line += self.total.lines;
+                (self.on_bad)(b);
             }
-            total.lines += part.stats.lines;
-            total.events += part.stats.events;
-            total.alerts += part.stats.alerts;
-            total.bad_lines += part.stats.bad_lines;
-        }
-        batch.drain(..end);
-        if eof {
-            return Ok(total);
+            self.total.lines += part.stats.lines;
+            self.total.events += part.stats.events;
+            self.total.alerts += part.stats.alerts;
+            self.total.bad_lines += part.stats.bad_lines;
         }
     }
 }
 
-/// Reads until `batch` holds at least `size` bytes; `true` at end of input.
-fn fill(reader: &mut dyn BufRead, batch: &mut Vec<u8>, size: usize) -> std::io::Result<bool> {
-    while batch.len() < size {
+#[allow(clippy::too_many_arguments)]
+fn run_chunked(
+    engine: &Engine,
+    source: Source,
+    reader: &mut dyn BufRead,
+    threads: usize,
+    chunk_size: usize,
+    on_alert: &mut dyn FnMut(Alert),
+    on_bad: &mut dyn FnMut(BadLine),
+) -> std::io::Result<AuditStats> {
+    let (job_tx, job_rx) = sync_channel::<(usize, Vec<u8>)>(threads * QUEUED_PER_THREAD);
+    let job_rx = Arc::new(Mutex::new(job_rx));
+    let (part_tx, part_rx) = std::sync::mpsc::channel::<(usize, Part)>();
+    let mut out = Reorder {
+        next: 0,
+        waiting: BTreeMap::new(),
+        total: AuditStats::default(),
+        on_alert,
+        on_bad,
+    };
+    let read = std::thread::scope(|s| {
+        for _ in 0..threads {
+            let (jobs, parts) = (Arc::clone(&job_rx), part_tx.clone());
+            s.spawn(move || worker(engine, source, &jobs, &parts));
+        }
+        // Only the workers hold the queue's receiving end and the result senders: if they
+        // all stop, sending fails and receiving ends instead of waiting forever.
+        drop(job_rx);
+        drop(part_tx);
+        let mut index = 0;
+        let mut carry: Vec<u8> = Vec::new();
+        let read = loop {
+            let eof = match fill(reader, &mut carry, chunk_size) {
+                Ok(eof) => eof,
+                Err(e) => break Err(e),
+            };
+            let end = if eof {
+                carry.len()
+            } else if let Some(nl) = memchr::memrchr(b'\n', &carry) {
+                nl + 1
+            } else {
+                // One line longer than a chunk: read on until its end.
+                continue;
+            };
+            let rest = carry.split_off(end);
+            let chunk = std::mem::replace(&mut carry, rest);
+            if !chunk.is_empty() {
+                if job_tx.send((index, chunk)).is_err() {
+                    break Ok(());
+                }
+                index += 1;
+            }
+            // Hand over what is done so far (alerts flow while reading goes on).
+            while let Ok((i, part)) = part_rx.try_recv() {
+                out.add(i, part);
+            }
+            if eof {
+                break Ok(());
+            }
+        };
+        // No more jobs: the workers finish theirs and stop.
+        drop(job_tx);
+        for (i, part) in &part_rx {
+            out.add(i, part);
+        }
+        read
+    });
+    read.map(|()| out.total)
+}
+
+/// Evaluates chunks from `jobs` until the queue closes.
+fn worker(
+    engine: &Engine,
+    source: Source,
+    jobs: &Mutex<Receiver<(usize, Vec<u8>)>>,
+    parts: &std::sync::mpsc::Sender<(usize, Part)>,
+) {
+    let mut scratch = engine.stream_scratch();
+    loop {
+        // A poisoned lock means another worker panicked: stop taking work.
+        let job = match jobs.lock() {
+            Ok(rx) => rx.recv(),
+            Err(_) => return,
+        };
+        let Ok((index, chunk)) = job else { return };
+        let part = chunk_part(engine, source, &chunk, &mut scratch);
+        if parts.send((index, part)).is_err() {
+            return;
+        }
+    }
+}
+
+/// Reads until `buf` holds at least `size` bytes more than it did; `true` at end of
+/// input.
+fn fill(reader: &mut dyn BufRead, buf: &mut Vec<u8>, size: usize) -> std::io::Result<bool> {
+    let want = buf.len() + size;
+    while buf.len() < want {
         let chunk = match reader.fill_buf() {
             Ok(c) => c,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
@@ -97,73 +179,12 @@ fn fill(reader: &mut dyn BufRead, batch: &mut Vec<u8>, size: usize) -> std::io::
         if chunk.is_empty() {
             return Ok(true);
         }
-        let n = chunk.len();
-        batch.extend_from_slice(chunk);
+        let n = chunk.len().min(want - buf.len());
+        buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
         reader.consume(n);
     }
     Ok(false)
 }
-
-/// Cuts `work` (whole lines) into one chunk per scratch and evaluates them in parallel;
-/// the parts come back in input order, line numbers relative to their chunk.
-fn evaluate(
-    engine: &Engine,
-    source: Source,
-    work: &[u8],
-    scratches: &mut [StreamScratch],
-) -> Vec<Part> {
-    // More chunks than threads, taken in turn from a shared counter: a thread slowed
-    // down (by other work on its core) takes fewer, instead of holding up the batch.
-    let n = scratches.len().max(1) * CHUNKS_PER_THREAD;
-    let mut chunks = Vec::with_capacity(n);
-    let mut start = 0;
-    for i in 1..=n {
-        let target = work.len() * i / n;
-        let end = if i == n {
-            work.len()
-        } else if target <= start {
-            start
-        } else {
-            work.get(target - 1..)
-                .and_then(|rest| memchr::memchr(b'\n', rest))
-                .map_or(work.len(), |p| target + p)
-        };
-        chunks.push(work.get(start..end).unwrap_or_default());
-        start = end;
-    }
-    let next = AtomicUsize::new(0);
-    let worker = |scratch: &mut StreamScratch| {
-        let mut done = Vec::new();
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(chunk) = chunks.get(i) else {
-                return done;
-            };
-            done.push((i, chunk_part(engine, source, chunk, scratch)));
-        }
-    };
-    let mut parts: Vec<(usize, Part)> = std::thread::scope(|s| {
-        let (first, rest) = scratches.split_at_mut(scratches.len().min(1));
-        let handles: Vec<_> = rest
-            .iter_mut()
-            .map(|scratch| s.spawn(|| worker(scratch)))
-            .collect();
-        let mut parts = first.first_mut().map(&worker).unwrap_or_default();
-        for h in handles {
-            // A panicking worker is a bug: propagate it as the single-threaded path would.
-            match h.join() {
-                Ok(p) => parts.extend(p),
-                Err(e) => std::panic::resume_unwind(e),
-            }
-        }
-        parts
-    });
-    parts.sort_unstable_by_key(|(i, _)| *i);
-    parts.into_iter().map(|(_, p)| p).collect()
-}
-
-/// Chunks per thread in a batch.
-const CHUNKS_PER_THREAD: usize = 8;
 
 fn chunk_part(engine: &Engine, source: Source, chunk: &[u8], scratch: &mut StreamScratch) -> Part {
     let mut part = Part::default();
@@ -208,7 +229,7 @@ mod tests {
         }
         let run = |threads, batch| {
             let (mut alerts, mut bad) = (Vec::new(), Vec::new());
-            let stats = run_batched(
+            let stats = run_chunked(
                 &engine,
                 Source::Syscall,
                 &mut std::io::BufReader::with_capacity(100, log.as_bytes()),
@@ -233,7 +254,7 @@ mod tests {
         assert_eq!(serial.0.events, 3000 - 3000 / 7 - 1);
         assert_eq!(serial.1.len(), 429);
         // Batches smaller than a line, a few lines, and the whole input.
-        for batch in [10, 1000, BATCH] {
+        for batch in [10, 1000, CHUNK] {
             for threads in [2, 3, 8] {
                 assert_eq!(
                     run(threads, batch),
