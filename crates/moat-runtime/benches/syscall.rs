@@ -13,13 +13,13 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use moat_runtime::{Engine, Source, load_rules_files, run_stream_parallel};
+use moat_runtime::{Engine, Source, load_rules_files};
 
 const EVENTS: usize = 20_000;
 
 #[path = "mix/syscall_mix.rs"]
 mod syscall_mix;
-use syscall_mix::{MEM_WINDOW, MemEvent, event};
+use syscall_mix::{MEM_WINDOW, MemEvent, event, replay};
 
 fn bench(c: &mut Criterion) {
     let rules = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -36,30 +36,18 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("syscall_replay");
     g.throughput(Throughput::Elements(EVENTS as u64));
     // `moat runtime replay --threads N` (1: the calling thread only).
-    let replay_on = |threads: usize| {
-        run_stream_parallel(
-            &engine,
-            Source::Syscall,
-            &mut log.as_bytes(),
-            threads,
-            &mut |a| {
-                black_box(a);
-            },
-            &mut |b| panic!("{}", b.message),
-        )
-        .unwrap()
-    };
-    let replay = || replay_on(1);
+    let replay_on = |threads: usize| replay(&engine, &log, threads);
+    let replay_one = || replay_on(1);
     g.bench_function("default_rules_20k_events", |b| {
-        b.iter(|| black_box(replay()));
+        b.iter(|| black_box(replay_one()));
     });
     // Two streams on two threads sharing one engine (scaling across cores).
     g.throughput(Throughput::Elements(2 * EVENTS as u64));
     g.bench_function("default_rules_2_threads_2x20k_events", |b| {
         b.iter(|| {
             std::thread::scope(|s| {
-                let t = s.spawn(replay);
-                let mine = replay();
+                let t = s.spawn(replay_one);
+                let mine = replay_one();
                 black_box((mine, t.join().unwrap()))
             })
         });

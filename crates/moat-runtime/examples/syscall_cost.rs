@@ -31,11 +31,11 @@
 use std::hint::black_box;
 use std::path::Path;
 
-use moat_runtime::{Engine, Source, load_rules_files, run_stream_parallel};
+use moat_runtime::{Engine, Source, load_rules_files};
 
 #[path = "../benches/mix/syscall_mix.rs"]
 mod syscall_mix;
-use syscall_mix::{MEM_WINDOW, MemEvent, event};
+use syscall_mix::{MEM_WINDOW, MemEvent, event, replay};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -102,17 +102,7 @@ fn measure(engine: &Engine, mode: &str, log: &str, mem: &[MemEvent], n: usize) -
         alerts
     } else {
         let threads = if mode == "json2" { 2 } else { 1 };
-        let stats = run_stream_parallel(
-            engine,
-            Source::Syscall,
-            &mut log.as_bytes(),
-            threads,
-            &mut |a| {
-                black_box(a);
-            },
-            &mut |b| panic!("{}", b.message),
-        )
-        .unwrap();
+        let stats = replay(engine, log, threads);
         stats.alerts
     }
 }
