@@ -2,12 +2,18 @@
 //! server's webhook audit backend. Each `POST /k8s-audit` carries an `EventList` (or one
 //! `Event`) as JSON; its events are evaluated as they arrive and the request is answered
 //! `200` (`400` when the body is not audit JSON, `404`/`405` for other paths and methods,
-//! `413` beyond the size limit). Plain HTTP: put TLS in front of it (or keep it on the
-//! node's loopback interface) when the API server is elsewhere.
+//! `413` beyond the size limit). HTTPS with `--tls-cert`/`--tls-key` (rustls, PEM files);
+//! plain HTTP is only served on a loopback address unless `--insecure`.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::{TcpListener, ToSocketAddrs};
+use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use rustls::ServerConfig;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
 use moat_runtime::{AuditStats, BadLine, Engine, Source};
 
@@ -16,11 +22,40 @@ const MAX_BODY: u64 = 32 << 20;
 /// Longest request head (request line and headers).
 const MAX_HEAD: usize = 64 << 10;
 
-/// Serves until `idle_exit` passes without a request (or forever).
+/// A TLS server configuration from a PEM certificate chain and a PEM private key.
+pub fn tls_config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, String> {
+    let certs = CertificateDer::pem_file_iter(cert)
+        .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+        .map_err(|e| format!("--tls-cert {}: {e}", cert.display()))?;
+    if certs.is_empty() {
+        return Err(format!(
+            "--tls-cert {}: no PEM certificate in the file",
+            cert.display()
+        ));
+    }
+    let key = PrivateKeyDer::from_pem_file(key)
+        .map_err(|e| format!("--tls-key {}: {e}", key.display()))?;
+    ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .and_then(|b| b.with_no_client_auth().with_single_cert(certs, key))
+        .map(Arc::new)
+        .map_err(|e| format!("--tls-cert/--tls-key: {e}"))
+}
+
+/// Whether every address `addr` names is a loopback address.
+pub fn is_loopback(addr: &str) -> bool {
+    addr.to_socket_addrs()
+        .is_ok_and(|mut a| a.all(|a| a.ip().is_loopback()))
+}
+
+/// Serves until `idle_exit` passes without a request (or forever); HTTPS when `tls` is
+/// given.
+#[allow(clippy::too_many_arguments)]
 pub fn serve(
     engine: &Engine,
     source: Source,
     addr: &str,
+    tls: Option<&Arc<ServerConfig>>,
     idle_exit: Option<Duration>,
     on_alert: &mut dyn FnMut(moat_runtime::Alert),
     on_bad: &mut dyn FnMut(BadLine),
@@ -37,8 +72,20 @@ pub fn serve(
                 last = Instant::now();
                 stream.set_nonblocking(false)?;
                 stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-                // A broken connection loses that request only.
-                let _ = handle(engine, source, stream, &mut total, on_alert, on_bad);
+                // A broken connection (or failed handshake) loses that request only.
+                let _ = if let Some(cfg) = tls {
+                    rustls::ServerConnection::new(Arc::clone(cfg))
+                        .map_err(io::Error::other)
+                        .and_then(|conn| {
+                            let mut tls = rustls::StreamOwned::new(conn, stream);
+                            handle(engine, source, &mut tls, &mut total, on_alert, on_bad)?;
+                            tls.conn.send_close_notify();
+                            tls.flush()
+                        })
+                } else {
+                    let mut stream = stream;
+                    handle(engine, source, &mut stream, &mut total, on_alert, on_bad)
+                };
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                 if idle_exit.is_some_and(|d| last.elapsed() >= d) {
@@ -51,7 +98,7 @@ pub fn serve(
     }
 }
 
-fn respond(stream: &mut TcpStream, status: &str, body: &str) -> io::Result<()> {
+fn respond(stream: &mut impl Write, status: &str, body: &str) -> io::Result<()> {
     write!(
         stream,
         "HTTP/1.1 {status}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -63,12 +110,12 @@ fn respond(stream: &mut TcpStream, status: &str, body: &str) -> io::Result<()> {
 fn handle(
     engine: &Engine,
     source: Source,
-    mut stream: TcpStream,
+    stream: &mut (impl Read + Write),
     total: &mut AuditStats,
     on_alert: &mut dyn FnMut(moat_runtime::Alert),
     on_bad: &mut dyn FnMut(BadLine),
 ) -> io::Result<()> {
-    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut reader = BufReader::new(stream);
     let mut request = String::new();
     reader.read_line(&mut request)?;
     let mut parts = request.split_whitespace();
@@ -82,7 +129,7 @@ fn handle(
         }
         head += line.len();
         if head > MAX_HEAD {
-            return respond(&mut stream, "431 Request Header Fields Too Large", "");
+            return respond(reader.get_mut(), "431 Request Header Fields Too Large", "");
         }
         let line = line.trim_end();
         if line.is_empty() {
@@ -96,19 +143,19 @@ fn handle(
     }
     if path.split('?').next() != Some("/k8s-audit") {
         return respond(
-            &mut stream,
+            reader.get_mut(),
             "404 Not Found",
             "POST audit events to /k8s-audit\n",
         );
     }
     if method != "POST" {
-        return respond(&mut stream, "405 Method Not Allowed", "");
+        return respond(reader.get_mut(), "405 Method Not Allowed", "");
     }
     let Some(length) = length else {
-        return respond(&mut stream, "411 Length Required", "");
+        return respond(reader.get_mut(), "411 Length Required", "");
     };
     if length > MAX_BODY {
-        return respond(&mut stream, "413 Content Too Large", "");
+        return respond(reader.get_mut(), "413 Content Too Large", "");
     }
     let mut body = Vec::new();
     (&mut reader).take(length).read_to_end(&mut body)?;
@@ -130,11 +177,11 @@ fn handle(
     total.bad_lines += stats.bad_lines;
     if bad > 0 {
         respond(
-            &mut stream,
+            reader.get_mut(),
             "400 Bad Request",
             "not an audit.k8s.io Event or EventList\n",
         )
     } else {
-        respond(&mut stream, "200 OK", "")
+        respond(reader.get_mut(), "200 OK", "")
     }
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand, ValueEnum};
 use moat_runtime::follow::{FollowOptions, follow_audit};
-use moat_runtime::{Engine, Level, Priority, Source, load_rules_files, run_stream};
+use moat_runtime::{Engine, Level, Priority, Source, load_rules_files, run_stream_parallel};
 
 pub const RULES_EXAMPLES: &str = "\
 Examples:
@@ -27,6 +27,8 @@ Examples:
   moat audit --rules k8s_audit_rules.yaml --rules overrides.yaml audit.log -f json -o alerts.json
   moat audit --rules rules.yaml audit.log --fail-on warning   exit 1 on Warning alerts or worse
   moat audit --rules k8s_audit_rules.yaml --follow /var/log/kubernetes/audit.log
+  moat audit --rules k8s_audit_rules.yaml --listen 127.0.0.1:9765
+  moat audit --rules k8s_audit_rules.yaml --listen 0.0.0.0:9765 --tls-cert tls.crt --tls-key tls.key
 
 Input: one audit.k8s.io Event or EventList JSON object per line (the API server's log
 backend format). Lines that are not audit events are counted and the first --max-errors
@@ -51,6 +53,7 @@ Examples:
   moat runtime replay --rules falco_rules.yaml events.jsonl
   moat runtime replay -r falco_rules.yaml -r my_rules.yaml - -f json < events.jsonl
   moat runtime replay -r falco_rules.yaml --follow /var/run/moat/events.jsonl
+  moat runtime replay -r falco_rules.yaml --threads 2 big.jsonl   two cores, same alerts in order
 
 Input: one syscall event per line, a JSON object keyed by Falco field names
 (docs/events.md). Options and exit codes are those of `moat audit`.";
@@ -96,8 +99,20 @@ pub struct AuditArgs {
     log: Option<PathBuf>,
     /// Receive events over HTTP instead, as the API server's webhook audit backend sends
     /// them (`POST /k8s-audit`, an `EventList` per request), e.g. `127.0.0.1:9765`.
+    /// Plain HTTP is refused on other than loopback addresses: give --tls-cert and
+    /// --tls-key (HTTPS), or --insecure.
     #[arg(long, value_name = "ADDR", conflicts_with_all = ["log", "follow"])]
     listen: Option<String>,
+    /// With --listen: serve HTTPS with this PEM certificate chain (server certificate first).
+    #[arg(long, value_name = "FILE", requires_all = ["listen", "tls_key"])]
+    tls_cert: Option<PathBuf>,
+    /// With --listen: the PEM private key (PKCS#8, PKCS#1 or SEC1) of --tls-cert.
+    #[arg(long, value_name = "FILE", requires_all = ["listen", "tls_cert"])]
+    tls_key: Option<PathBuf>,
+    /// With --listen: allow plain HTTP on a non-loopback address (audit events carry
+    /// secrets' metadata and request bodies: prefer --tls-cert/--tls-key).
+    #[arg(long, requires = "listen", conflicts_with = "tls_cert")]
+    insecure: bool,
     /// Alert format: Falco's text line or Falco's JSON object, one per line.
     #[arg(long, short = 'f', value_enum, default_value = "text")]
     format: OutFormat,
@@ -138,6 +153,10 @@ pub struct AuditArgs {
     /// facility user, severity from the rule's priority.
     #[arg(long, value_name = "SOCKET", num_args = 0..=1, default_missing_value = "/dev/log")]
     syslog: Option<PathBuf>,
+    /// `moat runtime replay` of a file or `-`: evaluate on this many threads (the input
+    /// is cut into chunks of whole lines evaluated in parallel; alerts keep input order).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    threads: usize,
     /// Burst size of --rate-limit.
     #[arg(
         long,
@@ -322,8 +341,33 @@ pub fn run_audit_cmd(a: &AuditArgs, source: Source) -> anyhow::Result<ExitCode> 
         Some(Ok(d)) => Some(d),
         Some(Err(_)) => return crate::usage("--idle-exit: expected a number of seconds >= 0"),
     };
+    if a.threads == 0 {
+        return crate::usage("--threads: expected a number of threads >= 1");
+    }
+    if a.threads > 1 && (source != Source::Syscall || a.follow || a.listen.is_some()) {
+        return crate::usage("--threads is for `moat runtime replay` of a file or `-`");
+    }
     if a.idle_exit.is_some() && !a.follow && a.listen.is_none() {
         return crate::usage("--idle-exit needs --follow or --listen");
+    }
+    let tls = match (&a.tls_cert, &a.tls_key) {
+        (Some(cert), Some(key)) => match crate::audit_listen::tls_config(cert, key) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                writeln!(err, "moat: error: {e}")?;
+                return Ok(ExitCode::from(2));
+            }
+        },
+        _ => None,
+    };
+    if let Some(addr) = &a.listen
+        && tls.is_none()
+        && !a.insecure
+        && !crate::audit_listen::is_loopback(addr)
+    {
+        return crate::usage(format!(
+            "--listen {addr}: plain HTTP is only served on loopback addresses; give --tls-cert and --tls-key, or --insecure"
+        ));
     }
     let log = a.log.clone().unwrap_or_default();
     let stdin = log.as_os_str() == "-";
@@ -343,8 +387,13 @@ pub fn run_audit_cmd(a: &AuditArgs, source: Source) -> anyhow::Result<ExitCode> 
         }
     };
     let mut reported = 0usize;
+    let scheme = if a.tls_cert.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     let log_name = match &a.listen {
-        Some(addr) => format!("http://{addr}/k8s-audit"),
+        Some(addr) => format!("{scheme}://{addr}/k8s-audit"),
         None => log.display().to_string(),
     };
     let streaming = a.follow || a.listen.is_some();
@@ -374,11 +423,15 @@ pub fn run_audit_cmd(a: &AuditArgs, source: Source) -> anyhow::Result<ExitCode> 
             &engine,
             source,
             addr,
+            tls.as_ref(),
             idle_exit,
             &mut on_alert,
             &mut on_bad,
             &mut |bound| {
-                let _ = writeln!(io::stderr(), "moat: listening on http://{bound}/k8s-audit");
+                let _ = writeln!(
+                    io::stderr(),
+                    "moat: listening on {scheme}://{bound}/k8s-audit"
+                );
             },
         )?
     } else if a.follow {
@@ -397,7 +450,14 @@ pub fn run_audit_cmd(a: &AuditArgs, source: Source) -> anyhow::Result<ExitCode> 
             &|| false,
         )?
     } else {
-        run_stream(&engine, source, &mut reader, &mut on_alert, &mut on_bad)?
+        run_stream_parallel(
+            &engine,
+            source,
+            &mut reader,
+            a.threads,
+            &mut on_alert,
+            &mut on_bad,
+        )?
     };
     let worst = sinks.finish(&mut err)?;
     if stats.bad_lines > 0 {

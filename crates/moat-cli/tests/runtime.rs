@@ -304,6 +304,51 @@ fn runtime_replay_syscall_events() {
     );
 }
 
+#[test]
+fn runtime_replay_on_two_threads_keeps_alerts_in_order() {
+    let rules = rules_dir().join("falcosecurity-rules/falco_rules.yaml");
+    let events = common::root().join("crates/moat-runtime/tests/fixtures/syscall_events.jsonl");
+    let replay = |extra: &[&str]| {
+        let mut args = vec![
+            "runtime",
+            "replay",
+            "-r",
+            rules.to_str().unwrap(),
+            events.to_str().unwrap(),
+            "-f",
+            "json",
+            "--hostname",
+            "h",
+        ];
+        args.extend_from_slice(extra);
+        moat_in(&common::root(), &args, None)
+    };
+    let one = replay(&[]);
+    let two = replay(&["--threads", "2"]);
+    assert_eq!(code(&two), 0, "{}", stderr(&two));
+    assert_eq!(stdout(&two), stdout(&one));
+    assert_eq!(json_lines(&two).len(), 22);
+    assert!(stderr(&two).contains("40 events, 22 alerts"));
+    let zero = replay(&["--threads", "0"]);
+    assert_eq!(code(&zero), 2);
+    assert!(stderr(&zero).contains("--threads"), "{}", stderr(&zero));
+    let audit_rules = rules_dir().join("k8saudit-plugin/k8s_audit_rules.yaml");
+    let o = moat_in(
+        &common::root(),
+        &[
+            "audit",
+            "-r",
+            audit_rules.to_str().unwrap(),
+            "--threads",
+            "2",
+            events.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("--threads is for"), "{}", stderr(&o));
+}
+
 /// POSTs `body` to the listener and returns the HTTP status line.
 fn post(addr: &str, path: &str, body: &str) -> String {
     use std::io::{BufRead, BufReader};
@@ -321,11 +366,9 @@ fn post(addr: &str, path: &str, body: &str) -> String {
 
 #[test]
 fn audit_listen_receives_webhook_batches() {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
     let rules = rules_dir().join("k8saudit-plugin/k8s_audit_rules.yaml");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_moat"))
-        .args([
+    let (child, mut err, addr) = common::start_listener(
+        &[
             "audit",
             "--rules",
             rules.to_str().unwrap(),
@@ -333,21 +376,11 @@ fn audit_listen_receives_webhook_batches() {
             "node-1",
             "-f",
             "json",
-        ])
-        .args(["--listen", "127.0.0.1:0", "--idle-exit", "2"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    let mut first = String::new();
-    err.read_line(&mut first).unwrap();
-    let addr = first
-        .trim()
-        .strip_prefix("moat: listening on http://")
-        .and_then(|a| a.strip_suffix("/k8s-audit"))
-        .unwrap_or_else(|| panic!("{first}"))
-        .to_owned();
+            "--idle-exit",
+            "2",
+        ],
+        "http",
+    );
     // The API server's webhook backend sends an EventList per request (pretty JSON is fine).
     let event: serde_json::Value = serde_json::from_str(&privileged_pod_event()).unwrap();
     let list =

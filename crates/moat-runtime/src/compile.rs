@@ -6,6 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::ast::{Expr, ListValue, Op, Operand, Rhs, Transformer};
+use crate::cidr::IpNet;
 use crate::diag::{Diagnostic, Level, Origin};
 use crate::evttype::evttypes;
 use crate::fields::{FieldType, Source};
@@ -573,6 +574,11 @@ fn decode_hex(text: &str) -> Result<Box<[u8]>, String> {
         .collect()
 }
 
+/// Whether values of `ty` are IP addresses (compared as networks).
+fn is_ip(ty: FieldType) -> bool {
+    matches!(ty, FieldType::Ip | FieldType::IpNet)
+}
+
 /// Turns an inlined expression into a compiled condition.
 fn lower(ctx: &mut Ctx<'_>, source: Source, e: &Expr) -> Result<Cond, String> {
     Ok(match e {
@@ -641,6 +647,9 @@ fn lower(ctx: &mut Ctx<'_>, source: Source, e: &Expr) -> Result<Cond, String> {
                         Op::Contains | Op::StartsWith | Op::EndsWith | Op::Glob => {
                             CRhs::Str(text.into())
                         }
+                        Op::Eq | Op::Ne if is_ip(ty) => {
+                            CRhs::Nets(Box::new([IpNet::parse(text, ty == FieldType::IpNet)?]))
+                        }
                         _ if ty.is_numeric() => CRhs::Num(parse_num(text)?),
                         _ if ty == FieldType::Bool => CRhs::Bool(parse_bool(text)?),
                         _ => CRhs::Str(text.into()),
@@ -655,6 +664,12 @@ fn lower(ctx: &mut Ctx<'_>, source: Source, e: &Expr) -> Result<Cond, String> {
                         Op::Pmatch => {
                             CRhs::Prefixes(PrefixSet::new(items.iter().map(String::as_str)))
                         }
+                        Op::In | Op::Intersects if is_ip(ty) => CRhs::Nets(
+                            items
+                                .iter()
+                                .map(|i| IpNet::parse(i, ty == FieldType::IpNet))
+                                .collect::<Result<_, _>>()?,
+                        ),
                         Op::In | Op::Intersects if ty.is_numeric() => CRhs::NumSet(
                             items
                                 .iter()

@@ -14,7 +14,10 @@ use crate::fields::Source;
 use crate::k8s::{iso8601, parse_line};
 use crate::loader::RuleSet;
 use crate::output::field_text;
+use crate::program::FastMap;
+use crate::rawjson::MemberSpan;
 use crate::rule::Priority;
+use crate::valueset::{ValueSet, values_of};
 
 /// Loads rules files in order (later ones override earlier ones) and compiles them.
 /// Unreadable files become `LOAD_ERR_FILE_READ` errors.
@@ -114,9 +117,13 @@ pub struct Engine {
     rules: Vec<CompiledRule>,
     by_source: HashMap<Source, Vec<usize>>,
     /// `syscall` rules per event type (rules that cannot be indexed are in every list).
-    by_evttype: HashMap<&'static str, Vec<usize>>,
+    by_evttype: FastMap<&'static str, Vec<usize>>,
     /// `syscall` rules that cannot be indexed by event type.
     any_evttype: Vec<usize>,
+    /// `k8s_audit` rules per verb named by some rule's condition.
+    by_verb: FastMap<String, Vec<usize>>,
+    /// `k8s_audit` rules that can match a verb no rule names.
+    other_verb: Vec<usize>,
     /// Host name put in alerts.
     pub hostname: String,
     min_priority: Priority,
@@ -144,10 +151,14 @@ impl Engine {
             .cloned()
             .collect();
         let mut by_source: HashMap<Source, Vec<usize>> = HashMap::new();
-        let mut by_evttype: HashMap<&'static str, Vec<usize>> = HashMap::new();
+        let mut by_evttype: FastMap<&'static str, Vec<usize>> = FastMap::default();
         let mut any_evttype = Vec::new();
+        let mut verb_sets = Vec::new();
         for (i, r) in rules.iter().enumerate() {
             by_source.entry(r.source).or_default().push(i);
+            if r.source == Source::K8sAudit {
+                verb_sets.push((i, values_of(&r.cond, "ka.verb")));
+            }
             if r.source != Source::Syscall {
                 continue;
             }
@@ -166,15 +177,39 @@ impl Engine {
             list.sort_unstable();
             list.dedup();
         }
+        let mut by_verb: FastMap<String, Vec<usize>> = FastMap::default();
+        for verb in verb_sets.iter().flat_map(|(_, s)| s.named()) {
+            let list = verb_sets
+                .iter()
+                .filter(|(_, s)| s.contains(Some(verb)))
+                .map(|(i, _)| *i)
+                .collect();
+            by_verb.insert(verb.clone(), list);
+        }
+        let other_verb = verb_sets
+            .iter()
+            .filter(|(_, s)| matches!(s, ValueSet::Except(_)))
+            .map(|(i, _)| *i)
+            .collect();
         Ok(Engine {
             rules,
             by_source,
             by_evttype,
             any_evttype,
+            by_verb,
+            other_verb,
             hostname: String::new(),
             min_priority: Priority::Debug,
             check_count: compiled.check_count,
         })
+    }
+
+    /// Buffers for [`process_audit_line`], reusable across the lines of a stream.
+    pub fn stream_scratch(&self) -> StreamScratch {
+        StreamScratch {
+            memo: self.scratch(),
+            members: Vec::new(),
+        }
     }
 
     /// Only rules at least this severe produce alerts.
@@ -208,6 +243,8 @@ impl Engine {
                 Some(list) => list,
                 None => &self.any_evttype,
             }
+        } else if let Some(verb) = ev.event_type().filter(|_| source == Source::K8sAudit) {
+            self.by_verb.get(verb).unwrap_or(&self.other_verb)
         } else {
             match self.by_source.get(&source) {
                 Some(list) => list,
@@ -290,26 +327,76 @@ pub fn run_stream(
     on_alert: &mut dyn FnMut(Alert),
     on_bad: &mut dyn FnMut(BadLine),
 ) -> std::io::Result<AuditStats> {
+    run_lines(
+        engine,
+        source,
+        reader,
+        &mut engine.stream_scratch(),
+        on_alert,
+        on_bad,
+    )
+}
+
+/// The body of [`run_stream`], with the caller's buffers (one set per thread).
+pub(crate) fn run_lines(
+    engine: &Engine,
+    source: Source,
+    reader: &mut dyn BufRead,
+    scratch: &mut StreamScratch,
+    on_alert: &mut dyn FnMut(Alert),
+    on_bad: &mut dyn FnMut(BadLine),
+) -> std::io::Result<AuditStats> {
     let mut stats = AuditStats::default();
-    let mut buf = Vec::new();
     let mut num = 0u64;
-    let mut scratch = engine.scratch();
-    loop {
-        buf.clear();
-        if reader.read_until(b'\n', &mut buf)? == 0 {
-            break;
-        }
+    for_each_line(reader, &mut |raw| {
         stats.lines += 1;
         let mut line = AuditLine {
             source,
-            raw: &buf,
+            raw,
             line_no: stats.lines,
             num: &mut num,
-            scratch: &mut scratch,
+            scratch,
         };
         process_audit_line(engine, &mut line, &mut stats, on_alert, on_bad);
-    }
+    })?;
     Ok(stats)
+}
+
+/// Calls `f` with each line of `reader` (its `\n` included, as `read_until` gives it).
+/// Lines lying whole in the reader's buffer are handed over in place, without copying.
+pub fn for_each_line(reader: &mut dyn BufRead, f: &mut dyn FnMut(&[u8])) -> std::io::Result<()> {
+    let mut partial: Vec<u8> = Vec::new();
+    loop {
+        let chunk = match reader.fill_buf() {
+            Ok(c) => c,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if chunk.is_empty() {
+            if !partial.is_empty() {
+                f(&partial);
+            }
+            return Ok(());
+        }
+        let mut used = 0;
+        while let Some(rest) = chunk.get(used..) {
+            let Some(nl) = memchr::memchr(b'\n', rest) else {
+                partial.extend_from_slice(rest);
+                used = chunk.len();
+                break;
+            };
+            let line = rest.get(..=nl).unwrap_or(rest);
+            if partial.is_empty() {
+                f(line);
+            } else {
+                partial.extend_from_slice(line);
+                f(&partial);
+                partial.clear();
+            }
+            used += nl + 1;
+        }
+        reader.consume(used);
+    }
 }
 
 /// One line of an event stream with its position and the per-stream state.
@@ -322,8 +409,18 @@ pub struct AuditLine<'a> {
     pub line_no: u64,
     /// Events seen so far in the stream (advanced per event).
     pub num: &'a mut u64,
-    /// Scratch from [`Engine::scratch`].
-    pub scratch: &'a mut Vec<u8>,
+    /// Per-stream buffers from [`Engine::stream_scratch`].
+    pub scratch: &'a mut StreamScratch,
+}
+
+/// Buffers reused from event to event of one stream, so that steady-state processing
+/// allocates nothing.
+#[derive(Debug, Default)]
+pub struct StreamScratch {
+    /// Comparison memo for [`Engine::process`].
+    pub memo: Vec<u8>,
+    /// Member table of the current syscall event line.
+    pub members: Vec<MemberSpan>,
 }
 
 /// Processes one line of an audit stream (shared by file reading and following).
@@ -359,22 +456,24 @@ pub fn process_audit_line(
                     Source::K8sAudit,
                     ev,
                     ev.time_ns,
-                    l.scratch,
+                    &mut l.scratch.memo,
                     &mut count_alert,
                 );
             }
         }),
-        Source::Syscall => crate::syscall::parse_line(line).map(|ev| {
-            *l.num += 1;
-            stats.events += 1;
-            engine.process(
-                Source::Syscall,
-                &ev,
-                ev.time_ns,
-                l.scratch,
-                &mut count_alert,
-            );
-        }),
+        Source::Syscall => {
+            crate::syscall::parse_line_into(line, &mut l.scratch.members).map(|ev| {
+                *l.num += 1;
+                stats.events += 1;
+                engine.process(
+                    Source::Syscall,
+                    &ev,
+                    ev.time_ns,
+                    &mut l.scratch.memo,
+                    &mut count_alert,
+                );
+            })
+        }
     };
     if let Err(message) = parsed {
         stats.bad_lines += 1;

@@ -31,7 +31,8 @@ impl Val<'_> {
 
 /// An event the engine can evaluate rules against.
 pub trait Event {
-    /// The event type (`execve`), for sources that index rules by it.
+    /// The event type (`execve`; for `k8s_audit` events, the verb), by which the engine
+    /// indexes rules: `None` makes the event meet every rule of its source.
     fn event_type(&self) -> Option<&str> {
         None
     }
@@ -140,6 +141,17 @@ fn eval_check(c: &Check, ev: &dyn Event) -> bool {
         });
         return hit;
     }
+    if c.op == Op::Ne && matches!(c.rhs, CRhs::Nets(_)) {
+        // An address field is unequal when none of its values (client and server for
+        // `fd.net`/`fd.ip`) lies in the networks.
+        let (mut seen, mut inside) = (false, false);
+        visit_cfield(&c.lhs, ev, &mut |v| {
+            seen = true;
+            inside = matches_value(Op::Eq, &c.rhs, &v);
+            inside
+        });
+        return seen && !inside;
+    }
     if c.lhs.field.list && c.op == Op::In {
         // Every value of a list field must be in the set (and there must be one).
         let mut seen = false;
@@ -247,6 +259,11 @@ fn matches_text(op: Op, rhs: &CRhs, s: &str) -> bool {
         CRhs::NumSet(set) => s.trim().parse::<i64>().is_ok_and(|n| set.contains(&n)),
         CRhs::Prefixes(p) => p.matches(s),
         CRhs::Regex(re) => re.is_match(s),
+        CRhs::Nets(nets) => {
+            let inside =
+                crate::cidr::parse_addr(s).is_some_and(|ip| nets.iter().any(|n| n.contains(ip)));
+            if op == Op::Ne { !inside } else { inside }
+        }
         CRhs::None | CRhs::Field(_) => false,
     }
 }

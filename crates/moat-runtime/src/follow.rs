@@ -81,7 +81,7 @@ pub fn follow_audit(
     let mut stats = AuditStats::default();
     let mut r = Reader::open(path)?;
     let mut num = 0u64;
-    let mut scratch = engine.scratch();
+    let mut scratch = engine.stream_scratch();
     let mut chunk = vec![0u8; 1 << 16];
     let mut last_data = Instant::now();
     loop {

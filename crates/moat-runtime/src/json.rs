@@ -5,71 +5,45 @@
 use std::borrow::Cow;
 use std::cell::OnceCell;
 
-use serde::Deserialize;
 use serde_json::Value;
-use serde_json::value::RawValue;
+
+use crate::rawjson::{MemberSpan, scan_object, string};
 
 /// One member of an event object: its raw JSON text, parsed on first use, so that
 /// large members (`requestObject`, `responseObject`) cost nothing unless a rule reads them.
 #[derive(Debug)]
 pub(crate) struct Member<'a> {
     pub(crate) key: Cow<'a, str>,
-    pub(crate) raw: &'a RawValue,
+    pub(crate) raw: &'a str,
     pub(crate) parsed: OnceCell<Value>,
 }
 
-/// A top-level object key (borrowed unless it has escapes).
-#[derive(Deserialize)]
-struct Key<'a>(#[serde(borrow)] Cow<'a, str>);
-
-/// The members of a JSON object, unparsed; `None` when `raw` is not an object.
+/// The members of a JSON object, unparsed; `None` when `raw` is valid JSON but not an
+/// object.
 pub(crate) fn object_members(raw: &str) -> Result<Option<Vec<Member<'_>>>, String> {
-    let trimmed = raw.trim_start();
-    if !trimmed.starts_with('{') {
-        // Valid JSON that is not an object is not an audit event.
-        return serde_json::from_str::<&RawValue>(raw)
-            .map(|_| None)
-            .map_err(|e| format!("invalid JSON: {e}"));
+    let mut spans: Vec<MemberSpan> = Vec::new();
+    if !scan_object(raw, &mut spans).map_err(crate::rawjson::SyntaxError::message)? {
+        return Ok(None);
     }
-    let pairs: Vec<(Key<'_>, &RawValue)> = serde_json::from_str::<OrderedPairs<'_>>(raw)
-        .map(|p| p.0)
-        .map_err(|e| format!("invalid JSON: {e}"))?;
     Ok(Some(
-        pairs
-            .into_iter()
-            .map(|(k, raw)| Member {
-                key: k.0,
-                raw,
-                parsed: OnceCell::new(),
+        spans
+            .iter()
+            .map(|m| {
+                let key = if m.key_escaped {
+                    raw.get(m.key.start - 1..=m.key.end)
+                        .and_then(string)
+                        .unwrap_or_default()
+                } else {
+                    Cow::Borrowed(raw.get(m.key.clone()).unwrap_or_default())
+                };
+                Member {
+                    key,
+                    raw: raw.get(m.value.clone()).unwrap_or_default(),
+                    parsed: OnceCell::new(),
+                }
             })
             .collect(),
     ))
-}
-
-/// An object's members in order, values left as raw JSON.
-struct OrderedPairs<'a>(Vec<(Key<'a>, &'a RawValue)>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for OrderedPairs<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
-            type Value = OrderedPairs<'a>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<M: serde::de::MapAccess<'de>>(
-                self,
-                mut m: M,
-            ) -> Result<Self::Value, M::Error> {
-                let mut out = Vec::with_capacity(m.size_hint().unwrap_or(16));
-                while let Some(pair) = m.next_entry::<Key<'a>, &'a RawValue>()? {
-                    out.push(pair);
-                }
-                Ok(OrderedPairs(out))
-            }
-        }
-        d.deserialize_map(V(std::marker::PhantomData))
-    }
 }
 
 /// A member's value, parsed on first use (`None` when absent; invalid JSON is `null`).
@@ -78,7 +52,7 @@ pub(crate) fn member<'m>(members: &'m [Member<'_>], key: &str) -> Option<&'m Val
     let m = members.iter().rev().find(|m| m.key == key)?;
     Some(
         m.parsed
-            .get_or_init(|| serde_json::from_str(m.raw.get()).unwrap_or(Value::Null)),
+            .get_or_init(|| serde_json::from_str(m.raw).unwrap_or(Value::Null)),
     )
 }
 

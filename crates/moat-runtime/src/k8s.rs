@@ -4,7 +4,6 @@
 use std::borrow::Cow;
 
 use serde_json::Value;
-use serde_json::value::RawValue;
 
 use crate::json::{Member, member, object_members, pointer, token_eq};
 
@@ -30,6 +29,8 @@ pub struct AuditEvent<'a> {
     pub num: u64,
     /// Host name reported in `evt.hostname`.
     pub hostname: &'a str,
+    /// The request verb when it is a string (the engine's rule index key).
+    verb: Option<Cow<'a, str>>,
 }
 
 fn parse_time(v: Option<&Value>) -> Option<i64> {
@@ -45,12 +46,18 @@ impl<'a> AuditEvent<'a> {
         hostname: &'a str,
     ) -> Self {
         *num += 1;
+        let verb = members
+            .iter()
+            .rev()
+            .find(|m| m.key == "verb")
+            .and_then(|m| crate::rawjson::string(m.raw));
         let mut ev = AuditEvent {
             raw,
             members,
             time_ns: 0,
             num: *num,
             hostname,
+            verb,
         };
         ev.time_ns = parse_time(ev.member("stageTimestamp"))
             .or_else(|| parse_time(ev.member("requestReceivedTimestamp")))
@@ -80,7 +87,7 @@ pub fn parse_line<'a>(
     };
     let kind = |members: &[Member<'_>]| -> Option<String> {
         let m = members.iter().find(|m| m.key == "kind")?;
-        serde_json::from_str::<String>(m.raw.get()).ok()
+        crate::rawjson::string(m.raw).map(Cow::into_owned)
     };
     match kind(&members).as_deref() {
         Some("Event") => Ok(vec![AuditEvent::from_members(line, members, num, hostname)]),
@@ -88,17 +95,18 @@ pub fn parse_line<'a>(
             let Some(items) = members.iter().find(|m| m.key == "items") else {
                 return Err(NOT_AUDIT.to_string());
             };
-            let items: Vec<&'a RawValue> =
-                serde_json::from_str(items.raw.get()).map_err(|_| NOT_AUDIT.to_string())?;
-            let mut out = Vec::with_capacity(items.len());
-            for item in items {
-                let Some(m) = object_members(item.get())? else {
+            if !items.raw.starts_with('[') {
+                return Err(NOT_AUDIT.to_string());
+            }
+            let mut out = Vec::new();
+            for item in crate::rawjson::array_items(items.raw) {
+                let Some(m) = object_members(item)? else {
                     return Err(NOT_AUDIT.to_string());
                 };
                 if kind(&m).is_some_and(|k| k != "Event") {
                     return Err(NOT_AUDIT.to_string());
                 }
-                out.push(AuditEvent::from_members(item.get(), m, num, hostname));
+                out.push(AuditEvent::from_members(item, m, num, hostname));
             }
             Ok(out)
         }
@@ -646,6 +654,11 @@ fn clock_time(ns: i64, with_ns: bool) -> String {
 }
 
 impl Event for AuditEvent<'_> {
+    /// The verb (`create`): `k8s_audit` rules are indexed by it.
+    fn event_type(&self) -> Option<&str> {
+        self.verb.as_deref()
+    }
+
     fn visit(&self, field: &ResolvedField, f: &mut dyn FnMut(Val<'_>) -> bool) {
         let Some((id, _)) = FIELDS.get(usize::from(field.id)) else {
             return;

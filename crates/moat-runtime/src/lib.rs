@@ -4,11 +4,15 @@
 //! them once into an evaluable form with resolved, typed fields, list sets, prefix sets
 //! and an event-type index ([`mod@compile`]), and evaluates them against event sources
 //! ([`engine`]): the `k8s_audit` source ([`k8s`], audit-log lines, [`follow`] for growing
-//! logs) and the `syscall` source ([`syscall`], recorded events keyed by field name, rules
-//! indexed by event type).
+//! logs; rules indexed by verb, [`valueset`]) and the `syscall` source ([`syscall`],
+//! recorded events keyed by field name, rules indexed by event type; IP fields compared as
+//! networks, [`cidr`]). Event lines are split by a validating, non-allocating JSON scanner
+//! ([`rawjson`]); a stream can be evaluated on several threads in input order
+//! ([`parallel`]).
 
 pub mod ast;
 mod b64;
+pub mod cidr;
 pub mod compile;
 pub mod diag;
 pub mod engine;
@@ -20,16 +24,21 @@ mod json;
 pub mod k8s;
 pub mod loader;
 pub mod output;
+pub mod parallel;
 pub mod parser;
 pub mod program;
+pub mod rawjson;
 pub mod rule;
 pub mod syscall;
+pub mod valueset;
 
 pub use compile::{Compiled, CompiledRule, compile};
 pub use diag::{Diagnostic, Level};
 pub use engine::{
-    Alert, AuditStats, BadLine, Engine, RulesError, load_rules_files, run_audit, run_stream,
+    Alert, AuditStats, BadLine, Engine, RulesError, StreamScratch, load_rules_files, run_audit,
+    run_stream,
 };
 pub use fields::Source;
 pub use loader::RuleSet;
+pub use parallel::run_stream_parallel;
 pub use rule::Priority;

@@ -1,7 +1,7 @@
 //! The compiled, evaluable form of a condition: fields resolved, lists expanded into
 //! hash sets and prefix sets, right-hand values parsed to the field's type once.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::ast::{Op, Transformer};
@@ -86,6 +86,9 @@ impl Hasher for FastHasher {
 /// A hash set with [`FastHasher`].
 pub type FastSet<T> = HashSet<T, BuildHasherDefault<FastHasher>>;
 
+/// A hash map with [`FastHasher`] (keys from the rules, looked up by event data).
+pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+
 /// A set of path prefixes for `pmatch`: a value matches when it equals a prefix or
 /// continues it with `/`.
 #[derive(Clone, Debug, Default)]
@@ -149,6 +152,9 @@ pub enum CRhs {
     Prefixes(PrefixSet),
     /// A compiled regular expression.
     Regex(regex::Regex),
+    /// IP networks (`ipaddr`/`ipnet` fields: `=`, `!=`, `in`, `intersects`; an address
+    /// is a host network). A value matches when it lies in one of them.
+    Nets(Box<[crate::cidr::IpNet]>),
     /// Another field's value (`val(…)`).
     Field(CField),
 }

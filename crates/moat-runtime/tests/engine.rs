@@ -192,6 +192,20 @@ fn type_and_operator_errors_are_load_errors() {
         ),
         ""
     );
+    // IP networks and addresses are checked when the rules load.
+    assert_eq!(
+        bad("evt.type=connect and fd.snet in (\"10.0.0.0/8\", 172.16.0.0/33)"),
+        "'172.16.0.0/33' is not a valid IP network (ADDRESS/PREFIX)"
+    );
+    assert_eq!(
+        bad("evt.type=connect and fd.sip = 10.0.0.0/8"),
+        "'10.0.0.0/8' is not a valid IP address"
+    );
+    assert!(bad("evt.type=connect and fd.net contains 10").contains("not supported"));
+    assert_eq!(
+        bad("evt.type=connect and fd.net != \"fd00::/8\" and fd.cip in (::1, 10.0.0.1)"),
+        ""
+    );
 }
 
 #[test]

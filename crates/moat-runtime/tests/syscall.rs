@@ -1,5 +1,7 @@
-//! Recorded syscall events (`tests/fixtures/syscall_events.jsonl`, schema in
-//! `docs/events.md`) against the default Falco ruleset: each line names, under
+//! Recorded syscall events (`tests/fixtures/syscall_events.jsonl`, and
+//! `network_events.jsonl` for the IP-network fields: IPv4, IPv6 and IPv4-mapped
+//! addresses against `fd.net`/`fd.snet` CIDR checks; schema in `docs/events.md`)
+//! against the default Falco ruleset: each line names, under
 //! `moat.expect`, exactly the rules it must trigger — attacks trigger their rule, benign
 //! lookalikes trigger nothing. Prints the number of distinct default rules proven.
 
@@ -16,8 +18,9 @@ fn default_rules_fire_on_attacks_and_not_on_lookalikes() {
     let rules = root.join("../../../shared/runtime-rules/falcosecurity-rules/falco_rules.yaml");
     let compiled = load_rules_files(&[rules]);
     let engine = Engine::new(&compiled, false).unwrap();
-    let fixtures =
-        std::fs::read_to_string(root.join("tests/fixtures/syscall_events.jsonl")).unwrap();
+    let fixtures = ["syscall_events.jsonl", "network_events.jsonl"]
+        .map(|f| std::fs::read_to_string(root.join("tests/fixtures").join(f)).unwrap())
+        .join("");
     let mut proven = BTreeSet::new();
     let mut failures = Vec::new();
     for (i, line) in fixtures.lines().enumerate() {

@@ -128,3 +128,34 @@ pub fn valid_junit(text: &str) -> (usize, usize, usize) {
     assert!(root_seen && depth == 0, "unbalanced JUnit XML");
     (suites, cases, failures)
 }
+
+/// A `moat audit --listen 127.0.0.1:0 …` server started in the background: the child,
+/// its stderr after the first line, and the `ADDR` it announced (`moat: listening on
+/// SCHEME://ADDR/k8s-audit`).
+pub fn start_listener(
+    args: &[&str],
+    scheme: &str,
+) -> (
+    std::process::Child,
+    std::io::BufReader<std::process::ChildStderr>,
+    String,
+) {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_moat"))
+        .args(args)
+        .args(["--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    err.read_line(&mut first).unwrap();
+    let addr = first
+        .trim()
+        .strip_prefix(&format!("moat: listening on {scheme}://"))
+        .and_then(|a| a.strip_suffix("/k8s-audit"))
+        .unwrap_or_else(|| panic!("{first}"))
+        .to_owned();
+    (child, err, addr)
+}
