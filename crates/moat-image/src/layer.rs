@@ -106,10 +106,15 @@ pub fn read_layer<R: Read + Send>(
             Some((h, c)) => (Some(h), Some(c)),
             None => (None, None),
         };
-        let producer = scope.spawn(move || match (blob_chunks, raw) {
-            (Some(c), _) => decompress(c, compression, max_uncompressed, &chunks, &spare, false),
-            (None, Some(r)) => decompress(r, compression, max_uncompressed, &chunks, &spare, true),
-            (None, None) => Err(io::Error::other("no blob")),
+        let producer = scope.spawn(move || match (blob_chunks, raw, compression) {
+            // The blob chunks are inflated in place (no copy through another buffer).
+            (Some(mut c), _, Some(known)) => {
+                inflate_onto(&mut c, known, max_uncompressed, &chunks, &spare)
+                    .map_err(|e| forward_error(&chunks, e))?;
+                Ok((None, 0))
+            }
+            (None, Some(r), _) => decompress(r, compression, max_uncompressed, &chunks, &spare),
+            _ => Err(io::Error::other("no blob")),
         });
         let consumed = (|| -> Result<Digest, Error> {
             let mut inner = HashingReader::new(ChunkReader {
@@ -141,10 +146,11 @@ pub fn read_layer<R: Read + Send>(
                 .unwrap_or_else(|_| Err(io::Error::other("blob reading thread panicked")))
         });
         let diff_id = consumed?;
-        let (mut digest, size) = produced.map_err(io_err)?;
+        let (mut digest, mut size) = produced.map_err(io_err)?;
         if let Some(blob) = blob {
-            let (d, _) = blob.map_err(io_err)?;
+            let (d, n) = blob.map_err(io_err)?;
             digest = Some(d);
+            size = n;
         }
         Ok::<_, Error>(((digest, size), diff_id))
     })?;
@@ -178,21 +184,17 @@ pub const CHUNK: usize = 256 << 10;
 /// Chunks in flight between the two threads.
 pub const QUEUE: usize = 4;
 
-/// The producer side: hashes the blob as read, decompresses it in chunks onto the queue
-/// (errors included), then drains what the decompressor left; returns the blob's digest
-/// (`None` for an uncompressed blob, whose digest is the diff ID) and size.
+/// The producer side for a blob read here: hashes it as read, decompresses it onto the
+/// queue (errors included) and drains what the decompressor left; returns the blob's
+/// digest (`None` for an uncompressed blob, whose digest is the diff ID) and size.
 fn decompress<R: Read>(
     raw: R,
     compression: Option<Compression>,
     max_uncompressed: u64,
     chunks: &mpsc::SyncSender<io::Result<Vec<u8>>>,
     spare: &mpsc::Receiver<Vec<u8>>,
-    hash_blob: bool,
 ) -> io::Result<(Option<Digest>, u64)> {
     let mut outer = HashingReader::new(raw);
-    if !hash_blob {
-        outer.stop_hashing();
-    }
     let result = (|| -> io::Result<()> {
         let mut buffered = BufReader::with_capacity(1 << 16, &mut outer);
         let compression = match compression {
@@ -203,30 +205,41 @@ fn decompress<R: Read>(
             // The blob is the tar: its digest is the diff ID the other thread computes.
             buffered.get_mut().stop_hashing();
         }
-        {
-            let mut decoded: Box<dyn Read + '_> = match compression {
-                Compression::None => Box::new(&mut buffered),
-                Compression::Gzip => Box::new(GzipMembers::new(&mut buffered)),
-                Compression::Zstd => Box::new(ZstdFrames::new(&mut buffered)),
-            };
-            let mut capped = Capped {
-                inner: &mut decoded,
-                left: max_uncompressed,
-                limit: max_uncompressed,
-            };
-            if !pump(&mut capped, chunks, spare)? {
-                // The tar walker stopped (its error is what gets reported).
-                return Ok(());
-            }
-        }
-        // Trailing bytes after the compressed stream still belong to the blob.
-        io::copy(&mut buffered, &mut io::sink())?;
-        Ok(())
+        inflate_onto(&mut buffered, compression, max_uncompressed, chunks, spare)
     })();
     match result {
         Ok(()) => outer.finish_counted(),
         Err(e) => Err(forward_error(chunks, e)),
     }
+}
+
+/// Decompresses `blob` onto the queue in chunks, at most `max_uncompressed` bytes, then
+/// reads what follows the compressed stream (it still belongs to the blob). Stops early,
+/// without an error, when the tar walker has gone (its error is what gets reported).
+fn inflate_onto<B: BufRead>(
+    blob: &mut B,
+    compression: Compression,
+    max_uncompressed: u64,
+    chunks: &mpsc::SyncSender<io::Result<Vec<u8>>>,
+    spare: &mpsc::Receiver<Vec<u8>>,
+) -> io::Result<()> {
+    {
+        let mut decoded: Box<dyn Read + '_> = match compression {
+            Compression::None => Box::new(&mut *blob),
+            Compression::Gzip => Box::new(GzipMembers::new(&mut *blob)),
+            Compression::Zstd => Box::new(ZstdFrames::new(&mut *blob)),
+        };
+        let mut capped = Capped {
+            inner: &mut decoded,
+            left: max_uncompressed,
+            limit: max_uncompressed,
+        };
+        if !pump(&mut capped, chunks, spare)? {
+            return Ok(());
+        }
+    }
+    io::copy(blob, &mut io::sink())?;
+    Ok(())
 }
 
 /// Moves `r` onto the queue in chunks (reusing spent ones) until it ends: `Ok(true)`, or
@@ -293,23 +306,33 @@ struct ChunkReader {
     pos: usize,
 }
 
-impl Read for ChunkReader {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+impl BufRead for ChunkReader {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
         while self.pos >= self.current.len() {
             let next = match self.chunks.recv() {
                 Ok(chunk) => chunk?,
-                Err(_) => return Ok(0),
+                Err(_) => return Ok(&[]),
             };
             let spent = std::mem::replace(&mut self.current, next);
             let _ = self.recycle.try_send(spent);
             self.pos = 0;
         }
-        let rest = self.current.get(self.pos..).unwrap_or_default();
+        Ok(self.current.get(self.pos..).unwrap_or_default())
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.pos = self.pos.saturating_add(amount).min(self.current.len());
+    }
+}
+
+impl Read for ChunkReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let rest = self.fill_buf()?;
         let n = rest.len().min(buf.len());
         if let (Some(dst), Some(src)) = (buf.get_mut(..n), rest.get(..n)) {
             dst.copy_from_slice(src);
         }
-        self.pos += n;
+        self.consume(n);
         Ok(n)
     }
 }
