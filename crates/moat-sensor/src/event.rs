@@ -208,7 +208,6 @@ impl EventView<'_> {
     fn visit_fd(fd: &Fd, name: &str, f: &mut dyn FnMut(Val<'_>) -> bool) -> bool {
         let ep_ip = |e: Option<(IpAddr, u16)>| e.map(|(ip, _)| ip.to_string());
         let ep_port = |e: Option<(IpAddr, u16)>| e.map(|(_, p)| i64::from(p));
-        let ep_net = |e: Option<(IpAddr, u16)>| e.map(|(ip, _)| text::network(ip));
         let sock = fd.kind != FdKind::File;
         let (dir, file) = match fd.name.rfind('/') {
             Some(0) => ("/", fd.name.get(1..).unwrap_or_default()),
@@ -242,13 +241,15 @@ impl EventView<'_> {
             "fd.sport" => return emit_num(ep_port(fd.server), f),
             "fd.lport" => return emit_num(ep_port(fd.local()), f),
             "fd.rport" => return emit_num(ep_port(fd.remote()), f),
-            "fd.cnet" => return emit_opt(ep_net(fd.client), f),
-            "fd.snet" => return emit_opt(ep_net(fd.server), f),
-            "fd.lnet" => return emit_opt(ep_net(fd.local()), f),
-            "fd.rnet" => return emit_opt(ep_net(fd.remote()), f),
+            // The engine compares network fields by whether the address is inside the
+            // rule's network, so they carry the address itself.
+            "fd.cnet" => return emit_opt(ep_ip(fd.client), f),
+            "fd.snet" => return emit_opt(ep_ip(fd.server), f),
+            "fd.lnet" => return emit_opt(ep_ip(fd.local()), f),
+            "fd.rnet" => return emit_opt(ep_ip(fd.remote()), f),
             "fd.ip" => return emit_opt(ep_ip(fd.client), f) || emit_opt(ep_ip(fd.server), f),
             "fd.port" => return emit_num(ep_port(fd.client), f) || emit_num(ep_port(fd.server), f),
-            "fd.net" => return emit_opt(ep_net(fd.client), f) || emit_opt(ep_net(fd.server), f),
+            "fd.net" => return emit_opt(ep_ip(fd.client), f) || emit_opt(ep_ip(fd.server), f),
             _ => return false,
         };
         f(v)

@@ -325,29 +325,6 @@ pub fn sockaddr(b: &[u8]) -> Option<SockAddr> {
     }
 }
 
-/// The well-known network containing `ip`, as Falco rules write them (`127.0.0.0/8`,
-/// the RFC 1918 ranges, link-local, CGNAT), else the host address as `/32` (`/128`).
-/// The engine compares `fd.net`/`fd.snet` as text, so this is the value they carry.
-pub fn network(ip: IpAddr) -> String {
-    if let IpAddr::V4(v4) = ip {
-        let o = v4.octets();
-        let net = match o {
-            [127, ..] => Some("127.0.0.0/8"),
-            [10, ..] => Some("10.0.0.0/8"),
-            [172, b, ..] if (16..32).contains(&b) => Some("172.16.0.0/12"),
-            [192, 168, ..] => Some("192.168.0.0/16"),
-            [169, 254, ..] => Some("169.254.0.0/16"),
-            [100, b, ..] if (64..128).contains(&b) => Some("100.64.0.0/10"),
-            _ => None,
-        };
-        return net.map_or_else(|| format!("{v4}/32"), str::to_string);
-    }
-    if ip.is_loopback() {
-        return "::1/128".into();
-    }
-    format!("{ip}/128")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -386,9 +363,6 @@ mod tests {
         );
         assert_eq!(sockaddr(&[2, 0, 1]), None);
         assert_eq!(sockaddr(&[]), None);
-        assert_eq!(network("127.0.0.53".parse().unwrap()), "127.0.0.0/8");
-        assert_eq!(network("172.20.1.1".parse().unwrap()), "172.16.0.0/12");
-        assert_eq!(network("8.8.8.8".parse().unwrap()), "8.8.8.8/32");
         assert_eq!(endpoint("::1".parse().unwrap(), 80), "::1:80");
     }
 }

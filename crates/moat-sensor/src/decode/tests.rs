@@ -246,7 +246,18 @@ fn sockets_ptrace_chmod_and_errors() {
     assert_eq!(one(&f.dec, &ev, "fd.rport"), "8080");
     assert_eq!(one(&f.dec, &ev, "fd.l4proto"), "tcp");
     assert_eq!(one(&f.dec, &ev, "fd.typechar"), "4");
-    assert_eq!(one(&f.dec, &ev, "fd.snet"), "127.0.0.0/8");
+    // Network fields carry the address; the engine checks it against the rule's network.
+    assert_eq!(one(&f.dec, &ev, "fd.snet"), "127.0.0.1");
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("net.yaml");
+    std::fs::write(
+        &rules,
+        "- rule: loopback\n  desc: d\n  condition: evt.type=connect and fd.snet in (\"127.0.0.0/8\")\n  output: o\n  priority: WARNING\n\
+         - rule: not loopback\n  desc: d\n  condition: evt.type=connect and fd.net != \"127.0.0.0/8\"\n  output: o\n  priority: WARNING\n",
+    )
+    .unwrap();
+    let net_engine = Engine::new(&moat_runtime::load_rules_files(&[&rules]), false).unwrap();
+    assert_eq!(alerts(&net_engine, &f.dec, &ev), ["loopback"]);
     assert_eq!(one(&f.dec, &ev, "evt.res"), "EINPROGRESS");
     assert_eq!(one(&f.dec, &ev, "evt.rawres"), "-115");
     assert_eq!(one(&f.dec, &ev, "fd.connected"), "true");
