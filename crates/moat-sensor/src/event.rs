@@ -233,23 +233,20 @@ impl EventView<'_> {
             }),
             "fd.connected" if sock => Val::Bool(fd.connected),
             "fd.name_changed" => Val::Bool(false),
-            "fd.cip" => return emit_opt(ep_ip(fd.client), f),
-            "fd.sip" => return emit_opt(ep_ip(fd.server), f),
-            "fd.lip" => return emit_opt(ep_ip(fd.local()), f),
-            "fd.rip" => return emit_opt(ep_ip(fd.remote()), f),
+            // Network fields (`fd.snet`, …) carry the address: the engine checks whether
+            // it is inside the rule's network.
+            "fd.cip" | "fd.cnet" => return emit_opt(ep_ip(fd.client), f),
+            "fd.sip" | "fd.snet" => return emit_opt(ep_ip(fd.server), f),
+            "fd.lip" | "fd.lnet" => return emit_opt(ep_ip(fd.local()), f),
+            "fd.rip" | "fd.rnet" => return emit_opt(ep_ip(fd.remote()), f),
             "fd.cport" => return emit_num(ep_port(fd.client), f),
             "fd.sport" => return emit_num(ep_port(fd.server), f),
             "fd.lport" => return emit_num(ep_port(fd.local()), f),
             "fd.rport" => return emit_num(ep_port(fd.remote()), f),
-            // The engine compares network fields by whether the address is inside the
-            // rule's network, so they carry the address itself.
-            "fd.cnet" => return emit_opt(ep_ip(fd.client), f),
-            "fd.snet" => return emit_opt(ep_ip(fd.server), f),
-            "fd.lnet" => return emit_opt(ep_ip(fd.local()), f),
-            "fd.rnet" => return emit_opt(ep_ip(fd.remote()), f),
-            "fd.ip" => return emit_opt(ep_ip(fd.client), f) || emit_opt(ep_ip(fd.server), f),
+            "fd.ip" | "fd.net" => {
+                return emit_opt(ep_ip(fd.client), f) || emit_opt(ep_ip(fd.server), f);
+            }
             "fd.port" => return emit_num(ep_port(fd.client), f) || emit_num(ep_port(fd.server), f),
-            "fd.net" => return emit_opt(ep_ip(fd.client), f) || emit_opt(ep_ip(fd.server), f),
             _ => return false,
         };
         f(v)
