@@ -67,11 +67,6 @@ struct config {
 	__u64 wakeup_bytes;
 };
 
-struct inflight {
-	__u64 nr;
-	__u64 args[6];
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 16 << 20);
@@ -97,13 +92,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct spec);
 } moat_specs SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
-	__type(value, struct inflight);
-} moat_pending SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -243,9 +231,14 @@ static __always_inline void fill_sock(struct event_hdr *h, struct socket *s)
 }
 
 // tp_btf attaches by BTF id: no tracefs mount is needed (unlike classic tracepoints).
-SEC("tp_btf/sys_enter")
-int BPF_PROG(moat_sys_enter, struct pt_regs *regs, long id)
+// Only the exit of a system call is traced: the saved user registers still hold the
+// system call number (orig_ax) and its arguments (x86-64: rdi, rsi, rdx, r10, r8, r9),
+// and the memory they point to is read here, as Falco's modern probe does. One program
+// per call instead of two, and no per-thread map of calls in flight.
+SEC("tp_btf/sys_exit")
+int BPF_PROG(moat_sys_exit, struct pt_regs *regs, long ret)
 {
+	long id = BPF_CORE_READ(regs, orig_ax);
 	__u32 nr = id;
 	if (id < 0 || nr >= MAX_SYSCALLS)
 		return 0;
@@ -255,38 +248,15 @@ int BPF_PROG(moat_sys_enter, struct pt_regs *regs, long id)
 	struct config *c = cfg();
 	if (is_self(c))
 		return 0;
-	// x86-64 system call convention: rdi, rsi, rdx, r10, r8, r9.
-	struct inflight in = {.nr = nr};
-	in.args[0] = BPF_CORE_READ(regs, di);
-	in.args[1] = BPF_CORE_READ(regs, si);
-	in.args[2] = BPF_CORE_READ(regs, dx);
-	in.args[3] = BPF_CORE_READ(regs, r10);
-	in.args[4] = BPF_CORE_READ(regs, r8);
-	in.args[5] = BPF_CORE_READ(regs, r9);
-	__u64 tid = bpf_get_current_pid_tgid();
-	bpf_map_update_elem(&moat_pending, &tid, &in, BPF_ANY);
-	return 0;
-}
-
-SEC("tp_btf/sys_exit")
-int BPF_PROG(moat_sys_exit, struct pt_regs *regs, long ret)
-{
-	__u64 tid = bpf_get_current_pid_tgid();
-	struct inflight *in = bpf_map_lookup_elem(&moat_pending, &tid);
-	if (!in)
-		return 0;
-	__u32 nr = in->nr;
 	__u64 args[6];
-	#pragma unroll
-	for (int i = 0; i < 6; i++)
-		args[i] = in->args[i];
-	bpf_map_delete_elem(&moat_pending, &tid);
-	if (nr >= MAX_SYSCALLS)
-		return 0;
-	struct spec *sp = bpf_map_lookup_elem(&moat_specs, &nr);
+	args[0] = BPF_CORE_READ(regs, di);
+	args[1] = BPF_CORE_READ(regs, si);
+	args[2] = BPF_CORE_READ(regs, dx);
+	args[3] = BPF_CORE_READ(regs, r10);
+	args[4] = BPF_CORE_READ(regs, r8);
+	args[5] = BPF_CORE_READ(regs, r9);
 	__u8 *buf = scratch_buf();
-	struct config *c = cfg();
-	if (!sp || !buf)
+	if (!buf)
 		return 0;
 	struct event_hdr *h = (struct event_hdr *)buf;
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
