@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use crate::container::Resolver;
-use crate::event::{EventView, Fd, FdKind, SensorEvent};
+use crate::event::{Arg, EventView, Fd, FdKind, SensorEvent};
 use crate::proctree::{Proc, ProcTree};
 use crate::record::{Record, RecordError, RecordKind, decode};
 use crate::syscalls::{Kind, by_nr};
@@ -35,6 +35,11 @@ pub struct Decoder {
 
 fn str_of(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
+}
+
+/// Appends argument `name` to an event's arguments.
+fn push(args: &mut Vec<(&'static str, Arg)>, name: &'static str, v: impl Into<Arg>) {
+    args.push((name, v.into()));
 }
 
 fn as_i64(v: u64) -> i64 {
@@ -114,7 +119,7 @@ impl Decoder {
             tty: r.tty,
             comm: r.comm.to_string(),
             container,
-            args: Vec::new(),
+            args: Vec::with_capacity(6),
             fd: None,
             open_flags: None,
         };
@@ -126,13 +131,13 @@ impl Decoder {
             }
             RecordKind::Exec => {
                 if let Some(p) = self.tree.get(r.pid) {
-                    ev.args.push(("exe", p.exe.clone()));
-                    ev.args.push(("args", p.args_text()));
-                    ev.args.push(("filename", str_of(r.strs[0])));
+                    push(&mut ev.args, "exe", p.exe.clone());
+                    push(&mut ev.args, "args", p.args_text());
+                    push(&mut ev.args, "filename", str_of(r.strs[0]));
                 }
             }
-            RecordKind::Fork => ev.args.push(("ptid", r.ppid.to_string())),
-            RecordKind::Exit => ev.args.push(("status", r.res.to_string())),
+            RecordKind::Fork => push(&mut ev.args, "ptid", i64::from(r.ppid)),
+            RecordKind::Exit => push(&mut ev.args, "status", r.res),
         }
         Ok(Some(ev))
     }
@@ -198,13 +203,13 @@ impl Decoder {
                     _ => (as_i64(a[0]), a[4], a[5]),
                 };
                 let path = self.absolute(pid, dirfd, &s0);
-                args.push(("fd", r.res.to_string()));
+                push(args, "fd", r.res);
                 if kind != Kind::Open && kind != Kind::Creat {
-                    args.push(("dirfd", dirfd.to_string()));
+                    push(args, "dirfd", dirfd);
                 }
-                args.push(("name", path.clone()));
-                args.push(("flags", text::open_flags(flags)));
-                args.push(("mode", format!("{mode:o}")));
+                push(args, "name", path.clone());
+                push(args, "flags", Arg::OpenFlags(flags));
+                push(args, "mode", Arg::Octal(mode));
                 ev.open_flags = Some(flags);
                 ev.fd = Some(Fd::file(r.res.max(-1), path, s0));
             }
@@ -214,57 +219,57 @@ impl Decoder {
                 } else {
                     as_i64(a[0])
                 };
-                args.push(("fd", fd.to_string()));
+                push(args, "fd", fd);
                 let user_addr = text::sockaddr(r.blob);
                 ev.fd = socket_fd(kind, r, fd, user_addr.as_ref());
                 if let Some(fd) = &ev.fd {
                     let key = if kind == Kind::Bind { "addr" } else { "tuple" };
-                    args.push((key, fd.name.clone()));
+                    push(args, key, fd.name.clone());
                 }
             }
             Kind::Ptrace => {
-                args.push(("request", text::ptrace_request(a[0])));
-                args.push(("pid", as_i64(a[1]).to_string()));
-                args.push(("addr", format!("{:#x}", a[2])));
+                push(args, "request", text::ptrace_request(a[0]));
+                push(args, "pid", as_i64(a[1]));
+                push(args, "addr", format!("{:#x}", a[2]));
             }
             Kind::SetId(names) => {
                 for (n, v) in names.iter().zip(a) {
-                    args.push((n, as_i64(v).to_string()));
+                    push(args, n, as_i64(v));
                 }
             }
             Kind::Mount => {
-                args.push(("dev", s0));
-                args.push(("dir", s1));
-                args.push(("type", str_of(r.strs[2])));
-                args.push(("flags", a[3].to_string()));
+                push(args, "dev", s0);
+                push(args, "dir", s1);
+                push(args, "type", str_of(r.strs[2]));
+                push(args, "flags", a[3]);
             }
             Kind::Umount2 => {
-                args.push(("name", s0));
-                args.push(("flags", a[1].to_string()));
+                push(args, "name", s0);
+                push(args, "flags", a[1]);
             }
             Kind::InitModule => {
-                args.push(("length", a[1].to_string()));
-                args.push(("uargs", s0));
+                push(args, "length", a[1]);
+                push(args, "uargs", s0);
             }
             Kind::FinitModule => {
-                args.push(("fd", as_i64(a[0]).to_string()));
-                args.push(("uargs", s0));
-                args.push(("flags", a[2].to_string()));
+                push(args, "fd", as_i64(a[0]));
+                push(args, "uargs", s0);
+                push(args, "flags", a[2]);
             }
             Kind::Bpf => {
-                args.push(("cmd", text::bpf_cmd(a[0])));
-                args.push(("res_or_fd", r.res.to_string()));
+                push(args, "cmd", text::bpf_cmd(a[0]));
+                push(args, "res_or_fd", r.res);
             }
             Kind::MemfdCreate => {
-                args.push(("fd", r.res.to_string()));
-                args.push(("name", s0));
-                args.push(("flags", text::memfd_flags(a[1])));
+                push(args, "fd", r.res);
+                push(args, "name", s0);
+                push(args, "flags", text::memfd_flags(a[1]));
             }
-            Kind::Unlink => args.push(("path", self.absolute(pid, AT_FDCWD, &s0))),
+            Kind::Unlink => push(args, "path", self.absolute(pid, AT_FDCWD, &s0)),
             Kind::Unlinkat => {
-                args.push(("dirfd", as_i64(a[0]).to_string()));
-                args.push(("name", self.absolute(pid, as_i64(a[0]), &s0)));
-                args.push(("flags", text::at_flags(a[2])));
+                push(args, "dirfd", as_i64(a[0]));
+                push(args, "name", self.absolute(pid, as_i64(a[0]), &s0));
+                push(args, "flags", text::at_flags(a[2]));
             }
             Kind::TwoPaths(first, second) => {
                 let first_path = if first == "target" {
@@ -272,39 +277,39 @@ impl Decoder {
                 } else {
                     self.absolute(pid, AT_FDCWD, &s0)
                 };
-                args.push((first, first_path));
-                args.push((second, self.absolute(pid, AT_FDCWD, &s1)));
+                push(args, first, first_path);
+                push(args, second, self.absolute(pid, AT_FDCWD, &s1));
             }
             Kind::TwoPathsAt => {
                 let (od, nd) = (as_i64(a[0]), as_i64(a[2]));
-                args.push(("olddirfd", od.to_string()));
-                args.push(("oldpath", self.absolute(pid, od, &s0)));
-                args.push(("newdirfd", nd.to_string()));
-                args.push(("newpath", self.absolute(pid, nd, &s1)));
-                args.push(("flags", a[4].to_string()));
+                push(args, "olddirfd", od);
+                push(args, "oldpath", self.absolute(pid, od, &s0));
+                push(args, "newdirfd", nd);
+                push(args, "newpath", self.absolute(pid, nd, &s1));
+                push(args, "flags", a[4]);
             }
             Kind::Symlinkat => {
                 let d = as_i64(a[1]);
-                args.push(("target", s0));
-                args.push(("linkdirfd", d.to_string()));
-                args.push(("linkpath", self.absolute(pid, d, &s1)));
+                push(args, "target", s0);
+                push(args, "linkdirfd", d);
+                push(args, "linkpath", self.absolute(pid, d, &s1));
             }
             Kind::Chmod => {
-                args.push(("filename", self.absolute(pid, AT_FDCWD, &s0)));
-                args.push(("mode", text::mode(a[1])));
+                push(args, "filename", self.absolute(pid, AT_FDCWD, &s0));
+                push(args, "mode", text::mode(a[1]));
             }
             Kind::Fchmod => {
-                args.push(("fd", as_i64(a[0]).to_string()));
-                args.push(("mode", text::mode(a[1])));
+                push(args, "fd", as_i64(a[0]));
+                push(args, "mode", text::mode(a[1]));
             }
             Kind::Fchmodat => {
                 let d = as_i64(a[0]);
-                args.push(("dirfd", d.to_string()));
-                args.push(("filename", self.absolute(pid, d, &s0)));
-                args.push(("mode", text::mode(a[2])));
+                push(args, "dirfd", d);
+                push(args, "filename", self.absolute(pid, d, &s0));
+                push(args, "mode", text::mode(a[2]));
             }
         }
-        args.insert(0, ("res", r.res.to_string()));
+        args.insert(0, ("res", Arg::Int(r.res)));
     }
 }
 

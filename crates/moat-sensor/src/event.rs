@@ -138,7 +138,7 @@ pub struct SensorEvent {
     /// `container.id`.
     pub container: Arc<str>,
     /// Event arguments by Falco name, as text.
-    pub args: Vec<(&'static str, String)>,
+    pub args: Vec<(&'static str, Arg)>,
     /// File-descriptor context.
     pub fd: Option<Fd>,
     /// Open flags, for the `evt.is_open_*` fields.
@@ -147,11 +147,71 @@ pub struct SensorEvent {
 
 impl SensorEvent {
     /// The argument `name`.
-    pub fn arg(&self, name: &str) -> Option<&str> {
-        self.args
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.as_str())
+    pub fn arg(&self, name: &str) -> Option<&Arg> {
+        self.args.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+    }
+}
+
+/// An event argument as recorded; Falco's text for it is made only when a rule or the
+/// output reads it, so events nobody looks at closely cost no formatting.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Arg {
+    /// Text (paths, names, already formatted values).
+    Text(String),
+    /// A signed number (file descriptors, results, ids).
+    Int(i64),
+    /// An unsigned number (lengths, raw flags).
+    Uint(u64),
+    /// A file mode, shown in octal.
+    Octal(u64),
+    /// `open` flags, shown as Falco does (`O_RDONLY|O_CLOEXEC`).
+    OpenFlags(u64),
+}
+
+impl Arg {
+    /// Falco's text for the argument.
+    pub fn text(&self) -> Cow<'_, str> {
+        match self {
+            Arg::Text(t) => Cow::Borrowed(t),
+            Arg::Int(n) => Cow::Owned(n.to_string()),
+            Arg::Uint(n) => Cow::Owned(n.to_string()),
+            Arg::Octal(m) => Cow::Owned(format!("{m:o}")),
+            Arg::OpenFlags(f) => Cow::Owned(text::open_flags(*f)),
+        }
+    }
+
+    /// The argument as a number, when it is one (`evt.rawarg.*`).
+    fn number(&self) -> Option<i64> {
+        match self {
+            Arg::Int(n) => Some(*n),
+            Arg::Uint(n) => i64::try_from(*n).ok(),
+            Arg::Text(t) => t.parse().ok(),
+            Arg::Octal(_) | Arg::OpenFlags(_) => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Arg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text())
+    }
+}
+
+impl From<String> for Arg {
+    fn from(t: String) -> Self {
+        Arg::Text(t)
+    }
+}
+
+impl From<i64> for Arg {
+    fn from(n: i64) -> Self {
+        Arg::Int(n)
+    }
+}
+
+impl From<u64> for Arg {
+    fn from(n: u64) -> Self {
+        Arg::Uint(n)
     }
 }
 
@@ -273,13 +333,13 @@ impl EventView<'_> {
     fn visit_arg(&self, field: &ResolvedField, raw: bool, f: &mut dyn FnMut(Val<'_>) -> bool) {
         let v = match &field.arg {
             FieldArg::Key(k) => self.ev.arg(k),
-            FieldArg::Index(i) => self.ev.args.get(*i).map(|(_, v)| v.as_str()),
+            FieldArg::Index(i) => self.ev.args.get(*i).map(|(_, v)| v),
             FieldArg::None => None,
         };
         if let Some(v) = v {
-            match v.parse::<i64>() {
-                Ok(n) if raw => f(Val::Num(n)),
-                _ => f(s(v)),
+            match v.number() {
+                Some(n) if raw => f(Val::Num(n)),
+                _ => f(Val::Str(v.text())),
             };
         }
     }
