@@ -152,6 +152,7 @@ impl Decoder {
             name: r.comm.to_string(),
             tty: r.tty,
             exe_upper_layer: r.args[1] == EXE_UPPER_LAYER,
+            cwd: prev.as_ref().and_then(|p| p.cwd.clone()),
             ..Proc::default()
         };
         p.set_argv(r.blob);
@@ -172,23 +173,44 @@ impl Decoder {
     }
 
     /// An absolute path for `path` as process `pid` passed it relative to `dirfd`.
-    fn absolute(&self, pid: u32, dirfd: i64, path: &str) -> String {
+    fn absolute(&mut self, pid: u32, dirfd: i64, path: &str) -> String {
         if path.starts_with('/') || path.is_empty() {
             return path.to_string();
         }
-        let base = self.proc_root.join(pid.to_string());
         let dir = if dirfd == AT_FDCWD {
-            base.join("cwd")
+            self.cwd(pid)
         } else {
-            base.join("fd").join(dirfd.to_string())
+            std::fs::read_link(
+                self.proc_root
+                    .join(pid.to_string())
+                    .join("fd")
+                    .join(dirfd.to_string()),
+            )
+            .ok()
+            .map(|d| d.to_string_lossy().into_owned())
         };
-        match std::fs::read_link(dir) {
-            Ok(d) => normalize(&d.join(path)),
-            Err(_) => path.to_string(),
+        match dir {
+            Some(d) => normalize(&Path::new(&d).join(path)),
+            None => path.to_string(),
         }
     }
 
-    fn syscall(&self, kind: Kind, r: &Record<'_>, ev: &mut SensorEvent) {
+    /// The working directory of `pid`: the tree's, else `/proc/PID/cwd` (then kept in
+    /// the tree). Reading `/proc` on every relative path would slow the traced process:
+    /// it takes a reference on its cwd and pushes its lockless path walk to the slow path.
+    fn cwd(&mut self, pid: u32) -> Option<String> {
+        if let Some(c) = self.tree.get(pid).and_then(|p| p.cwd.clone()) {
+            return Some(c);
+        }
+        let d = std::fs::read_link(self.proc_root.join(pid.to_string()).join("cwd")).ok()?;
+        let d = d.to_string_lossy().into_owned();
+        if let Some(p) = self.tree.get_mut(pid) {
+            p.cwd = Some(d.clone());
+        }
+        Some(d)
+    }
+
+    fn syscall(&mut self, kind: Kind, r: &Record<'_>, ev: &mut SensorEvent) {
         let a = r.args;
         let s0 = str_of(r.strs[0]);
         let s1 = str_of(r.strs[1]);
@@ -307,6 +329,24 @@ impl Decoder {
                 push(args, "dirfd", d);
                 push(args, "filename", self.absolute(pid, d, &s0));
                 push(args, "mode", text::mode(a[2]));
+            }
+            Kind::Chdir => {
+                let dir = self.absolute(pid, AT_FDCWD, &s0);
+                if r.res == 0
+                    && let Some(p) = self.tree.get_mut(pid)
+                {
+                    p.cwd = Some(dir.clone());
+                }
+                push(args, "path", dir);
+            }
+            Kind::Fchdir => {
+                // Which directory the descriptor names is read from /proc when next needed.
+                if r.res == 0
+                    && let Some(p) = self.tree.get_mut(pid)
+                {
+                    p.cwd = None;
+                }
+                push(args, "fd", as_i64(a[0]));
             }
         }
         args.insert(0, ("res", Arg::Int(r.res)));

@@ -78,7 +78,15 @@ impl Plan {
 
     /// The system calls for these event types (unknown or process types ignored).
     pub fn for_types<'a>(types: impl IntoIterator<Item = &'a str>) -> Self {
-        let want: BTreeSet<&str> = types.into_iter().collect();
+        let mut want: BTreeSet<&str> = types.into_iter().collect();
+        // Relative paths are resolved against a working directory kept per process in
+        // the tree (as Falco does), so the calls that change it are recorded too.
+        if SYSCALLS
+            .iter()
+            .any(|s| want.contains(s.name) && s.kind.takes_relative_paths())
+        {
+            want.extend(["chdir", "fchdir"]);
+        }
         Self {
             syscalls: SYSCALLS.iter().filter(|s| want.contains(s.name)).collect(),
         }

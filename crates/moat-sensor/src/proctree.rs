@@ -33,6 +33,9 @@ pub struct Proc {
     /// The executable is in an overlay filesystem's upper (writable) layer
     /// (`proc.is_exe_upper_layer`): written after the container started.
     pub exe_upper_layer: bool,
+    /// Working directory, once known: read from `/proc` at most once per process, then
+    /// inherited at fork, kept at exec and updated by `chdir`.
+    pub cwd: Option<String>,
 }
 
 impl Proc {

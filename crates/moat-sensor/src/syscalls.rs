@@ -51,6 +51,31 @@ pub enum Kind {
     Fchmod,
     /// `fchmodat`/`fchmodat2(dirfd, filename, mode[, flags])`.
     Fchmodat,
+    /// `chdir(path)`: keeps the process's working directory current.
+    Chdir,
+    /// `fchdir(fd)`.
+    Fchdir,
+}
+
+impl Kind {
+    /// Whether the call takes a path that may be relative to the working directory.
+    pub fn takes_relative_paths(self) -> bool {
+        matches!(
+            self,
+            Kind::Open
+                | Kind::OpenAt
+                | Kind::OpenAt2
+                | Kind::Creat
+                | Kind::Unlink
+                | Kind::Unlinkat
+                | Kind::TwoPaths(..)
+                | Kind::TwoPathsAt
+                | Kind::Symlinkat
+                | Kind::Chmod
+                | Kind::Fchmodat
+                | Kind::Chdir
+        )
+    }
 }
 
 /// One recorded system call.
@@ -104,6 +129,8 @@ pub const SYSCALLS: &[Syscall] = &[
     sc(91, "fchmod", Kind::Fchmod),
     sc(268, "fchmodat", Kind::Fchmodat),
     sc(452, "fchmodat2", Kind::Fchmodat),
+    sc(80, "chdir", Kind::Chdir),
+    sc(81, "fchdir", Kind::Fchdir),
 ];
 
 /// Event types produced by the process tracepoints rather than system calls.
@@ -130,14 +157,17 @@ pub fn kernel_spec(kind: Kind) -> [u8; 8] {
         | Kind::Umount2
         | Kind::MemfdCreate
         | Kind::Unlink
-        | Kind::Chmod => [1, 1, 0, 0, 0, 0, 0, 0],
+        | Kind::Chmod
+        | Kind::Chdir => [1, 1, 0, 0, 0, 0, 0, 0],
         Kind::OpenAt | Kind::Unlinkat | Kind::Fchmodat | Kind::FinitModule => {
             [1, 2, 0, 0, 0, 0, 0, 0]
         }
         Kind::OpenAt2 => [1, 2, 0, 0, 0, 0, 0, 3],
         Kind::Connect | Kind::Bind => [1, 0, 0, 0, 2, 3, 1, 0],
         Kind::Accept => [1, 0, 0, 0, 0, 0, 2, 0],
-        Kind::Ptrace | Kind::SetId(_) | Kind::Bpf | Kind::Fchmod => [1, 0, 0, 0, 0, 0, 0, 0],
+        Kind::Ptrace | Kind::SetId(_) | Kind::Bpf | Kind::Fchmod | Kind::Fchdir => {
+            [1, 0, 0, 0, 0, 0, 0, 0]
+        }
         Kind::Mount => [1, 1, 2, 3, 0, 0, 0, 0],
         Kind::InitModule => [1, 3, 0, 0, 0, 0, 0, 0],
         Kind::TwoPaths(..) => [1, 1, 2, 0, 0, 0, 0, 0],

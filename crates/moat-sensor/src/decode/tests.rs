@@ -217,6 +217,35 @@ fn shell_in_container_and_relative_paths() {
         one(&f.dec, &ev, "evt.arg.flags"),
         "O_WRONLY|O_CREAT|O_TRUNC"
     );
+    // The working directory is kept in the tree: after a `chdir` relative paths resolve
+    // against it without /proc (whose link still says /tmp), and a child inherits it.
+    let chdir = RecordBuilder::new(1, 80, 100)
+        .res(0)
+        .string(0, "sub/dir")
+        .build();
+    let ev = f.dec.handle(&chdir).unwrap().unwrap();
+    assert_eq!(ev.evt_type, "chdir");
+    assert_eq!(one(&f.dec, &ev, "evt.arg.path"), "/tmp/sub/dir");
+    let open_rel = |pid| {
+        RecordBuilder::new(1, 257, pid)
+            .arg(0, (-100i64).cast_unsigned())
+            .res(3)
+            .string(0, "y")
+            .build()
+    };
+    let ev = f.dec.handle(&open_rel(100)).unwrap().unwrap();
+    assert_eq!(one(&f.dec, &ev, "fd.name"), "/tmp/sub/dir/y");
+    f.dec.tree.fork(100, 102, "bash");
+    let ev = f.dec.handle(&open_rel(102)).unwrap().unwrap();
+    assert_eq!(one(&f.dec, &ev, "fd.name"), "/tmp/sub/dir/y");
+    // A failed chdir changes nothing.
+    let failed = RecordBuilder::new(1, 80, 100)
+        .res(-2)
+        .string(0, "/nonexistent")
+        .build();
+    f.dec.handle(&failed).unwrap().unwrap();
+    let ev = f.dec.handle(&open_rel(100)).unwrap().unwrap();
+    assert_eq!(one(&f.dec, &ev, "fd.name"), "/tmp/sub/dir/y");
 }
 
 #[test]
