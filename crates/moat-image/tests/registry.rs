@@ -190,13 +190,19 @@ fn image_with(dir: &Path, blob: impl Fn(&[u8]) -> Blob) {
 }
 
 /// Plain HTTP, and an empty docker config so the user's own is never read.
+/// Written once per test process: tests run in parallel, and rewriting the file while
+/// another test reads it would let that test see it empty.
 fn insecure() -> RegistryOptions {
-    let config =
-        std::env::temp_dir().join(format!("moat-registry-test-{}.json", std::process::id()));
-    std::fs::write(&config, "{}").unwrap();
+    static CONFIG: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    let config = CONFIG.get_or_init(|| {
+        let config =
+            std::env::temp_dir().join(format!("moat-registry-test-{}.json", std::process::id()));
+        std::fs::write(&config, "{}").unwrap();
+        config
+    });
     RegistryOptions {
         insecure: true,
-        docker_config: Some(config),
+        docker_config: Some(config.clone()),
         ..RegistryOptions::default()
     }
 }
