@@ -443,16 +443,25 @@ impl Event for EventView<'_> {
                 Some(p) => Val::Bool(p.exe_upper_layer),
                 None => return,
             },
-            "proc.cwd" => match std::fs::read_link(format!("/proc/{}/cwd", ev.pid)) {
-                Ok(p) => {
-                    let mut t = p.to_string_lossy().into_owned();
-                    if !t.ends_with('/') {
-                        t.push('/');
+            // The tree's working directory (kept current by chdir) when known, else
+            // /proc, which costs the traced process a slower path walk.
+            "proc.cwd" => {
+                let known = self.proc().and_then(|p| p.cwd.clone());
+                let cwd = known.or_else(|| {
+                    std::fs::read_link(format!("/proc/{}/cwd", ev.pid))
+                        .ok()
+                        .map(|p| p.to_string_lossy().into_owned())
+                });
+                match cwd {
+                    Some(mut t) => {
+                        if !t.ends_with('/') {
+                            t.push('/');
+                        }
+                        owned(t)
                     }
-                    owned(t)
+                    None => return,
                 }
-                Err(_) => return,
-            },
+            }
             "thread.cap_effective" => owned(text::caps(ev.cap_eff)),
             "user.uid" => num(ev.uid),
             "user.name" => s(self.users.user(ev.uid)),
