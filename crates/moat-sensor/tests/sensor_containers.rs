@@ -137,7 +137,7 @@ fn default_rules_fire_on_real_container_attacks_and_not_on_lookalikes() {
     // container and the server's address.
     let port = connect.fd_sport.unwrap();
     let conn = acting(&seen, connect)
-        .find(|s| s.evt_type == "connect")
+        .find(|s| s.evt_type == "connect" && s.get("fd.typechar") == "4")
         .unwrap_or_else(|| panic!("no connect event for {connect:?}"));
     assert_eq!(conn.get("fd.sip"), "127.0.0.1");
     assert_eq!(conn.get("fd.sport"), port.to_string());
