@@ -26,6 +26,7 @@ pub mod loader;
 pub mod output;
 pub mod parallel;
 pub mod parser;
+pub mod pathneed;
 pub mod program;
 pub mod rawjson;
 pub mod rule;

@@ -113,6 +113,16 @@ impl PrefixSet {
         set
     }
 
+    /// Whether the root `/` is one of the prefixes (every absolute path matches).
+    pub fn has_root(&self) -> bool {
+        self.root
+    }
+
+    /// The prefixes other than the root, without trailing `/`, in no particular order.
+    pub fn entries(&self) -> impl Iterator<Item = &str> {
+        self.exact.iter().map(|e| &**e)
+    }
+
     /// Whether `path` is one of the prefixes or below one.
     pub fn matches(&self, path: &str) -> bool {
         if self.root && path.starts_with('/') {
