@@ -246,6 +246,13 @@ mod imp {
                 .collect::<Vec<_>>()
                 .join(",")
         )?;
+        if plan
+            .syscalls
+            .iter()
+            .any(|s| moat_sensor::syscalls::OPEN_TYPES.contains(&s.name))
+        {
+            writeln!(err, "moat: {}", plan.open_filter.describe())?;
+        }
         if let Some(p) = &a.ready_file {
             std::fs::write(p, format!("{}\n", std::process::id()))?;
         }

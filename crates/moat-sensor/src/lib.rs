@@ -15,6 +15,7 @@ use std::collections::BTreeSet;
 pub mod container;
 pub mod decode;
 pub mod event;
+pub mod pathkeys;
 pub mod proctree;
 pub mod record;
 #[cfg(all(feature = "bpf", target_os = "linux"))]
@@ -23,9 +24,10 @@ pub mod syscalls;
 pub mod text;
 pub mod users;
 
+use moat_runtime::pathneed::{PathNeed, PathSet, open_path_need};
 use moat_runtime::{Engine, Source};
 
-use crate::syscalls::{PROCESS_TYPES, SYSCALLS, Syscall};
+use crate::syscalls::{OPEN_TYPES, PROCESS_TYPES, SYSCALLS, Syscall};
 
 /// Whether this build contains the eBPF sensor (feature `bpf` on Linux).
 pub const BPF_ENABLED: bool = cfg!(all(feature = "bpf", target_os = "linux"));
@@ -66,6 +68,41 @@ pub struct Stats {
 pub struct Plan {
     /// System calls to record.
     pub syscalls: Vec<&'static Syscall>,
+    /// Which opens (`open`, `openat`, `openat2`, `creat`) leave the kernel.
+    pub open_filter: OpenFilter,
+}
+
+/// The in-kernel filter on opened paths: an open whose path is *plain* (absolute, without
+/// `//`, `/.`, `..`, a trailing `/`, and shorter than 256 bytes) and matches none of the
+/// patterns is dropped in the kernel, before anything is copied out; every other open
+/// (relative, unusual, unreadable path) is recorded.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum OpenFilter {
+    /// Every open is recorded (every event is wanted, or no rules were analysed).
+    #[default]
+    Off,
+    /// Some rule can match an open of any path: this one.
+    AnyPath(String),
+    /// Only these patterns (a union over the rules that read opens).
+    Paths(PathSet),
+}
+
+impl OpenFilter {
+    /// One line for the log: what the filter keeps.
+    pub fn describe(&self) -> String {
+        match self {
+            OpenFilter::Off => "every open recorded".to_string(),
+            OpenFilter::AnyPath(rule) => {
+                format!("every open recorded (rule \"{rule}\" can match any path)")
+            }
+            OpenFilter::Paths(p) => format!(
+                "opens filtered in the kernel to {} prefixes, {} names, {} suffixes (relative and unusual paths always recorded)",
+                p.prefixes.len(),
+                p.exact.len(),
+                p.suffixes.len()
+            ),
+        }
+    }
 }
 
 impl Plan {
@@ -73,6 +110,7 @@ impl Plan {
     pub fn all() -> Self {
         Self {
             syscalls: SYSCALLS.iter().collect(),
+            open_filter: OpenFilter::Off,
         }
     }
 
@@ -89,24 +127,40 @@ impl Plan {
         }
         Self {
             syscalls: SYSCALLS.iter().filter(|s| want.contains(s.name)).collect(),
+            open_filter: OpenFilter::Off,
         }
     }
 
     /// What the enabled `syscall` rules of `engine` can match: their event types from the
     /// engine's index; a rule without an event-type restriction needs everything.
+    /// Opens are filtered in the kernel to the paths those rules can match
+    /// ([`moat_runtime::pathneed`]).
     pub fn for_engine(engine: &Engine) -> Self {
         let mut types = BTreeSet::new();
+        let mut paths = PathNeed::Some(PathSet::default());
+        let mut any_path_rule = None;
         for r in engine
             .rules()
             .iter()
             .filter(|r| r.source == Source::Syscall)
         {
-            match &r.evttypes {
-                Some(t) => types.extend(t.iter().copied()),
-                None => return Self::all(),
+            let Some(t) = &r.evttypes else {
+                return Self::all();
+            };
+            types.extend(t.iter().copied());
+            for open in t.iter().filter(|t| OPEN_TYPES.contains(t)) {
+                paths = paths.union(open_path_need(&r.cond, open));
+                if paths == PathNeed::Any {
+                    any_path_rule.get_or_insert_with(|| r.name.clone());
+                }
             }
         }
-        Self::for_types(types)
+        let mut plan = Self::for_types(types);
+        plan.open_filter = match (paths, any_path_rule) {
+            (PathNeed::Some(p), None) => OpenFilter::Paths(p),
+            (_, rule) => OpenFilter::AnyPath(rule.unwrap_or_default()),
+        };
+        plan
     }
 
     /// Event types the sensor produces under this plan.

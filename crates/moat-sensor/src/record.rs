@@ -1,10 +1,10 @@
 //! The kernel's record format (`struct event_hdr` in `sensor.bpf.c`, little-endian,
-//! 192 bytes) followed by three strings and a blob whose lengths the header gives.
+//! 200 bytes) followed by three strings and a blob whose lengths the header gives.
 //! Decoding checks every length against the record, so a short or corrupt record is an
 //! error, never a panic.
 
 /// Size of the fixed header.
-pub const HEADER_LEN: usize = 192;
+pub const HEADER_LEN: usize = 200;
 
 /// What produced a record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -12,10 +12,11 @@ use libbpf_rs::{Link, MapCore, MapFlags, Object, ObjectBuilder, RingBufferBuilde
 use crate::container::{CgroupMode, Resolver};
 use crate::decode::Decoder;
 use crate::event::EventView;
+use crate::pathkeys::{FILTER_ON, PathKeys};
 use crate::proctree::ProcTree;
 use crate::syscalls::kernel_spec;
 use crate::users::Users;
-use crate::{Plan, SensorError, Stats, boot_offset_ns};
+use crate::{OpenFilter, Plan, SensorError, Stats, boot_offset_ns};
 
 /// The compiled eBPF object.
 const OBJECT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/sensor.bpf.o"));
@@ -92,18 +93,42 @@ impl Sensor {
         }
         let obj = open.load().map_err(bpf_err("load the eBPF programs"))?;
         let (mode, root) = CgroupMode::detect(std::path::Path::new("/sys/fs/cgroup"));
-        let mut config = Vec::with_capacity(16);
+        let map = |name: &str| obj.maps().find(|m| m.name() == name);
+        let filter = match &plan.open_filter {
+            OpenFilter::Paths(paths) => {
+                let prefixes =
+                    map("moat_prefixes").ok_or(SensorError::MissingMap("moat_prefixes"))?;
+                let suffixes =
+                    map("moat_suffixes").ok_or(SensorError::MissingMap("moat_suffixes"))?;
+                let keys = PathKeys::of(paths);
+                for (trie, keys) in [(&prefixes, &keys.prefixes), (&suffixes, &keys.suffixes)] {
+                    for k in keys {
+                        trie.update(k, &[1], MapFlags::ANY)
+                            .map_err(bpf_err("fill the path filter"))?;
+                    }
+                }
+                // An empty set still filters: no plain path can match.
+                keys.bits() | FILTER_ON
+            }
+            _ => 0,
+        };
+        let mut config = Vec::with_capacity(24);
         config.extend_from_slice(&std::process::id().to_le_bytes());
         config.extend_from_slice(&mode.kernel_value().to_le_bytes());
         config.extend_from_slice(&opts.wakeup_bytes.to_le_bytes());
-        let map = |name: &str| obj.maps().find(|m| m.name() == name);
+        config.extend_from_slice(&filter.to_le_bytes());
+        config.extend_from_slice(&0u32.to_le_bytes());
         let cfg = map("moat_config").ok_or(SensorError::MissingMap("moat_config"))?;
         cfg.update(&0u32.to_le_bytes(), &config, MapFlags::ANY)
             .map_err(bpf_err("write the configuration map"))?;
         let specs = map("moat_specs").ok_or(SensorError::MissingMap("moat_specs"))?;
         for sc in &plan.syscalls {
             specs
-                .update(&sc.nr.to_le_bytes(), &kernel_spec(sc.kind), MapFlags::ANY)
+                .update(
+                    &sc.nr.to_le_bytes(),
+                    &kernel_spec(sc.kind, filter != 0),
+                    MapFlags::ANY,
+                )
                 .map_err(bpf_err("enable a system call"))?;
         }
         let mut links = Vec::new();

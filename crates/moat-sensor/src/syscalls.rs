@@ -133,6 +133,9 @@ pub const SYSCALLS: &[Syscall] = &[
     sc(81, "fchdir", Kind::Fchdir),
 ];
 
+/// Event types whose `fd.name` is the opened path (the kernel can filter them by path).
+pub const OPEN_TYPES: &[&str] = &["open", "openat", "openat2", "creat"];
+
 /// Event types produced by the process tracepoints rather than system calls.
 pub const PROCESS_TYPES: &[&str] = &["execve", "execveat", "clone", "fork", "vfork", "procexit"];
 
@@ -148,8 +151,20 @@ pub fn by_name(name: &str) -> Option<&'static Syscall> {
 
 /// The kernel-side record specification (`struct spec` in `sensor.bpf.c`): enabled,
 /// three string argument slots, sockaddr argument, its length argument, socket source,
-/// `open_how` argument; argument indexes plus one, 0 for none.
-pub fn kernel_spec(kind: Kind) -> [u8; 8] {
+/// `open_how` argument (argument indexes plus one, 0 for none), and whether the first
+/// string is an opened path for the kernel's path filter (only with `filter_opens`).
+pub fn kernel_spec(kind: Kind, filter_opens: bool) -> [u8; 9] {
+    let opens = matches!(
+        kind,
+        Kind::Open | Kind::OpenAt | Kind::OpenAt2 | Kind::Creat
+    );
+    let mut spec = [0; 9];
+    spec[..8].copy_from_slice(&record_spec(kind));
+    spec[8] = u8::from(opens && filter_opens);
+    spec
+}
+
+fn record_spec(kind: Kind) -> [u8; 8] {
     // [enabled, str0, str1, str2, sockaddr, sockaddr_len, sock_fd, how]
     match kind {
         Kind::Open
@@ -199,6 +214,9 @@ mod tests {
         }
         assert_eq!(by_name("openat").map(|s| s.nr), Some(257));
         assert_eq!(by_nr(101).map(|s| s.name), Some("ptrace"));
-        assert_eq!(kernel_spec(Kind::Connect)[4], 2);
+        assert_eq!(kernel_spec(Kind::Connect, true)[4], 2);
+        assert_eq!(kernel_spec(Kind::Connect, true)[8], 0);
+        assert_eq!(kernel_spec(Kind::OpenAt, true)[8], 1);
+        assert_eq!(kernel_spec(Kind::OpenAt, false)[8], 0);
     }
 }

@@ -134,3 +134,57 @@ fn exec_open_connect_ptrace_chmod_on_the_host() {
     );
     drop(listener);
 }
+
+/// The in-kernel path filter of the default rules: plain absolute paths no rule can match
+/// never leave the kernel; matching, relative and unusual paths do.
+#[test]
+fn opens_no_rule_can_match_are_dropped_in_the_kernel() {
+    if let Some(why) = skip_reason() {
+        eprintln!("skipped: {why}");
+        return;
+    }
+    let engine = default_engine();
+    let plan = Plan::for_engine(&engine);
+    assert!(
+        matches!(plan.open_filter, moat_sensor::OpenFilter::Paths(_)),
+        "{:?}",
+        plan.open_filter
+    );
+    // `true` (not `:`, a special built-in) so that a failed redirection does not end sh.
+    let script = "cd /etc; for f in /dev/null /etc/shadow hostname /tmp/../etc/hostname \
+                  /etc/hostname //etc/hostname /var/log/moat-none/syslog /root/.moat-none \
+                  /etc/pam.d/; do true < $f; done 2>/dev/null";
+    let mut pid = 0;
+    let seen = observe(&plan, engine, || pid = run("/bin/sh", &["-c", script]));
+    let opened: Vec<(&str, &str)> = seen
+        .iter()
+        .filter(|s| s.pid == pid && s.evt_type.starts_with("open"))
+        .map(|s| (s.get("fd.name"), s.get("evt.res")))
+        .collect();
+    let names: Vec<&str> = opened.iter().map(|(n, _)| *n).collect();
+    for kept in [
+        "/etc/shadow",               // a sensitive file (exact name)
+        "/etc/hostname",             // from the relative `hostname`: always kept
+        "/tmp/../etc/hostname",      // `..`: always kept (as passed: absolute paths are
+        "//etc/hostname",            // `//`: not normalised)
+        "/var/log/moat-none/syslog", // below a log directory (prefix), failed open
+        "/root/.moat-none",          // `/.`: always kept
+        "/etc/pam.d/",               // trailing `/`: always kept
+    ] {
+        assert!(names.contains(&kept), "{kept} missing from {opened:?}");
+    }
+    assert_eq!(
+        names.iter().filter(|n| **n == "/etc/hostname").count(),
+        1,
+        "the relative open kept, the plain /etc/hostname dropped: {opened:?}"
+    );
+    for dropped in ["/dev/null", "/etc/ld.so.cache"] {
+        assert!(!names.contains(&dropped), "{dropped} kept: {opened:?}");
+    }
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.starts_with("/lib") || n.starts_with("/usr/lib")),
+        "shared libraries kept: {opened:?}"
+    );
+}

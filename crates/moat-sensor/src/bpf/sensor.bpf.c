@@ -4,6 +4,7 @@
 // one binary blob. Which system calls are recorded, and which of their arguments are
 // strings or socket addresses, is decided by user space in the `specs` map, so this file
 // knows no syscall semantics. Nothing here blocks or loops unboundedly; every map is bounded.
+// Opens can be filtered by path before anything else is read (see path_wanted).
 
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -18,6 +19,11 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define MAX_SYSCALLS 512
 #define OFF_MASK 0x3fff
 #define BUF_SIZE (OFF_MASK + 1 + MAX_STR)
+#define KEY_MAX 256 // the LPM trie's key size limit
+#define MAX_PATTERNS 4096
+
+// config.filter: F_ON filters opens by path; the others say which tries hold patterns.
+enum filter_bits { F_PREFIXES = 1, F_SUFFIXES = 2, F_ON = 4 };
 
 enum kind { K_SYSCALL = 1, K_EXEC = 2, K_FORK = 3, K_EXIT = 4 };
 
@@ -48,6 +54,16 @@ struct event_hdr {
 	__u16 pad;
 	__u8 laddr[16];
 	__u8 raddr[16];
+	__u32 pad2;
+	// Bit length of the first string including its NUL: with the string right after the
+	// header this forms an LPM trie key (struct path_key) in place.
+	__u32 keylen;
+};
+
+// An LPM trie key: a bit length and up to KEY_MAX bytes.
+struct path_key {
+	__u32 prefixlen;
+	__u8 data[KEY_MAX];
 };
 
 // What to record of one system call (index: syscall number). Argument indexes are
@@ -59,12 +75,15 @@ struct spec {
 	__u8 sockaddr_len; // the argument holding its length
 	__u8 sock_fd;     // 1: socket of args[0]; 2: socket of the result
 	__u8 how;         // a `struct open_how *` argument: flags/mode into args[4]/args[5]
+	__u8 filter;      // the first string is an opened path: apply the path filter
 };
 
 struct config {
 	__u32 self_tgid;
 	__u32 cgroup_mode; // 0: cgroup v2 id; 1: v1 pids controller; 2: v1 memory controller
 	__u64 wakeup_bytes;
+	__u32 filter; // enum filter_bits: which pattern tries hold entries
+	__u32 pad;
 };
 
 struct {
@@ -99,6 +118,31 @@ struct {
 	__type(key, __u32);
 	__type(value, __u8[BUF_SIZE]);
 } moat_scratch SEC(".maps");
+
+// Opened-path patterns: path prefixes and exact names (with their NUL) ...
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, MAX_PATTERNS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct path_key);
+	__type(value, __u8);
+} moat_prefixes SEC(".maps");
+
+// ... and path suffixes, reversed (a suffix of the path is a prefix of its reverse).
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, MAX_PATTERNS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct path_key);
+	__type(value, __u8);
+} moat_suffixes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct path_key);
+} moat_rev SEC(".maps");
 
 static __always_inline struct config *cfg(void)
 {
@@ -156,16 +200,66 @@ static __always_inline void fill_task(struct event_hdr *h, struct task_struct *t
 	h->tty = tty_of(t);
 	h->cgroup_id = cgroup_of(t, c);
 	BPF_CORE_READ_STR_INTO(&h->comm, t, comm);
-	h->len[0] = h->len[1] = h->len[2] = h->len[3] = 0;
 	h->family = h->sk_type = h->proto = h->lport = h->rport = h->pad = 0;
 	h->res = 0;
 	h->nr = 0;
 }
 
+// The per-CPU record buffer, its string lengths cleared.
 static __always_inline __u8 *scratch_buf(void)
 {
 	__u32 zero = 0;
-	return bpf_map_lookup_elem(&moat_scratch, &zero);
+	__u8 *buf = bpf_map_lookup_elem(&moat_scratch, &zero);
+	if (buf) {
+		struct event_hdr *h = (struct event_hdr *)buf;
+		h->len[0] = h->len[1] = h->len[2] = h->len[3] = 0;
+	}
+	return buf;
+}
+
+// Whether the path in the first string slot (`n` bytes with its NUL) may interest a rule.
+// Only a plain path (absolute; no "//", "/.", ".." or trailing "/"; shorter than KEY_MAX)
+// is checked against the patterns: user space normalises paths, and for a plain path the
+// normalised and the raw text are the same. Anything else is let through.
+static __always_inline int path_wanted(__u8 *buf, struct config *c)
+{
+	struct event_hdr *h = (struct event_hdr *)buf;
+	__u32 n = h->len[0];
+	if (n < 2 || n > KEY_MAX)
+		return 1;
+	__u32 len = n - 1;
+	__u8 *p = buf + sizeof(struct event_hdr);
+	if (p[0] != '/')
+		return 1;
+	for (__u32 i = 0; i < KEY_MAX - 1; i++) {
+		if (i >= len)
+			break;
+		__u8 a = p[i], b = p[i + 1];
+		if (a == '/' && (b == '/' || b == '.' || (b == 0 && i > 0)))
+			return 1;
+		if (a == '.' && b == '.')
+			return 1;
+	}
+	if (c->filter & F_PREFIXES) {
+		h->keylen = n * 8;
+		if (bpf_map_lookup_elem(&moat_prefixes, &h->keylen))
+			return 1;
+	}
+	if (c->filter & F_SUFFIXES) {
+		__u32 zero = 0;
+		struct path_key *rk = bpf_map_lookup_elem(&moat_rev, &zero);
+		if (!rk)
+			return 1;
+		rk->prefixlen = len * 8;
+		for (__u32 i = 0; i < KEY_MAX - 1; i++) {
+			if (i >= len)
+				break;
+			rk->data[i] = p[(len - 1 - i) & (KEY_MAX - 1)];
+		}
+		if (bpf_map_lookup_elem(&moat_suffixes, rk))
+			return 1;
+	}
+	return 0;
 }
 
 static __always_inline void submit(__u8 *buf, __u32 size, struct config *c)
@@ -230,15 +324,14 @@ static __always_inline void fill_sock(struct event_hdr *h, struct socket *s)
 	}
 }
 
-// tp_btf attaches by BTF id: no tracefs mount is needed (unlike classic tracepoints).
-// Only the exit of a system call is traced: the saved user registers still hold the
-// system call number (orig_ax) and its arguments (x86-64: rdi, rsi, rdx, r10, r8, r9),
-// and the memory they point to is read here, as Falco's modern probe does. One program
-// per call instead of two, and no per-thread map of calls in flight.
-SEC("tp_btf/sys_exit")
-int BPF_PROG(moat_sys_exit, struct pt_regs *regs, long ret)
+// Records the exit of a system call. The saved user registers still hold the system
+// call number (orig_ax) and its arguments (x86-64: rdi, rsi, rdx, r10, r8, r9), and the
+// memory they point to is read here, as Falco's modern probe does: one program per call
+// instead of two, and no per-thread map of calls in flight. `regs` is a BTF pointer, so
+// its fields are plain (CO-RE relocated) loads, not helper calls.
+static __always_inline int on_sys_exit(struct pt_regs *regs, long ret)
 {
-	long id = BPF_CORE_READ(regs, orig_ax);
+	long id = regs->orig_ax;
 	__u32 nr = id;
 	if (id < 0 || nr >= MAX_SYSCALLS)
 		return 0;
@@ -249,16 +342,27 @@ int BPF_PROG(moat_sys_exit, struct pt_regs *regs, long ret)
 	if (is_self(c))
 		return 0;
 	__u64 args[6];
-	args[0] = BPF_CORE_READ(regs, di);
-	args[1] = BPF_CORE_READ(regs, si);
-	args[2] = BPF_CORE_READ(regs, dx);
-	args[3] = BPF_CORE_READ(regs, r10);
-	args[4] = BPF_CORE_READ(regs, r8);
-	args[5] = BPF_CORE_READ(regs, r9);
+	args[0] = regs->di;
+	args[1] = regs->si;
+	args[2] = regs->dx;
+	args[3] = regs->r10;
+	args[4] = regs->r8;
+	args[5] = regs->r9;
 	__u8 *buf = scratch_buf();
 	if (!buf)
 		return 0;
 	struct event_hdr *h = (struct event_hdr *)buf;
+	// The strings come first: the path filter needs the first one, and drops the event
+	// before the task is read.
+	__u32 off = sizeof(struct event_hdr);
+	#pragma unroll
+	for (int s = 0; s < 3; s++) {
+		__u8 a = sp->str[s];
+		if (a >= 1 && a <= 6)
+			off = put_user_str(buf, off, h, s, (const void *)args[(a - 1) & 7]);
+		if (s == 0 && sp->filter && c && c->filter && !path_wanted(buf, c))
+			return 0;
+	}
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
 	fill_task(h, t, c);
 	h->kind = K_SYSCALL;
@@ -267,13 +371,6 @@ int BPF_PROG(moat_sys_exit, struct pt_regs *regs, long ret)
 	#pragma unroll
 	for (int i = 0; i < 6; i++)
 		h->args[i] = args[i];
-	__u32 off = sizeof(struct event_hdr);
-	#pragma unroll
-	for (int s = 0; s < 3; s++) {
-		__u8 a = sp->str[s];
-		if (a >= 1 && a <= 6)
-			off = put_user_str(buf, off, h, s, (const void *)args[(a - 1) & 7]);
-	}
 	if (sp->how >= 1 && sp->how <= 6) {
 		struct open_how how = {};
 		if (!bpf_probe_read_user(&how, sizeof(how), (const void *)args[(sp->how - 1) & 7])) {
@@ -303,6 +400,16 @@ int BPF_PROG(moat_sys_exit, struct pt_regs *regs, long ret)
 	}
 	submit(buf, off, c);
 	return 0;
+}
+
+// The sys_exit raw tracepoint (tp_btf attaches by BTF id, no tracefs needed). It runs for
+// every system call of every task, recorded or not. (fexit programs on the recorded calls'
+// entry points would spare the others, but kernels that lock down function tracing refuse
+// them with EPERM.)
+SEC("tp_btf/sys_exit")
+int BPF_PROG(moat_sys_exit, struct pt_regs *regs, long ret)
+{
+	return on_sys_exit(regs, ret);
 }
 
 #define OVERLAYFS_SUPER_MAGIC 0x794c7630
