@@ -107,6 +107,12 @@ impl Sensor {
                             .map_err(bpf_err("fill the path filter"))?;
                     }
                 }
+                let gates = map("moat_gates").ok_or(SensorError::MissingMap("moat_gates"))?;
+                for (i, g) in (0u32..).zip(&keys.gates) {
+                    gates
+                        .update(&i.to_le_bytes(), g, MapFlags::ANY)
+                        .map_err(bpf_err("fill the path filter"))?;
+                }
                 // An empty set still filters: no plain path can match.
                 keys.bits() | FILTER_ON
             }

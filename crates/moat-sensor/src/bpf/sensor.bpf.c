@@ -144,6 +144,30 @@ struct {
 	__type(value, struct path_key);
 } moat_rev SEC(".maps");
 
+// Two-character gates in front of the tries: bit (a << 8 | b) of gate 0 is set when some
+// prefix or name could match a plain path whose characters after the leading '/' are
+// a, b (b may be the NUL); of gate 1 when some suffix could match a path ending in a, b.
+// One array load usually spares a trie walk.
+struct gate {
+	__u64 bits[1024];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct gate);
+} moat_gates SEC(".maps");
+
+static __always_inline int gate_open(__u32 which, __u8 a, __u8 b)
+{
+	struct gate *g = bpf_map_lookup_elem(&moat_gates, &which);
+	if (!g)
+		return 1;
+	__u32 i = ((__u32)a << 8) | b;
+	return (g->bits[(i >> 6) & 1023] >> (i & 63)) & 1;
+}
+
 static __always_inline struct config *cfg(void)
 {
 	__u32 zero = 0;
@@ -231,21 +255,24 @@ static __always_inline int path_wanted(__u8 *buf, struct config *c)
 	__u8 *p = buf + sizeof(struct event_hdr);
 	if (p[0] != '/')
 		return 1;
+	// Ends on the NUL, not on `len`: a bound on `len` learnt at each exit would give the
+	// verifier one state per exit to explore the rest with.
 	for (__u32 i = 0; i < KEY_MAX - 1; i++) {
-		if (i >= len)
-			break;
 		__u8 a = p[i], b = p[i + 1];
+		if (a == 0)
+			break;
 		if (a == '/' && (b == '/' || b == '.' || (b == 0 && i > 0)))
 			return 1;
 		if (a == '.' && b == '.')
 			return 1;
 	}
-	if (c->filter & F_PREFIXES) {
+	if ((c->filter & F_PREFIXES) && (n < 3 || gate_open(0, p[1], p[2]))) {
 		h->keylen = n * 8;
 		if (bpf_map_lookup_elem(&moat_prefixes, &h->keylen))
 			return 1;
 	}
-	if (c->filter & F_SUFFIXES) {
+	if ((c->filter & F_SUFFIXES) &&
+	    (n < 3 || gate_open(1, p[(len - 2) & (KEY_MAX - 1)], p[(len - 1) & (KEY_MAX - 1)]))) {
 		__u32 zero = 0;
 		struct path_key *rk = bpf_map_lookup_elem(&moat_rev, &zero);
 		if (!rk)
