@@ -188,3 +188,52 @@ fn opens_no_rule_can_match_are_dropped_in_the_kernel() {
         "shared libraries kept: {opened:?}"
     );
 }
+
+/// A 32-bit compat system call numbers calls differently (ia32 42 is `pipe`, x86-64 42 is
+/// `connect`): it must not come out as a bogus `connect`.
+#[test]
+fn compat_system_calls_are_not_misread() {
+    if let Some(why) = skip_reason() {
+        eprintln!("skipped: {why}");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("ia32.c");
+    std::fs::write(
+        &src,
+        "#define _GNU_SOURCE\n#include <sys/mman.h>\n\
+         int main(void) {\n\
+           int *fds = mmap(0, 4096, PROT_READ | PROT_WRITE,\n\
+                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);\n\
+           long ret;\n\
+           __asm__ volatile(\"int $0x80\" : \"=a\"(ret) : \"a\"(42L), \"b\"((long)fds) : \"memory\");\n\
+           return ret != 0;\n\
+         }\n",
+    )
+    .unwrap();
+    let exe = dir.path().join("ia32");
+    match Command::new("cc").arg("-o").arg(&exe).arg(&src).status() {
+        Ok(s) if s.success() => {}
+        other => {
+            eprintln!("skipped: no C compiler to build the int 0x80 helper ({other:?})");
+            return;
+        }
+    }
+    let mut pid = 0;
+    let mut ok = false;
+    let seen = observe(&Plan::for_types(["connect"]), default_engine(), || {
+        let mut child = Command::new(&exe).spawn().unwrap();
+        pid = child.id();
+        ok = child.wait().unwrap().success();
+    });
+    if !ok {
+        eprintln!("skipped: this kernel runs no 32-bit compat system calls (IA32 emulation off)");
+        return;
+    }
+    assert!(seen.iter().any(|s| s.pid == pid), "the helper was seen");
+    let bogus: Vec<_> = seen
+        .iter()
+        .filter(|s| s.pid == pid && s.evt_type == "connect")
+        .collect();
+    assert!(bogus.is_empty(), "ia32 pipe read as connect: {bogus:?}");
+}

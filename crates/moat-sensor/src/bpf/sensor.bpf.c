@@ -20,6 +20,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define OFF_MASK 0x3fff
 #define BUF_SIZE (OFF_MASK + 1 + MAX_STR)
 #define KEY_MAX 256 // the LPM trie's key size limit
+#define TS_COMPAT 0x0002 // thread_info.status: in a 32-bit compat system call (x86)
 #define MAX_PATTERNS 4096
 
 // config.filter: F_ON filters opens by path; the others say which tries hold patterns.
@@ -368,6 +369,12 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long ret)
 	struct config *c = cfg();
 	if (is_self(c))
 		return 0;
+	// A 32-bit compat call (int 0x80, or a 32-bit process) numbers calls differently:
+	// ia32 42 is pipe, not connect. Its numbers are not in the specs' table.
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	if (bpf_core_field_exists(t->thread_info.status) &&
+	    (BPF_CORE_READ(t, thread_info.status) & TS_COMPAT))
+		return 0;
 	__u64 args[6];
 	args[0] = regs->di;
 	args[1] = regs->si;
@@ -390,7 +397,6 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long ret)
 		if (s == 0 && sp->filter && c && c->filter && !path_wanted(buf, c))
 			return 0;
 	}
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
 	fill_task(h, t, c);
 	h->kind = K_SYSCALL;
 	h->nr = nr;
