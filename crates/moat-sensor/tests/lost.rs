@@ -16,13 +16,15 @@ use moat_sensor::Plan;
 use moat_sensor::sensor::{Options, Sensor};
 use support::observe::skip_reason;
 
+/// Opens in the burst.
+const OPENS: u64 = 5000;
+
 #[test]
 fn a_full_ring_buffer_counts_and_reports_lost_events() {
     if let Some(why) = skip_reason() {
         eprintln!("skipped: {why}");
         return;
     }
-    const OPENS: u64 = 5000;
     let stop = Arc::new(AtomicBool::new(false));
     let reported = Arc::new(Mutex::new(Vec::new()));
     let (ready_tx, ready_rx) = mpsc::channel();
