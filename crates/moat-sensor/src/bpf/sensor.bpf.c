@@ -120,23 +120,18 @@ struct {
 	__type(value, __u8[BUF_SIZE]);
 } moat_scratch SEC(".maps");
 
-// Opened-path patterns: path prefixes and exact names (with their NUL) ...
-struct {
+struct path_trie {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(max_entries, MAX_PATTERNS);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct path_key);
 	__type(value, __u8);
-} moat_prefixes SEC(".maps");
+};
 
-// ... and path suffixes, reversed (a suffix of the path is a prefix of its reverse).
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, MAX_PATTERNS);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct path_key);
-	__type(value, __u8);
-} moat_suffixes SEC(".maps");
+// Opened-path patterns: path prefixes and exact names (with their NUL), and path
+// suffixes reversed (a suffix of the path is a prefix of its reverse).
+struct path_trie moat_prefixes SEC(".maps");
+struct path_trie moat_suffixes SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
