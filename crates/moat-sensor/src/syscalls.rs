@@ -152,15 +152,18 @@ pub fn by_name(name: &str) -> Option<&'static Syscall> {
 /// The kernel-side record specification (`struct spec` in `sensor.bpf.c`): enabled,
 /// three string argument slots, sockaddr argument, its length argument, socket source,
 /// `open_how` argument (argument indexes plus one, 0 for none), and whether the first
-/// string is an opened path for the kernel's path filter (only with `filter_opens`).
+/// string is an opened path for the kernel's path filter (only with `filter_opens`; 1:
+/// relative to the working directory, 2: to the directory descriptor in `args[0]`).
 pub fn kernel_spec(kind: Kind, filter_opens: bool) -> [u8; 9] {
-    let opens = matches!(
-        kind,
-        Kind::Open | Kind::OpenAt | Kind::OpenAt2 | Kind::Creat
-    );
     let mut spec = [0; 9];
     spec[..8].copy_from_slice(&record_spec(kind));
-    spec[8] = u8::from(opens && filter_opens);
+    // A relative path is resolved against: 1 the working directory, 2 the directory
+    // descriptor in the first argument.
+    spec[8] = match kind {
+        Kind::Open | Kind::Creat if filter_opens => 1,
+        Kind::OpenAt | Kind::OpenAt2 if filter_opens => 2,
+        _ => 0,
+    };
     spec
 }
 
@@ -216,7 +219,8 @@ mod tests {
         assert_eq!(by_nr(101).map(|s| s.name), Some("ptrace"));
         assert_eq!(kernel_spec(Kind::Connect, true)[4], 2);
         assert_eq!(kernel_spec(Kind::Connect, true)[8], 0);
-        assert_eq!(kernel_spec(Kind::OpenAt, true)[8], 1);
+        assert_eq!(kernel_spec(Kind::OpenAt, true)[8], 2);
+        assert_eq!(kernel_spec(Kind::Open, true)[8], 1);
         assert_eq!(kernel_spec(Kind::OpenAt, false)[8], 0);
     }
 }

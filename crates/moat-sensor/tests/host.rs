@@ -135,8 +135,9 @@ fn exec_open_connect_ptrace_chmod_on_the_host() {
     drop(listener);
 }
 
-/// The in-kernel path filter of the default rules: plain absolute paths no rule can match
-/// never leave the kernel; matching, relative and unusual paths do.
+/// The in-kernel path filter of the default rules: plain paths no rule can match (relative
+/// ones joined to the working directory in the kernel) never leave the kernel; matching
+/// and unusual paths do.
 #[test]
 fn opens_no_rule_can_match_are_dropped_in_the_kernel() {
     if let Some(why) = skip_reason() {
@@ -151,9 +152,10 @@ fn opens_no_rule_can_match_are_dropped_in_the_kernel() {
         plan.open_filter
     );
     // `true` (not `:`, a special built-in) so that a failed redirection does not end sh.
-    let script = "cd /etc; for f in /dev/null /etc/shadow hostname /tmp/../etc/hostname \
-                  /etc/hostname //etc/hostname /var/log/moat-none/syslog /root/.moat-none \
-                  /etc/pam.d/; do true < $f; done 2>/dev/null";
+    let script = "cd /etc; for f in /dev/null /etc/shadow shadow hostname . ./hostname \
+                  /tmp/../etc/hostname /etc/hostname //etc/hostname \
+                  /var/log/moat-none/syslog /root/.moat-none /etc/pam.d/; do true < $f; done; \
+                  cd /etc/pam.d && true < other; true 2>/dev/null";
     let mut pid = 0;
     let seen = observe(&plan, engine, || pid = run("/bin/sh", &["-c", script]));
     let opened: Vec<(&str, &str)> = seen
@@ -163,8 +165,7 @@ fn opens_no_rule_can_match_are_dropped_in_the_kernel() {
         .collect();
     let names: Vec<&str> = opened.iter().map(|(n, _)| *n).collect();
     for kept in [
-        "/etc/shadow",               // a sensitive file (exact name)
-        "/etc/hostname",             // from the relative `hostname`: always kept
+        "/etc/pam.d/other",          // relative, joined to the working directory: a prefix
         "/tmp/../etc/hostname",      // `..`: always kept (as passed: absolute paths are
         "//etc/hostname",            // `//`: not normalised)
         "/var/log/moat-none/syslog", // below a log directory (prefix), failed open
@@ -173,11 +174,18 @@ fn opens_no_rule_can_match_are_dropped_in_the_kernel() {
     ] {
         assert!(names.contains(&kept), "{kept} missing from {opened:?}");
     }
+    let count = |name: &str| names.iter().filter(|n| **n == name).count();
     assert_eq!(
-        names.iter().filter(|n| **n == "/etc/hostname").count(),
-        1,
-        "the relative open kept, the plain /etc/hostname dropped: {opened:?}"
+        count("/etc/shadow"),
+        2,
+        "absolute and relative (`shadow` in /etc) opens of a sensitive file: {opened:?}"
     );
+    assert_eq!(
+        count("/etc/hostname"),
+        1,
+        "only `./hostname` (unusual) kept; plain, relative `hostname` dropped: {opened:?}"
+    );
+    assert_eq!(count("/etc"), 0, "`.` in /etc dropped: {opened:?}");
     for dropped in ["/dev/null", "/etc/ld.so.cache"] {
         assert!(!names.contains(&dropped), "{dropped} kept: {opened:?}");
     }

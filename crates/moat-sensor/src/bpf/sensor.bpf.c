@@ -76,7 +76,7 @@ struct spec {
 	__u8 sockaddr_len; // the argument holding its length
 	__u8 sock_fd;     // 1: socket of args[0]; 2: socket of the result
 	__u8 how;         // a `struct open_how *` argument: flags/mode into args[4]/args[5]
-	__u8 filter;      // the first string is an opened path: apply the path filter
+	__u8 filter;      // the first string is an opened path: 1 relative to the cwd, 2 to args[0]
 };
 
 struct config {
@@ -237,18 +237,145 @@ static __always_inline __u8 *scratch_buf(void)
 	return buf;
 }
 
-// Whether the path in the first string slot (`n` bytes with its NUL) may interest a rule.
-// Only a plain path (absolute; no "//", "/.", ".." or trailing "/"; shorter than KEY_MAX)
-// is checked against the patterns: user space normalises paths, and for a plain path the
-// normalised and the raw text are the same. Anything else is let through.
-static __always_inline int path_wanted(__u8 *buf, struct config *c)
+#define CWD_DEPTH 32
+#define CWD_END 256 // the working directory is written backwards, ending here
+#define CWD_MASK 511
+
+struct cwd_text {
+	__u8 text[1024];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cwd_text);
+} moat_cwd SEC(".maps");
+
+// A relative path joined to the working directory, as an LPM key (room for both).
+struct join_key {
+	__u32 prefixlen;
+	__u8 data[2 * KEY_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct join_key);
+} moat_join SEC(".maps");
+
+// The current task's working directory as the task sees it (up to its own root, so a
+// container's view), written backwards into moat_cwd so that it ends at text[CWD_END].
+// Returns its length (0 for "/"), or -1 when deeper than CWD_DEPTH, longer than CWD_END,
+// or unreadable. A global function: the verifier checks it once, on its own, and the
+// caller sees only a number.
+__noinline int moat_cwd_walk(void)
 {
-	struct event_hdr *h = (struct event_hdr *)buf;
-	__u32 n = h->len[0];
+	__u32 zero = 0;
+	struct cwd_text *s = bpf_map_lookup_elem(&moat_cwd, &zero);
+	if (!s)
+		return -1;
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct fs_struct *fs = BPF_CORE_READ(t, fs);
+	if (!fs)
+		return -1;
+	struct dentry *root_d = BPF_CORE_READ(fs, root.dentry);
+	struct vfsmount *root_m = BPF_CORE_READ(fs, root.mnt);
+	struct dentry *d = BPF_CORE_READ(fs, pwd.dentry);
+	struct vfsmount *vm = BPF_CORE_READ(fs, pwd.mnt);
+	__u64 mnt_off = bpf_core_field_offset(struct mount, mnt);
+	struct mount *m = (struct mount *)((char *)vm - mnt_off);
+	__u32 pos = CWD_END;
+	// One name per step, after crossing at most one mount: a step that only crossed would
+	// give the verifier two states per step (2^CWD_DEPTH in all). A mount stacked on a
+	// mount root makes the walk write the root's name "/", and so "//": a path that is
+	// never filtered, never a wrong one.
+	for (int i = 0; i < CWD_DEPTH; i++) {
+		if (d == root_d && vm == root_m)
+			return CWD_END - pos;
+		if (d == BPF_CORE_READ(vm, mnt_root)) {
+			struct mount *parent = BPF_CORE_READ(m, mnt_parent);
+			if (!parent || parent == m)
+				return CWD_END - pos; // the root of the mount namespace
+			d = BPF_CORE_READ(m, mnt_mountpoint);
+			m = parent;
+			vm = (struct vfsmount *)((char *)parent + mnt_off);
+			if (d == root_d && vm == root_m)
+				return CWD_END - pos;
+		}
+		struct dentry *up = BPF_CORE_READ(d, d_parent);
+		if (!up || up == d)
+			return CWD_END - pos;
+		__u32 len = BPF_CORE_READ(d, d_name.len);
+		const unsigned char *name = BPF_CORE_READ(d, d_name.name);
+		if (len == 0 || len + 1 > pos)
+			return -1;
+		pos -= len;
+		if (bpf_probe_read_kernel(&s->text[pos & CWD_MASK], len & 0xff, name))
+			return -1;
+		pos -= 1;
+		s->text[pos & CWD_MASK] = '/';
+		d = up;
+	}
+	return -1;
+}
+
+// Joins relative path `p` (`n` bytes with its NUL) to the working directory in moat_join;
+// returns the joined length with its NUL, or 0 when it cannot (then the open is kept).
+static __always_inline __u32 join_cwd(const __u8 *p, __u32 n, struct join_key **out)
+{
+	int cl = moat_cwd_walk();
+	if (cl < 0 || cl > CWD_END)
+		return 0;
+	__u32 zero = 0;
+	struct cwd_text *s = bpf_map_lookup_elem(&moat_cwd, &zero);
+	struct join_key *k = bpf_map_lookup_elem(&moat_join, &zero);
+	if (!s || !k)
+		return 0;
+	__u32 len = cl;
+	if (len > 0 &&
+	    bpf_probe_read_kernel(k->data, len & 0xff, &s->text[(CWD_END - len) & CWD_MASK]))
+		return 0;
+	*out = k;
+	if (n == 2 && p[0] == '.') { // "." is the directory itself
+		if (len == 0)
+			k->data[len++] = '/';
+		k->data[len & 0xff] = 0;
+		return len + 1;
+	}
+	if (len + 1 + n > KEY_MAX)
+		return 0;
+	k->data[len & 0xff] = '/';
+	if (bpf_probe_read_kernel(&k->data[(len + 1) & 0xff], n & 0xff, p))
+		return 0;
+	return len + 1 + n;
+}
+
+// Whether the path in an LPM key (`n` bytes with its NUL; `which` 0: in the record
+// buffer, right after the header; 1: the joined path in moat_join) may interest a rule.
+// Only a plain path (absolute; no "//", "/.", ".." or trailing "/"; shorter than KEY_MAX)
+// is checked against the patterns (`filter`: enum filter_bits): user space normalises
+// paths, and for a plain path the normalised and the raw text are the same. Anything else
+// is let through. A global function, verified once on its own.
+__noinline int moat_key_wanted(__u32 which, __u32 n, __u32 filter)
+{
+	__u32 zero = 0;
+	struct path_key *k;
+	if (which == 0) {
+		__u8 *buf = bpf_map_lookup_elem(&moat_scratch, &zero);
+		if (!buf)
+			return 1;
+		k = (struct path_key *)&((struct event_hdr *)buf)->keylen;
+	} else {
+		k = bpf_map_lookup_elem(&moat_join, &zero);
+		if (!k)
+			return 1;
+	}
 	if (n < 2 || n > KEY_MAX)
 		return 1;
+	__u8 *p = k->data;
 	__u32 len = n - 1;
-	__u8 *p = buf + sizeof(struct event_hdr);
 	if (p[0] != '/')
 		return 1;
 	// Ends on the NUL, not on `len`: a bound on `len` learnt at each exit would give the
@@ -262,14 +389,13 @@ static __always_inline int path_wanted(__u8 *buf, struct config *c)
 		if (a == '.' && b == '.')
 			return 1;
 	}
-	if ((c->filter & F_PREFIXES) && (n < 3 || gate_open(0, p[1], p[2]))) {
-		h->keylen = n * 8;
-		if (bpf_map_lookup_elem(&moat_prefixes, &h->keylen))
+	if ((filter & F_PREFIXES) && (n < 3 || gate_open(0, p[1], p[2]))) {
+		k->prefixlen = n * 8;
+		if (bpf_map_lookup_elem(&moat_prefixes, k))
 			return 1;
 	}
-	if ((c->filter & F_SUFFIXES) &&
+	if ((filter & F_SUFFIXES) &&
 	    (n < 3 || gate_open(1, p[(len - 2) & (KEY_MAX - 1)], p[(len - 1) & (KEY_MAX - 1)]))) {
-		__u32 zero = 0;
 		struct path_key *rk = bpf_map_lookup_elem(&moat_rev, &zero);
 		if (!rk)
 			return 1;
@@ -283,6 +409,27 @@ static __always_inline int path_wanted(__u8 *buf, struct config *c)
 			return 1;
 	}
 	return 0;
+}
+
+// Whether the opened path in the first string slot may interest a rule. A relative path
+// (when `cwd_relative`: the call resolves it against the working directory) is first
+// joined to the working directory the kernel walks up to; other relative paths are kept.
+static __always_inline int path_wanted(__u8 *buf, struct config *c, int cwd_relative)
+{
+	struct event_hdr *h = (struct event_hdr *)buf;
+	__u32 n = h->len[0];
+	if (n < 2 || n > KEY_MAX)
+		return 1;
+	__u8 *p = buf + sizeof(struct event_hdr);
+	if (p[0] == '/')
+		return moat_key_wanted(0, n, c->filter);
+	if (!cwd_relative)
+		return 1;
+	struct join_key *jk = NULL;
+	n = join_cwd(p, n, &jk);
+	if (!n)
+		return 1;
+	return moat_key_wanted(1, n, c->filter);
 }
 
 static __always_inline void submit(__u8 *buf, __u32 size, struct config *c)
@@ -389,7 +536,10 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long ret)
 		__u8 a = sp->str[s];
 		if (a >= 1 && a <= 6)
 			off = put_user_str(buf, off, h, s, (const void *)args[(a - 1) & 7]);
-		if (s == 0 && sp->filter && c && c->filter && !path_wanted(buf, c))
+		// filter 1: a path relative to the working directory; 2: relative to the
+		// directory descriptor in args[0] (AT_FDCWD is the working directory).
+		if (s == 0 && sp->filter && c && c->filter &&
+		    !path_wanted(buf, c, sp->filter == 1 || (int)args[0] == -100))
 			return 0;
 	}
 	fill_task(h, t, c);
