@@ -31,6 +31,11 @@ pub struct Decoder {
     boot_offset_ns: i64,
     num: u64,
     exited: Option<u32>,
+    /// The working directory the kernel sent with the record being decoded.
+    record_cwd: Option<String>,
+    /// Whether `chdir`/`fchdir` are recorded, so that the tree's working directories stay
+    /// current.
+    tracks_chdir: bool,
 }
 
 fn str_of(b: &[u8]) -> String {
@@ -64,7 +69,15 @@ impl Decoder {
             boot_offset_ns,
             num: 0,
             exited: None,
+            record_cwd: None,
+            tracks_chdir: true,
         }
+    }
+
+    /// Says whether `chdir`/`fchdir` are recorded. When they are not, a working directory
+    /// the kernel did not send is read from `/proc` each time rather than from the tree.
+    pub fn set_tracks_chdir(&mut self, tracks: bool) {
+        self.tracks_chdir = tracks;
     }
 
     /// A view of `ev` with this decoder's context, for the engine.
@@ -122,6 +135,8 @@ impl Decoder {
             args: Vec::with_capacity(6),
             fd: None,
             open_flags: None,
+            cwd: None,
+            tree_cwd_current: self.tracks_chdir,
         };
         match r.kind {
             RecordKind::Syscall => {
@@ -130,6 +145,7 @@ impl Decoder {
                 }
             }
             RecordKind::Exec => {
+                ev.cwd = (!r.strs[1].is_empty()).then(|| str_of(r.strs[1]));
                 if let Some(p) = self.tree.get(r.pid) {
                     push(&mut ev.args, "exe", p.exe.clone());
                     push(&mut ev.args, "args", p.args_text());
@@ -138,6 +154,9 @@ impl Decoder {
             }
             RecordKind::Fork => push(&mut ev.args, "ptid", i64::from(r.ppid)),
             RecordKind::Exit => push(&mut ev.args, "status", r.res),
+        }
+        if r.kind == RecordKind::Syscall {
+            ev.cwd = self.record_cwd.take();
         }
         Ok(Some(ev))
     }
@@ -152,7 +171,12 @@ impl Decoder {
             name: r.comm.to_string(),
             tty: r.tty,
             exe_upper_layer: r.args[1] == EXE_UPPER_LAYER,
-            cwd: prev.as_ref().and_then(|p| p.cwd.clone()),
+            // The kernel's working directory at exec when it sent one.
+            cwd: if r.strs[1].is_empty() {
+                prev.as_ref().and_then(|p| p.cwd.clone())
+            } else {
+                Some(str_of(r.strs[1]))
+            },
             ..Proc::default()
         };
         p.set_argv(r.blob);
@@ -178,7 +202,7 @@ impl Decoder {
             return path.to_string();
         }
         let dir = if dirfd == AT_FDCWD {
-            self.cwd(pid)
+            self.record_cwd.clone().or_else(|| self.cwd(pid))
         } else {
             std::fs::read_link(
                 self.proc_root
@@ -199,7 +223,9 @@ impl Decoder {
     /// the tree). Reading `/proc` on every relative path would slow the traced process:
     /// it takes a reference on its cwd and pushes its lockless path walk to the slow path.
     fn cwd(&mut self, pid: u32) -> Option<String> {
-        if let Some(c) = self.tree.get(pid).and_then(|p| p.cwd.clone()) {
+        if self.tracks_chdir
+            && let Some(c) = self.tree.get(pid).and_then(|p| p.cwd.clone())
+        {
             return Some(c);
         }
         let d = std::fs::read_link(self.proc_root.join(pid.to_string()).join("cwd")).ok()?;
@@ -211,6 +237,15 @@ impl Decoder {
     }
 
     fn syscall(&mut self, kind: Kind, r: &Record<'_>, ev: &mut SensorEvent) {
+        // For calls that take paths the kernel appends the working directory as the third
+        // string when a path is relative (as the task sees it, up to its own root).
+        self.record_cwd =
+            (kind.takes_relative_paths() && !r.strs[2].is_empty()).then(|| str_of(r.strs[2]));
+        if let Some(c) = &self.record_cwd
+            && let Some(p) = self.tree.get_mut(r.pid)
+        {
+            p.cwd = Some(c.clone());
+        }
         let a = r.args;
         let s0 = str_of(r.strs[0]);
         let s1 = str_of(r.strs[1]);
@@ -331,7 +366,12 @@ impl Decoder {
                 push(args, "mode", text::mode(a[2]));
             }
             Kind::Chdir => {
-                let dir = self.absolute(pid, AT_FDCWD, &s0);
+                // The kernel's working directory is read at the exit: after a successful
+                // chdir it is the new one already.
+                let dir = match &self.record_cwd {
+                    Some(now) if r.res == 0 => now.clone(),
+                    _ => self.absolute(pid, AT_FDCWD, &s0),
+                };
                 if r.res == 0
                     && let Some(p) = self.tree.get_mut(pid)
                 {

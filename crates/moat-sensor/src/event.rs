@@ -143,6 +143,11 @@ pub struct SensorEvent {
     pub fd: Option<Fd>,
     /// Open flags, for the `evt.is_open_*` fields.
     pub open_flags: Option<u64>,
+    /// The working directory the kernel sent with the record (exec, and calls with a
+    /// relative path), exact at the event.
+    pub cwd: Option<String>,
+    /// Whether the process tree's working directory is current (`chdir` is recorded).
+    pub tree_cwd_current: bool,
 }
 
 impl SensorEvent {
@@ -443,15 +448,23 @@ impl Event for EventView<'_> {
                 Some(p) => Val::Bool(p.exe_upper_layer),
                 None => return,
             },
-            // The tree's working directory (kept current by chdir) when known, else
-            // /proc, which costs the traced process a slower path walk.
+            // The kernel's working directory when the record carried it; else the tree's
+            // when `chdir` is recorded (it keeps it current); else /proc, which costs
+            // the traced process a slower path walk; else the tree's, possibly stale.
             "proc.cwd" => {
-                let known = self.proc().and_then(|p| p.cwd.clone());
-                let cwd = known.or_else(|| {
+                let tree = || self.proc().and_then(|p| p.cwd.clone());
+                let proc = || {
                     std::fs::read_link(format!("/proc/{}/cwd", ev.pid))
                         .ok()
                         .map(|p| p.to_string_lossy().into_owned())
-                });
+                };
+                let cwd = if let Some(c) = &ev.cwd {
+                    Some(c.clone())
+                } else if ev.tree_cwd_current {
+                    tree().or_else(proc)
+                } else {
+                    proc().or_else(tree)
+                };
                 match cwd {
                     Some(mut t) => {
                         if !t.ends_with('/') {

@@ -116,15 +116,9 @@ impl Plan {
 
     /// The system calls for these event types (unknown or process types ignored).
     pub fn for_types<'a>(types: impl IntoIterator<Item = &'a str>) -> Self {
-        let mut want: BTreeSet<&str> = types.into_iter().collect();
-        // Relative paths are resolved against a working directory kept per process in
-        // the tree (as Falco does), so the calls that change it are recorded too.
-        if SYSCALLS
-            .iter()
-            .any(|s| want.contains(s.name) && s.kind.takes_relative_paths())
-        {
-            want.extend(["chdir", "fchdir"]);
-        }
+        // No `chdir` for relative paths: the kernel sends the working directory with
+        // exec records and with every record of a relative path.
+        let want: BTreeSet<&str> = types.into_iter().collect();
         Self {
             syscalls: SYSCALLS.iter().filter(|s| want.contains(s.name)).collect(),
             open_filter: OpenFilter::Off,
@@ -214,6 +208,11 @@ mod tests {
             !names.contains(&"fchmod"),
             "no default rule reads fchmod: {names:?}"
         );
+        assert!(
+            !names.contains(&"chdir") && !names.contains(&"fchdir"),
+            "the kernel sends working directories: {names:?}"
+        );
+        assert_eq!(Plan::for_types(["openat"]).syscalls.len(), 1);
         assert!(plan.event_types().contains(&"execve"));
         assert_eq!(Plan::for_types(["nothing"]).syscalls.len(), 0);
         assert_eq!(Plan::all().syscalls.len(), SYSCALLS.len());

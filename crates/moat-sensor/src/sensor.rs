@@ -151,13 +151,14 @@ impl Sensor {
             attached.push(name);
         }
         let proc_root = std::path::PathBuf::from("/proc");
-        let decoder = Decoder::new(
+        let mut decoder = Decoder::new(
             ProcTree::from_proc(&proc_root),
             Users::load(std::path::Path::new("/")),
             Resolver::new(mode, root, proc_root.clone()),
             proc_root,
             boot_offset_ns(),
         );
+        decoder.set_tracks_chdir(plan.syscalls.iter().any(|s| s.name == "chdir"));
         Ok(Self {
             obj,
             _links: links,

@@ -153,9 +153,11 @@ pub fn by_name(name: &str) -> Option<&'static Syscall> {
 /// three string argument slots, sockaddr argument, its length argument, socket source,
 /// `open_how` argument (argument indexes plus one, 0 for none), and whether the first
 /// string is an opened path for the kernel's path filter (only with `filter_opens`; 1:
-/// relative to the working directory, 2: to the directory descriptor in `args[0]`).
-pub fn kernel_spec(kind: Kind, filter_opens: bool) -> [u8; 9] {
-    let mut spec = [0; 9];
+/// relative to the working directory, 2: to the directory descriptor in `args[0]`), and
+/// whether the kernel appends the working directory (third string) when a path is
+/// relative.
+pub fn kernel_spec(kind: Kind, filter_opens: bool) -> [u8; 10] {
+    let mut spec = [0; 10];
     spec[..8].copy_from_slice(&record_spec(kind));
     // A relative path is resolved against: 1 the working directory, 2 the directory
     // descriptor in the first argument.
@@ -164,6 +166,9 @@ pub fn kernel_spec(kind: Kind, filter_opens: bool) -> [u8; 9] {
         Kind::OpenAt | Kind::OpenAt2 if filter_opens => 2,
         _ => 0,
     };
+    // When a path argument is relative, the kernel appends the working directory as the
+    // third string.
+    spec[9] = u8::from(kind.takes_relative_paths());
     spec
 }
 

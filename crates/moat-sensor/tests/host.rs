@@ -154,10 +154,29 @@ fn opens_no_rule_can_match_are_dropped_in_the_kernel() {
     // `true` (not `:`, a special built-in) so that a failed redirection does not end sh.
     let script = "cd /etc; for f in /dev/null /etc/shadow shadow hostname . ./hostname \
                   /tmp/../etc/hostname /etc/hostname //etc/hostname \
-                  /var/log/moat-none/syslog /root/.moat-none /etc/pam.d/; do true < $f; done; \
-                  cd /etc/pam.d && true < other; true 2>/dev/null";
+                  /var/log/moat-none/syslog /root/.moat-none /etc/pam.d/; do true < $f; done 2>/dev/null; \
+                  cd /etc/pam.d && true < other";
     let mut pid = 0;
-    let seen = observe(&plan, engine, || pid = run("/bin/sh", &["-c", script]));
+    let seen = observe(&plan, engine, || {
+        let mut child = Command::new("/bin/sh")
+            .args(["-c", script])
+            .current_dir("/usr")
+            .spawn()
+            .unwrap();
+        pid = child.id();
+        child.wait().unwrap();
+    });
+    // No chdir is recorded: the exec record carries the working directory.
+    assert!(
+        !plan.syscalls.iter().any(|s| s.name == "chdir"),
+        "{:?}",
+        plan.syscalls
+    );
+    let exec = seen
+        .iter()
+        .find(|s| s.pid == pid && s.evt_type == "execve")
+        .expect("exec of sh");
+    assert_eq!(exec.get("proc.cwd"), "/usr/");
     let opened: Vec<(&str, &str)> = seen
         .iter()
         .filter(|s| s.pid == pid && s.evt_type.starts_with("open"))

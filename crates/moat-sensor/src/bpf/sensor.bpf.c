@@ -77,6 +77,7 @@ struct spec {
 	__u8 sock_fd;     // 1: socket of args[0]; 2: socket of the result
 	__u8 how;         // a `struct open_how *` argument: flags/mode into args[4]/args[5]
 	__u8 filter;      // the first string is an opened path: 1 relative to the cwd, 2 to args[0]
+	__u8 cwd;         // paths may be relative: when one is, the working directory goes in string 2
 };
 
 struct config {
@@ -494,6 +495,29 @@ static __always_inline void fill_sock(struct event_hdr *h, struct socket *s)
 	}
 }
 
+// Appends the task's working directory (from moat_cwd_walk) as string `slot`.
+static __always_inline __u32 put_cwd(__u8 *buf, __u32 off, struct event_hdr *h, int slot)
+{
+	int cl = moat_cwd_walk();
+	if (cl < 0 || cl > 255)
+		return off;
+	__u32 zero = 0;
+	struct cwd_text *s = bpf_map_lookup_elem(&moat_cwd, &zero);
+	if (!s)
+		return off;
+	__u32 len = cl;
+	__u8 *dst = buf + (off & OFF_MASK);
+	if (len == 0) {
+		dst[0] = '/';
+		len = 1;
+	} else if (bpf_probe_read_kernel(dst, len & 0xff, &s->text[(CWD_END - len) & CWD_MASK])) {
+		return off;
+	}
+	dst[len & 0xff] = 0;
+	h->len[slot & 3] = len + 1;
+	return off + len + 1;
+}
+
 // Records the exit of a system call. The saved user registers still hold the system
 // call number (orig_ax) and its arguments (x86-64: rdi, rsi, rdx, r10, r8, r9), and the
 // memory they point to is read here, as Falco's modern probe does: one program per call
@@ -549,6 +573,9 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long ret)
 	#pragma unroll
 	for (int i = 0; i < 6; i++)
 		h->args[i] = args[i];
+	if (sp->cwd && ((h->len[0] > 1 && buf[sizeof(struct event_hdr)] != '/') ||
+			(h->len[1] > 1 && buf[(sizeof(struct event_hdr) + h->len[0]) & OFF_MASK] != '/')))
+		off = put_cwd(buf, off, h, 2);
 	if (sp->how >= 1 && sp->how <= 6) {
 		struct open_how how = {};
 		if (!bpf_probe_read_user(&how, sizeof(how), (const void *)args[(sp->how - 1) & 7])) {
@@ -629,6 +656,8 @@ int BPF_PROG(moat_exec, struct task_struct *p, pid_t old_pid, struct linux_binpr
 		h->len[0] = n;
 		off += n;
 	}
+	// The working directory at exec, as string 1 (for `proc.cwd`).
+	off = put_cwd(buf, off, h, 1);
 	struct mm_struct *mm = BPF_CORE_READ(p, mm);
 	__u64 start = BPF_CORE_READ(mm, arg_start);
 	__u64 end = BPF_CORE_READ(mm, arg_end);

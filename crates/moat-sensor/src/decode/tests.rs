@@ -246,6 +246,31 @@ fn shell_in_container_and_relative_paths() {
     f.dec.handle(&failed).unwrap().unwrap();
     let ev = f.dec.handle(&open_rel(100)).unwrap().unwrap();
     assert_eq!(one(&f.dec, &ev, "fd.name"), "/tmp/sub/dir/y");
+    // The working directory the kernel sends with a relative path wins over the tree's
+    // (so chdir need not be recorded) and keeps the tree current.
+    let open_k = RecordBuilder::new(1, 257, 100)
+        .arg(0, (-100i64).cast_unsigned())
+        .res(3)
+        .string(0, "y")
+        .string(2, "/srv")
+        .build();
+    let ev = f.dec.handle(&open_k).unwrap().unwrap();
+    assert_eq!(one(&f.dec, &ev, "fd.name"), "/srv/y");
+    let ev = f.dec.handle(&open_rel(100)).unwrap().unwrap();
+    assert_eq!(one(&f.dec, &ev, "fd.name"), "/srv/y");
+    // At a successful chdir's exit the kernel's working directory is the new one.
+    let chdir_k = RecordBuilder::new(1, 80, 100)
+        .res(0)
+        .string(0, "../etc")
+        .string(2, "/etc")
+        .build();
+    let ev = f.dec.handle(&chdir_k).unwrap().unwrap();
+    assert_eq!(one(&f.dec, &ev, "evt.arg.path"), "/etc");
+    // When chdir is not recorded, a directory the kernel did not send comes from /proc,
+    // not from the (possibly stale) tree.
+    f.dec.set_tracks_chdir(false);
+    let ev = f.dec.handle(&open_rel(100)).unwrap().unwrap();
+    assert_eq!(one(&f.dec, &ev, "fd.name"), "/tmp/y");
 }
 
 #[test]

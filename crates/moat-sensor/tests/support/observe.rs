@@ -77,6 +77,7 @@ pub const FIELDS: &[&str] = &[
     "evt.arg.filename",
     "evt.res",
     "thread.cap_effective",
+    "proc.cwd",
 ];
 
 fn value(view: &EventView<'_>, name: &str) -> String {
