@@ -9,7 +9,7 @@ use crate::container::Resolver;
 use crate::event::{Arg, EventView, Fd, FdKind, SensorEvent};
 use crate::proctree::{Proc, ProcTree};
 use crate::record::{Record, RecordError, RecordKind, decode};
-use crate::syscalls::{Kind, by_nr};
+use crate::syscalls::{Kind, by_nr, dir_of_first_path};
 use crate::text::{self, SockAddr};
 use crate::users::Users;
 
@@ -31,8 +31,11 @@ pub struct Decoder {
     boot_offset_ns: i64,
     num: u64,
     exited: Option<u32>,
-    /// The working directory the kernel sent with the record being decoded.
+    /// The directory the kernel sent with the record being decoded (string 2: what its
+    /// relative first path is resolved against) …
     record_cwd: Option<String>,
+    /// … and the descriptor it belongs to (`AT_FDCWD`: the working directory).
+    record_dir_fd: i64,
     /// Whether `chdir`/`fchdir` are recorded, so that the tree's working directories stay
     /// current.
     tracks_chdir: bool,
@@ -70,6 +73,7 @@ impl Decoder {
             num: 0,
             exited: None,
             record_cwd: None,
+            record_dir_fd: AT_FDCWD,
             tracks_chdir: true,
         }
     }
@@ -156,7 +160,9 @@ impl Decoder {
             RecordKind::Exit => push(&mut ev.args, "status", r.res),
         }
         if r.kind == RecordKind::Syscall {
-            ev.cwd = self.record_cwd.take();
+            // `proc.cwd` only when what the kernel sent is the working directory.
+            let dir = self.record_cwd.take();
+            ev.cwd = dir.filter(|_| self.record_dir_fd == AT_FDCWD);
         }
         Ok(Some(ev))
     }
@@ -202,7 +208,16 @@ impl Decoder {
             return path.to_string();
         }
         let dir = if dirfd == AT_FDCWD {
-            self.record_cwd.clone().or_else(|| self.cwd(pid))
+            self.record_cwd
+                .clone()
+                .filter(|_| self.record_dir_fd == AT_FDCWD)
+                .or_else(|| self.cwd(pid))
+        } else if let Some(d) = self
+            .record_cwd
+            .clone()
+            .filter(|_| self.record_dir_fd == dirfd)
+        {
+            Some(d)
         } else {
             std::fs::read_link(
                 self.proc_root
@@ -237,11 +252,19 @@ impl Decoder {
     }
 
     fn syscall(&mut self, kind: Kind, r: &Record<'_>, ev: &mut SensorEvent) {
-        // For calls that take paths the kernel appends the working directory as the third
-        // string when a path is relative (as the task sees it, up to its own root).
-        self.record_cwd =
-            (kind.takes_relative_paths() && !r.strs[2].is_empty()).then(|| str_of(r.strs[2]));
-        if let Some(c) = &self.record_cwd
+        // For calls that take paths the kernel appends, when a path is relative, the
+        // directory the first one is resolved against as the third string (as the task
+        // sees it, up to its own root): the working directory or the first argument's
+        // descriptor.
+        let base = dir_of_first_path(kind);
+        self.record_cwd = (base != 0 && !r.strs[2].is_empty()).then(|| str_of(r.strs[2]));
+        self.record_dir_fd = if base == 2 {
+            as_i64(r.args[0])
+        } else {
+            AT_FDCWD
+        };
+        if self.record_dir_fd == AT_FDCWD
+            && let Some(c) = &self.record_cwd
             && let Some(p) = self.tree.get_mut(r.pid)
         {
             p.cwd = Some(c.clone());

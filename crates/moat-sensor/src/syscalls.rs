@@ -151,25 +151,30 @@ pub fn by_name(name: &str) -> Option<&'static Syscall> {
 
 /// The kernel-side record specification (`struct spec` in `sensor.bpf.c`): enabled,
 /// three string argument slots, sockaddr argument, its length argument, socket source,
-/// `open_how` argument (argument indexes plus one, 0 for none), and whether the first
-/// string is an opened path for the kernel's path filter (only with `filter_opens`; 1:
-/// relative to the working directory, 2: to the directory descriptor in `args[0]`), and
-/// whether the kernel appends the working directory (third string) when a path is
-/// relative.
+/// `open_how` argument (argument indexes plus one, 0 for none), whether the first
+/// string is an opened path for the kernel's path filter (only with `filter_opens`), and
+/// [`dir_of_first_path`].
 pub fn kernel_spec(kind: Kind, filter_opens: bool) -> [u8; 10] {
     let mut spec = [0; 10];
     spec[..8].copy_from_slice(&record_spec(kind));
-    // A relative path is resolved against: 1 the working directory, 2 the directory
-    // descriptor in the first argument.
-    spec[8] = match kind {
-        Kind::Open | Kind::Creat if filter_opens => 1,
-        Kind::OpenAt | Kind::OpenAt2 if filter_opens => 2,
-        _ => 0,
-    };
-    // When a path argument is relative, the kernel appends the working directory as the
-    // third string.
-    spec[9] = u8::from(kind.takes_relative_paths());
+    let opens = matches!(
+        kind,
+        Kind::Open | Kind::OpenAt | Kind::OpenAt2 | Kind::Creat
+    );
+    spec[8] = u8::from(opens && filter_opens);
+    spec[9] = dir_of_first_path(kind);
     spec
+}
+
+/// What a relative first path of `kind` is resolved against, which the kernel walks and
+/// sends as the third string when a path is relative: 1 the working directory, 2 the
+/// directory descriptor in the first argument, 0 nothing (no relative paths).
+pub fn dir_of_first_path(kind: Kind) -> u8 {
+    match kind {
+        Kind::OpenAt | Kind::OpenAt2 | Kind::Unlinkat | Kind::Fchmodat | Kind::TwoPathsAt => 2,
+        k if k.takes_relative_paths() => 1,
+        _ => 0,
+    }
 }
 
 fn record_spec(kind: Kind) -> [u8; 8] {
@@ -224,8 +229,10 @@ mod tests {
         assert_eq!(by_nr(101).map(|s| s.name), Some("ptrace"));
         assert_eq!(kernel_spec(Kind::Connect, true)[4], 2);
         assert_eq!(kernel_spec(Kind::Connect, true)[8], 0);
-        assert_eq!(kernel_spec(Kind::OpenAt, true)[8], 2);
-        assert_eq!(kernel_spec(Kind::Open, true)[8], 1);
+        assert_eq!(kernel_spec(Kind::OpenAt, true)[8], 1);
+        assert_eq!(kernel_spec(Kind::OpenAt, false)[9], 2);
+        assert_eq!(kernel_spec(Kind::Open, true)[9], 1);
+        assert_eq!(kernel_spec(Kind::Connect, true)[9], 0);
         assert_eq!(kernel_spec(Kind::OpenAt, false)[8], 0);
     }
 }

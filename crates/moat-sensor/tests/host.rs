@@ -156,7 +156,11 @@ fn opens_no_rule_can_match_are_dropped_in_the_kernel() {
                   /tmp/../etc/hostname /etc/hostname //etc/hostname \
                   /var/log/moat-none/syslog /root/.moat-none /etc/pam.d/; do true < $f; done 2>/dev/null; \
                   cd /etc/pam.d && true < other";
-    let mut pid = 0;
+    // Paths relative to a directory descriptor are joined to its directory.
+    let py = "import os\n\
+              d = os.open('/etc', os.O_RDONLY | os.O_DIRECTORY)\n\
+              for name in ('shadow', 'hostname'):\n    os.close(os.open(name, os.O_RDONLY, dir_fd=d))";
+    let (mut pid, mut py_pid) = (0, 0);
     let seen = observe(&plan, engine, || {
         let mut child = Command::new("/bin/sh")
             .args(["-c", script])
@@ -165,7 +169,19 @@ fn opens_no_rule_can_match_are_dropped_in_the_kernel() {
             .unwrap();
         pid = child.id();
         child.wait().unwrap();
+        py_pid = run("/usr/bin/python3", &["-c", py]);
     });
+    let by_dirfd: Vec<&str> = seen
+        .iter()
+        .filter(|s| s.pid == py_pid && s.evt_type == "openat")
+        .map(|s| s.get("fd.name"))
+        .filter(|n| n.starts_with("/etc/"))
+        .collect();
+    assert_eq!(
+        by_dirfd,
+        ["/etc/shadow"],
+        "relative to a descriptor of /etc"
+    );
     // No chdir is recorded: the exec record carries the working directory.
     assert!(
         !plan.syscalls.iter().any(|s| s.name == "chdir"),

@@ -76,8 +76,8 @@ struct spec {
 	__u8 sockaddr_len; // the argument holding its length
 	__u8 sock_fd;     // 1: socket of args[0]; 2: socket of the result
 	__u8 how;         // a `struct open_how *` argument: flags/mode into args[4]/args[5]
-	__u8 filter;      // the first string is an opened path: 1 relative to the cwd, 2 to args[0]
-	__u8 cwd;         // paths may be relative: when one is, the working directory goes in string 2
+	__u8 filter;      // the first string is an opened path: apply the path filter
+	__u8 dir;         // a relative first path is resolved against: 1 the cwd, 2 args[0]
 };
 
 struct config {
@@ -266,12 +266,15 @@ struct {
 	__type(value, struct join_key);
 } moat_join SEC(".maps");
 
-// The current task's working directory as the task sees it (up to its own root, so a
-// container's view), written backwards into moat_cwd so that it ends at text[CWD_END].
-// Returns its length (0 for "/"), or -1 when deeper than CWD_DEPTH, longer than CWD_END,
-// or unreadable. A global function: the verifier checks it once, on its own, and the
-// caller sees only a number.
-__noinline int moat_cwd_walk(void)
+#define AT_FDCWD -100
+
+// The directory a relative path of the current task is resolved against — its working
+// directory for AT_FDCWD, else the directory open as descriptor `dirfd` — as the task
+// sees it (up to its own root, so a container's view), written backwards into moat_cwd
+// so that it ends at text[CWD_END]. Returns its length (0 for "/"), or -1 when deeper
+// than CWD_DEPTH, longer than CWD_END, or unreadable. A global function: the verifier
+// checks it once, on its own, and the caller sees only a number.
+__noinline int moat_dir_walk(int dirfd)
 {
 	__u32 zero = 0;
 	struct cwd_text *s = bpf_map_lookup_elem(&moat_cwd, &zero);
@@ -283,8 +286,26 @@ __noinline int moat_cwd_walk(void)
 		return -1;
 	struct dentry *root_d = BPF_CORE_READ(fs, root.dentry);
 	struct vfsmount *root_m = BPF_CORE_READ(fs, root.mnt);
-	struct dentry *d = BPF_CORE_READ(fs, pwd.dentry);
-	struct vfsmount *vm = BPF_CORE_READ(fs, pwd.mnt);
+	struct dentry *d;
+	struct vfsmount *vm;
+	if (dirfd == AT_FDCWD) {
+		d = BPF_CORE_READ(fs, pwd.dentry);
+		vm = BPF_CORE_READ(fs, pwd.mnt);
+	} else {
+		if (dirfd < 0)
+			return -1;
+		struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
+		if (!fdt || dirfd >= BPF_CORE_READ(fdt, max_fds))
+			return -1;
+		struct file **fds = BPF_CORE_READ(fdt, fd);
+		struct file *f = NULL;
+		if (bpf_probe_read_kernel(&f, sizeof(f), &fds[dirfd]) || !f)
+			return -1;
+		d = BPF_CORE_READ(f, f_path.dentry);
+		vm = BPF_CORE_READ(f, f_path.mnt);
+	}
+	if (!d || !vm)
+		return -1;
 	__u64 mnt_off = bpf_core_field_offset(struct mount, mnt);
 	struct mount *m = (struct mount *)((char *)vm - mnt_off);
 	__u32 pos = CWD_END;
@@ -322,11 +343,12 @@ __noinline int moat_cwd_walk(void)
 	return -1;
 }
 
-// Joins relative path `p` (`n` bytes with its NUL) to the working directory in moat_join;
-// returns the joined length with its NUL, or 0 when it cannot (then the open is kept).
-static __always_inline __u32 join_cwd(const __u8 *p, __u32 n, struct join_key **out)
+// Joins relative path `p` (`n` bytes with its NUL) to the directory of `dirfd` in
+// moat_join; returns the joined length with its NUL, or 0 when it cannot (then the open is
+// kept).
+static __always_inline __u32 join_dir(int dirfd, const __u8 *p, __u32 n, struct join_key **out)
 {
-	int cl = moat_cwd_walk();
+	int cl = moat_dir_walk(dirfd);
 	if (cl < 0 || cl > CWD_END)
 		return 0;
 	__u32 zero = 0;
@@ -413,9 +435,9 @@ __noinline int moat_key_wanted(__u32 which, __u32 n, __u32 filter)
 }
 
 // Whether the opened path in the first string slot may interest a rule. A relative path
-// (when `cwd_relative`: the call resolves it against the working directory) is first
-// joined to the working directory the kernel walks up to; other relative paths are kept.
-static __always_inline int path_wanted(__u8 *buf, struct config *c, int cwd_relative)
+// is first joined to the directory it is resolved against (`dirfd`: AT_FDCWD or a
+// descriptor), which the kernel walks up to the task's root.
+static __always_inline int path_wanted(__u8 *buf, struct config *c, int dirfd)
 {
 	struct event_hdr *h = (struct event_hdr *)buf;
 	__u32 n = h->len[0];
@@ -424,10 +446,8 @@ static __always_inline int path_wanted(__u8 *buf, struct config *c, int cwd_rela
 	__u8 *p = buf + sizeof(struct event_hdr);
 	if (p[0] == '/')
 		return moat_key_wanted(0, n, c->filter);
-	if (!cwd_relative)
-		return 1;
 	struct join_key *jk = NULL;
-	n = join_cwd(p, n, &jk);
+	n = join_dir(dirfd, p, n, &jk);
 	if (!n)
 		return 1;
 	return moat_key_wanted(1, n, c->filter);
@@ -495,10 +515,10 @@ static __always_inline void fill_sock(struct event_hdr *h, struct socket *s)
 	}
 }
 
-// Appends the task's working directory (from moat_cwd_walk) as string `slot`.
-static __always_inline __u32 put_cwd(__u8 *buf, __u32 off, struct event_hdr *h, int slot)
+// Appends the directory of `dirfd` (from moat_dir_walk) as string `slot`.
+static __always_inline __u32 put_dir(__u8 *buf, __u32 off, struct event_hdr *h, int slot, int dirfd)
 {
-	int cl = moat_cwd_walk();
+	int cl = moat_dir_walk(dirfd);
 	if (cl < 0 || cl > 255)
 		return off;
 	__u32 zero = 0;
@@ -560,10 +580,8 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long ret)
 		__u8 a = sp->str[s];
 		if (a >= 1 && a <= 6)
 			off = put_user_str(buf, off, h, s, (const void *)args[(a - 1) & 7]);
-		// filter 1: a path relative to the working directory; 2: relative to the
-		// directory descriptor in args[0] (AT_FDCWD is the working directory).
 		if (s == 0 && sp->filter && c && c->filter &&
-		    !path_wanted(buf, c, sp->filter == 1 || (int)args[0] == -100))
+		    !path_wanted(buf, c, sp->dir == 2 ? (int)args[0] : AT_FDCWD))
 			return 0;
 	}
 	fill_task(h, t, c);
@@ -573,9 +591,10 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long ret)
 	#pragma unroll
 	for (int i = 0; i < 6; i++)
 		h->args[i] = args[i];
-	if (sp->cwd && ((h->len[0] > 1 && buf[sizeof(struct event_hdr)] != '/') ||
+	if (sp->dir && ((h->len[0] > 1 && buf[sizeof(struct event_hdr)] != '/') ||
 			(h->len[1] > 1 && buf[(sizeof(struct event_hdr) + h->len[0]) & OFF_MASK] != '/')))
-		off = put_cwd(buf, off, h, 2);
+		// The directory the first path is resolved against, as string 2.
+		off = put_dir(buf, off, h, 2, sp->dir == 2 ? (int)args[0] : AT_FDCWD);
 	if (sp->how >= 1 && sp->how <= 6) {
 		struct open_how how = {};
 		if (!bpf_probe_read_user(&how, sizeof(how), (const void *)args[(sp->how - 1) & 7])) {
@@ -657,7 +676,7 @@ int BPF_PROG(moat_exec, struct task_struct *p, pid_t old_pid, struct linux_binpr
 		off += n;
 	}
 	// The working directory at exec, as string 1 (for `proc.cwd`).
-	off = put_cwd(buf, off, h, 1);
+	off = put_dir(buf, off, h, 1, AT_FDCWD);
 	struct mm_struct *mm = BPF_CORE_READ(p, mm);
 	__u64 start = BPF_CORE_READ(mm, arg_start);
 	__u64 end = BPF_CORE_READ(mm, arg_end);

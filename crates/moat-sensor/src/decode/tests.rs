@@ -266,6 +266,19 @@ fn shell_in_container_and_relative_paths() {
         .build();
     let ev = f.dec.handle(&chdir_k).unwrap().unwrap();
     assert_eq!(one(&f.dec, &ev, "evt.arg.path"), "/etc");
+    // Relative to a descriptor: the directory the kernel sent is the descriptor's, and
+    // not the working directory.
+    let open_at = RecordBuilder::new(1, 257, 100)
+        .arg(0, 7)
+        .res(3)
+        .string(0, "y")
+        .string(2, "/data")
+        .build();
+    let ev = f.dec.handle(&open_at).unwrap().unwrap();
+    assert_eq!(one(&f.dec, &ev, "fd.name"), "/data/y");
+    assert!(ev.cwd.is_none());
+    let ev = f.dec.handle(&open_rel(100)).unwrap().unwrap();
+    assert_eq!(one(&f.dec, &ev, "fd.name"), "/etc/y");
     // When chdir is not recorded, a directory the kernel did not send comes from /proc,
     // not from the (possibly stale) tree.
     f.dec.set_tracks_chdir(false);
