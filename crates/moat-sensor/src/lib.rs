@@ -96,7 +96,7 @@ impl OpenFilter {
                 format!("every open recorded (rule \"{rule}\" can match any path)")
             }
             OpenFilter::Paths(p) => format!(
-                "opens filtered in the kernel to {} prefixes, {} names, {} suffixes (relative ones joined to the working directory; unusual ones always recorded)",
+                "opens filtered in the kernel to {} prefixes, {} names, {} suffixes (relative ones joined to their directory; unusual ones always recorded)",
                 p.prefixes.len(),
                 p.exact.len(),
                 p.suffixes.len()
