@@ -207,17 +207,15 @@ impl Decoder {
         if path.starts_with('/') || path.is_empty() {
             return path.to_string();
         }
-        let dir = if dirfd == AT_FDCWD {
-            self.record_cwd
-                .clone()
-                .filter(|_| self.record_dir_fd == AT_FDCWD)
-                .or_else(|| self.cwd(pid))
-        } else if let Some(d) = self
+        // The directory the kernel sent for this record's descriptor, when it did.
+        let sent = self
             .record_cwd
             .clone()
-            .filter(|_| self.record_dir_fd == dirfd)
-        {
-            Some(d)
+            .filter(|_| self.record_dir_fd == dirfd);
+        let dir = if sent.is_some() {
+            sent
+        } else if dirfd == AT_FDCWD {
+            self.cwd(pid)
         } else {
             std::fs::read_link(
                 self.proc_root
