@@ -106,8 +106,9 @@ pub struct RunArgs {
     /// Write this file once the programs are attached (for scripts and tests).
     #[arg(long, value_name = "PATH")]
     ready_file: Option<PathBuf>,
-    /// Ring-buffer size in MiB (a power of two).
-    #[arg(long, value_name = "MIB", default_value_t = 16)]
+    /// Size of each CPU's ring buffer in MiB (a power of two); the kernel side never
+    /// waits for user space, so a buffer that fills drops events and counts them.
+    #[arg(long, value_name = "MIB", default_value_t = 8)]
     ringbuf_mib: u32,
 }
 

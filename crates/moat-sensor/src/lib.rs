@@ -1,7 +1,8 @@
 //! `moat-sensor`: the eBPF runtime sensor. It owns the kernel side (CO-RE programs in
 //! `src/bpf/sensor.bpf.c`: system-call exit records for the calls the rules need, and
-//! exec/fork/exit from the scheduler tracepoints, into one BPF ring buffer), the loader
-//! and event loop (module `sensor`, feature `bpf`, Linux only), and everything user space does
+//! exec/fork/exit from the scheduler tracepoints, into a BPF ring buffer per CPU), the
+//! loader and event loop (module `sensor`, feature `bpf`, Linux only), the merge of the
+//! rings in time order ([`merge`]), and everything user space does
 //! with a record: decoding ([`record`]), the process tree ([`proctree`]), container
 //! attribution from cgroups ([`container`]), Falco's event types, arguments and fd
 //! context ([`decode`], [`text`]) and the in-memory event the rule engine evaluates
@@ -15,6 +16,7 @@ use std::collections::BTreeSet;
 pub mod container;
 pub mod decode;
 pub mod event;
+pub mod merge;
 pub mod pathkeys;
 pub mod proctree;
 pub mod record;

@@ -1,17 +1,23 @@
-//! The loader and event loop (feature `bpf`): opens the embedded CO-RE object, sizes the
-//! ring buffer, loads only the programs the plan needs, fills the configuration and
-//! per-syscall maps, attaches, and drains the ring buffer into [`Decoder`] → callback.
+//! The loader and event loop (feature `bpf`): opens the embedded CO-RE object, creates a
+//! ring buffer per CPU, loads only the programs the plan needs, fills the configuration and
+//! per-syscall maps, attaches, and drains the rings, merged in time order ([`Reorder`]),
+//! into [`Decoder`] → callback.
 //! Nothing is pinned: every program and map lives in this process's file descriptors, so
 //! any exit (even SIGKILL) detaches everything.
 
+use std::cell::RefCell;
+use std::os::fd::{AsFd, AsRawFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use libbpf_rs::{Link, MapCore, MapFlags, Object, ObjectBuilder, RingBufferBuilder};
+use libbpf_rs::{
+    Link, MapCore, MapFlags, MapHandle, MapType, Object, ObjectBuilder, RingBufferBuilder,
+};
 
 use crate::container::{CgroupMode, Resolver};
 use crate::decode::Decoder;
 use crate::event::EventView;
+use crate::merge::{GRACE_NS, Reorder, parse_cpu_list, ring_of_cpu};
 use crate::pathkeys::{FILTER_ON, PathKeys};
 use crate::proctree::ProcTree;
 use crate::syscalls::kernel_spec;
@@ -24,9 +30,10 @@ const OBJECT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/sensor.bpf.o"));
 /// Tunables of a sensor.
 #[derive(Clone, Debug)]
 pub struct Options {
-    /// Ring-buffer size in bytes (a power of two, at least a page).
+    /// Size in bytes of each CPU's ring buffer (a power of two, at least a page).
     pub ringbuf_bytes: u32,
-    /// The kernel wakes user space only once this many bytes wait (batched wake-ups).
+    /// The kernel wakes user space only once this many bytes wait in a CPU's ring
+    /// (batched wake-ups).
     pub wakeup_bytes: u64,
     /// How long user space sleeps between drains when not woken.
     pub poll_interval: Duration,
@@ -37,7 +44,7 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Self {
-            ringbuf_bytes: 16 << 20,
+            ringbuf_bytes: 8 << 20,
             wakeup_bytes: 256 << 10,
             poll_interval: Duration::from_millis(20),
             warn_interval: Duration::from_secs(10),
@@ -48,6 +55,8 @@ impl Default for Options {
 /// An attached sensor.
 pub struct Sensor {
     obj: Object,
+    /// The rings, one per online CPU (offline CPUs share them).
+    rings: Vec<MapHandle>,
     _links: Vec<Link>,
     decoder: Decoder,
     attached: Vec<String>,
@@ -78,10 +87,25 @@ impl Sensor {
         let mut open = ObjectBuilder::default()
             .open_memory(OBJECT)
             .map_err(bpf_err("open the eBPF object"))?;
+        let possible = libbpf_rs::num_possible_cpus().map_err(bpf_err("count the CPUs"))?;
+        let online = std::fs::read_to_string("/sys/devices/system/cpu/online")
+            .ok()
+            .and_then(|t| parse_cpu_list(&t))
+            .unwrap_or_default();
+        let ring_of = ring_of_cpu(possible, &online);
+        let rings = create_rings(
+            ring_of.iter().max().map_or(1, |&r| r + 1),
+            opts.ringbuf_bytes,
+        )?;
         for mut m in open.maps_mut() {
-            if m.name() == "moat_events" {
-                m.set_max_entries(opts.ringbuf_bytes)
-                    .map_err(bpf_err("size the ring buffer"))?;
+            if m.name() == "moat_rings" {
+                let slots = u32::try_from(possible).unwrap_or(u32::MAX);
+                m.set_max_entries(slots)
+                    .map_err(bpf_err("size the ring buffers"))?;
+                if let Some(first) = rings.first() {
+                    m.set_inner_map_fd(first.as_fd())
+                        .map_err(bpf_err("size the ring buffers"))?;
+                }
             }
         }
         let want_syscalls = !plan.syscalls.is_empty();
@@ -94,6 +118,16 @@ impl Sensor {
         let obj = open.load().map_err(bpf_err("load the eBPF programs"))?;
         let (mode, root) = CgroupMode::detect(std::path::Path::new("/sys/fs/cgroup"));
         let map = |name: &str| obj.maps().find(|m| m.name() == name);
+        let slots = map("moat_rings").ok_or(SensorError::MissingMap("moat_rings"))?;
+        for (cpu, &ring) in (0u32..).zip(&ring_of) {
+            let Some(ring) = rings.get(ring) else {
+                continue;
+            };
+            let fd = u32::try_from(ring.as_fd().as_raw_fd()).unwrap_or(u32::MAX);
+            slots
+                .update(&cpu.to_le_bytes(), &fd.to_le_bytes(), MapFlags::ANY)
+                .map_err(bpf_err("install the ring buffers"))?;
+        }
         let filter = match &plan.open_filter {
             OpenFilter::Paths(paths) => {
                 let prefixes =
@@ -161,6 +195,7 @@ impl Sensor {
         decoder.set_tracks_chdir(plan.syscalls.iter().any(|s| s.name == "chdir"));
         Ok(Self {
             obj,
+            rings,
             _links: links,
             decoder,
             attached,
@@ -179,8 +214,8 @@ impl Sensor {
     }
 
     /// Drains events until `stop` is set, calling `on_event` for each (with the process
-    /// tree at that point) and `on_lost` with the total whenever it grew, at most every
-    /// `warn_interval`.
+    /// tree at that point) in the order the kernel made them, and `on_lost` with the
+    /// total whenever it grew, at most every `warn_interval`.
     pub fn run(
         &mut self,
         stop: &AtomicBool,
@@ -188,64 +223,91 @@ impl Sensor {
         on_lost: &mut dyn FnMut(u64),
     ) -> Result<Stats, SensorError> {
         let mut stats = Stats::default();
-        let lost_total = {
-            let poll_interval = self.opts.poll_interval;
-            let warn_interval = self.opts.warn_interval;
-            let obj = &self.obj;
-            let decoder = &mut self.decoder;
-            let stats = &mut stats;
-            let events = obj
-                .maps()
-                .find(|m| m.name() == "moat_events")
-                .ok_or(SensorError::MissingMap("moat_events"))?;
-            let mut builder = RingBufferBuilder::new();
+        let pending = RefCell::new(Reorder::new());
+        let mut builder = RingBufferBuilder::new();
+        for ring in &self.rings {
             builder
-                .add(&events, move |data: &[u8]| {
-                    stats.records += 1;
-                    match decoder.handle(data) {
-                        Ok(Some(ev)) => {
-                            stats.events += 1;
-                            on_event(&decoder.view(&ev));
-                        }
-                        Ok(None) => {}
-                        Err(e) => {
-                            stats.bad_records += 1;
-                            tracing::debug!("bad record: {e}");
-                        }
-                    }
+                .add(ring, |data: &[u8]| {
+                    pending.borrow_mut().push(data);
                     0
                 })
-                .map_err(bpf_err("open the ring buffer"))?;
-            let rb = builder.build().map_err(bpf_err("open the ring buffer"))?;
-            let mut reported = 0u64;
-            let mut last_check = Instant::now();
-            while !stop.load(Ordering::Relaxed) {
-                if let Err(e) = rb.poll(poll_interval)
-                    && e.kind() != libbpf_rs::ErrorKind::Interrupted
-                {
-                    return Err(bpf_err("poll the ring buffer")(e));
+                .map_err(bpf_err("open the ring buffers"))?;
+        }
+        let rb = builder.build().map_err(bpf_err("open the ring buffers"))?;
+        let decoder = &mut self.decoder;
+        let mut deliver = |data: &[u8]| {
+            stats.records += 1;
+            match decoder.handle(data) {
+                Ok(Some(ev)) => {
+                    stats.events += 1;
+                    on_event(&decoder.view(&ev));
                 }
-                if let Err(e) = rb.consume()
-                    && e.kind() != libbpf_rs::ErrorKind::Interrupted
-                {
-                    return Err(bpf_err("read the ring buffer")(e));
-                }
-                if last_check.elapsed() >= warn_interval {
-                    last_check = Instant::now();
-                    let lost = lost_of(obj);
-                    if lost > reported {
-                        reported = lost;
-                        on_lost(lost);
-                    }
+                Ok(None) => {}
+                Err(e) => {
+                    stats.bad_records += 1;
+                    tracing::debug!("bad record: {e}");
                 }
             }
-            // What is already queued is still delivered.
-            let _ = rb.consume();
-            lost_of(obj)
         };
-        stats.lost = lost_total;
+        let mut reported = 0u64;
+        let mut last_check = Instant::now();
+        while !stop.load(Ordering::Relaxed) {
+            // Everything stamped GRACE_NS before this instant is in its ring by the
+            // time the drain below reads it.
+            let cutoff = boot_clock_ns().saturating_sub(GRACE_NS);
+            if let Err(e) = rb.poll(self.opts.poll_interval)
+                && e.kind() != libbpf_rs::ErrorKind::Interrupted
+            {
+                return Err(bpf_err("poll the ring buffers")(e));
+            }
+            if let Err(e) = rb.consume()
+                && e.kind() != libbpf_rs::ErrorKind::Interrupted
+            {
+                return Err(bpf_err("read the ring buffers")(e));
+            }
+            pending.borrow_mut().release(cutoff, &mut deliver);
+            if last_check.elapsed() >= self.opts.warn_interval {
+                last_check = Instant::now();
+                let lost = lost_of(&self.obj);
+                if lost > reported {
+                    reported = lost;
+                    on_lost(lost);
+                }
+            }
+        }
+        // What is already queued is still delivered.
+        let _ = rb.consume();
+        pending.borrow_mut().release(u64::MAX, &mut deliver);
+        stats.lost = lost_of(&self.obj);
         Ok(stats)
     }
+}
+
+/// The kernel's boot clock (`bpf_ktime_get_boot_ns`), nanoseconds.
+fn boot_clock_ns() -> u64 {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::Boottime);
+    u64::try_from(t.tv_sec).unwrap_or(0) * 1_000_000_000 + u64::try_from(t.tv_nsec).unwrap_or(0)
+}
+
+/// Creates `n` ring buffers of `bytes` each.
+fn create_rings(n: usize, bytes: u32) -> Result<Vec<MapHandle>, SensorError> {
+    let opts = libbpf_rs::libbpf_sys::bpf_map_create_opts {
+        sz: std::mem::size_of::<libbpf_rs::libbpf_sys::bpf_map_create_opts>() as _,
+        ..Default::default()
+    };
+    (0..n)
+        .map(|i| {
+            MapHandle::create(
+                MapType::RingBuf,
+                Some(format!("moat_ring{i}")),
+                0,
+                0,
+                bytes,
+                &opts,
+            )
+            .map_err(bpf_err("create the ring buffers"))
+        })
+        .collect()
 }
 
 /// What `moat sensor check` reports.
@@ -289,7 +351,13 @@ pub fn probe() -> Probe {
             4096,
             &opts,
         ) {
-            Ok(_) => (true, "ring buffer: BPF_MAP_TYPE_RINGBUF supported".into()),
+            Ok(_) => (
+                true,
+                format!(
+                    "ring buffer: BPF_MAP_TYPE_RINGBUF supported (one per CPU, {} CPUs)",
+                    libbpf_rs::num_possible_cpus().unwrap_or(0)
+                ),
+            ),
             Err(e) => (
                 false,
                 format!("ring buffer: cannot create BPF_MAP_TYPE_RINGBUF ({e}); needs Linux 5.8+ and CAP_BPF or root"),

@@ -6,13 +6,19 @@
 
 mod support;
 
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use moat_sensor::Plan;
 use support::observe::{Seen, default_engine, observe, skip_reason};
 
+/// Runs a program to completion with its output discarded (one of them reads
+/// `/etc/shadow`, which has no place in test logs) and returns its pid.
 fn run(cmd: &str, args: &[&str]) -> u32 {
-    let mut child = Command::new(cmd).args(args).spawn().unwrap();
+    let mut child = Command::new(cmd)
+        .args(args)
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
     let pid = child.id();
     child.wait().unwrap();
     pid
@@ -133,6 +139,72 @@ fn exec_open_connect_ptrace_chmod_on_the_host() {
             .any(|s| s.evt_type == "procexit" && s.pid == pids[0])
     );
     drop(listener);
+}
+
+/// Each CPU has its own ring buffer; user space merges them by timestamp. Two shells
+/// pinned to different CPUs fork and exec at once, and the children may run anywhere:
+/// every event must still arrive in time order, and every child's fork before its exec
+/// and its exec before its exit (otherwise `proc.pname` would be wrong).
+#[test]
+fn events_from_every_cpu_arrive_in_time_order() {
+    if let Some(why) = skip_reason() {
+        eprintln!("skipped: {why}");
+        return;
+    }
+    let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let loop_on = |cpu: usize| {
+        Command::new("/usr/bin/taskset")
+            .args([
+                "-c",
+                &(cpu % cpus).to_string(),
+                "/bin/sh",
+                "-c",
+                "i=0; while [ $i -lt 100 ]; do /bin/true; i=$((i+1)); done",
+            ])
+            .spawn()
+            .unwrap()
+    };
+    let mut shells = Vec::new();
+    let seen = observe(&Plan::all(), default_engine(), || {
+        let mut children = [loop_on(0), loop_on(1)];
+        for c in &mut children {
+            shells.push(c.id());
+            c.wait().unwrap();
+        }
+    });
+    let times: Vec<u64> = seen
+        .iter()
+        .map(|s| s.get("evt.rawtime").parse().unwrap())
+        .collect();
+    let disorder = times.windows(2).filter(|w| w[1] < w[0]).count();
+    assert_eq!(disorder, 0, "events out of time order");
+    let mut trues = 0;
+    for shell in &shells {
+        let forks: Vec<(usize, u32)> = seen
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.evt_type == "clone" && s.get("proc.ppid") == shell.to_string())
+            .map(|(i, s)| (i, s.pid))
+            .collect();
+        for (at, pid) in forks {
+            let exec = seen
+                .iter()
+                .position(|s| s.pid == pid && s.evt_type == "execve")
+                .unwrap_or_else(|| panic!("execve of child {pid}"));
+            let exit = seen
+                .iter()
+                .position(|s| s.pid == pid && s.evt_type == "procexit")
+                .unwrap_or_else(|| panic!("exit of child {pid}"));
+            assert!(
+                at < exec && exec < exit,
+                "fork {at}, exec {exec}, exit {exit}"
+            );
+            assert_eq!(seen[exec].get("proc.pname"), "sh");
+            assert_eq!(seen[exec].get("proc.exepath"), "/usr/bin/true");
+            trues += 1;
+        }
+    }
+    assert_eq!(trues, 200, "every /bin/true seen");
 }
 
 /// The in-kernel path filter of the default rules: plain paths no rule can match (relative

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-// moat sensor: CO-RE eBPF programs. Every record goes to one BPF ring buffer as a fixed
+// moat sensor: CO-RE eBPF programs. Every record goes to the ring buffer of the CPU it
+// was made on (user space merges the rings by timestamp) as a fixed
 // header (struct event_hdr, mirrored in src/record.rs) followed by up to three strings and
 // one binary blob. Which system calls are recorded, and which of their arguments are
 // strings or socket addresses, is decided by user space in the `specs` map, so this file
@@ -88,10 +89,20 @@ struct config {
 	__u32 pad;
 };
 
-struct {
+// One ring buffer per CPU, so that CPUs never contend for one ring's lock. User space
+// creates the rings (its size) and fills this array before attaching; the template below
+// only tells the verifier what the slots hold.
+struct ring {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 16 << 20);
-} moat_events SEC(".maps");
+	__uint(max_entries, 1 << 20);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1); // the number of possible CPUs, set by user space
+	__type(key, __u32);
+	__array(values, struct ring);
+} moat_rings SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -455,13 +466,17 @@ static __always_inline int path_wanted(__u8 *buf, struct config *c, int dirfd)
 
 static __always_inline void submit(__u8 *buf, __u32 size, struct config *c)
 {
-	__u64 flags = BPF_RB_NO_WAKEUP;
-	if (c && bpf_ringbuf_query(&moat_events, BPF_RB_AVAIL_DATA) >= c->wakeup_bytes)
-		flags = BPF_RB_FORCE_WAKEUP;
+	__u32 cpu = bpf_get_smp_processor_id();
+	void *ring = bpf_map_lookup_elem(&moat_rings, &cpu);
 	size &= OFF_MASK;
 	if (size < sizeof(struct event_hdr))
 		return;
-	if (bpf_ringbuf_output(&moat_events, buf, size, flags)) {
+	// Batched wake-ups: user space is woken once a ring holds wakeup_bytes; below
+	// that it drains on its own timer.
+	__u64 flags = BPF_RB_NO_WAKEUP;
+	if (ring && c && bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA) >= c->wakeup_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	if (!ring || bpf_ringbuf_output(ring, buf, size, flags)) {
 		__u32 zero = 0;
 		__u64 *n = bpf_map_lookup_elem(&moat_lost, &zero);
 		if (n)

@@ -78,6 +78,7 @@ pub const FIELDS: &[&str] = &[
     "evt.res",
     "thread.cap_effective",
     "proc.cwd",
+    "evt.rawtime",
 ];
 
 fn value(view: &EventView<'_>, name: &str) -> String {
