@@ -8,17 +8,46 @@
 //! so every record stamped more than [`GRACE_NS`] before a drain began was in its ring
 //! when the drain read it.
 
+use std::collections::VecDeque;
+
 /// How long a probe may take from timestamp to commit, with a wide margin.
 pub const GRACE_NS: u64 = 2_000_000;
 
-/// Drained records waiting for their turn: copies in one arena, ordered on release.
+/// Drained records waiting for their turn. Each drain's records are copied once into an
+/// arena of their own; an arena is recycled when its last record has been released, so
+/// records held back by the grace period are never copied again.
 #[derive(Debug, Default)]
 pub struct Reorder {
-    arena: Vec<u8>,
-    /// (timestamp, arrival number, offset in `arena`, length).
-    items: Vec<(u64, u64, usize, usize)>,
+    /// Arenas of the drains still holding records, oldest first; the last one takes the
+    /// pushes while `open`.
+    arenas: VecDeque<Arena>,
+    /// Sequence number of `arenas[0]`.
+    first: u64,
+    open: bool,
+    /// Emptied arenas kept for reuse (their capacity stays allocated).
+    spare: Vec<Vec<u8>>,
+    items: Vec<Item>,
     arrivals: u64,
 }
+
+#[derive(Debug, Default)]
+struct Arena {
+    bytes: Vec<u8>,
+    /// Records of this arena not yet released.
+    live: usize,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Item {
+    ts: u64,
+    arrival: u64,
+    arena: u64,
+    off: usize,
+    len: usize,
+}
+
+/// Emptied arenas kept for reuse.
+const SPARE_ARENAS: usize = 4;
 
 impl Reorder {
     /// An empty buffer.
@@ -43,40 +72,77 @@ impl Reorder {
             .get(..8)
             .and_then(|b| b.try_into().ok())
             .map_or(0, u64::from_le_bytes);
-        self.items
-            .push((ts, self.arrivals, self.arena.len(), record.len()));
+        if !self.open || self.arenas.is_empty() {
+            let bytes = self.spare.pop().unwrap_or_default();
+            self.arenas.push_back(Arena { bytes, live: 0 });
+            self.open = true;
+        }
+        let arena = self.first + (self.arenas.len() as u64 - 1);
+        let Some(back) = self.arenas.back_mut() else {
+            return;
+        };
+        self.items.push(Item {
+            ts,
+            arrival: self.arrivals,
+            arena,
+            off: back.bytes.len(),
+            len: record.len(),
+        });
+        back.bytes.extend_from_slice(record);
+        back.live += 1;
         self.arrivals += 1;
-        self.arena.extend_from_slice(record);
     }
 
     /// Hands every record stamped at or before `cutoff` to `f`, oldest first (records
-    /// with equal stamps in arrival order), and keeps the rest.
+    /// with equal stamps in arrival order), and keeps the rest. Later pushes go to a new
+    /// arena.
     pub fn release(&mut self, cutoff: u64, f: &mut dyn FnMut(&[u8])) {
+        self.open = false;
         if self.items.is_empty() {
+            self.recycle();
             return;
         }
         // The items are runs already in order (one per ring and drain): the stable sort
-        // merges them in linear time.
-        self.items.sort_by_key(|&(ts, arrival, ..)| (ts, arrival));
-        let ready = self.items.partition_point(|&(ts, ..)| ts <= cutoff);
-        for &(_, _, off, len) in &self.items[..ready] {
-            if let Some(rec) = self.arena.get(off..off + len) {
+        // merges them in about linear time.
+        self.items.sort_by_key(|i| (i.ts, i.arrival));
+        let ready = self.items.partition_point(|i| i.ts <= cutoff);
+        for item in &self.items[..ready] {
+            let Some(arena) = usize::try_from(item.arena.saturating_sub(self.first))
+                .ok()
+                .and_then(|i| self.arenas.get_mut(i))
+            else {
+                continue;
+            };
+            if let Some(rec) = arena.bytes.get(item.off..item.off + item.len) {
                 f(rec);
             }
-        }
-        if ready == self.items.len() {
-            self.items.clear();
-            self.arena.clear();
-            return;
-        }
-        let mut arena = Vec::with_capacity(self.arena.len() / 2);
-        for item in &mut self.items[ready..] {
-            let (off, len) = (item.2, item.3);
-            item.2 = arena.len();
-            arena.extend_from_slice(self.arena.get(off..off + len).unwrap_or_default());
+            arena.live = arena.live.saturating_sub(1);
         }
         self.items.drain(..ready);
-        self.arena = arena;
+        self.recycle();
+    }
+
+    /// Drops the oldest arenas once all their records are released.
+    fn recycle(&mut self) {
+        while self
+            .arenas
+            .front()
+            .is_some_and(|a| a.live == 0 && (self.arenas.len() > 1 || !self.open))
+        {
+            let Some(mut arena) = self.arenas.pop_front() else {
+                break;
+            };
+            self.first += 1;
+            if self.spare.len() < SPARE_ARENAS {
+                arena.bytes.clear();
+                self.spare.push(arena.bytes);
+            }
+        }
+    }
+
+    /// Bytes held in arenas (live records plus those of arenas not yet recycled).
+    pub fn held_bytes(&self) -> usize {
+        self.arenas.iter().map(|a| a.bytes.len()).sum()
     }
 }
 
@@ -155,6 +221,25 @@ mod tests {
         );
         assert!(r.is_empty());
         assert_eq!(drain(&mut r, u64::MAX), []);
+    }
+
+    #[test]
+    fn arenas_are_recycled_once_released() {
+        let mut r = Reorder::new();
+        for round in 0..100u64 {
+            for i in 0..10 {
+                r.push(&rec(round * 10 + i, b'r'));
+            }
+            // Hold back the last record of each round until the next release.
+            drain(&mut r, round * 10 + 8);
+            assert!(r.len() <= 2);
+            assert!(r.arenas.len() <= 2, "{} arenas", r.arenas.len());
+        }
+        drain(&mut r, u64::MAX);
+        assert!(r.is_empty());
+        assert!(r.arenas.is_empty());
+        assert_eq!(r.held_bytes(), 0);
+        assert!(!r.spare.is_empty());
     }
 
     #[test]
