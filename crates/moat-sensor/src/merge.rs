@@ -27,7 +27,6 @@ pub struct Reorder {
     /// Emptied arenas kept for reuse (their capacity stays allocated).
     spare: Vec<Vec<u8>>,
     items: Vec<Item>,
-    arrivals: u64,
 }
 
 #[derive(Debug, Default)]
@@ -40,7 +39,6 @@ struct Arena {
 #[derive(Clone, Copy, Debug)]
 struct Item {
     ts: u64,
-    arrival: u64,
     arena: u64,
     off: usize,
     len: usize,
@@ -83,14 +81,12 @@ impl Reorder {
         };
         self.items.push(Item {
             ts,
-            arrival: self.arrivals,
             arena,
             off: back.bytes.len(),
             len: record.len(),
         });
         back.bytes.extend_from_slice(record);
         back.live += 1;
-        self.arrivals += 1;
     }
 
     /// Hands every record stamped at or before `cutoff` to `f`, oldest first (records
@@ -102,9 +98,10 @@ impl Reorder {
             self.recycle();
             return;
         }
-        // The items are runs already in order (one per ring and drain): the stable sort
-        // merges them in about linear time.
-        self.items.sort_by_key(|i| (i.ts, i.arrival));
+        // The items are a few runs already in order (what was held back, then one run
+        // per ring drained); the standard stable sort finds the runs and merges them
+        // (timestamp ties keep arrival order).
+        self.items.sort_by_key(|i| i.ts);
         let ready = self.items.partition_point(|i| i.ts <= cutoff);
         for item in &self.items[..ready] {
             let Some(arena) = usize::try_from(item.arena.saturating_sub(self.first))
